@@ -1,0 +1,10 @@
+/* Placeholder until the module lands. */
+#include "meshcall/commands.h"
+#include "meshcall/log.h"
+
+int
+mc_cmd_join (int argc, char **argv)
+{
+  mc_log_error ("'join' is not implemented yet");
+  return MC_EXIT_FAILURE;
+}
