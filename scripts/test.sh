@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (.ci/run calls this script):
+#   1. install dependencies (scripts/setup.sh --deps, idempotent)
+#   2. build with -Wall -Wextra -Werror and run every ctest test
+#   3. build the unit tests with ASan+UBSan and run them
+#   4. run the unit tests under valgrind (no leaks)
+#   5. run the packet-parser fuzzer for a bounded time
+# Environment: MESHCALL_TEST_FILTER=REGEX limits step 2 (ctest -R),
+# MESHCALL_FUZZ_SECONDS (default 60), MESHCALL_SKIP="asan valgrind fuzz".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+skip=" ${MESHCALL_SKIP:-} "
+jobs=$(nproc)
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "dependencies"
+scripts/setup.sh --deps
+
+step "build (warnings are errors) and run all tests"
+cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESHCALL_WERROR=ON >/dev/null
+cmake --build build-ci -j"$jobs"
+ctest --test-dir build-ci --output-on-failure ${MESHCALL_TEST_FILTER:+-R "$MESHCALL_TEST_FILTER"}
+
+if [[ "$skip" != *" asan "* ]]; then
+  step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMESHCALL_WERROR=ON -DMESHCALL_SANITIZE=ON >/dev/null
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -L unit
+fi
+
+if [[ "$skip" != *" valgrind "* ]]; then
+  step "unit tests under valgrind (leak check)"
+  G_SLICE=always-malloc G_DEBUG=gc-friendly \
+    ctest --test-dir build-ci --output-on-failure -L unit -T memcheck \
+      --overwrite MemoryCheckCommand=/usr/bin/valgrind \
+      --overwrite "MemoryCheckCommandOptions=--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 --num-callers=30 --suppressions=/usr/share/glib-2.0/valgrind/glib.supp --suppressions=$root/tests/valgrind.supp" \
+      >build-ci/memcheck.log 2>&1 || { cat build-ci/memcheck.log; echo "valgrind found errors (see above)"; exit 1; }
+  tail -n 5 build-ci/memcheck.log
+fi
+
+if [[ "$skip" != *" fuzz "* ]]; then
+  step "fuzzing the packet parser for ${MESHCALL_FUZZ_SECONDS:-60} s"
+  CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMESHCALL_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+  cmake --build build-fuzz -j"$jobs" --target fuzz_sio_packet
+  scripts/run-fuzz.sh build-fuzz "${MESHCALL_FUZZ_SECONDS:-60}"
+fi
+
+step "all test steps passed"
