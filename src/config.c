@@ -57,6 +57,10 @@ static const SchemaKey schema[] = {
   { "display", "fullscreen", KEY_BOOL },
   { "display", "font", KEY_STRING },
   { "display", "self-view", KEY_BOOL },
+  { "display", "stats", KEY_BOOL },
+  { "display", "width", KEY_INT, 160, 7680 },
+  { "display", "height", KEY_INT, 120, 4320 },
+  { "display", "max-fps", KEY_INT, 0, 240 },
 };
 
 struct _McConfig {
