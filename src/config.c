@@ -33,6 +33,7 @@ static const SchemaKey schema[] = {
   { "serve", "token", KEY_STRING },
   { "serve", "max-participants", KEY_INT, 2, 64 },
   { "serve", "max-calls", KEY_INT, 1, 1000000 },
+  { "serve", "max-connections", KEY_INT, 1, 1000000 },
   { "serve", "max-payload", KEY_INT, 1024, 16 * 1024 * 1024 },
   { "serve", "ping-interval", KEY_INT, 50, 600000 },
   { "serve", "ping-timeout", KEY_INT, 50, 600000 },

@@ -54,7 +54,9 @@ typedef struct {
 
 typedef struct _McSignaling McSignaling;
 
-/* Event callbacks. Every pointer argument is only valid during the call. */
+/* Event callbacks. Every pointer argument is only valid during the call.
+ * A callback may call mc_signaling_send_signal() or mc_signaling_leave(), but
+ * not mc_signaling_free() (free from the leave's done callback or later). */
 typedef struct {
   /* A participant is in the call. existing=TRUE: it was there before we
    * joined, so it will send us the offer; existing=FALSE: it joined after us,
@@ -91,8 +93,9 @@ typedef struct {
   void (*finalize) (McSignaling *sig);
 } McSignalingClass;
 
-/* Common part of every back end; a back end allocates a struct that starts
- * with this one. */
+/* Common part of every back end; a back end allocates (g_new0) a struct that
+ * starts with this one. mc_signaling_free() calls klass->finalize, which
+ * frees only the back end's own fields, then frees the common part. */
 struct _McSignaling {
   const McSignalingClass *klass;
   char *url;
@@ -107,7 +110,11 @@ struct _McSignaling {
  *   ws://host:port, wss://, http://, https://  -> Socket.IO
  *   firestore://PROJECT_ID                     -> Firestore
  * Anything else fails with MC_SIGNALING_ERROR_BAD_URL and a message listing
- * the accepted schemes. */
+ * the accepted schemes. Invalid params (callId, peerId, name) fail with
+ * MC_SIGNALING_ERROR_MALFORMED; both are usage errors. While the Firestore
+ * back end is not built, firestore:// fails with MC_SIGNALING_ERROR_OTHER.
+ * params->peer_id NULL: a random one is generated; params->name NULL: the
+ * peer id is used; an empty token means none. */
 McSignaling *mc_signaling_new (const char *url, const McSignalingParams *params,
                                const McSignalingEvents *events, gpointer user_data,
                                GError **error);
@@ -118,6 +125,8 @@ void mc_signaling_free (McSignaling *sig);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McSignaling, mc_signaling_free)
 
 const char *mc_signaling_get_peer_id (McSignaling *sig);
+/* A new random peer id ("p-" and 16 hex digits). */
+char *mc_signaling_generate_peer_id (void);
 McSignalingState mc_signaling_get_state (McSignaling *sig);
 
 /* For back ends: common initialisation and event emission helpers. */
@@ -135,7 +144,18 @@ gboolean mc_signaling_validate_name (const char *name, GError **error);
 gboolean mc_signaling_validate_signal (JsonNode *signal, GError **error);
 #define MC_SIGNALING_MAX_SIGNAL_BYTES (64 * 1024)
 
-/* Socket.IO back end constructor (used by mc_signaling_new). */
+/* Socket.IO back end constructor (used by mc_signaling_new). Behaviour:
+ * websocket-only Engine.IO v4 at PATH/socket.io/ (http(s):// maps to ws(s)://),
+ * CONNECT with auth {token}, join-call with an ack. Connection problems emit
+ * error MC_SIGNALING_ERROR_CONNECT once per loss and per failed attempt (the
+ * message says when it retries) and retry like socket.io-client: 1 s doubling
+ * to 5 s, +-50 % jitter, unlimited, 20 s per attempt; a server silent for
+ * pingInterval + pingTimeout counts as lost. Final (state FAILED, no retry):
+ * bad-token, malformed, a refused CONNECT, and call-full on the first join;
+ * duplicate-peer and other rejections retry with the same back-off. After a
+ * re-join peers missing from the server's list get a grace period (8 s) to
+ * re-join too before peer_left is reported. leave: leave-call (ack awaited
+ * up to 1 s), DISCONNECT, websocket close (up to 1 s), then done. */
 McSignaling *mc_signal_socketio_new (const char *url, const McSignalingParams *params,
                                      const McSignalingEvents *events, gpointer user_data,
                                      GError **error);

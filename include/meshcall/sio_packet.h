@@ -23,7 +23,12 @@ typedef enum {
   MC_SIO_ERROR_BAD_PAYLOAD,    /* JSON of the wrong shape for the packet type */
   MC_SIO_ERROR_BAD_BASE64,     /* polling 'b' packet with invalid base64 */
   MC_SIO_ERROR_TOO_LARGE,      /* longer than the caller's limit */
+  /* additions (append only: values above are fixed) */
+  MC_SIO_ERROR_BAD_UTF8,       /* text is not valid UTF-8, or contains a NUL byte */
 } McSioError;
+
+/* JSON payloads nested deeper than this are rejected (bounds recursion). */
+#define MC_SIO_MAX_JSON_DEPTH 64
 
 /* ---- Engine.IO ---------------------------------------------------------- */
 
@@ -43,19 +48,29 @@ typedef struct {
   GBytes *data;      /* text after the type digit, or the raw binary bytes; never NULL */
 } McEioPacket;
 
+/* Decoded text packets hold their data followed by a NUL byte (not counted in
+ * the GBytes size); use mc_eio_packet_get_text() to read it as a C string. */
 McEioPacket *mc_eio_packet_new (McEioType type, const char *text);            /* text may be NULL */
 McEioPacket *mc_eio_packet_new_binary (GBytes *bytes);
 void mc_eio_packet_free (McEioPacket *packet);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McEioPacket, mc_eio_packet_free)
 
-/* One text packet, as carried in one websocket text frame ("4hello", "2probe"). */
+/* Text of a text packet (never NULL, NUL-terminated; len may be NULL), or NULL for a binary packet. */
+const char *mc_eio_packet_get_text (const McEioPacket *packet, gsize *len);
+
+/* One text packet, as carried in one websocket text frame ("4hello", "2probe").
+ * Like engine.io-parser, "b"+base64 is accepted as a binary MESSAGE. */
 McEioPacket *mc_eio_packet_decode (const char *text, gsize len, GError **error);
-/* Text form of a packet for a websocket text frame. Binary packets: use the bytes directly. */
+/* Text form of a packet for a websocket text frame. Binary packets: use the bytes
+ * directly (this returns their "b"+base64 polling form). */
 char *mc_eio_packet_encode (const McEioPacket *packet);
 
 /* A polling body: packets joined by '\x1e'; binary packets as 'b' + base64.
- * Returns a GPtrArray of McEioPacket* (with free func). */
+ * Returns a GPtrArray of McEioPacket* (with free func). An empty body, an empty
+ * packet (e.g. a trailing '\x1e') or any bad packet rejects the whole body. */
 GPtrArray *mc_eio_payload_decode (const char *body, gsize len, GError **error);
+/* Text packets must not contain '\x1e' (Socket.IO packets from
+ * mc_sio_packet_encode never do). An empty array gives "". */
 char *mc_eio_payload_encode (GPtrArray *packets);
 
 /* ---- Socket.IO ---------------------------------------------------------- */
@@ -88,7 +103,13 @@ McSioPacket *mc_sio_packet_new (McSioType type, const char *nsp /* NULL = "/" */
 void mc_sio_packet_free (McSioPacket *packet);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McSioPacket, mc_sio_packet_free)
 
-/* Decode the text of an Engine.IO MESSAGE (the part after the '4'). */
+/* Decode the text of an Engine.IO MESSAGE (the part after the '4').
+ * Validation follows socket.io-parser (types, attachments 1..MAX, payload shape
+ * per type, reserved event names, placeholders of BINARY_* packets) and is
+ * stricter where meshcall needs it: JSON is strict RFC 8259 (no "\u0000", no
+ * unpaired surrogates, at most MC_SIO_MAX_JSON_DEPTH deep), event names must be
+ * strings, EVENT/ACK/CONNECT_ERROR need a payload, ACK needs an ack id and only
+ * EVENT/ACK packets may carry one, namespaces contain no control characters. */
 McSioPacket *mc_sio_packet_decode (const char *text, gsize len, GError **error);
 /* Encode to the text of an Engine.IO MESSAGE (without the leading '4'). */
 char *mc_sio_packet_encode (const McSioPacket *packet);
@@ -96,7 +117,9 @@ char *mc_sio_packet_encode (const McSioPacket *packet);
 /* Convenience constructors: they take ownership of nothing, copy what they need. */
 McSioPacket *mc_sio_packet_new_event (const char *nsp, const char *event, JsonNode *arg /* nullable */, gint64 ack_id);
 McSioPacket *mc_sio_packet_new_ack (const char *nsp, gint64 ack_id, JsonNode *arg /* nullable */);
-/* EVENT helpers: name of the event (first array element) and its first argument, or NULL. */
+/* EVENT helpers: name of the event (first array element) and its first argument, or NULL.
+ * get_event_arg: index 0 is the first argument AFTER the event name; on ACK packets
+ * it indexes the ack's arguments. Returns a borrowed node, or NULL when out of range. */
 const char *mc_sio_packet_get_event_name (const McSioPacket *packet);
 JsonNode *mc_sio_packet_get_event_arg (const McSioPacket *packet, guint index);
 
@@ -104,5 +127,13 @@ JsonNode *mc_sio_packet_get_event_arg (const McSioPacket *packet, guint index);
  * validating every num < attachments->len. Used by servers that accept binary;
  * meshcall's signaling refuses binary but still parses it to say why. */
 gboolean mc_sio_packet_check_placeholders (const McSioPacket *packet, guint n_attachments, GError **error);
+
+/* ---- JSON (additions) ----------------------------------------------------
+ * The strict JSON reader and writer the codec uses. json-glib 1.6's parser is
+ * lax (comments, 'single quotes', 0x10, trailing garbage, integer overflow to -1)
+ * and its generator writes invalid JSON for some doubles ("1e+21.0"): use these
+ * for anything that crosses the wire. */
+JsonNode *mc_sio_json_decode (const char *text, gsize len, GError **error);  /* MC_SIO_ERROR_BAD_JSON / _BAD_UTF8 */
+char *mc_sio_json_encode (JsonNode *node);                                   /* NULL node gives "null" */
 
 G_END_DECLS

@@ -1,0 +1,93 @@
+/* The call: one capture, one McPeer per remote participant, driven by a
+ * signaling back end (signaling.h).
+ *
+ *  - peer_joined(existing=FALSE): we create the peer and send the offer;
+ *    existing=TRUE: we create it and wait for its offer (the offer rule).
+ *  - A malformed or unsupported SDP/candidate drops that peer (one log line
+ *    saying what was wrong); a peer that leaves or vanishes (ICE failed, DTLS
+ *    closed, no media for media_timeout) is torn down, from the main loop,
+ *    within seconds; the others are untouched. An unanswered offer is
+ *    retried once.
+ *  - Signaling lost mid-call leaves working peers alone; after a re-join the
+ *    back end reports only the roster difference.
+ *  - The expensive parts of a first connection (DTLS key, capture start) are
+ *    done in mc_call_new(), while signaling is still connecting.
+ *
+ * Threading: everything on the thread-default GMainContext of mc_call_new(),
+ * except the on_video_frame callback (see McCallCallbacks). */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "meshcall/capture.h"
+#include "meshcall/media_source.h"
+#include "meshcall/peer.h"
+#include "meshcall/signaling.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *call_id;
+  const char *peer_id;                /* NULL = generated */
+  const char *name;                   /* NULL = peer id */
+  const char *token;
+  const char *signal_url;
+
+  McMediaSource video, audio;         /* AUTO is resolved by mc_call_new (notice on stderr) */
+  int width, height, fps;
+  McVideoCodec codec;
+  guint video_bitrate_kbps;           /* 0 = from size and rate */
+  gboolean audio_processing;          /* webrtcdsp on the microphone */
+  gboolean headless;                  /* no audio output (decoded and dropped) */
+
+  const char *stun_server;
+  const char *const *turn_servers;
+  const char *const *local_addresses; /* NULL = every interface */
+  guint jitter_latency_ms;
+  guint media_timeout_ms;             /* 0 = never */
+  guint answer_timeout_ms;            /* 0 = 15000 */
+  const char *stats_json;             /* NULL = none */
+} McCallConfig;
+
+/* Fills the defaults: 640x480@30 VP8, test-free auto sources, 50 ms jitter
+ * buffer, 4 s media timeout, audio processing on. */
+void mc_call_config_init (McCallConfig *cfg);
+
+typedef struct _McCall McCall;
+
+typedef struct {
+  /* Called from a peer's streaming thread for each decoded frame. It MUST NOT
+   * block: ref the sample and hand it over (the renderer swaps a pointer). */
+  void (*on_video_frame) (McCall *call, const char *peer_id, GstSample *sample, gpointer user_data);
+  /* Main thread. */
+  void (*peer_added) (McCall *call, const char *peer_id, const char *name, gpointer user_data);
+  void (*peer_removed) (McCall *call, const char *peer_id, gpointer user_data);
+  void (*peer_state_changed) (McCall *call, const char *peer_id, McPeerState state, gpointer user_data);
+  void (*signaling_state_changed) (McCall *call, McSignalingState state, gpointer user_data);
+  /* Fatal: the call cannot go on (bad token, call full, duplicate peer id, capture failed). */
+  void (*fatal_error) (McCall *call, const GError *error, gpointer user_data);
+} McCallCallbacks;
+
+McCall *mc_call_new (const McCallConfig *cfg, const McCallCallbacks *callbacks, gpointer user_data, GError **error);
+/* Connects signaling and joins the call. */
+gboolean mc_call_join (McCall *call, GError **error);
+/* Tells the others we leave (bounded wait), writes the final stats, then calls done. */
+typedef void (*McCallDoneFunc) (McCall *call, gpointer user_data);
+void mc_call_leave (McCall *call, McCallDoneFunc done, gpointer user_data);
+/* Tears everything down (peers, capture, playback, signaling). */
+void mc_call_free (McCall *call);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (McCall, mc_call_free)
+
+const char *mc_call_get_peer_id (McCall *call);
+McCapture *mc_call_get_capture (McCall *call);
+guint mc_call_get_n_peers (McCall *call);
+/* A one-line status: "3 in call | bob connected 812/790 kbps | ..." */
+char *mc_call_format_status (McCall *call);
+/* The stats document now (also written to stats_json every second). */
+JsonNode *mc_call_get_stats_json (McCall *call);
+
+/* For tests and for several calls in one process: start the DTLS key
+ * generation in a thread (done once per process). */
+void mc_call_warm_up (void);
+
+G_END_DECLS

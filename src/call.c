@@ -1,0 +1,735 @@
+/* The call: signaling events -> McPeers, stats, lifecycle (call.h). */
+#include "meshcall/call.h"
+#include "meshcall/call_stats.h"
+#include "meshcall/log.h"
+#include "meshcall/playback.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#define GST_CAT_DEFAULT mc_cat_media
+
+#define DEFAULT_JITTER_LATENCY_MS 50
+#define DEFAULT_MEDIA_TIMEOUT_MS 4000
+#define NO_ANSWER_RETRIES 1
+
+typedef struct {
+  McCall *call;
+  char *peer_id;
+  char *name;
+  McPeer *peer;           /* NULL between a failure and its teardown */
+  guint offers_sent;      /* offers made to this peer (retry budget) */
+  McCallStatsPeer *stats;
+  gboolean stats_pending; /* a get-stats is in flight */
+} Entry;
+
+struct _McCall {
+  char *call_id, *peer_id, *name, *token, *signal_url;
+  McMediaSource video, audio;
+  int width, height, fps;
+  McVideoCodec codec;
+  guint video_bitrate_kbps;
+  gboolean audio_processing, headless;
+  char *stun_server;
+  GStrv turn_servers, local_addresses;
+  guint jitter_latency_ms, media_timeout_ms, answer_timeout_ms;
+  char *stats_json;
+
+  McCallCallbacks cb;
+  gpointer user_data;
+
+  McCapture *capture;
+  McPlayback *playback;
+  McSignaling *sig;
+  GHashTable *roster;     /* peer id -> name: who signaling says is in the call */
+  GHashTable *entries;    /* peer id -> Entry* */
+  GPtrArray *graveyard;   /* McPeer* to free from an idle source */
+  guint reap_source;
+  guint stats_timer;
+  gboolean leaving;
+  McCallDoneFunc leave_done;
+  gpointer leave_data;
+  guint leave_timeout;
+  double joined_at;       /* wall clock, s; < 0 until first JOINED */
+};
+
+void
+mc_call_config_init (McCallConfig *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->video.kind = MC_MEDIA_VIDEO;
+  cfg->video.type = MC_MEDIA_SOURCE_AUTO;
+  cfg->audio.kind = MC_MEDIA_AUDIO;
+  cfg->audio.type = MC_MEDIA_SOURCE_AUTO;
+  cfg->width = 640;
+  cfg->height = 480;
+  cfg->fps = 30;
+  cfg->codec = MC_VIDEO_CODEC_VP8;
+  cfg->audio_processing = TRUE;
+  cfg->jitter_latency_ms = DEFAULT_JITTER_LATENCY_MS;
+  cfg->media_timeout_ms = DEFAULT_MEDIA_TIMEOUT_MS;
+}
+
+/* ---- warm-up --------------------------------------------------------------- */
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  gint64 start = g_get_monotonic_time ();
+  /* The first dtlsdec of a process generates the DTLS key and certificate
+   * every later webrtcbin reuses (0.2-1.4 s); webrtcbin loads libnice. */
+  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
+  GstElement *webrtc = gst_element_factory_make ("webrtcbin", NULL);
+
+  g_clear_pointer (&dtls, gst_object_unref);
+  g_clear_pointer (&webrtc, gst_object_unref);
+  GST_INFO ("warm-up (DTLS certificate, webrtcbin) took %.3f s", (g_get_monotonic_time () - start) / 1e6);
+  return NULL;
+}
+
+void
+mc_call_warm_up (void)
+{
+  static gsize once;
+
+  if (g_once_init_enter (&once)) {
+    g_thread_unref (g_thread_new ("mc-warm-up", warm_up_thread, NULL));
+    g_once_init_leave (&once, 1);
+  }
+}
+
+/* ---- peers ----------------------------------------------------------------- */
+
+static void entry_free (Entry *e);
+static void create_peer (McCall *call, Entry *e, gboolean offer);
+
+static gboolean
+reap (gpointer data)
+{
+  McCall *call = data;
+
+  call->reap_source = 0;
+  /* set_state(NULL) happens here, on the main loop, never on a streaming thread. */
+  g_ptr_array_set_size (call->graveyard, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+bury (McCall *call, McPeer *peer)
+{
+  if (peer == NULL)
+    return;
+  g_ptr_array_add (call->graveyard, peer);
+  if (call->reap_source == 0)
+    call->reap_source = g_idle_add (reap, call);
+}
+
+static Entry *
+lookup_entry_by_peer (McCall *call, McPeer *peer)
+{
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init (&it, call->entries);
+  while (g_hash_table_iter_next (&it, NULL, &value)) {
+    Entry *e = value;
+    if (e->peer == peer)
+      return e;
+  }
+  return NULL;
+}
+
+static void
+remove_entry (McCall *call, const char *peer_id)
+{
+  Entry *e = g_hash_table_lookup (call->entries, peer_id);
+
+  if (e == NULL)
+    return;
+  g_hash_table_steal (call->entries, peer_id);
+  bury (call, g_steal_pointer (&e->peer));
+  if (call->cb.peer_removed)
+    call->cb.peer_removed (call, e->peer_id, call->user_data);
+  entry_free (e);
+}
+
+static void
+on_peer_send_signal (McPeer *peer, JsonNode *signal, gpointer user_data)
+{
+  McCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!mc_signaling_send_signal (call->sig, mc_peer_get_remote_id (peer), signal, &error))
+    GST_WARNING ("signal to %s not sent: %s", mc_peer_get_remote_id (peer), error->message);
+}
+
+static void
+on_peer_state (McPeer *peer, McPeerState state, gpointer user_data)
+{
+  McCall *call = user_data;
+  Entry *e = lookup_entry_by_peer (call, peer);
+
+  if (e == NULL)
+    return;
+  g_free (e->stats->state);
+  e->stats->state = g_strdup (mc_peer_state_to_string (state));
+  if (state == MC_PEER_STATE_CONNECTED)
+    mc_log_user ("connected to %s", e->name);
+  if (call->cb.peer_state_changed)
+    call->cb.peer_state_changed (call, e->peer_id, state, call->user_data);
+}
+
+static void
+on_peer_failed (McPeer *peer, McPeerFailure failure, const char *reason, gpointer user_data)
+{
+  McCall *call = user_data;
+  Entry *e = lookup_entry_by_peer (call, peer);
+  g_autofree char *peer_id = NULL;
+
+  if (e == NULL)
+    return;
+  peer_id = g_strdup (e->peer_id);
+  if (failure == MC_PEER_FAILURE_NO_ANSWER && e->offers_sent <= NO_ANSWER_RETRIES &&
+      g_hash_table_contains (call->roster, peer_id) && !call->leaving) {
+    mc_log_user ("%s: %s; offering again", e->name, reason);
+    bury (call, g_steal_pointer (&e->peer));
+    create_peer (call, e, TRUE);
+    return;
+  }
+  if (failure == MC_PEER_FAILURE_PROTOCOL)
+    mc_log_error ("dropping %s (%s): %s", e->name, e->peer_id, reason);
+  else
+    mc_log_user ("lost %s: %s", e->name, reason);
+  remove_entry (call, peer_id);
+}
+
+static void
+on_peer_video_frame (McPeer *peer, GstSample *sample, gpointer user_data)
+{
+  McCall *call = user_data;
+
+  /* Streaming thread: the remote id string lives as long as the peer. */
+  if (call->cb.on_video_frame)
+    call->cb.on_video_frame (call, mc_peer_get_remote_id (peer), sample, call->user_data);
+}
+
+static void
+create_peer (McCall *call, Entry *e, gboolean offer)
+{
+  static const McPeerCallbacks callbacks = {
+    .send_signal = on_peer_send_signal,
+    .state_changed = on_peer_state,
+    .failed = on_peer_failed,
+    .on_video_frame = on_peer_video_frame,
+  };
+  McPeerConfig cfg = {
+    .local_id = call->peer_id,
+    .remote_id = e->peer_id,
+    .remote_name = e->name,
+    .capture = call->capture,
+    .tier = 0,
+    .stun_server = call->stun_server,
+    .turn_servers = (const char *const *) call->turn_servers,
+    .local_addresses = (const char *const *) call->local_addresses,
+    .jitter_latency_ms = call->jitter_latency_ms,
+    .answer_timeout_ms = call->answer_timeout_ms,
+    .media_timeout_ms = call->media_timeout_ms,
+    .playback = call->playback,
+  };
+  g_autoptr (GError) error = NULL;
+
+  e->peer = mc_peer_new (&cfg, &callbacks, call, &error);
+  if (e->peer == NULL) {
+    mc_log_error ("cannot set up a connection to %s: %s", e->name, error->message);
+    return;
+  }
+  g_free (e->stats->state);
+  e->stats->state = g_strdup ("new");
+  if (offer) {
+    e->offers_sent++;
+    mc_peer_start_offer (e->peer);
+  }
+}
+
+static Entry *
+add_entry (McCall *call, const char *peer_id, const char *name)
+{
+  Entry *e = g_new0 (Entry, 1);
+
+  e->call = call;
+  e->peer_id = g_strdup (peer_id);
+  e->name = g_strdup (name ? name : peer_id);
+  e->stats = mc_call_stats_peer_new (peer_id, e->name);
+  g_hash_table_insert (call->entries, e->peer_id, e);
+  if (call->cb.peer_added)
+    call->cb.peer_added (call, e->peer_id, e->name, call->user_data);
+  return e;
+}
+
+static void
+entry_free (Entry *e)
+{
+  if (e->peer)
+    bury (e->call, g_steal_pointer (&e->peer));
+  mc_call_stats_peer_free (e->stats);
+  g_free (e->peer_id);
+  g_free (e->name);
+  g_free (e);
+}
+
+/* ---- signaling events ------------------------------------------------------- */
+
+static void
+on_peer_joined (McSignaling *sig, const char *peer_id, const char *name, gboolean existing, gpointer user_data)
+{
+  McCall *call = user_data;
+  Entry *e;
+
+  g_hash_table_replace (call->roster, g_strdup (peer_id), g_strdup (name ? name : peer_id));
+  if (call->leaving)
+    return;
+  mc_log_user ("%s %s", name ? name : peer_id, existing ? "is in the call" : "joined");
+  e = g_hash_table_lookup (call->entries, peer_id);
+  if (e != NULL && e->peer != NULL) {
+    /* Already connected (e.g. re-reported after a signaling reconnect): keep it. */
+    return;
+  }
+  if (e == NULL)
+    e = add_entry (call, peer_id, name);
+  /* The offer rule: whoever was there first offers to the newcomer. */
+  create_peer (call, e, !existing);
+}
+
+static void
+on_peer_left (McSignaling *sig, const char *peer_id, gpointer user_data)
+{
+  McCall *call = user_data;
+  Entry *e = g_hash_table_lookup (call->entries, peer_id);
+
+  mc_log_user ("%s left", e ? e->name : peer_id);
+  g_hash_table_remove (call->roster, peer_id);
+  remove_entry (call, peer_id);
+}
+
+static gboolean
+is_offer (JsonNode *signal)
+{
+  JsonObject *obj = signal && JSON_NODE_HOLDS_OBJECT (signal) ? json_node_get_object (signal) : NULL;
+  JsonNode *type = obj ? json_object_get_member (obj, "type") : NULL;
+  return type && json_node_get_value_type (type) == G_TYPE_STRING && g_strcmp0 (json_node_get_string (type), "offer") == 0;
+}
+
+static void
+on_signal_received (McSignaling *sig, const char *from, JsonNode *signal, gpointer user_data)
+{
+  McCall *call = user_data;
+  Entry *e = g_hash_table_lookup (call->entries, from);
+  g_autoptr (GError) error = NULL;
+  McPeerSignalResult r;
+
+  if (call->leaving)
+    return;
+  if (e == NULL || e->peer == NULL) {
+    /* Only an offer starts a connection; check it before building a pipeline. */
+    if (!is_offer (signal)) {
+      GST_DEBUG ("ignoring a signal from %s: no connection to it", from);
+      return;
+    }
+    JsonObject *obj = json_node_get_object (signal);
+    JsonNode *sdp = json_object_get_member (obj, "sdp");
+    if (sdp == NULL || json_node_get_value_type (sdp) != G_TYPE_STRING ||
+        !mc_peer_validate_sdp (json_node_get_string (sdp), "offer", &error)) {
+      mc_log_error ("ignoring an offer from %s: %s", from, error ? error->message : "offer has no string 'sdp'");
+      return;
+    }
+    if (e == NULL)
+      e = add_entry (call, from, g_hash_table_lookup (call->roster, from));
+    create_peer (call, e, FALSE);
+    if (e->peer == NULL)
+      return;
+  }
+
+  r = mc_peer_handle_signal (e->peer, signal, &error);
+  if (r == MC_PEER_SIGNAL_RECREATE) {
+    bury (call, g_steal_pointer (&e->peer));
+    create_peer (call, e, FALSE);
+    if (e->peer == NULL)
+      return;
+    g_clear_error (&error);
+    r = mc_peer_handle_signal (e->peer, signal, &error);
+  }
+  if (r == MC_PEER_SIGNAL_INVALID) {
+    mc_log_error ("dropping %s (%s): %s", e->name, e->peer_id, error->message);
+    remove_entry (call, from);
+  }
+}
+
+static void
+on_signaling_error (McSignaling *sig, const GError *error, gpointer user_data)
+{
+  McCall *call = user_data;
+  gboolean fatal = error->domain == MC_SIGNALING_ERROR &&
+                   (error->code == MC_SIGNALING_ERROR_BAD_TOKEN || error->code == MC_SIGNALING_ERROR_CALL_FULL ||
+                    error->code == MC_SIGNALING_ERROR_DUPLICATE_PEER || error->code == MC_SIGNALING_ERROR_BAD_URL ||
+                    error->code == MC_SIGNALING_ERROR_TOO_MANY_CALLS);
+
+  if (fatal) {
+    if (call->cb.fatal_error)
+      call->cb.fatal_error (call, error, call->user_data);
+    else
+      mc_log_error ("signaling: %s", error->message);
+  } else {
+    GST_INFO ("signaling: %s", error->message);
+  }
+}
+
+static void
+on_signaling_state (McSignaling *sig, McSignalingState state, gpointer user_data)
+{
+  McCall *call = user_data;
+
+  GST_INFO ("signaling %s", mc_signaling_state_to_string (state));
+  if (state == MC_SIGNALING_STATE_RECONNECTING)
+    mc_log_user ("signaling lost; reconnecting (the call goes on)");
+  if (state == MC_SIGNALING_STATE_JOINED && call->joined_at < 0)
+    call->joined_at = g_get_real_time () / 1e6;
+  if (state == MC_SIGNALING_STATE_JOINED)
+    mc_log_user ("in call %s as %s", call->call_id, call->peer_id);
+  if (call->cb.signaling_state_changed)
+    call->cb.signaling_state_changed (call, state, call->user_data);
+}
+
+/* ---- stats ----------------------------------------------------------------- */
+
+static void
+on_peer_stats (McPeer *peer, const GstStructure *stats, gpointer user_data)
+{
+  McCall *call = user_data;
+  Entry *e = lookup_entry_by_peer (call, peer);
+  g_autofree char *remote = NULL;
+
+  if (e == NULL)
+    return;
+  e->stats_pending = FALSE;
+  remote = mc_peer_get_remote_sdp (peer);
+  mc_call_stats_peer_update_webrtc (e->stats, stats, remote);
+}
+
+JsonNode *
+mc_call_get_stats_json (McCall *call)
+{
+  g_autoptr (GPtrArray) peers = g_ptr_array_new ();
+  g_autoptr (GArray) tiers = g_array_new (FALSE, TRUE, sizeof (McCaptureTierInfo));
+  g_autoptr (GList) ids = g_hash_table_get_keys (call->entries);
+  McCallStatsSelf self = {
+    .peer_id = call->peer_id,
+    .name = call->name,
+    .call_id = call->call_id,
+    .signaling_state = call->sig ? mc_signaling_state_to_string (mc_signaling_get_state (call->sig)) : "idle",
+    .participants = g_hash_table_size (call->roster) + 1,
+    .video_codec = mc_video_codec_to_string (call->codec),
+    .tiers = tiers,
+    .joined_at = call->joined_at,
+  };
+
+  for (guint i = 0; call->capture && i < mc_capture_get_n_tiers (call->capture); i++) {
+    McCaptureTierInfo info;
+    mc_capture_get_tier_info (call->capture, i, &info);
+    g_array_append_val (tiers, info);
+  }
+  ids = g_list_sort (ids, (GCompareFunc) g_strcmp0);
+  for (GList *l = ids; l; l = l->next) {
+    Entry *e = g_hash_table_lookup (call->entries, l->data);
+    g_ptr_array_add (peers, e->stats);
+  }
+  return mc_call_stats_to_json (&self, peers);
+}
+
+static void
+write_stats (McCall *call)
+{
+  g_autoptr (JsonNode) doc = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (call->stats_json == NULL)
+    return;
+  doc = mc_call_get_stats_json (call);
+  if (!mc_call_stats_write (call->stats_json, doc, &error))
+    GST_WARNING ("stats: %s", error->message);
+}
+
+static gboolean
+on_stats_tick (gpointer data)
+{
+  McCall *call = data;
+  GHashTableIter it;
+  gpointer value;
+  gint64 now = g_get_monotonic_time ();
+
+  g_hash_table_iter_init (&it, call->entries);
+  while (g_hash_table_iter_next (&it, NULL, &value)) {
+    Entry *e = value;
+    McPeerCounters c;
+    McCaptureTierInfo info;
+    if (e->peer == NULL)
+      continue;
+    mc_peer_get_counters (e->peer, &c);
+    mc_call_stats_peer_update_counters (e->stats, &c, now);
+    e->stats->tier = mc_peer_get_tier (e->peer);
+    e->stats->tier_bitrate_kbps = 0;
+    if (e->stats->tier >= 0 && mc_capture_get_tier_info (call->capture, e->stats->tier, &info))
+      e->stats->tier_bitrate_kbps = info.bitrate_kbps;
+    if (!e->stats_pending) {
+      e->stats_pending = TRUE;
+      mc_peer_get_stats (e->peer, on_peer_stats, call);
+    }
+  }
+  write_stats (call);
+  return G_SOURCE_CONTINUE;
+}
+
+char *
+mc_call_format_status (McCall *call)
+{
+  GString *s = g_string_new (NULL);
+  g_autoptr (GList) ids = g_list_sort (g_hash_table_get_keys (call->entries), (GCompareFunc) g_strcmp0);
+  const char *sstate = call->sig ? mc_signaling_state_to_string (mc_signaling_get_state (call->sig)) : "idle";
+
+  g_string_append_printf (s, "%s: %u in call", call->call_id, g_hash_table_size (call->roster) + 1);
+  if (call->sig && mc_signaling_get_state (call->sig) != MC_SIGNALING_STATE_JOINED)
+    g_string_append_printf (s, " (signaling %s)", sstate);
+  for (GList *l = ids; l; l = l->next) {
+    Entry *e = g_hash_table_lookup (call->entries, l->data);
+    g_string_append_printf (s, " | %s %s %.0f/%.0f kbps", e->name, e->stats->state, e->stats->inbound_kbps,
+                            e->stats->outbound_kbps);
+  }
+  if (ids == NULL)
+    g_string_append (s, " | waiting for others to join");
+  return g_string_free (s, FALSE);
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+static void
+on_capture_error (McCapture *capture, const GError *error, gpointer user_data)
+{
+  McCall *call = user_data;
+  if (call->cb.fatal_error)
+    call->cb.fatal_error (call, error, call->user_data);
+}
+
+McCall *
+mc_call_new (const McCallConfig *cfg, const McCallCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  McCall *call = g_new0 (McCall, 1);
+  McCaptureConfig ccfg = { 0 };
+  g_autofree char *notice = NULL;
+
+  mc_call_warm_up ();
+  call->call_id = g_strdup (cfg->call_id);
+  call->peer_id = g_strdup (cfg->peer_id);
+  call->name = g_strdup (cfg->name);
+  call->token = g_strdup (cfg->token);
+  call->signal_url = g_strdup (cfg->signal_url);
+  call->video = cfg->video;
+  call->video.device = g_strdup (cfg->video.device);
+  call->video.description = g_strdup (cfg->video.description);
+  call->audio = cfg->audio;
+  call->audio.device = g_strdup (cfg->audio.device);
+  call->audio.description = g_strdup (cfg->audio.description);
+  call->width = cfg->width;
+  call->height = cfg->height;
+  call->fps = cfg->fps;
+  call->codec = cfg->codec;
+  call->video_bitrate_kbps = cfg->video_bitrate_kbps;
+  call->audio_processing = cfg->audio_processing;
+  call->headless = cfg->headless;
+  call->stun_server = g_strdup (cfg->stun_server);
+  call->turn_servers = g_strdupv ((char **) cfg->turn_servers);
+  call->local_addresses = g_strdupv ((char **) cfg->local_addresses);
+  call->jitter_latency_ms = cfg->jitter_latency_ms;
+  call->media_timeout_ms = cfg->media_timeout_ms;
+  call->answer_timeout_ms = cfg->answer_timeout_ms;
+  call->stats_json = g_strdup (cfg->stats_json);
+  if (callbacks)
+    call->cb = *callbacks;
+  call->user_data = user_data;
+  call->roster = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  call->entries = g_hash_table_new (g_str_hash, g_str_equal);
+  call->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) mc_peer_free);
+  call->joined_at = -1;
+
+  if (!mc_media_source_resolve_auto (&call->video, &notice) && notice)
+    mc_log_user ("%s", notice);
+  g_clear_pointer (&notice, g_free);
+  if (!mc_media_source_resolve_auto (&call->audio, &notice) && notice)
+    mc_log_user ("%s", notice);
+
+  ccfg.video = call->video;
+  ccfg.audio = call->audio;
+  ccfg.width = call->width;
+  ccfg.height = call->height;
+  ccfg.fps = call->fps;
+  ccfg.codec = call->codec;
+  ccfg.video_bitrate_kbps = call->video_bitrate_kbps;
+  ccfg.audio_processing = call->audio_processing && call->audio.type != MC_MEDIA_SOURCE_NONE;
+  /* Echo cancellation needs the playback's echo probe: none when headless. */
+  ccfg.echo_cancel = ccfg.audio_processing && !call->headless;
+  call->capture = mc_capture_new (&ccfg, error);
+  if (call->capture == NULL) {
+    mc_call_free (call);
+    return NULL;
+  }
+  mc_capture_set_error_callback (call->capture, on_capture_error, call);
+  if (!call->headless) {
+    /* Before the capture starts: webrtcdsp looks the echo probe up then. */
+    call->playback = mc_playback_new (call->capture, FALSE, error);
+    if (call->playback == NULL) {
+      mc_call_free (call);
+      return NULL;
+    }
+  }
+  if (!mc_capture_start (call->capture, error)) {
+    mc_call_free (call);
+    return NULL;
+  }
+  return call;
+}
+
+gboolean
+mc_call_join (McCall *call, GError **error)
+{
+  McSignalingParams params = {
+    .call_id = call->call_id,
+    .peer_id = call->peer_id,
+    .name = call->name,
+    .token = call->token,
+  };
+  static const McSignalingEvents events = {
+    .peer_joined = on_peer_joined,
+    .peer_left = on_peer_left,
+    .signal_received = on_signal_received,
+    .error = on_signaling_error,
+    .state_changed = on_signaling_state,
+  };
+
+  call->sig = mc_signaling_new (call->signal_url, &params, &events, call, error);
+  if (call->sig == NULL)
+    return FALSE;
+  g_free (call->peer_id);
+  call->peer_id = g_strdup (mc_signaling_get_peer_id (call->sig));
+  if (call->name == NULL)
+    call->name = g_strdup (call->peer_id);
+  if (!mc_signaling_join (call->sig, error))
+    return FALSE;
+  call->stats_timer = g_timeout_add_seconds (1, on_stats_tick, call);
+  return TRUE;
+}
+
+static void
+finish_leave (McCall *call)
+{
+  McCallDoneFunc done = call->leave_done;
+
+  g_clear_handle_id (&call->leave_timeout, g_source_remove);
+  if (done == NULL)
+    return;
+  call->leave_done = NULL;
+  done (call, call->leave_data);
+}
+
+static void
+on_left (McSignaling *sig, gpointer user_data)
+{
+  finish_leave (user_data);
+}
+
+static gboolean
+on_leave_timeout (gpointer data)
+{
+  McCall *call = data;
+  call->leave_timeout = 0;
+  GST_INFO ("leave-call not confirmed in time; leaving anyway");
+  finish_leave (call);
+  return G_SOURCE_REMOVE;
+}
+
+void
+mc_call_leave (McCall *call, McCallDoneFunc done, gpointer user_data)
+{
+  if (call->leaving)
+    return;
+  call->leaving = TRUE;
+  call->leave_done = done;
+  call->leave_data = user_data;
+  write_stats (call);
+  if (call->sig == NULL) {
+    finish_leave (call);
+    return;
+  }
+  call->leave_timeout = g_timeout_add (3000, on_leave_timeout, call);
+  mc_signaling_leave (call->sig, on_left, call);
+}
+
+void
+mc_call_free (McCall *call)
+{
+  if (call == NULL)
+    return;
+  g_clear_handle_id (&call->stats_timer, g_source_remove);
+  g_clear_handle_id (&call->leave_timeout, g_source_remove);
+  if (call->entries) {
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init (&it, call->entries);
+    while (g_hash_table_iter_next (&it, NULL, &value)) {
+      Entry *e = value;
+      if (e->peer && call->stats_json) {
+        McPeerCounters c;
+        mc_peer_get_counters (e->peer, &c);
+        mc_call_stats_peer_update_counters (e->stats, &c, g_get_monotonic_time ());
+      }
+    }
+    write_stats (call);
+    g_hash_table_iter_init (&it, call->entries);
+    while (g_hash_table_iter_next (&it, NULL, &value))
+      entry_free (value);
+    g_hash_table_destroy (call->entries);
+  }
+  g_clear_handle_id (&call->reap_source, g_source_remove);
+  g_clear_pointer (&call->graveyard, g_ptr_array_unref);   /* peers down before capture/playback */
+  g_clear_pointer (&call->sig, mc_signaling_free);
+  g_clear_pointer (&call->capture, mc_capture_free);
+  g_clear_pointer (&call->playback, mc_playback_free);
+  g_clear_pointer (&call->roster, g_hash_table_destroy);
+  mc_media_source_clear (&call->video);
+  mc_media_source_clear (&call->audio);
+  g_free (call->call_id);
+  g_free (call->peer_id);
+  g_free (call->name);
+  g_free (call->token);
+  g_free (call->signal_url);
+  g_free (call->stun_server);
+  g_strfreev (call->turn_servers);
+  g_strfreev (call->local_addresses);
+  g_free (call->stats_json);
+  g_free (call);
+}
+
+const char *
+mc_call_get_peer_id (McCall *call)
+{
+  return call->peer_id;
+}
+
+McCapture *
+mc_call_get_capture (McCall *call)
+{
+  return call->capture;
+}
+
+guint
+mc_call_get_n_peers (McCall *call)
+{
+  return g_hash_table_size (call->entries);
+}

@@ -1,0 +1,28 @@
+# Four `meshcall join --headless` processes: every participant decodes video
+# (at the size sent) and audio from every other one, counts rising. Then one
+# is killed with SIGKILL: it disappears from the others' stats within 10 s
+# while they keep receiving from each other. Then one freezes (SIGSTOP: its
+# signaling connection stays open, the server's ping timeout is long), so only
+# the media timeout can notice: the others drop it within 10 s.
+source "$(dirname "$0")/call_lib.bash"
+
+start_server --ping-interval 25000 --ping-timeout 20000
+for n in p1 p2 p3 p4; do start_join "$n"; done
+expect_stats 40 --peers 3 --min-frames 10 --min-audio 10 --width 320 --height 240 --rising $(stats_files p1 p2 p3 p4)
+log "all four decode each other"
+
+kill -KILL "${PIDS[p4]}"
+unset 'PIDS[p4]'
+killed_at=$(date +%s%N)
+expect_stats 10 --peers 2 --absent p4 $(stats_files p1 p2 p3)
+log "p4 gone from the others' stats after $(( ($(date +%s%N) - killed_at) / 1000000 )) ms"
+expect_stats 10 --peers 2 --absent p4 --rising $(stats_files p1 p2 p3)
+log "the other three still receive from each other"
+
+kill -STOP "${PIDS[p3]}"
+stopped_at=$(date +%s%N)
+expect_stats 10 --peers 1 --absent p3 --absent p4 $(stats_files p1 p2)
+log "frozen p3 dropped by media timeout after $(( ($(date +%s%N) - stopped_at) / 1000000 )) ms"
+expect_stats 10 --peers 1 --absent p3 --absent p4 --rising $(stats_files p1 p2)
+kill -CONT "${PIDS[p3]}"
+log "PASS"

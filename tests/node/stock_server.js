@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// A stock Node `socket.io` 4.x server implementing meshcall's call protocol
+// (docs/protocol.md), used to check meshcall's client against the reference
+// implementation, by the benchmark (side by side with `meshcall serve`) and
+// by media tests that need a signaling server.
+//
+//   node stock_server.js [--host 127.0.0.1] [--port 0] [--port-file F]
+//        [--token T] [--ping-interval MS] [--ping-timeout MS]
+//        [--max-participants N] [--verbose]
+//
+// Prints "listening on HOST:PORT" on stdout once it accepts connections and,
+// with --port-file, writes the port number to F (atomically). SIGTERM/SIGINT
+// close it cleanly.
+'use strict';
+
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const { Server } = require('socket.io');
+
+const MAX_SIGNAL_BYTES = 64 * 1024;
+const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function usage(msg) {
+  if (msg) process.stderr.write(`stock_server: ${msg}\n`);
+  process.stderr.write('usage: node stock_server.js [--host H] [--port P] [--port-file F] [--token T]\n' +
+                       '         [--ping-interval MS] [--ping-timeout MS] [--max-participants N] [--verbose]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = {
+    host: '127.0.0.1', port: 0, portFile: null, token: null,
+    pingInterval: 25000, pingTimeout: 20000, maxParticipants: 6, verbose: false,
+  };
+  const intOpt = (name, v, min) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) usage(`${name} needs an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    const key = eq > 0 ? a.slice(0, eq) : a;
+    const next = () => {
+      if (eq > 0) return a.slice(eq + 1);
+      if (i + 1 >= argv.length) usage(`${key} needs a value`);
+      return argv[++i];
+    };
+    switch (key) {
+      case '--host': opts.host = next(); break;
+      case '--port': opts.port = intOpt(key, next(), 0); break;
+      case '--port-file': opts.portFile = next(); break;
+      case '--token': opts.token = next(); break;
+      case '--ping-interval': opts.pingInterval = intOpt(key, next(), 1); break;
+      case '--ping-timeout': opts.pingTimeout = intOpt(key, next(), 1); break;
+      case '--max-participants': opts.maxParticipants = intOpt(key, next(), 1); break;
+      case '--verbose': case '-v': opts.verbose = true; break;
+      case '--help': case '-h': usage(); break;
+      default: usage(`unknown option '${a}'`);
+    }
+  }
+  if (opts.port > 65535) usage('--port must be 0..65535');
+  return opts;
+}
+
+const opts = parseArgs(process.argv);
+const log = (...args) => { if (opts.verbose) console.error('stock_server:', ...args); };
+
+// The validators of docs/protocol.md (the same rules as signaling.c).
+function validId(s) {
+  return typeof s === 'string' && ID_RE.test(s);
+}
+
+function validName(s) {
+  if (typeof s !== 'string' || s.length === 0) return false;
+  const chars = Array.from(s);
+  if (chars.length > 64) return false;
+  // Control characters are not allowed; lone surrogates are not UTF-8.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(s)) return false;
+  return !chars.some((c) => c.length === 1 && c >= '\ud800' && c <= '\udfff');
+}
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+function signalProblem(signal) {
+  if (!isPlainObject(signal)) return 'signal is not a JSON object';
+  if (signal.type === 'offer' || signal.type === 'answer') {
+    if (typeof signal.sdp !== 'string') return 'signal of type offer/answer has no string sdp';
+  } else if (signal.type === 'candidate') {
+    const c = signal.candidate;
+    if (c === undefined) return 'signal of type candidate has no candidate member';
+    if (c !== null) {
+      if (!isPlainObject(c)) return 'signal candidate is neither an object nor null';
+      if (typeof c.candidate !== 'string') return 'signal candidate.candidate is missing or not a string';
+      if (c.sdpMid !== undefined && c.sdpMid !== null && typeof c.sdpMid !== 'string')
+        return 'signal candidate.sdpMid is neither a string nor null';
+      if (c.sdpMLineIndex !== undefined && c.sdpMLineIndex !== null &&
+          !(Number.isInteger(c.sdpMLineIndex) && c.sdpMLineIndex >= 0 && c.sdpMLineIndex <= 65535))
+        return 'signal candidate.sdpMLineIndex is neither an integer 0..65535 nor null';
+    }
+  } else {
+    return 'signal type is not one of "offer", "answer", "candidate"';
+  }
+  let bytes;
+  try {
+    bytes = Buffer.byteLength(JSON.stringify(signal), 'utf8');
+  } catch (e) {
+    return 'signal cannot be serialized';
+  }
+  if (bytes > MAX_SIGNAL_BYTES) return `signal is ${bytes} bytes of JSON; at most ${MAX_SIGNAL_BYTES} are allowed`;
+  return null;
+}
+
+// calls: callId -> Map(peerId -> {socket, name})
+const calls = new Map();
+
+const httpServer = http.createServer((req, res) => {
+  if (req.url === '/health') {
+    let peers = 0;
+    for (const c of calls.values()) peers += c.size;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ status: 'ok', server: 'stock-node-socket.io', calls: calls.size, peers }));
+    return;
+  }
+  res.writeHead(404);
+  res.end();
+});
+
+const io = new Server(httpServer, {
+  pingInterval: opts.pingInterval,
+  pingTimeout: opts.pingTimeout,
+  maxHttpBufferSize: 1e6,
+  serveClient: false,
+  cors: { origin: '*' },
+});
+
+function callError(socket, code, message, ack) {
+  log(`call-error ${code} to ${socket.id}: ${message}`);
+  socket.emit('call-error', { code, message });
+  if (typeof ack === 'function') ack({ ok: false, error: code });
+}
+
+function removeFromCall(socket, why) {
+  const m = socket.data.member;
+  if (!m) return false;
+  socket.data.member = null;
+  const call = calls.get(m.callId);
+  if (!call || call.get(m.peerId)?.socket !== socket) return false;
+  call.delete(m.peerId);
+  if (call.size === 0) calls.delete(m.callId);
+  socket.leave(`call:${m.callId}`);
+  io.to(`call:${m.callId}`).emit('peer-left', { peerId: m.peerId });
+  log(`${m.peerId} left ${m.callId} (${why})`);
+  return true;
+}
+
+io.on('connection', (socket) => {
+  socket.data.member = null;
+  log(`connect ${socket.id} auth=${JSON.stringify(socket.handshake.auth)}`);
+
+  // Every handler is guarded: bad input never takes the server down.
+  const guard = (name, fn) => (...args) => {
+    try {
+      fn(...args);
+    } catch (e) {
+      console.error(`stock_server: ${name} handler failed: ${e && e.stack || e}`);
+    }
+  };
+
+  socket.on('join-call', guard('join-call', (payload, ack) => {
+    if (typeof payload === 'function') { ack = payload; payload = undefined; }
+    if (!isPlainObject(payload)) return callError(socket, 'malformed', 'join-call needs an object {callId, peerId, name}', ack);
+    const { callId, peerId, name, token } = payload;
+    if (opts.token !== null) {
+      const given = typeof token === 'string' ? token : socket.handshake.auth && socket.handshake.auth.token;
+      if (given !== opts.token) return callError(socket, 'bad-token', 'wrong or missing token', ack);
+    }
+    if (!validId(callId)) return callError(socket, 'malformed', 'callId must be 1..64 characters of A-Z a-z 0-9 _ . -', ack);
+    if (!validId(peerId)) return callError(socket, 'malformed', 'peerId must be 1..64 characters of A-Z a-z 0-9 _ . -', ack);
+    if (!validName(name)) return callError(socket, 'malformed', 'name must be 1..64 characters without control characters', ack);
+    if (socket.data.member) return callError(socket, 'malformed', `already in call ${socket.data.member.callId}; send leave-call first`, ack);
+    let call = calls.get(callId);
+    if (call && call.has(peerId)) return callError(socket, 'duplicate-peer', `peer id ${peerId} is already in call ${callId}`, ack);
+    if (call && call.size >= opts.maxParticipants)
+      return callError(socket, 'call-full', `call ${callId} already has ${call.size} participants`, ack);
+    if (!call) { call = new Map(); calls.set(callId, call); }
+    const peers = Array.from(call, ([id, m]) => ({ peerId: id, name: m.name }));
+    call.set(peerId, { socket, name });
+    socket.data.member = { callId, peerId, name };
+    socket.join(`call:${callId}`);
+    socket.emit('existing-peers', peers);
+    if (typeof ack === 'function') ack({ ok: true, peers });
+    socket.to(`call:${callId}`).emit('peer-joined', { peerId, name });
+    log(`${peerId} joined ${callId} (${call.size} in call)`);
+  }));
+
+  socket.on('webrtc-signal', guard('webrtc-signal', (payload, ack) => {
+    if (typeof payload === 'function') { ack = payload; payload = undefined; }
+    const m = socket.data.member;
+    if (!m) return callError(socket, 'not-in-call', 'join a call before sending signals', ack);
+    if (!isPlainObject(payload) || !validId(payload.targetPeerId))
+      return callError(socket, 'malformed', 'webrtc-signal needs {targetPeerId, signal}', ack);
+    const problem = signalProblem(payload.signal);
+    if (problem) return callError(socket, 'malformed', problem, ack);
+    const target = calls.get(m.callId)?.get(payload.targetPeerId);
+    if (!target) return callError(socket, 'not-in-call', `peer ${payload.targetPeerId} is not in call ${m.callId}`, ack);
+    target.socket.emit('webrtc-signal', { fromPeerId: m.peerId, signal: payload.signal });
+    if (typeof ack === 'function') ack({ ok: true });
+  }));
+
+  socket.on('leave-call', guard('leave-call', (payload, ack) => {
+    if (typeof payload === 'function') ack = payload;
+    if (!removeFromCall(socket, 'leave-call')) return callError(socket, 'not-in-call', 'not in a call', ack);
+    if (typeof ack === 'function') ack({ ok: true });
+  }));
+
+  socket.on('disconnect', guard('disconnect', (reason) => {
+    removeFromCall(socket, `disconnect: ${reason}`);
+    log(`disconnect ${socket.id}: ${reason}`);
+  }));
+});
+
+httpServer.on('error', (e) => {
+  console.error(`stock_server: cannot listen on ${opts.host}:${opts.port}: ${e.message}`);
+  process.exit(1);
+});
+
+httpServer.listen(opts.port, opts.host, () => {
+  const port = httpServer.address().port;
+  if (opts.portFile) {
+    const tmp = path.join(path.dirname(opts.portFile), `.${path.basename(opts.portFile)}.${process.pid}`);
+    fs.writeFileSync(tmp, `${port}\n`);
+    fs.renameSync(tmp, opts.portFile);
+  }
+  process.stdout.write(`listening on ${opts.host}:${port}\n`);
+});
+
+function shutdown() {
+  io.close();
+  httpServer.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1000).unref();
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

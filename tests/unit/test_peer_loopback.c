@@ -1,0 +1,146 @@
+/* Two McPeers in one process, signals passed by function calls (no server):
+ * media must flow both ways, keyframe-first, at the sent resolution. */
+#include "meshcall/capture.h"
+#include "meshcall/log.h"
+#include "meshcall/peer.h"
+
+#include <gst/gst.h>
+
+typedef struct {
+  McPeer *peer;
+  McPeer *other;
+  GPtrArray *inbox_of_other;
+} Side;
+
+typedef struct {
+  McPeer *to;
+  JsonNode *signal;
+} Delivery;
+
+static gboolean failed;
+
+static gboolean
+deliver (gpointer data)
+{
+  Delivery *d = data;
+  g_autoptr (GError) error = NULL;
+  McPeerSignalResult r = mc_peer_handle_signal (d->to, d->signal, &error);
+  g_assert_cmpint (r, ==, MC_PEER_SIGNAL_OK);
+  json_node_unref (d->signal);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+static McPeer *peer_a, *peer_b;
+
+static void
+send_signal (McPeer *from, JsonNode *signal, gpointer user_data)
+{
+  Delivery *d = g_new0 (Delivery, 1);
+  d->to = from == peer_a ? peer_b : peer_a;
+  d->signal = json_node_copy (signal);
+  g_idle_add (deliver, d);
+}
+
+static void
+on_failed (McPeer *peer, McPeerFailure failure, const char *reason, gpointer user_data)
+{
+  g_printerr ("peer %s failed: %s\n", mc_peer_get_remote_id (peer), reason);
+  failed = TRUE;
+}
+
+static McCapture *
+make_capture (void)
+{
+  McCaptureConfig cfg = { 0 };
+  g_autoptr (GError) error = NULL;
+  McCapture *c;
+
+  g_assert_true (mc_media_source_parse (MC_MEDIA_VIDEO, "test", &cfg.video, NULL));
+  g_assert_true (mc_media_source_parse (MC_MEDIA_AUDIO, "test", &cfg.audio, NULL));
+  cfg.width = 320;
+  cfg.height = 240;
+  cfg.fps = 15;
+  cfg.codec = MC_VIDEO_CODEC_VP8;
+  c = mc_capture_new (&cfg, &error);
+  g_assert_no_error (error);
+  g_assert_true (mc_capture_start (c, &error));
+  g_assert_no_error (error);
+  return c;
+}
+
+static gboolean
+both_flowing (void)
+{
+  McPeerCounters a, b;
+  mc_peer_get_counters (peer_a, &a);
+  mc_peer_get_counters (peer_b, &b);
+  return a.video_frames_decoded >= 10 && b.video_frames_decoded >= 10 && a.audio_buffers_decoded >= 10 &&
+         b.audio_buffers_decoded >= 10;
+}
+
+static void
+test_loopback (void)
+{
+  static const char *const loopback[] = { "127.0.0.1", NULL };
+  McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed };
+  McCapture *ca = make_capture (), *cb_cap = make_capture ();
+  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob", .capture = ca, .local_addresses = loopback,
+                         .jitter_latency_ms = 50 };
+  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice", .capture = cb_cap, .local_addresses = loopback,
+                         .jitter_latency_ms = 50 };
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  McPeerCounters a, b;
+  McCaptureTierInfo info;
+
+  peer_a = mc_peer_new (&cfg_a, &cb, NULL, &error);
+  g_assert_no_error (error);
+  peer_b = mc_peer_new (&cfg_b, &cb, NULL, &error);
+  g_assert_no_error (error);
+  mc_peer_start_offer (peer_a);
+
+  while (!both_flowing () && !failed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
+
+  mc_peer_get_counters (peer_a, &a);
+  mc_peer_get_counters (peer_b, &b);
+  g_printerr ("a: %" G_GUINT64_FORMAT " frames %dx%d, %" G_GUINT64_FORMAT " audio; b: %" G_GUINT64_FORMAT
+              " frames %dx%d, %" G_GUINT64_FORMAT " audio; first frame %.3f s after connect\n",
+              a.video_frames_decoded, a.video_width, a.video_height, a.audio_buffers_decoded,
+              b.video_frames_decoded, b.video_width, b.video_height, b.audio_buffers_decoded,
+              (a.first_frame_us - a.connected_us) / 1e6);
+  g_assert_false (failed);
+  g_assert_cmpuint (a.video_frames_decoded, >=, 10);
+  g_assert_cmpuint (b.video_frames_decoded, >=, 10);
+  g_assert_cmpuint (a.audio_buffers_decoded, >=, 10);
+  g_assert_cmpuint (b.audio_buffers_decoded, >=, 10);
+  g_assert_cmpint (a.video_width, ==, 320);
+  g_assert_cmpint (b.video_height, ==, 240);
+  g_assert_cmpint (mc_peer_get_state (peer_a), ==, MC_PEER_STATE_CONNECTED);
+  g_assert_cmpint (mc_peer_get_tier (peer_a), ==, 0);
+  /* The subscription forced a keyframe; the first decoded frame came soon after connecting. */
+  g_assert_true (mc_capture_get_tier_info (ca, 0, &info));
+  g_assert_cmpuint (info.subscribers, ==, 1);
+  g_assert_cmpuint (info.keyframes_forced, >=, 1);
+  g_assert_cmpint (a.first_frame_us - a.connected_us, <, G_USEC_PER_SEC);
+
+  mc_peer_free (peer_a);
+  mc_peer_free (peer_b);
+  g_assert_true (mc_capture_get_tier_info (ca, 0, &info));
+  g_assert_cmpuint (info.subscribers, ==, 0);
+  mc_capture_free (ca);
+  mc_capture_free (cb_cap);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  mc_log_init ();
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/peer/loopback", test_loopback);
+  return g_test_run ();
+}
