@@ -36,7 +36,7 @@ fi
 if [[ "$skip" != *" valgrind "* ]]; then
   step "unit tests under valgrind (leak check)"
   G_SLICE=always-malloc G_DEBUG=gc-friendly \
-    ctest --test-dir build-ci --output-on-failure -L unit -T memcheck \
+    ctest --test-dir build-ci --output-on-failure -L unit -LE no-valgrind -T memcheck \
       --overwrite MemoryCheckCommand=/usr/bin/valgrind \
       --overwrite "MemoryCheckCommandOptions=--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 --num-callers=30 --suppressions=/usr/share/glib-2.0/valgrind/glib.supp --suppressions=$root/tests/valgrind.supp" \
       >build-ci/memcheck.log 2>&1 || { cat build-ci/memcheck.log; echo "valgrind found errors (see above)"; exit 1; }

@@ -1,3 +1,4 @@
+/* MESHCALL_NO_VALGRIND: full WebRTC pipelines (DTLS, encoders) cannot keep their deadlines under valgrind; the ASan+LSan run covers leaks here. */
 /* Clean leave: a participant joins and leaves the same call repeatedly in
  * one process (with a real in-process signaling server and a second
  * participant); afterwards no pipelines, peers or file descriptors are left

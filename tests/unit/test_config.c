@@ -99,7 +99,7 @@ test_missing_explicit (void)
 static void
 test_xdg_lookup (void)
 {
-  /* G_TEST_OPTION_ISOLATE_DIRS points the user config dir at a fresh folder. */
+  /* main() pointed XDG_CONFIG_HOME at a fresh folder. */
   const char *dir = g_get_user_config_dir ();
   g_autofree char *sub = g_build_filename (dir, "meshcall", NULL);
   g_autofree char *file = g_build_filename (sub, "meshcall.conf", NULL);
@@ -133,13 +133,20 @@ test_argv (void)
 int
 main (int argc, char **argv)
 {
-  /* G_TEST_OPTION_ISOLATE_DIRS gives a fresh XDG_CONFIG_HOME per test. */
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_autofree char *xdg = g_dir_make_tmp ("meshcall-xdg-XXXXXX", NULL);
+  int ret;
+
+  /* A fresh XDG_CONFIG_HOME, set before GLib first reads (and caches) it.
+   * (G_TEST_OPTION_ISOLATE_DIRS would do this but leaks in GLib 2.74.) */
+  g_setenv ("XDG_CONFIG_HOME", xdg, TRUE);
+  g_test_init (&argc, &argv, NULL);
   mc_log_init ();
   g_test_add_func ("/config/valid", test_valid);
   g_test_add_func ("/config/invalid", test_invalid);
   g_test_add_func ("/config/missing-explicit", test_missing_explicit);
   g_test_add_func ("/config/xdg-lookup", test_xdg_lookup);
   g_test_add_func ("/config/argv", test_argv);
-  return g_test_run ();
+  ret = g_test_run ();
+  g_rmdir (xdg);
+  return ret;
 }

@@ -1,3 +1,4 @@
+/* MESHCALL_NO_VALGRIND: full WebRTC pipelines (DTLS, encoders) cannot keep their deadlines under valgrind; the ASan+LSan run covers leaks here. */
 /* Two McPeers in one process, signals passed by function calls (no server):
  * media must flow both ways, keyframe-first, at the sent resolution. */
 #include "meshcall/capture.h"
