@@ -17,7 +17,8 @@ export CHROMIUM_BIN
 start_browser() {
   local label=$1
   shift
-  node "$NODE_DIR/browser_peer.js" --call "${CALL_ID:-call1}" "$@" >"$WORK/$label.log" 2>&1 &
+  # TMPDIR: chromium's profile goes into $WORK, so cleanup removes it even after a SIGKILL.
+  TMPDIR="$WORK" node "$NODE_DIR/browser_peer.js" --call "${CALL_ID:-call1}" "$@" >"$WORK/$label.log" 2>&1 &
   PIDS[$label]=$!
   log "started browser $label (pid ${PIDS[$label]}): $*"
 }

@@ -52,7 +52,7 @@ start_join mc1
 wait_event web1 10 '"event":"offer-sent","remote":"mc1"' "offer to meshcall"
 check_pair "$CALL_ID" web1 web1 mc1 browser
 stop_proc mc1
-wait_event web1 10 '"event":"peer-torn-down","remote":"mc1"' "peer-left from meshcall's clean leave"
+wait_event web1 10 '"event":"peer-torn-down","remote":"mc1","why":"peer-left"' "peer-left from meshcall's clean leave"
 stop_proc web1
 
 # 2. meshcall is in the call first: it offers to the browser.

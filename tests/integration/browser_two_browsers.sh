@@ -24,7 +24,7 @@ log "both browsers decode each other's video and audio"
 no_event browsers '"event":"(sdp-error|call-error|signal-refused|protocol-error|page-error|candidate-rejected|proxy-error)"' \
   "unexpected error event"
 no_event browsers '"event":"(connect-error|socket-disconnected)"' "a socket dropped (it reconnected) during the call"
-grep -q '"peer":"bob","event":"socket-connected","id":"[^"]*","transport":"polling"' "$WORK/browsers.log" ||
+grep -q '"peer":"bob","event":"engine-open","transport":"polling"' "$WORK/browsers.log" ||
   fail "bob did not start on long-polling (default transports)"
 for who in alice bob; do
   node -e '

@@ -27,7 +27,8 @@
 // videoPacketsReceived, audioPacketsReceived, ...}]} (meshcall's
 // --stats-json field names, so tests/node/media_check.js reads it too).
 // ICE stays on loopback: only 127.0.0.1/::1 candidates are signalled or
-// used (--all-interfaces: every candidate chromium gathers).
+// used (--all-interfaces: every candidate chromium gathers). --log-sdp adds
+// the SDP to the offer/answer events.
 // SIGTERM/SIGINT or --duration: leave the call, close the browser, exit 0.
 // Exit 1 when the browser dies or a page cannot start; 2 on usage errors.
 // Chromium: $CHROMIUM_BIN, else `chromium` on PATH. Never downloads a browser.
@@ -39,18 +40,18 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 
-function usage(msg) {
+function usage(msg, code = 2) {
   if (msg) process.stderr.write(`browser_peer: ${msg}\n`);
-  process.stderr.write(
+  (code === 0 ? process.stdout : process.stderr).write(
     'usage: node browser_peer.js --signal ws://HOST:PORT --call ID --peer ID [--name N] [--stats-file F]\n' +
     '         [--transport websocket|polling|default] [--token T] [--duration S] [--size WxH] [--fps N]\n' +
-    '         [--all-interfaces]\n' +
+    '         [--all-interfaces] [--log-sdp]\n' +
     '         [--peer ID2 [--name N2] [--stats-file F2] [--transport T2]] ...\n');
-  process.exit(2);
+  process.exit(code);
 }
 
 function parseArgs(argv) {
-  const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, width: 320, height: 240, fps: 15,
+  const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, logSdp: false, width: 320, height: 240, fps: 15,
                  defaults: { name: null, statsFile: null, transport: 'websocket' }, peers: [] };
   const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
   for (let i = 2; i < argv.length; i++) {
@@ -72,6 +73,7 @@ function parseArgs(argv) {
       case '--stats-file': cur.statsFile = next(); break;
       case '--transport': cur.transport = next(); break;
       case '--all-interfaces': opts.allInterfaces = true; break;
+      case '--log-sdp': opts.logSdp = true; break;
       case '--duration': opts.duration = Number(next()); break;
       case '--fps': opts.fps = Number(next()); break;
       case '--size': {
@@ -81,7 +83,7 @@ function parseArgs(argv) {
         opts.height = Number(m[2]);
         break;
       }
-      case '--help': case '-h': usage(); break;
+      case '--help': case '-h': usage(null, 0); break;
       default: usage(`unknown option '${a}'`);
     }
   }
@@ -243,7 +245,7 @@ async function collectStats(final) {
     if (!p.page || p.page.isClosed()) return;
     try {
       const doc = await p.page.evaluate(() => window.mcStats ? window.mcStats() : null);
-      if (!doc || !p.spec.statsFile) return;
+      if (!doc || !p.spec.statsFile || (shuttingDown && !final)) return;  // the final write wins
       doc.browser = 'chromium';
       doc.final = !!final;
       doc.writtenAt = Date.now() / 1000;
@@ -269,7 +271,14 @@ async function shutdown(code, why) {
   } catch (e) { /* the browser may already be gone */ }
   if (context) await bounded(context.close().catch(() => {}), 5000);
   if (server) server.close();
-  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  if (userDataDir) {
+    // Chromium's last helper processes may still write into the profile for a moment.
+    try {
+      fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (err) {
+      note('warning', { message: `could not remove ${userDataDir}: ${err.message}` });
+    }
+  }
   note('exit', { code, uptime: (Date.now() - t0) / 1000 });
   process.exit(code);
 }
@@ -328,7 +337,7 @@ async function main() {
       signal: spec.transport === 'websocket' ? opts.signal : 'same-origin',
       call: opts.call, peer: spec.id, name: spec.name, transport: spec.transport,
       width: String(opts.width), height: String(opts.height), fps: String(opts.fps),
-      loopback: opts.allInterfaces ? '0' : '1',
+      loopback: opts.allInterfaces ? '0' : '1', logsdp: opts.logSdp ? '1' : '0',
     });
     if (opts.token) q.set('token', opts.token);
     await page.goto(`${origin}/?${q}`);
