@@ -1,6 +1,7 @@
 /* The call: signaling events -> McPeers, stats, lifecycle (call.h). */
 #include "meshcall/call.h"
 #include "meshcall/call_stats.h"
+#include "meshcall/local_media.h"
 #include "meshcall/log.h"
 #include "meshcall/playback.h"
 
@@ -32,13 +33,17 @@ struct _McCall {
   gboolean audio_processing, headless;
   char *stun_server;
   GStrv turn_servers, local_addresses;
+  gboolean relay_only;
   guint jitter_latency_ms, media_timeout_ms, answer_timeout_ms;
   char *stats_json;
+  int self_view_width;
 
   McCallCallbacks cb;
   gpointer user_data;
 
   McCapture *capture;
+  McLocalMedia *local;    /* mute / camera off / self view on the capture */
+  McMediaState media;     /* ours, as the peers are told */
   McPlayback *playback;
   McSignaling *sig;
   GHashTable *roster;     /* peer id -> name: who signaling says is in the call */
@@ -163,6 +168,22 @@ on_peer_send_signal (McPeer *peer, JsonNode *signal, gpointer user_data)
     GST_WARNING ("signal to %s not sent: %s", mc_peer_get_remote_id (peer), error->message);
 }
 
+/* Our media state to one peer. Only a muted microphone or a camera that is
+ * off is news when a connection comes up (live is what everyone assumes),
+ * so clients that do not know the extension never see it in a normal call. */
+static void
+send_media_state (McCall *call, const char *peer_id, gboolean even_if_live)
+{
+  g_autoptr (JsonNode) signal = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (call->sig == NULL || (!even_if_live && !call->media.audio_muted && !call->media.video_off))
+    return;
+  signal = mc_media_state_to_signal (&call->media);
+  if (!mc_signaling_send_signal (call->sig, peer_id, signal, &error))
+    GST_WARNING ("media-state to %s not sent: %s", peer_id, error->message);
+}
+
 static void
 on_peer_state (McPeer *peer, McPeerState state, gpointer user_data)
 {
@@ -173,8 +194,10 @@ on_peer_state (McPeer *peer, McPeerState state, gpointer user_data)
     return;
   g_free (e->stats->state);
   e->stats->state = g_strdup (mc_peer_state_to_string (state));
-  if (state == MC_PEER_STATE_CONNECTED)
+  if (state == MC_PEER_STATE_CONNECTED) {
     mc_log_user ("connected to %s", e->name);
+    send_media_state (call, e->peer_id, FALSE);
+  }
   if (call->cb.peer_state_changed)
     call->cb.peer_state_changed (call, e->peer_id, state, call->user_data);
 }
@@ -214,6 +237,15 @@ on_peer_video_frame (McPeer *peer, GstSample *sample, gpointer user_data)
 }
 
 static void
+on_peer_audio_level (McPeer *peer, double rms_db, gpointer user_data)
+{
+  McCall *call = user_data;
+
+  if (call->cb.audio_level)
+    call->cb.audio_level (call, mc_peer_get_remote_id (peer), rms_db, call->user_data);
+}
+
+static void
 create_peer (McCall *call, Entry *e, gboolean offer)
 {
   static const McPeerCallbacks callbacks = {
@@ -221,6 +253,14 @@ create_peer (McCall *call, Entry *e, gboolean offer)
     .state_changed = on_peer_state,
     .failed = on_peer_failed,
     .on_video_frame = on_peer_video_frame,
+  };
+  /* With levels only when someone shows them (a `level` element per peer). */
+  static const McPeerCallbacks callbacks_with_levels = {
+    .send_signal = on_peer_send_signal,
+    .state_changed = on_peer_state,
+    .failed = on_peer_failed,
+    .on_video_frame = on_peer_video_frame,
+    .audio_level = on_peer_audio_level,
   };
   McPeerConfig cfg = {
     .local_id = call->peer_id,
@@ -231,6 +271,7 @@ create_peer (McCall *call, Entry *e, gboolean offer)
     .stun_server = call->stun_server,
     .turn_servers = (const char *const *) call->turn_servers,
     .local_addresses = (const char *const *) call->local_addresses,
+    .relay_only = call->relay_only,
     .jitter_latency_ms = call->jitter_latency_ms,
     .answer_timeout_ms = call->answer_timeout_ms,
     .media_timeout_ms = call->media_timeout_ms,
@@ -238,7 +279,7 @@ create_peer (McCall *call, Entry *e, gboolean offer)
   };
   g_autoptr (GError) error = NULL;
 
-  e->peer = mc_peer_new (&cfg, &callbacks, call, &error);
+  e->peer = mc_peer_new (&cfg, call->cb.audio_level ? &callbacks_with_levels : &callbacks, call, &error);
   if (e->peer == NULL) {
     mc_log_error ("cannot set up a connection to %s: %s", e->name, error->message);
     return;
@@ -319,6 +360,34 @@ is_offer (JsonNode *signal)
   return type && json_node_get_value_type (type) == G_TYPE_STRING && g_strcmp0 (json_node_get_string (type), "offer") == 0;
 }
 
+/* A peer's mute / camera-off state: kept with its stats, shown on its tile. */
+static void
+handle_media_state (McCall *call, Entry *e, const char *from, JsonNode *signal)
+{
+  g_autoptr (GError) error = NULL;
+  McMediaState state;
+
+  if (e == NULL) {
+    GST_DEBUG ("ignoring a media-state from %s: not in our call", from);
+    return;
+  }
+  state.audio_muted = e->stats->remote_audio_muted;
+  state.video_off = e->stats->remote_video_off;
+  if (!mc_media_state_apply (signal, &state, &error)) {
+    /* Not worth dropping a working connection over. */
+    GST_WARNING ("ignoring a media-state from %s: %s", from, error->message);
+    return;
+  }
+  if (state.audio_muted == e->stats->remote_audio_muted && state.video_off == e->stats->remote_video_off)
+    return;
+  e->stats->remote_audio_muted = state.audio_muted;
+  e->stats->remote_video_off = state.video_off;
+  GST_INFO ("%s: microphone %s, camera %s", e->name, state.audio_muted ? "muted" : "live",
+            state.video_off ? "off" : "live");
+  if (call->cb.remote_media_state)
+    call->cb.remote_media_state (call, e->peer_id, &state, call->user_data);
+}
+
 static void
 on_signal_received (McSignaling *sig, const char *from, JsonNode *signal, gpointer user_data)
 {
@@ -329,6 +398,10 @@ on_signal_received (McSignaling *sig, const char *from, JsonNode *signal, gpoint
 
   if (call->leaving)
     return;
+  if (mc_media_state_is_signal (signal)) {
+    handle_media_state (call, e, from, signal);
+    return;
+  }
   if (e == NULL || e->peer == NULL) {
     /* Only an offer starts a connection; check it before building a pipeline. */
     if (!is_offer (signal)) {
@@ -430,6 +503,8 @@ mc_call_get_stats_json (McCall *call)
     .video_codec = mc_video_codec_to_string (call->codec),
     .tiers = tiers,
     .joined_at = call->joined_at,
+    .audio_muted = call->media.audio_muted,
+    .video_off = call->media.video_off,
   };
 
   for (guint i = 0; call->capture && i < mc_capture_get_n_tiers (call->capture); i++) {
@@ -483,6 +558,8 @@ on_stats_tick (gpointer data)
       e->stats_pending = TRUE;
       mc_peer_get_stats (e->peer, on_peer_stats, call);
     }
+    if (call->cb.peer_stats)
+      call->cb.peer_stats (call, e->stats, call->user_data);
   }
   write_stats (call);
   return G_SOURCE_CONTINUE;
@@ -509,6 +586,14 @@ mc_call_format_status (McCall *call)
 }
 
 /* ---- lifecycle -------------------------------------------------------------- */
+
+static void
+on_self_frame (GstSample *sample, gpointer user_data)
+{
+  McCall *call = user_data;
+
+  call->cb.on_self_frame (call, sample, call->user_data);
+}
 
 static void
 on_capture_error (McCapture *capture, const GError *error, gpointer user_data)
@@ -547,10 +632,12 @@ mc_call_new (const McCallConfig *cfg, const McCallCallbacks *callbacks, gpointer
   call->stun_server = g_strdup (cfg->stun_server);
   call->turn_servers = g_strdupv ((char **) cfg->turn_servers);
   call->local_addresses = g_strdupv ((char **) cfg->local_addresses);
+  call->relay_only = cfg->relay_only;
   call->jitter_latency_ms = cfg->jitter_latency_ms;
   call->media_timeout_ms = cfg->media_timeout_ms;
   call->answer_timeout_ms = cfg->answer_timeout_ms;
   call->stats_json = g_strdup (cfg->stats_json);
+  call->self_view_width = cfg->self_view_width;
   if (callbacks)
     call->cb = *callbacks;
   call->user_data = user_data;
@@ -581,6 +668,14 @@ mc_call_new (const McCallConfig *cfg, const McCallCallbacks *callbacks, gpointer
     return NULL;
   }
   mc_capture_set_error_callback (call->capture, on_capture_error, call);
+  call->local = mc_local_media_new (call->capture);
+  call->media.audio_muted = !mc_capture_has_audio (call->capture);
+  call->media.video_off = !mc_capture_has_video (call->capture);
+  if (call->self_view_width > 0 && call->cb.on_self_frame && mc_capture_has_video (call->capture)) {
+    g_autoptr (GError) local = NULL;
+    if (!mc_local_media_add_preview (call->local, call->self_view_width, 15, on_self_frame, call, &local))
+      GST_WARNING ("no self view: %s", local->message);
+  }
   if (!call->headless) {
     /* Before the capture starts: webrtcdsp looks the echo probe up then. */
     call->playback = mc_playback_new (call->capture, FALSE, error);
@@ -700,6 +795,7 @@ mc_call_free (McCall *call)
   g_clear_pointer (&call->graveyard, g_ptr_array_unref);   /* peers down before capture/playback */
   g_clear_pointer (&call->sig, mc_signaling_free);
   g_clear_pointer (&call->capture, mc_capture_free);
+  g_clear_pointer (&call->local, mc_local_media_free);   /* after the capture: its probes are in that pipeline */
   g_clear_pointer (&call->playback, mc_playback_free);
   g_clear_pointer (&call->roster, g_hash_table_destroy);
   mc_media_source_clear (&call->video);
@@ -714,6 +810,35 @@ mc_call_free (McCall *call)
   g_strfreev (call->local_addresses);
   g_free (call->stats_json);
   g_free (call);
+}
+
+void
+mc_call_set_media_state (McCall *call, const McMediaState *state)
+{
+  McMediaState now = *state;
+  GHashTableIter it;
+  gpointer value;
+
+  /* Nothing to unmute without a microphone (camera). */
+  if (!mc_local_media_set_audio_muted (call->local, now.audio_muted))
+    now.audio_muted = TRUE;
+  if (!mc_local_media_set_video_off (call->local, now.video_off))
+    now.video_off = TRUE;
+  if (now.audio_muted == call->media.audio_muted && now.video_off == call->media.video_off)
+    return;
+  call->media = now;
+  mc_log_user ("microphone %s, camera %s", now.audio_muted ? "muted" : "on", now.video_off ? "off" : "on");
+  /* Everyone with an entry: a peer still connecting gets it early, which is harmless. */
+  g_hash_table_iter_init (&it, call->entries);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    send_media_state (call, ((Entry *) value)->peer_id, TRUE);
+  write_stats (call);
+}
+
+void
+mc_call_get_media_state (McCall *call, McMediaState *state)
+{
+  *state = call->media;
 }
 
 const char *

@@ -7,6 +7,8 @@
 #include "meshcall/sio_packet.h"
 
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -686,9 +688,25 @@ on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, 
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
   g_autoptr (GError) error = NULL;
 
+  /* Signals are small and latency-bound: no Nagle (Node's socket.io sets noDelay too). */
+  g_socket_set_option (g_socket_connection_get_socket (conn), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   if (!soup_server_accept_iostream (srv->soup, G_IO_STREAM (conn), local, remote, &error))
     GST_WARNING ("could not accept a connection: %s", error->message);
   return TRUE;
+}
+
+/* libsoup 3.2 does not keep connections from soup_server_accept_iostream()
+ * alive after the first response, yet answers as if it did; a client that
+ * reuses such a connection gets a reset. Saying "Connection: close" makes
+ * every HTTP client (browsers, proxies, curl) open a fresh one instead. */
+static void
+on_request_read (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_header_contains (request, "Upgrade", "websocket"))
+    return;
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
 }
 
 McCallServer *
@@ -724,6 +742,7 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
   srv->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
   srv->started = g_get_monotonic_time ();
   srv->soup = soup_server_new ("server-header", "meshcall/" MESHCALL_VERSION " ", NULL);
+  g_signal_connect (srv->soup, "request-read", G_CALLBACK (on_request_read), NULL);
 
   mc_eio_server_config_init (&eio_cfg);
   eio_cfg.ping_interval_ms = cfg->ping_interval_ms;

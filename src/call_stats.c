@@ -19,6 +19,7 @@ mc_call_stats_peer_new (const char *peer_id, const char *name)
   p->rtt_ms = p->fraction_lost = p->remote_fraction_lost = p->jitter_ms = p->audio_jitter_ms = -1;
   p->join_to_first_frame_s = -1;
   p->first_frame_at = -1;
+  p->connected_at = -1;
   p->tier = -1;
   return p;
 }
@@ -31,6 +32,8 @@ mc_call_stats_peer_free (McCallStatsPeer *p)
   g_free (p->peer_id);
   g_free (p->name);
   g_free (p->state);
+  g_free (p->local_candidate_type);
+  g_free (p->remote_candidate_type);
   g_free (p);
 }
 
@@ -43,6 +46,10 @@ mc_call_stats_peer_update_counters (McCallStatsPeer *p, const McPeerCounters *c,
   p->audio_packets_received = c->audio_packets_received;
   if (c->first_frame_us > 0 && c->connected_us > 0)
     p->join_to_first_frame_s = (c->first_frame_us - c->connected_us) / 1e6;
+  if (c->connected_us != p->connected_us) {
+    p->connected_us = c->connected_us;
+    p->connected_at = c->connected_us > 0 ? (g_get_real_time () - (g_get_monotonic_time () - c->connected_us)) / 1e6 : -1;
+  }
   if (c->first_frame_us > 0 && p->first_frame_at < 0)
     p->first_frame_at = (g_get_real_time () - (g_get_monotonic_time () - c->first_frame_us)) / 1e6;
   if (p->prev_us > 0 && now_us - p->prev_us < G_USEC_PER_SEC / 2)
@@ -118,6 +125,54 @@ walk_entry (GQuark field, const GValue *value, gpointer user_data)
   return TRUE;
 }
 
+/* The candidate types of the pair ICE selected. (1.22 labels local and
+ * remote candidate entries the wrong way round; their ids are right.) */
+static char *
+candidate_type (const GstStructure *stats, const char *id)
+{
+  const GValue *v = id ? gst_structure_get_value (stats, id) : NULL;
+
+  if (v == NULL || !GST_VALUE_HOLDS_STRUCTURE (v))
+    return NULL;
+  return g_strdup (gst_structure_get_string (gst_value_get_structure (v), "candidate-type"));
+}
+
+static gboolean
+find_pair (GQuark field, const GValue *value, gpointer user_data)
+{
+  const GstStructure **pair = user_data;
+  GstWebRTCStatsType type;
+
+  if (GST_VALUE_HOLDS_STRUCTURE (value) &&
+      gst_structure_get_enum (gst_value_get_structure (value), "type", GST_TYPE_WEBRTC_STATS_TYPE, (gint *) &type) &&
+      type == GST_WEBRTC_STATS_CANDIDATE_PAIR) {
+    *pair = gst_value_get_structure (value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+update_candidate_pair (McCallStatsPeer *p, const GstStructure *stats)
+{
+  const GstStructure *pair = NULL;
+  char *local, *remote;
+
+  gst_structure_foreach (stats, find_pair, &pair);
+  if (pair == NULL)
+    return;
+  local = candidate_type (stats, gst_structure_get_string (pair, "local-candidate-id"));
+  remote = candidate_type (stats, gst_structure_get_string (pair, "remote-candidate-id"));
+  if (local) {
+    g_free (p->local_candidate_type);
+    p->local_candidate_type = local;
+  }
+  if (remote) {
+    g_free (p->remote_candidate_type);
+    p->remote_candidate_type = remote;
+  }
+}
+
 void
 mc_call_stats_peer_update_webrtc (McCallStatsPeer *p, const GstStructure *stats, const char *remote_sdp)
 {
@@ -131,6 +186,7 @@ mc_call_stats_peer_update_webrtc (McCallStatsPeer *p, const GstStructure *stats,
     gst_sdp_message_free (sdp);
   }
   gst_structure_foreach (stats, walk_entry, &w);
+  update_candidate_pair (p, stats);
   if (w.kinds)
     g_hash_table_unref (w.kinds);
   if (w.rtt >= 0)
@@ -171,6 +227,13 @@ add_int (JsonBuilder *b, const char *name, gint64 v)
 }
 
 static void
+add_bool (JsonBuilder *b, const char *name, gboolean v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, v);
+}
+
+static void
 add_string (JsonBuilder *b, const char *name, const char *v)
 {
   json_builder_set_member_name (b, name);
@@ -192,6 +255,8 @@ mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers)
   add_string (b, "signalingState", self->signaling_state);
   add_int (b, "participants", self->participants);
   add_string (b, "videoCodec", self->video_codec);
+  add_bool (b, "audioMuted", self->audio_muted);
+  add_bool (b, "videoOff", self->video_off);
   add_number (b, "joinedAt", self->joined_at, 3);
   json_builder_set_member_name (b, "time");
   json_builder_add_double_value (b, g_get_real_time () / 1e6);
@@ -237,6 +302,11 @@ mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers)
     add_int (b, "tierBitrateKbps", p->tier_bitrate_kbps);
     add_number (b, "firstFrameS", p->join_to_first_frame_s, 3);
     add_number (b, "firstFrameAt", p->first_frame_at, 3);
+    add_number (b, "connectedAt", p->connected_at, 3);
+    add_string (b, "localCandidateType", p->local_candidate_type);
+    add_string (b, "remoteCandidateType", p->remote_candidate_type);
+    add_bool (b, "remoteAudioMuted", p->remote_audio_muted);
+    add_bool (b, "remoteVideoOff", p->remote_video_off);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);

@@ -143,20 +143,44 @@ mc_capture_request_keyframe (McCapture *capture, guint tier_index)
 
 /* ---- fan-out ------------------------------------------------------------- */
 
+/* The sample's buffer with PTS/DTS in running time (a new ref). Encoders may
+ * put their output in a segment of their own (x264enc starts it at 1000 h so
+ * DTS can precede PTS); the peer's appsrc has a plain segment on the same
+ * clock and base time, where only running time means "now" — a buffer still
+ * stamped +1000 h waits in webrtcbin's clocksync forever. */
+static GstBuffer *
+to_running_time (GstSample *sample)
+{
+  GstBuffer *buffer = gst_sample_get_buffer (sample);
+  const GstSegment *seg = gst_sample_get_segment (sample);
+  GstClockTime pts, dts;
+
+  if (seg == NULL || seg->format != GST_FORMAT_TIME)
+    return gst_buffer_ref (buffer);
+  pts = gst_segment_to_running_time (seg, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  dts = gst_segment_to_running_time (seg, GST_FORMAT_TIME, GST_BUFFER_DTS (buffer));
+  if (pts == GST_BUFFER_PTS (buffer) && dts == GST_BUFFER_DTS (buffer))
+    return gst_buffer_ref (buffer);
+  buffer = gst_buffer_copy (buffer);   /* shares the memory: only the metadata is new */
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DTS (buffer) = dts;
+  return buffer;
+}
+
 static GstFlowReturn
 on_tier_sample (GstAppSink *appsink, gpointer user_data)
 {
   Tier *tier = user_data;
   McCapture *capture = tier->capture;
   g_autoptr (GstSample) sample = gst_app_sink_pull_sample (appsink);
-  GstBuffer *buffer;
+  g_autoptr (GstBuffer) buffer = NULL;
   gboolean key, due;
   GstAppSrc *targets[64];
   guint n = 0;
 
   if (sample == NULL)
     return GST_FLOW_EOS;
-  buffer = gst_sample_get_buffer (sample);
+  buffer = to_running_time (sample);
   key = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
 
   g_mutex_lock (&capture->lock);
@@ -408,7 +432,7 @@ mc_capture_add_tier (McCapture *capture, int width, int height, int fps, guint b
   /* The queue decouples each encoder from the camera thread and drops frames
    * (not latency) when an encoder cannot keep up. */
   desc = g_strdup_printf ("queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 "
-                          "! videoscale ! videorate "
+                          "! videoscale ! videorate drop-only=true "
                           "! video/x-raw,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 "
                           "! %s ! appsink name=tiersink",
                           width, height, fps, enc_desc);
@@ -554,7 +578,7 @@ mc_capture_new (const McCaptureConfig *cfg, GError **error)
     if (src == NULL)
       return NULL;
     g_string_append_printf (desc,
-                            "%s ! videoconvert ! videoscale ! videorate "
+                            "%s ! videoconvert ! videoscale ! videorate drop-only=true "
                             "! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 "
                             "! tee name=videotee allow-not-linked=true ",
                             src, cfg->width, cfg->height, cfg->fps);
@@ -679,6 +703,12 @@ McVideoCodec
 mc_capture_get_codec (McCapture *capture)
 {
   return capture->cfg.codec;
+}
+
+GstElement *
+mc_capture_get_pipeline (McCapture *capture)
+{
+  return capture->pipeline;
 }
 
 void

@@ -62,8 +62,6 @@ mc_cmd_serve (int argc, char **argv)
     return MC_EXIT_USAGE;
 
   mc_call_server_config_init (&cfg);
-  listen = mc_config_get_string (config, "serve", "listen", "0.0.0.0:7300");
-  token = mc_config_get_string (config, "serve", "token", NULL);
   IntOption max_participants = { "max-participants", config_int (config, "max-participants", cfg.max_participants), 2, 64 };
   IntOption max_calls = { "max-calls", config_int (config, "max-calls", cfg.max_calls), 1, 1000000 };
   IntOption max_connections = { "max-connections", config_int (config, "max-connections", cfg.max_connections), 1, 1000000 };
@@ -118,6 +116,12 @@ mc_cmd_serve (int argc, char **argv)
     mc_log_error ("unexpected argument '%s' (see 'meshcall serve --help')", argv[1]);
     return MC_EXIT_USAGE;
   }
+  /* String flags win over the config; GOption would not free a default it
+   * overwrites, so the config fills in only what the flags left unset. */
+  if (listen == NULL)
+    listen = mc_config_get_string (config, "serve", "listen", "0.0.0.0:7300");
+  if (token == NULL)
+    token = mc_config_get_string (config, "serve", "token", NULL);
   const IntOption *ints[] = { &max_participants, &max_calls, &max_connections, &max_payload,
                               &ping_interval, &ping_timeout, &rate_limit };
   for (gsize i = 0; i < G_N_ELEMENTS (ints); i++) {

@@ -49,6 +49,7 @@ static const SchemaKey schema[] = {
 
   { "ice", "stun", KEY_STRING },
   { "ice", "turn", KEY_STRING },
+  { "ice", "transport-policy", KEY_ENUM, 0, 0, "all|relay" },
 
   { "call", "headless", KEY_BOOL },
   { "call", "stats-json", KEY_STRING },

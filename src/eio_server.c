@@ -3,6 +3,7 @@
 #include "meshcall/eio_server.h"
 #include "meshcall/log.h"
 #include "meshcall/sio_packet.h"
+#include "meshcall/ws_conn.h"
 
 #include <string.h>
 #include <sys/random.h>
@@ -53,10 +54,9 @@ struct _McEioServerClient {
   SoupServerMessage *pending_get;  /* the paused long-poll, if any */
 
   /* websocket, and the websocket being probed during an upgrade */
-  SoupWebsocketConnection *ws;
-  SoupWebsocketConnection *probe;
+  McWsConn *ws;
+  McWsConn *probe;
   gboolean probe_done;             /* "3probe" sent: answer polls with noop */
-  char *ws_error;                  /* why libsoup closed the websocket */
 
   /* Deadlines (monotonic µs, 0 = none), checked by the server's one
    * heartbeat tick: a timer per session would make every main-loop
@@ -100,6 +100,8 @@ struct _McEioServer {
   GMainContext *context;
   GHashTable *sessions;            /* sid -> McEioServerClient* (one ref) */
   GHashTable *leftovers;           /* sid -> Leftover* */
+  McWsConnLoop *ws_loop;           /* every websocket, on one epoll set */
+  GHashTable *upgrading;           /* SoupServerMessage* whose 101 is being written (ref) */
   GSource *tick;                   /* heartbeat: pings, pong and connect deadlines */
   gboolean freeing;
 };
@@ -215,31 +217,24 @@ session_unref (Client *c)
   g_free (c->sid);
   g_free (c->sio_id);
   g_free (c->remote);
-  g_free (c->ws_error);
   g_free (c->fail_reason);
   g_free (c);
 }
 
 /* ---- sending ------------------------------------------------------------ */
 
-static gboolean
-ws_is_open (SoupWebsocketConnection *ws)
-{
-  return ws && soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN;
-}
-
 static void
-ws_send_packet (SoupWebsocketConnection *ws, const McEioPacket *packet)
+ws_send_packet (McWsConn *ws, const McEioPacket *packet)
 {
-  if (!ws_is_open (ws))
+  if (ws == NULL || !mc_ws_conn_is_open (ws))
     return;
   if (packet->binary) {
     gsize len;
     gconstpointer data = g_bytes_get_data (packet->data, &len);
-    soup_websocket_connection_send_binary (ws, data, len);
+    mc_ws_conn_send_binary (ws, data, len);
   } else {
     g_autofree char *text = mc_eio_packet_encode (packet);
-    soup_websocket_connection_send_text (ws, text);
+    mc_ws_conn_send_text (ws, text, strlen (text));
   }
 }
 
@@ -442,26 +437,18 @@ open_packet_text (Client *c, gboolean can_upgrade)
 }
 
 static void
-ws_release (SoupWebsocketConnection **wsp, Client *c)
+ws_release (McWsConn **wsp, Client *c)
 {
-  SoupWebsocketConnection *ws = *wsp;
+  McWsConn *ws = *wsp;
 
   if (ws == NULL)
     return;
   *wsp = NULL;
-  g_signal_handlers_disconnect_by_data (ws, c);
-  if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_CLOSED) {
-    g_object_unref (ws);
-    return;
-  }
-  /* Keep it alive until the closing handshake is done, so queued frames
-   * (a final "41") still go out. */
-  g_signal_connect (ws, "closed", G_CALLBACK (g_object_unref), NULL);
-  if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN) {
-    g_object_ref (ws);
-    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-    g_object_unref (ws);
-  }
+  /* The ws loop keeps it until the closing handshake is done, so queued
+   * frames (a final "41") still go out. */
+  mc_ws_conn_set_events (ws, NULL, NULL);
+  mc_ws_conn_close (ws, MC_WS_CONN_CLOSE_NORMAL, NULL);
+  mc_ws_conn_unref (ws);
 }
 
 static void
@@ -820,19 +807,13 @@ handle_packet (Client *c, McEioPacket *packet)
 /* ---- websocket ------------------------------------------------------------ */
 
 static void
-on_ws_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+on_ws_message (McWsConn *ws, gboolean binary, const char *data, gsize len, gpointer user_data)
 {
   Client *c = session_ref (user_data);
   g_autoptr (GError) error = NULL;
   g_autoptr (McEioPacket) packet = NULL;
-  gsize len;
-  const char *data = g_bytes_get_data (message, &len);
 
-  if (len > c->server->cfg.max_payload) {
-    /* libsoup bounds each frame, not a message of many fragments. */
-    session_fail (c, "transport error", "message of %" G_GSIZE_FORMAT " bytes is over maxPayload (%u)", len,
-                  c->server->cfg.max_payload);
-  } else if (type == SOUP_WEBSOCKET_DATA_BINARY) {
+  if (binary) {
     sio_handle_binary (c);
   } else if ((packet = mc_eio_packet_decode (data, len, &error)) == NULL) {
     session_fail (c, "parse error", "undecodable Engine.IO packet: %s", error->message);
@@ -843,36 +824,25 @@ on_ws_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer
 }
 
 static void
-on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer user_data)
+on_ws_closed (McWsConn *ws, const char *error, gpointer user_data)
 {
   Client *c = user_data;
 
-  /* Protocol violations are the client's fault; I/O errors (a reset, a
+  /* Protocol violations are the client's fault; I/O ends (a reset, a
    * vanished peer) are just how connections end. */
-  if (c->ws_error == NULL && error->domain == SOUP_WEBSOCKET_ERROR)
-    c->ws_error = g_strdup (error->message);
-  else
-    GST_INFO ("session %s (%s): websocket: %s", c->sid, c->remote, error->message);
-}
-
-static void
-on_ws_closed (SoupWebsocketConnection *ws, gpointer user_data)
-{
-  Client *c = user_data;
-
-  if (c->ws_error)
-    session_fail (c, "transport error", "websocket: %s", c->ws_error);
+  if (error)
+    session_fail (c, "transport error", "websocket: %s", error);
   else
     session_close (c, "transport close");
 }
 
 static void
-ws_attach (Client *c, SoupWebsocketConnection *ws)
+ws_attach (Client *c, McWsConn *ws)
 {
-  c->ws = g_object_ref (ws);
-  g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), c);
-  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), c);
-  g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), c);
+  static const McWsConnEvents events = { .message = on_ws_message, .closed = on_ws_closed };
+
+  c->ws = mc_ws_conn_ref (ws);
+  mc_ws_conn_set_events (ws, &events, c);
 }
 
 /* The probe websocket did not complete the upgrade: the session stays on polling. */
@@ -898,15 +868,12 @@ upgrade_timeout_cb (gpointer data)
 static void
 upgrade_complete (Client *c)
 {
-  SoupWebsocketConnection *ws = c->probe;
+  g_autoptr (McWsConn) ws = g_steal_pointer (&c->probe);
 
   source_clear (&c->upgrade_source);
-  g_signal_handlers_disconnect_by_data (ws, c);
-  c->probe = NULL;
   c->probe_done = FALSE;
   c->transport = TRANSPORT_WEBSOCKET;
   ws_attach (c, ws);
-  g_object_unref (ws);
   /* A poll still open gets a noop; everything queued goes on the websocket. */
   if (c->pending_get) {
     g_autoptr (GPtrArray) queued = g_steal_pointer (&c->outbox);
@@ -922,15 +889,13 @@ upgrade_complete (Client *c)
 }
 
 static void
-on_probe_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+on_probe_message (McWsConn *ws, gboolean binary, const char *text, gsize len, gpointer user_data)
 {
   Client *c = session_ref (user_data);
   g_autoptr (GError) error = NULL;
   g_autoptr (McEioPacket) packet = NULL;
-  gsize len;
-  const char *text = g_bytes_get_data (message, &len);
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+  if (binary) {
     probe_cancel (c, "binary frame during upgrade");
     goto out;
   }
@@ -951,43 +916,39 @@ out:
 }
 
 static void
-on_probe_closed (SoupWebsocketConnection *ws, gpointer user_data)
+on_probe_closed (McWsConn *ws, const char *error, gpointer user_data)
 {
-  probe_cancel (user_data, "probe websocket closed");
+  probe_cancel (user_data, error ? error : "probe websocket closed");
 }
 
 static void
-ws_reject (SoupWebsocketConnection *ws, const char *why)
+ws_reject (McWsConn *ws, const char *why)
 {
   GST_INFO ("websocket refused: %s", why);
-  g_object_ref (ws);
-  g_signal_connect (ws, "closed", G_CALLBACK (g_object_unref), NULL);
-  soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, why);
+  mc_ws_conn_close (ws, MC_WS_CONN_CLOSE_POLICY_VIOLATION, why);
 }
 
+/* A websocket handshake was answered with 101: the connection is ours now,
+ * a new session or the probe of a polling session's upgrade. */
 static void
-websocket_cb (SoupServer *soup, SoupServerMessage *msg, const char *path,
-              SoupWebsocketConnection *ws, gpointer user_data)
+websocket_open (McEioServer *server, SoupServerMessage *msg, McWsConn *ws)
 {
-  McEioServer *server = user_data;
   const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
   g_autoptr (GHashTable) params = query ? soup_form_decode (query) : NULL;
   const char *sid = params ? g_hash_table_lookup (params, "sid") : NULL;
   g_autofree char *remote = remote_of (msg);
 
-  soup_websocket_connection_set_max_incoming_payload_size (ws, server->cfg.max_payload);
-  soup_websocket_connection_set_keepalive_interval (ws, 0);
-
   if (sid) {
     /* Checked in http_cb; the session may have ended since. */
     Client *c = g_hash_table_lookup (server->sessions, sid);
+    static const McWsConnEvents events = { .message = on_probe_message, .closed = on_probe_closed };
+
     if (c == NULL || c->closed || c->transport != TRANSPORT_POLLING || c->probe) {
       ws_reject (ws, "session gone or already upgrading");
       return;
     }
-    c->probe = g_object_ref (ws);
-    g_signal_connect (ws, "message", G_CALLBACK (on_probe_message), c);
-    g_signal_connect (ws, "closed", G_CALLBACK (on_probe_closed), c);
+    c->probe = mc_ws_conn_ref (ws);
+    mc_ws_conn_set_events (ws, &events, c);
     c->upgrade_source = timeout_attach (server, server->cfg.upgrade_timeout_ms, upgrade_timeout_cb, c);
     return;
   }
@@ -1003,6 +964,55 @@ websocket_cb (SoupServer *soup, SoupServerMessage *msg, const char *path,
   g_autofree char *open = open_packet_text (c, FALSE);
   g_autoptr (McEioPacket) packet = mc_eio_packet_new (MC_EIO_OPEN, open);
   ws_send_packet (ws, packet);
+}
+
+/* The 101 is out: take the connection from libsoup (as its own websocket
+ * handler would) and hand it to the ws loop. */
+static void
+on_upgrade_written (SoupServerMessage *msg, McEioServer *server)
+{
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (McWsConn) ws = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_ref (msg);
+  g_signal_handlers_disconnect_by_data (msg, server);
+  g_hash_table_remove (server->upgrading, msg);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL || (ws = mc_ws_conn_new (server->ws_loop, stream, server->cfg.max_payload, &error)) == NULL) {
+    GST_WARNING ("websocket upgrade failed: %s", error ? error->message : "no connection to take over");
+    if (stream)
+      g_io_stream_close (stream, NULL, NULL);
+  } else {
+    websocket_open (server, msg, ws);
+  }
+  g_object_unref (msg);
+}
+
+/* The client went away before its 101 was written. */
+static void
+on_upgrade_aborted (SoupServerMessage *msg, McEioServer *server)
+{
+  g_signal_handlers_disconnect_by_data (msg, server);
+  g_hash_table_remove (server->upgrading, msg);
+}
+
+/* Answers a websocket handshake libsoup-style but negotiates no extension:
+ * socket.io turns permessage-deflate off by default too, and compressing
+ * small signals costs more CPU and memory (a zlib stream per connection)
+ * than it saves. */
+static void
+websocket_accept (McEioServer *server, SoupServerMessage *msg)
+{
+  if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL)) {
+    g_autofree char *remote = remote_of (msg);
+    GST_INFO ("bad websocket handshake from %s (HTTP %u)", remote, soup_server_message_get_status (msg));
+    return;
+  }
+  g_hash_table_add (server->upgrading, g_object_ref (msg));
+  g_signal_connect (msg, "wrote-informational", G_CALLBACK (on_upgrade_written), server);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_upgrade_aborted), server);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_upgrade_aborted), server);
 }
 
 /* ---- HTTP (polling, and the checks before a websocket upgrade) ------------ */
@@ -1185,7 +1195,8 @@ http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
                   "session already upgraded or upgrading");
       return;
     }
-    return;   /* no status: libsoup completes the handshake and calls websocket_cb */
+    websocket_accept (server, msg);
+    return;
   }
 
   if (c == NULL) {
@@ -1239,13 +1250,14 @@ mc_eio_server_new (SoupServer *soup, const char *path, const McEioServerConfig *
   server->context = g_main_context_ref_thread_default ();
   server->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) session_unref);
   server->leftovers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) leftover_free);
+  server->ws_loop = mc_ws_conn_loop_new (server->context);
+  server->upgrading = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 
   /* Deadlines are met within a tick: an eighth of the shorter heartbeat time. */
   server->tick = timeout_attach (server, CLAMP (MIN (server->cfg.ping_interval_ms, server->cfg.ping_timeout_ms) / 8, 10, 1000),
                                  tick_cb, server);
   soup_server_add_early_handler (soup, path, early_cb, server, NULL);
   soup_server_add_handler (soup, path, http_cb, server, NULL);
-  soup_server_add_websocket_handler (soup, path, NULL, NULL, websocket_cb, server, NULL);
   return server;
 }
 
@@ -1268,6 +1280,16 @@ mc_eio_server_free (McEioServer *server)
   }
   g_hash_table_unref (server->sessions);
   g_hash_table_unref (server->leftovers);
+  {
+    GHashTableIter iter;
+    gpointer msg;
+
+    g_hash_table_iter_init (&iter, server->upgrading);
+    while (g_hash_table_iter_next (&iter, &msg, NULL))
+      g_signal_handlers_disconnect_by_data (msg, server);
+    g_hash_table_unref (server->upgrading);
+  }
+  mc_ws_conn_loop_free (server->ws_loop);
   g_main_context_unref (server->context);
   g_object_unref (server->soup);
   g_free (server->path);

@@ -648,9 +648,22 @@ sdl_start (McRenderer *r, GError **error)
     goto fail;
   }
   s->ttf_up = TRUE;
-  if (o->fullscreen)
-    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
-  s->win = SDL_CreateWindow (o->title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->width, o->height, flags);
+  {
+    int x = SDL_WINDOWPOS_CENTERED, y = SDL_WINDOWPOS_CENTERED, w = o->width, h = o->height;
+    SDL_DisplayMode mode;
+
+    if (o->fullscreen) {
+      flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+      /* A kiosk often has no window manager to honour the fullscreen
+       * request (X11 started straight into meshcall): cover the screen. */
+      if (SDL_GetDesktopDisplayMode (0, &mode) == 0 && mode.w > 0 && mode.h > 0) {
+        x = y = 0;
+        w = mode.w;
+        h = mode.h;
+      }
+    }
+    s->win = SDL_CreateWindow (o->title, x, y, w, h, flags);
+  }
   if (!s->win) {
     g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "cannot create a window: %s",
                  SDL_GetError ());

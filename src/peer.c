@@ -34,6 +34,7 @@ struct _McPeer {
   char *stun_server;
   GStrv turn_servers;
   GStrv local_addresses;
+  gboolean relay_only;
   guint jitter_latency_ms;
   guint answer_timeout_ms;
   guint media_timeout_ms;
@@ -259,7 +260,7 @@ static gboolean
 on_answer_timeout (gpointer data)
 {
   McPeer *peer = data;
-  g_autofree char *reason = g_strdup_printf ("no answer to our offer within %u s", peer->answer_timeout_ms / 1000);
+  g_autofree char *reason = g_strdup_printf ("no answer to our offer within %.1f s", peer->answer_timeout_ms / 1000.0);
 
   peer->answer_timer = 0;
   fail (peer, MC_PEER_FAILURE_NO_ANSWER, reason);
@@ -681,10 +682,12 @@ receive_description (McPeer *peer, const char *media, const char *encoding, GErr
     dec = mc_pipelines_load ("decoder-opus", NULL, error);
     if (dec == NULL)
       return NULL;
+    /* The level element posts the RMS on the bus for the active-speaker border. */
+    const char *level = peer->cb.audio_level ? "level interval=100000000 post-messages=true ! " : "";
     if (peer->playback)
       return g_strdup_printf ("rtpopusdepay ! %s ! audioconvert ! audioresample ! " MC_PLAYBACK_CAPS
-                              " ! appsink name=audiosink", dec);
-    return g_strdup_printf ("rtpopusdepay ! %s ! fakesink name=audiosink sync=false async=false", dec);
+                              " ! %sappsink name=audiosink", dec, level);
+    return g_strdup_printf ("rtpopusdepay ! %s ! %sfakesink name=audiosink sync=false async=false", dec, level);
   }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "unsupported %s stream %s", media, encoding);
   return NULL;
@@ -805,6 +808,8 @@ build_send_branch (McPeer *peer, gboolean video, int pt, guint twcc, GError **er
   g_autoptr (GstPad) srcpad = NULL;
   g_autoptr (GstPad) sinkpad = NULL;
   g_autoptr (GstPad) paypad = NULL;
+  g_autofree char *msid = NULL;
+  guint32 ssrc;
 
   if (src == NULL || pay == NULL || filter == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "missing GStreamer element (appsrc or RTP payloader)");
@@ -817,7 +822,12 @@ build_send_branch (McPeer *peer, gboolean video, int pt, guint twcc, GError **er
   g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "caps", enc_caps,
                 "max-buffers", (guint64) (video ? 60 : 100), "leaky-type", 2 /* downstream */, "block", FALSE,
                 NULL);
-  g_object_set (pay, "pt", (guint) pt, "mtu", (guint) 1200, NULL);
+  /* A fixed SSRC in the codec preferences puts a=ssrc/msid lines in the SDP
+   * for both kinds before any media flowed, so browsers put our audio and
+   * video in one MediaStream (lip sync). */
+  ssrc = g_random_int ();
+  gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, ssrc, NULL);
+  g_object_set (pay, "pt", (guint) pt, "mtu", (guint) 1200, "ssrc", ssrc, NULL);
   if (video && !h264)
     g_object_set (pay, "picture-id-mode", 2 /* 15-bit */, NULL);
   if (h264)
@@ -846,6 +856,14 @@ build_send_branch (McPeer *peer, gboolean video, int pt, guint twcc, GError **er
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not link the %s send branch to webrtcbin",
                  video ? "video" : "audio");
     return FALSE;
+  }
+  /* One stream id for both kinds, made of token characters only (RFC 8830). */
+  msid = g_strdup_printf ("meshcall-%s", peer->local_id ? peer->local_id : "peer");
+  g_object_set (sinkpad, "msid", msid, NULL);
+  if (h264 && !peer->offerer) {
+    /* Answering: webrtcbin 1.22 copies level-asymmetry-allowed from the
+     * offer and from our preferences, writing it twice into the fmtp line. */
+    gst_structure_remove_field (gst_caps_get_structure (caps, 0), "level-asymmetry-allowed");
   }
   g_object_get (sinkpad, "transceiver", &trans, NULL);
   if (trans != NULL) {
@@ -880,6 +898,25 @@ build_send (McPeer *peer, const SendParams *p, GError **error)
 
 /* ---- public API ------------------------------------------------------------ */
 
+/* A `level` element message: report the loudest channel's RMS. */
+static void
+report_level (McPeer *peer, const GstStructure *s)
+{
+  const GValue *v = gst_structure_get_value (s, "rms");
+  double loudest = -G_MAXDOUBLE;
+
+  if (v == NULL || !G_VALUE_HOLDS_BOXED (v) || g_value_get_boxed (v) == NULL)
+    return;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GValueArray *rms = g_value_get_boxed (v);
+  for (guint i = 0; i < rms->n_values; i++)
+    if (G_VALUE_HOLDS_DOUBLE (&rms->values[i]))
+      loudest = MAX (loudest, MAX (g_value_get_double (&rms->values[i]), -200.0));  /* -inf: silence */
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (loudest > -G_MAXDOUBLE)
+    peer->cb.audio_level (peer, loudest, peer->user_data);
+}
+
 static gboolean
 on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
 {
@@ -894,6 +931,9 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
                  err->message, dbg ? dbg : "");
     reason = g_strdup_printf ("pipeline error: %s", err->message);
     fail (peer, MC_PEER_FAILURE_INTERNAL, reason);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT && peer->cb.audio_level &&
+             gst_message_has_name (msg, "level") && !is_closed (peer)) {
+    report_level (peer, gst_message_get_structure (msg));
   } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
     g_autoptr (GError) err = NULL;
     gst_message_parse_warning (msg, &err, NULL);
@@ -937,6 +977,7 @@ mc_peer_new (const McPeerConfig *cfg, const McPeerCallbacks *callbacks, gpointer
   peer->stun_server = g_strdup (cfg->stun_server);
   peer->turn_servers = g_strdupv ((char **) cfg->turn_servers);
   peer->local_addresses = g_strdupv ((char **) cfg->local_addresses);
+  peer->relay_only = cfg->relay_only;
   peer->jitter_latency_ms = cfg->jitter_latency_ms;
   peer->answer_timeout_ms = cfg->answer_timeout_ms ? cfg->answer_timeout_ms : DEFAULT_ANSWER_TIMEOUT_MS;
   peer->media_timeout_ms = cfg->media_timeout_ms;
@@ -964,6 +1005,8 @@ mc_peer_new (const McPeerConfig *cfg, const McPeerCallbacks *callbacks, gpointer
   g_object_set (peer->webrtc, "latency", peer->jitter_latency_ms, NULL);
   if (peer->stun_server)
     g_object_set (peer->webrtc, "stun-server", peer->stun_server, NULL);
+  if (peer->relay_only)
+    gst_util_set_object_arg (G_OBJECT (peer->webrtc), "ice-transport-policy", "relay");
   for (guint i = 0; peer->turn_servers && peer->turn_servers[i]; i++) {
     gboolean ok = FALSE;
     g_signal_emit_by_name (peer->webrtc, "add-turn-server", peer->turn_servers[i], &ok);

@@ -3,6 +3,7 @@
  * and every client share (docs/protocol.md). */
 #include "meshcall/signaling.h"
 #include "meshcall/log.h"
+#include "meshcall/media_state.h"
 #include "meshcall/sio_packet.h"
 
 #include <string.h>
@@ -207,9 +208,14 @@ mc_signaling_validate_signal (JsonNode *signal, GError **error)
   } else if (strcmp (type, "candidate") == 0) {
     if (!validate_candidate (obj, error))
       return FALSE;
+  } else if (strcmp (type, MC_MEDIA_STATE_TYPE) == 0) {
+    /* meshcall extension: mute / camera-off marks (media_state.h). */
+    if (!mc_media_state_validate (obj, error))
+      return FALSE;
   } else {
     g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_MALFORMED,
-                 "signal type \"%.32s\" is not one of \"offer\", \"answer\", \"candidate\"", type);
+                 "signal type \"%.32s\" is not one of \"offer\", \"answer\", \"candidate\", \"media-state\"",
+                 type);
     return FALSE;
   }
 

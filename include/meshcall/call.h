@@ -19,8 +19,10 @@
 
 #include <gst/gst.h>
 
+#include "meshcall/call_stats.h"
 #include "meshcall/capture.h"
 #include "meshcall/media_source.h"
+#include "meshcall/media_state.h"
 #include "meshcall/peer.h"
 #include "meshcall/signaling.h"
 
@@ -43,10 +45,12 @@ typedef struct {
   const char *stun_server;
   const char *const *turn_servers;
   const char *const *local_addresses; /* NULL = every interface */
+  gboolean relay_only;                /* ICE through TURN relays only (ice-transport-policy=relay) */
   guint jitter_latency_ms;
   guint media_timeout_ms;             /* 0 = never */
   guint answer_timeout_ms;            /* 0 = 15000 */
   const char *stats_json;             /* NULL = none */
+  int self_view_width;                /* > 0: a self-view branch this wide for on_self_frame */
 } McCallConfig;
 
 /* Fills the defaults: 640x480@30 VP8, test-free auto sources, 50 ms jitter
@@ -66,6 +70,16 @@ typedef struct {
   void (*signaling_state_changed) (McCall *call, McSignalingState state, gpointer user_data);
   /* Fatal: the call cannot go on (bad token, call full, duplicate peer id, capture failed). */
   void (*fatal_error) (McCall *call, const GError *error, gpointer user_data);
+  /* Streaming thread, MUST NOT block: the local camera, small (self view;
+   * needs self_view_width). */
+  void (*on_self_frame) (McCall *call, GstSample *sample, gpointer user_data);
+  /* Main thread: a remote's decoded audio level, RMS dB, ~10 times a second.
+   * Only when set (a `level` element is added to each receive path then). */
+  void (*audio_level) (McCall *call, const char *peer_id, double rms_db, gpointer user_data);
+  /* Main thread: a remote's mute / camera-off state changed (its media-state signal). */
+  void (*remote_media_state) (McCall *call, const char *peer_id, const McMediaState *state, gpointer user_data);
+  /* Main thread: once a second for each peer, after its stats were updated. */
+  void (*peer_stats) (McCall *call, const McCallStatsPeer *stats, gpointer user_data);
 } McCallCallbacks;
 
 McCall *mc_call_new (const McCallConfig *cfg, const McCallCallbacks *callbacks, gpointer user_data, GError **error);
@@ -77,6 +91,13 @@ void mc_call_leave (McCall *call, McCallDoneFunc done, gpointer user_data);
 /* Tears everything down (peers, capture, playback, signaling). */
 void mc_call_free (McCall *call);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McCall, mc_call_free)
+
+/* Mute the microphone / turn the camera off (encoders keep running with
+ * silence / black frames, so peers stay negotiated) and tell every peer
+ * through a media-state signal. Without a microphone (camera) that side
+ * stays muted (off). */
+void mc_call_set_media_state (McCall *call, const McMediaState *state);
+void mc_call_get_media_state (McCall *call, McMediaState *state);
 
 const char *mc_call_get_peer_id (McCall *call);
 McCapture *mc_call_get_capture (McCall *call);

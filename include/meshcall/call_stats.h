@@ -32,6 +32,14 @@ typedef struct {
   guint tier_bitrate_kbps;
   double join_to_first_frame_s; /* connected -> first decoded frame; < 0: none yet */
   double first_frame_at;        /* wall-clock time (s since the epoch) of the first decoded frame; < 0: none */
+  double connected_at;          /* wall-clock time the current connection came up; < 0: not yet.
+                                 * Unchanged while the same connection lasts (a re-offer changes it). */
+  gint64 connected_us;          /* the monotonic time connected_at was computed from */
+  char *local_candidate_type;   /* selected ICE pair: "host", "srflx", "prflx", "relay"; NULL: unknown */
+  char *remote_candidate_type;
+
+  gboolean remote_audio_muted;   /* from the peer's media-state signal */
+  gboolean remote_video_off;
 
   /* previous sample, for rates */
   gint64 prev_us;
@@ -57,12 +65,15 @@ typedef struct {
   const char *video_codec;
   double joined_at;             /* wall-clock time we first joined the call; < 0: not yet */
   GArray *tiers;                /* McCaptureTierInfo, may be NULL */
+  gboolean audio_muted;         /* our own microphone / camera state */
+  gboolean video_off;
 } McCallStatsSelf;
 
 /* { peerId, name, callId, signalingState, participants, videoCodec, tiers:[...],
- *   joinedAt, time, peers:[{peerId, name, connectionState, videoFramesDecoded, width, height,
+ *   audioMuted, videoOff, joinedAt, time, peers:[{peerId, name, connectionState, videoFramesDecoded, width, height,
  *   fps, audioPacketsReceived, inboundKbps, outboundKbps, rttMs, fractionLost,
- *   remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS, firstFrameAt}] } */
+ *   remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS, firstFrameAt,
+ *   connectedAt, localCandidateType, remoteCandidateType}] } */
 JsonNode *mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers /* McCallStatsPeer* */);
 /* Written to a temporary file and renamed (g_file_set_contents). */
 gboolean mc_call_stats_write (const char *path, JsonNode *doc, GError **error);

@@ -83,6 +83,11 @@ gboolean mc_capture_has_video (McCapture *capture);
 gboolean mc_capture_has_audio (McCapture *capture);
 McVideoCodec mc_capture_get_codec (McCapture *capture);
 
+/* The capture pipeline itself (borrowed), for local controls that act on
+ * it from outside (local_media.c: mute, camera off, self-view branch off
+ * "videotee"). */
+GstElement *mc_capture_get_pipeline (McCapture *capture);
+
 /* Makes another pipeline run on the capture's clock and base time. */
 void mc_capture_sync_pipeline (McCapture *capture, GstElement *pipeline);
 

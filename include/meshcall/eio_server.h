@@ -18,6 +18,11 @@
  * max_payload disconnects that client with one GST_WARNING naming the reason.
  * Valid packets that break a limit (rate, binary) go to the refused callback.
  *
+ * Websockets: libsoup answers the HTTP upgrade (no extension is negotiated:
+ * socket.io leaves permessage-deflate off too), then the connection is
+ * served by ws_conn.h on one epoll set, so that a message costs the same
+ * with ten clients or ten thousand (docs/bench-signal.md).
+ *
  * Threading: everything runs on the GMainContext that was thread-default when
  * mc_eio_server_new() was called (the SoupServer's context); every callback is
  * invoked there. Nothing blocks.

@@ -64,6 +64,7 @@ typedef struct {
   const char *stun_server;            /* stun://host:port or NULL */
   const char *const *turn_servers;    /* turn://user:pass@host:port, NULL-terminated, or NULL */
   const char *const *local_addresses; /* ICE host addresses to use (e.g. "127.0.0.1"); NULL = all interfaces */
+  gboolean relay_only;                /* ice-transport-policy=relay: only TURN-relayed candidate pairs */
   guint jitter_latency_ms;            /* webrtcbin latency */
   guint answer_timeout_ms;            /* 0 = 15000 */
   guint media_timeout_ms;             /* 0 = never; no media received for this long once connected = failed */
@@ -78,6 +79,11 @@ typedef struct {
   /* Called from the peer's streaming thread for every decoded video frame;
    * it MUST NOT block (copy or ref the sample and hand it to another thread). */
   void (*on_video_frame) (McPeer *peer, GstSample *sample, gpointer user_data);
+  /* Optional (set it and a `level` element joins the receive audio path):
+   * the remote's decoded audio level, RMS in dB of the loudest channel,
+   * about ten times a second, on the peer's context. Drives the renderer's
+   * active-speaker border. */
+  void (*audio_level) (McPeer *peer, double rms_db, gpointer user_data);
 } McPeerCallbacks;
 
 /* Counters maintained by the peer itself (webrtcbin has no frames-decoded). */

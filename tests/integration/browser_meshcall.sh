@@ -42,6 +42,18 @@ check_pair() {
                 `, rtt ${web.rttMs} ms; meshcall got ${mc.peers[0].videoFramesDecoded} frames` +
                 ` ${mc.peers[0].width}x${mc.peers[0].height}`);
   ' "$WORK/$web.json" "$WORK/$mc.json" "$web" "$mc" "$5" || fail "$call: wrong stats"
+  # meshcall's audio and video must arrive as one MediaStream (lip sync).
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+    const tracks = lines.filter((l) => l.includes("\"event\":\"track\"")).map((l) => JSON.parse(l))
+      .filter((e) => e.remote === process.argv[2]);
+    const ids = new Set(tracks.map((t) => JSON.stringify(t.streams)));
+    const kinds = tracks.map((t) => t.kind).sort().join(",");
+    if (kinds !== "audio,video" || ids.size !== 1 || tracks[0].streams.length !== 1) {
+      console.error(`tracks from ${process.argv[2]}: ${JSON.stringify(tracks)}`); process.exit(1);
+    }
+    console.log(`audio and video from ${process.argv[2]} share stream ${tracks[0].streams[0]}`);
+  ' "$WORK/$label.log" "$mc" || fail "$call: meshcall's audio and video are not in one MediaStream"
 }
 
 # 1. The browser is in the call first: it offers to meshcall.

@@ -1,13 +1,17 @@
 // Polls meshcall --stats-json files until every condition holds, or fails
 // after --timeout seconds naming the condition that did not hold.
 //   node media_check.js --timeout 20 --peers 3 --min-frames 10 --min-audio 10 \
-//        --width 320 --height 240 [--absent PEER_ID] [--rising] [--max-first-frame S] FILE...
+//        --width 320 --height 240 [--absent PEER_ID] [--rising] [--max-first-frame S]
+//        [--signaling STATE] [--participants N] [--candidate-type TYPE] FILE...
 // --max-first-frame: every peer's first decoded frame came at most S seconds after we joined.
+// --signaling: the document's signalingState (e.g. joined, reconnecting).
+// --participants: the document's participants count (including itself).
+// --candidate-type: both ends of every peer's selected ICE pair are of TYPE (e.g. relay).
 'use strict';
 const fs = require('fs');
 
 const opts = { timeout: 20, peers: -1, minFrames: 1, minAudio: 1, width: 0, height: 0, absent: [], rising: false, maxFirstFrame: -1,
-               files: [] };
+               signaling: null, participants: -1, candidateType: null, files: [] };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -21,6 +25,9 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--absent') opts.absent.push(next());
   else if (a === '--rising') opts.rising = true;
   else if (a === '--max-first-frame') opts.maxFirstFrame = Number(next());
+  else if (a === '--signaling') opts.signaling = next();
+  else if (a === '--participants') opts.participants = Number(next());
+  else if (a === '--candidate-type') opts.candidateType = next();
   else opts.files.push(a);
 }
 
@@ -38,6 +45,10 @@ function check(file) {
   }
   if (opts.peers >= 0 && peers.length !== opts.peers)
     return `${file}: ${peers.length} peers listed, want ${opts.peers}`;
+  if (opts.signaling && doc.signalingState !== opts.signaling)
+    return `${file}: signaling is ${doc.signalingState}, want ${opts.signaling}`;
+  if (opts.participants >= 0 && doc.participants !== opts.participants)
+    return `${file}: ${doc.participants} participants, want ${opts.participants}`;
   for (const p of peers) {
     if (opts.maxFirstFrame >= 0 && p.firstFrameAt != null && doc.joinedAt != null &&
         p.firstFrameAt - doc.joinedAt > opts.maxFirstFrame)
@@ -47,6 +58,9 @@ function check(file) {
     if (p.audioPacketsReceived < opts.minAudio) return `${file}: ${p.name} sent ${p.audioPacketsReceived} audio packets`;
     if (opts.width && (p.width !== opts.width || p.height !== opts.height))
       return `${file}: ${p.name} video is ${p.width}x${p.height}, want ${opts.width}x${opts.height}`;
+    if (opts.candidateType &&
+        (p.localCandidateType !== opts.candidateType || p.remoteCandidateType !== opts.candidateType))
+      return `${file}: pair to ${p.name} is ${p.localCandidateType}/${p.remoteCandidateType}, want ${opts.candidateType}`;
   }
   return null;
 }
