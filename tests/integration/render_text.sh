@@ -94,7 +94,9 @@ pane_has "echo" || fail "echo not restored after q"
 echo "ok: 'q' exits and restores the terminal"
 tmux -S "$sock" kill-server
 
-# SIGTERM also restores the terminal.
+# SIGTERM also restores the terminal. A fresh tmux socket: the old server may
+# still be shutting down on the first one.
+sock="$tmp/tmux-sigterm.sock"
 start_demo
 pid=$(sed -n 's/^ready .*pid=\([0-9]*\).*/\1/p' "$tmp/events")
 [ -n "$pid" ] || fail "demo process not found"
