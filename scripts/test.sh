@@ -14,6 +14,10 @@ skip=" ${MESHCALL_SKIP:-} "
 jobs=$(nproc)
 
 step() { printf '\n=== %s ===\n' "$*"; }
+# Every ctest summary line is collected for the closing count.
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+counted() { "$@" | tee -a "$summary"; }
 
 step "dependencies"
 scripts/setup.sh --deps
@@ -21,7 +25,7 @@ scripts/setup.sh --deps
 step "build (warnings are errors) and run all tests"
 cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESHCALL_WERROR=ON >/dev/null
 cmake --build build-ci -j"$jobs"
-ctest --test-dir build-ci --output-on-failure ${MESHCALL_TEST_FILTER:+-R "$MESHCALL_TEST_FILTER"}
+counted ctest --test-dir build-ci --output-on-failure ${MESHCALL_TEST_FILTER:+-R "$MESHCALL_TEST_FILTER"}
 
 if [[ "$skip" != *" asan "* ]]; then
   step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -30,7 +34,7 @@ if [[ "$skip" != *" asan "* ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
   LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -L unit
+    counted ctest --test-dir build-asan --output-on-failure -L unit
 fi
 
 if [[ "$skip" != *" valgrind "* ]]; then
@@ -41,6 +45,7 @@ if [[ "$skip" != *" valgrind "* ]]; then
       --overwrite "MemoryCheckCommandOptions=--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 --num-callers=30 --suppressions=/usr/share/glib-2.0/valgrind/glib.supp --suppressions=$root/tests/valgrind.supp" \
       >build-ci/memcheck.log 2>&1 || { cat build-ci/memcheck.log; echo "valgrind found errors (see above)"; exit 1; }
   tail -n 5 build-ci/memcheck.log
+  grep -E 'tests passed, [0-9]+ tests failed out of' build-ci/memcheck.log >>"$summary"
 fi
 
 if [[ "$skip" != *" fuzz "* ]]; then
@@ -51,3 +56,5 @@ if [[ "$skip" != *" fuzz "* ]]; then
 fi
 
 step "all test steps passed"
+# ctest prints "NN% tests passed, F tests failed out of N" per run; add them up.
+awk '/tests failed out of/ { f += $4; n += $NF } END { printf "tests: %d passed, %d failed\n", n - f, f }' "$summary"
