@@ -92,13 +92,32 @@ warm_up_thread (gpointer data)
   return NULL;
 }
 
+/* The warm-up thread, until someone waits for it. A process that exits
+ * while it is still inside OpenSSL crashes in OpenSSL's exit handlers. */
+static GMutex warm_up_lock;
+static GThread *warm_up;
+
+static void
+warm_up_join (void)
+{
+  GThread *thread;
+
+  g_mutex_lock (&warm_up_lock);
+  thread = g_steal_pointer (&warm_up);
+  g_mutex_unlock (&warm_up_lock);
+  if (thread)
+    g_thread_join (thread);
+}
+
 void
 mc_call_warm_up (void)
 {
   static gsize once;
 
   if (g_once_init_enter (&once)) {
-    g_thread_unref (g_thread_new ("mc-warm-up", warm_up_thread, NULL));
+    g_mutex_lock (&warm_up_lock);
+    warm_up = g_thread_new ("mc-warm-up", warm_up_thread, NULL);
+    g_mutex_unlock (&warm_up_lock);
     g_once_init_leave (&once, 1);
   }
 }
@@ -771,6 +790,7 @@ mc_call_free (McCall *call)
 {
   if (call == NULL)
     return;
+  warm_up_join ();   /* at most its 0.2-1.4 s, and only when leaving that early */
   g_clear_handle_id (&call->stats_timer, g_source_remove);
   g_clear_handle_id (&call->leave_timeout, g_source_remove);
   if (call->entries) {

@@ -233,6 +233,14 @@ on_render_action (McRenderer *r, McRenderAction action, gpointer user_data)
   }
 }
 
+/* Closes the window / gives the terminal back (before printing an error). */
+static void
+stop_picture (Join *j)
+{
+  if (j->renderer)
+    mc_renderer_stop (j->renderer);
+}
+
 static gboolean
 terminal_usable (void)
 {
@@ -465,7 +473,11 @@ mc_cmd_join (int argc, char **argv)
     "Be in an audio+video call with everyone else who joins CALL_ID (2-6 people, every\n"
     "participant connected directly to every other one). Leave with 'q', Ctrl-C or --duration.\n"
     "Two terminals on one machine can call each other with no set-up: the first one starts\n"
-    "a signaling server on 127.0.0.1:7300 unless one is already running there.");
+    "a signaling server on 127.0.0.1:7300 unless one is already running there.\n"
+    "\n"
+    "The others appear in a grid: in a window when there is a display, else drawn in this\n"
+    "terminal (--render). Keys: m mute, v camera on/off, f fullscreen, s stats, p self view,\n"
+    "q or Esc leave.");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     mc_log_error ("%s (see 'meshcall join --help')", error->message);
@@ -624,6 +636,7 @@ mc_cmd_join (int argc, char **argv)
       server = mc_call_server_new (&scfg, &error);
     }
     if (server == NULL) {
+      stop_picture (&j);
       mc_log_error ("no signaling server configured and none could be started: %s", error->message);
       j.exit_code = MC_EXIT_FAILURE;
       goto out;
@@ -643,12 +656,14 @@ mc_cmd_join (int argc, char **argv)
 
   j.call = mc_call_new (&cfg, &callbacks, &j, &error);
   if (j.call == NULL) {
+    stop_picture (&j);
     mc_log_error ("%s", error->message);
     j.exit_code = MC_EXIT_FAILURE;
     goto out;
   }
   if (!mc_call_join (j.call, &error)) {
     gboolean usage = g_error_matches (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL);
+    stop_picture (&j);
     mc_log_error ("%s", error->message);
     j.exit_code = usage ? MC_EXIT_USAGE : MC_EXIT_FAILURE;
     goto out;
@@ -680,8 +695,7 @@ mc_cmd_join (int argc, char **argv)
   g_main_loop_run (j.loop);
 
   clear_status (&j);
-  if (j.renderer)
-    mc_renderer_stop (j.renderer);   /* window closed / terminal restored at once */
+  stop_picture (&j);   /* window closed / terminal restored at once */
   g_clear_handle_id (&sigint, g_source_remove);
   g_clear_handle_id (&sigterm, g_source_remove);
   g_clear_handle_id (&j.duration_id, g_source_remove);

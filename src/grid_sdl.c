@@ -643,6 +643,19 @@ sdl_start (McRenderer *r, GError **error)
     goto fail;
   }
   s->sdl_up = TRUE;
+  {
+    /* With no display SDL falls back to its invisible drivers: that is no
+     * picture, unless asked for by name (benchmarks). */
+    const char *driver = SDL_GetCurrentVideoDriver ();
+    const char *wanted = g_getenv ("SDL_VIDEODRIVER");
+    if (driver && (g_str_equal (driver, "offscreen") || g_str_equal (driver, "dummy")) &&
+        !(wanted && g_ascii_strcasecmp (wanted, driver) == 0)) {
+      g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
+                   "cannot open a display (no $DISPLAY, $WAYLAND_DISPLAY or KMS/DRM; SDL offered only its "
+                   "'%s' driver): use --render text or --headless", driver);
+      goto fail;
+    }
+  }
   if (TTF_Init () != 0) {
     g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "SDL_ttf: %s", TTF_GetError ());
     goto fail;

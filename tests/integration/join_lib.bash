@@ -87,6 +87,8 @@ COND_dark='r<40 && g<40 && b<40'
 COND_tile='r>=30 && r<=60 && g>=30 && g<=60 && b>=30 && b<=66'   # grey placeholder (camera off, connecting)
 COND_white='r>200 && g>200 && b>200'
 COND_mark='r>180 && g<90 && b<90'                                 # the red "mic off" badge
+COND_banner='r>180 && g>100 && g<170 && b<50'                     # the orange status banner
+COND_speaking='r>=40 && r<=90 && g>=180 && g<=230 && b>=60 && b<=120'  # the active speaker's border
 
 # is_color FILE X Y CLASS
 is_color() {
