@@ -424,7 +424,8 @@ mc_cmd_join (int argc, char **argv)
     { "signal", 's', 0, G_OPTION_ARG_STRING, &signal,
       "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO). Default: a server on "
       "127.0.0.1:7300 if one answers, else one started inside this process", "URL" },
-    { "name", 'n', 0, G_OPTION_ARG_STRING, &name, "Name the others see (default: the peer id)", "NAME" },
+    /* FILENAME: the bytes as typed, so a UTF-8 name survives a C locale (checked below). */
+    { "name", 'n', 0, G_OPTION_ARG_FILENAME, &name, "Name the others see (default: the peer id)", "NAME" },
     { "peer-id", 0, 0, G_OPTION_ARG_STRING, &peer_id, "Our id in the call (default: random)", "ID" },
     { "token", 't', 0, G_OPTION_ARG_STRING, &token, "Shared secret the signaling server asks for", "TOKEN" },
     { "video", 0, 0, G_OPTION_ARG_STRING, &video,
@@ -498,6 +499,16 @@ mc_cmd_join (int argc, char **argv)
   if (!mc_signaling_validate_id ("CALL_ID", argv[1], &error)) {
     mc_log_error ("%s", error->message);
     return MC_EXIT_USAGE;
+  }
+
+  {
+    /* Refuse a bad URL, peer id or name now, before any set-up work. The
+     * default (no URL) is a local server, which is always acceptable. */
+    McSignalingParams check = { .call_id = argv[1], .peer_id = peer_id, .name = name };
+    if (!mc_signaling_check (signal ? signal : "ws://127.0.0.1", &check, &error)) {
+      mc_log_error ("%s", error->message);
+      return error->code == MC_SIGNALING_ERROR_OTHER ? MC_EXIT_FAILURE : MC_EXIT_USAGE;
+    }
   }
 
   gst_init (NULL, NULL);

@@ -303,35 +303,41 @@ has_scheme (const char *url, const char *scheme)
   return g_ascii_strncasecmp (url, scheme, n) == 0 && strncmp (url + n, "://", 3) == 0;
 }
 
-McSignaling *
-mc_signaling_new (const char *url, const McSignalingParams *params, const McSignalingEvents *events,
-                  gpointer user_data, GError **error)
+gboolean
+mc_signaling_check (const char *url, const McSignalingParams *params, GError **error)
 {
   if (url == NULL || url[0] == '\0') {
     g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL,
                  "no signaling URL given; use " ACCEPTED_SCHEMES);
-    return NULL;
+    return FALSE;
   }
-  if (has_scheme (url, "ws") || has_scheme (url, "wss") || has_scheme (url, "http") || has_scheme (url, "https")) {
-    if (!validate_params (params, error))
-      return NULL;
-    return mc_signal_socketio_new (url, params, events, user_data, error);
-  }
+  if (has_scheme (url, "ws") || has_scheme (url, "wss") || has_scheme (url, "http") || has_scheme (url, "https"))
+    return validate_params (params, error);
   if (has_scheme (url, "firestore")) {
     const char *project = url + strlen ("firestore://");
     if (!mc_signaling_validate_id ("Firestore project id", project, NULL)) {
       g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL,
                    "signaling URL '%s' does not name a Firestore project: use firestore://PROJECT_ID", url);
-      return NULL;
+      return FALSE;
     }
     g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER,
                  "the Firestore back end is not built yet (signaling URL '%s'); use a ws:// or http:// "
                  "Socket.IO server such as 'meshcall serve'", url);
-    return NULL;
+    return FALSE;
   }
   g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL,
                "unsupported signaling URL '%s': accepted are " ACCEPTED_SCHEMES, url);
-  return NULL;
+  return FALSE;
+}
+
+McSignaling *
+mc_signaling_new (const char *url, const McSignalingParams *params, const McSignalingEvents *events,
+                  gpointer user_data, GError **error)
+{
+  if (!mc_signaling_check (url, params, error))
+    return NULL;
+  /* Every scheme mc_signaling_check accepts today is Socket.IO. */
+  return mc_signal_socketio_new (url, params, events, user_data, error);
 }
 
 gboolean

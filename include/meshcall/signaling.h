@@ -118,6 +118,9 @@ struct _McSignaling {
 McSignaling *mc_signaling_new (const char *url, const McSignalingParams *params,
                                const McSignalingEvents *events, gpointer user_data,
                                GError **error);
+/* What mc_signaling_new checks before it connects anywhere (scheme, ids,
+ * name), so a command line can be refused before any set-up work. */
+gboolean mc_signaling_check (const char *url, const McSignalingParams *params, GError **error);
 gboolean mc_signaling_join (McSignaling *sig, GError **error);
 gboolean mc_signaling_send_signal (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GError **error);
 void mc_signaling_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data);

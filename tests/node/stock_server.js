@@ -101,8 +101,12 @@ function signalProblem(signal) {
           !(Number.isInteger(c.sdpMLineIndex) && c.sdpMLineIndex >= 0 && c.sdpMLineIndex <= 65535))
         return 'signal candidate.sdpMLineIndex is neither an integer 0..65535 nor null';
     }
+  } else if (signal.type === 'media-state') {
+    // meshcall's extension (docs/protocol.md): mute / camera-off marks.
+    if (!['muted', 'live'].includes(signal.audio)) return 'media-state audio must be "muted" or "live"';
+    if (!['off', 'live'].includes(signal.video)) return 'media-state video must be "off" or "live"';
   } else {
-    return 'signal type is not one of "offer", "answer", "candidate"';
+    return 'signal type is not one of "offer", "answer", "candidate", "media-state"';
   }
   let bytes;
   try {
