@@ -97,8 +97,8 @@ warm_up_thread (gpointer data)
 static GMutex warm_up_lock;
 static GThread *warm_up;
 
-static void
-warm_up_join (void)
+void
+mc_call_warm_up_wait (void)
 {
   GThread *thread;
 
@@ -790,7 +790,7 @@ mc_call_free (McCall *call)
 {
   if (call == NULL)
     return;
-  warm_up_join ();   /* at most its 0.2-1.4 s, and only when leaving that early */
+  mc_call_warm_up_wait ();   /* at most its 0.2-1.4 s, and only when leaving that early */
   g_clear_handle_id (&call->stats_timer, g_source_remove);
   g_clear_handle_id (&call->leave_timeout, g_source_remove);
   if (call->entries) {

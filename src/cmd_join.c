@@ -522,9 +522,7 @@ mc_cmd_join (int argc, char **argv)
       !mc_media_source_parse (MC_MEDIA_AUDIO, audio, &cfg.audio, &error) ||
       !mc_video_codec_from_string (codec, &cfg.codec, &error)) {
     mc_log_error ("%s", error->message);
-    mc_media_source_clear (&cfg.video);
-    mc_media_source_clear (&cfg.audio);
-    return MC_EXIT_USAGE;
+    goto usage;
   }
   if (!parse_size (size, &cfg.width, &cfg.height)) {
     mc_log_error ("--size '%s': expected WIDTHxHEIGHT with even numbers, e.g. 640x480", size);
@@ -726,11 +724,13 @@ out:
   }
   g_clear_pointer (&server, mc_call_server_free);
   g_clear_pointer (&j.loop, g_main_loop_unref);
+  mc_call_warm_up_wait ();
   mc_media_source_clear (&cfg.video);
   mc_media_source_clear (&cfg.audio);
   return j.exit_code;
 
 usage:
+  mc_call_warm_up_wait ();
   mc_media_source_clear (&cfg.video);
   mc_media_source_clear (&cfg.audio);
   return MC_EXIT_USAGE;

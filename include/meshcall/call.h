@@ -110,5 +110,8 @@ JsonNode *mc_call_get_stats_json (McCall *call);
 /* For tests and for several calls in one process: start the DTLS key
  * generation in a thread (done once per process). */
 void mc_call_warm_up (void);
+/* Waits for the warm-up to finish: a process must not exit while it runs
+ * (OpenSSL's exit handlers crash). mc_call_free() does this too. */
+void mc_call_warm_up_wait (void);
 
 G_END_DECLS
