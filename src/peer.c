@@ -539,22 +539,31 @@ on_ice_state (GObject *webrtc, GParamSpec *pspec, gpointer user_data)
 
 /* ---- receive side (streaming threads) --------------------------------------- */
 
+/* Packets and bytes in a probed buffer or buffer list. */
+static void
+probe_size (GstPadProbeInfo *info, guint *packets, gsize *bytes)
+{
+  *packets = 0;
+  *bytes = 0;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    *packets = 1;
+    *bytes = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    *packets = gst_buffer_list_length (list);
+    *bytes = gst_buffer_list_calculate_size (list);
+  }
+}
+
 static GstPadProbeReturn
 count_rtp_in (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   McPeer *peer = g_object_get_data (G_OBJECT (pad), "mc-peer");
   gboolean video = GPOINTER_TO_INT (user_data);
-  guint packets = 0;
-  gsize bytes = 0;
+  guint packets;
+  gsize bytes;
 
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    packets = 1;
-    bytes = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-    packets = gst_buffer_list_length (list);
-    bytes = gst_buffer_list_calculate_size (list);
-  }
+  probe_size (info, &packets, &bytes);
   g_mutex_lock (&peer->lock);
   if (video) {
     peer->counters.video_packets_received += packets;
@@ -573,17 +582,10 @@ count_rtp_out (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   McPeer *peer = g_object_get_data (G_OBJECT (pad), "mc-peer");
   gboolean video = GPOINTER_TO_INT (user_data);
-  guint packets = 0;
-  gsize bytes = 0;
+  guint packets;
+  gsize bytes;
 
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    packets = 1;
-    bytes = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-    packets = gst_buffer_list_length (list);
-    bytes = gst_buffer_list_calculate_size (list);
-  }
+  probe_size (info, &packets, &bytes);
   g_mutex_lock (&peer->lock);
   if (video) {
     peer->counters.video_packets_sent += packets;

@@ -18,16 +18,10 @@ require_tools() {
   done
 }
 
-# wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds.
-wait_until() {
-  local limit=$1 what=$2
-  shift 2
-  local end=$((SECONDS + limit))
-  until "$@"; do
-    [ "$SECONDS" -lt "$end" ] || fail "timed out after ${limit}s waiting for $what"
-    sleep 0.2
-  done
-}
+# wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds
+# (screenshots are costly: every 0.2 s).
+WAIT_POLL=0.2
+source "$(dirname "${BASH_SOURCE[0]}")/wait.bash"   # wait_until
 
 # json_true FILE JS-EXPRESSION: the expression holds for the stats document `d`
 # (helpers: peer(id) is that peer's entry or {}).

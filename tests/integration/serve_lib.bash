@@ -54,15 +54,7 @@ fail() {
 command -v node >/dev/null || fail "node is not on PATH"
 
 # wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND every 50 ms.
-wait_until() {
-  local timeout=$1 what=$2
-  shift 2
-  local deadline=$(($(date +%s%N) + timeout * 1000000000))
-  while ! "$@"; do
-    [ "$(date +%s%N)" -lt "$deadline" ] || fail "timed out after ${timeout}s waiting for $what"
-    sleep 0.05
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/wait.bash"   # wait_until
 
 # start_server NAME [ARGS...]: meshcall serve on a free loopback port; sets
 # PORT. Its stderr goes to $WORK/NAME.log.
