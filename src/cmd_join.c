@@ -425,7 +425,7 @@ mc_cmd_join (int argc, char **argv)
       "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO). Default: a server on "
       "127.0.0.1:7300 if one answers, else one started inside this process", "URL" },
     /* FILENAME: the bytes as typed, so a UTF-8 name survives a C locale (checked below). */
-    { "name", 'n', 0, G_OPTION_ARG_FILENAME, &name, "Name the others see (default: the peer id)", "NAME" },
+    { "name", 'n', 0, G_OPTION_ARG_FILENAME, &name, "Name the others see (default: USER@HOST)", "NAME" },
     { "peer-id", 0, 0, G_OPTION_ARG_STRING, &peer_id, "Our id in the call (default: random)", "ID" },
     { "token", 't', 0, G_OPTION_ARG_STRING, &token, "Shared secret the signaling server asks for", "TOKEN" },
     { "video", 0, 0, G_OPTION_ARG_STRING, &video,
@@ -501,6 +501,14 @@ mc_cmd_join (int argc, char **argv)
     return MC_EXIT_USAGE;
   }
 
+  if (name == NULL) {
+    /* Who is at this terminal, as a shell prompt would say it (64 chars at most). */
+    g_autofree char *who = g_strdup_printf ("%s@%s", g_get_user_name (), g_get_host_name ());
+    if (g_utf8_validate (who, -1, NULL) && g_utf8_strlen (who, -1) > 64)
+      *g_utf8_offset_to_pointer (who, 64) = '\0';
+    if (mc_signaling_validate_name (who, NULL))
+      name = keep (owned, g_steal_pointer (&who));
+  }
   {
     /* Refuse a bad URL, peer id or name now, before any set-up work. The
      * default (no URL) is a local server, which is always acceptable. */
