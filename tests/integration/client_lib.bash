@@ -18,6 +18,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/meshcall-client-test.XXXXXX")
 declare -A PIDS=()   # name -> pid
 declare -A FDS=()    # probe name -> fd of its stdin fifo
 
+source "$(dirname "${BASH_SOURCE[0]}")/process.bash"   # log, proc_gone, fail
+
 cleanup() {
   local name
   for name in "${!FDS[@]}"; do
@@ -34,26 +36,6 @@ cleanup() {
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-
-# Exited (maybe not yet reaped: a zombie still answers kill -0).
-proc_gone() {
-  local st
-  st=$(sed -E 's/.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-  [ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
-}
-
-log() { echo "[$(date +%T.%3N)] $*"; }
-
-fail() {
-  echo "FAIL: $*" >&2
-  local f
-  for f in "$WORK"/*.out "$WORK"/*.err "$WORK"/*.log; do
-    [ -s "$f" ] || continue
-    echo "---- $(basename "$f") (last 40 lines)" >&2
-    tail -n 40 "$f" >&2
-  done
-  exit 1
-}
 
 [ -x "$PROBE" ] || fail "mc-sigprobe not found at $PROBE (build the project first)"
 command -v node >/dev/null || fail "node is not on PATH"

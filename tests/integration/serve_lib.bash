@@ -17,14 +17,7 @@ NODE_DIR="$MESHCALL_SOURCE_DIR/tests/node"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/meshcall-serve-test.XXXXXX")
 declare -A PIDS=()   # name -> pid
 
-log() { echo "[$(date +%T.%3N)] $*"; }
-
-# Exited (maybe not yet reaped: a zombie still answers kill -0).
-proc_gone() {
-  local st
-  st=$(sed -E 's/.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-  [ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
-}
+source "$(dirname "${BASH_SOURCE[0]}")/process.bash"   # log, proc_gone, fail
 
 cleanup() {
   local name
@@ -38,17 +31,6 @@ cleanup() {
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  local f
-  for f in "$WORK"/*.log; do
-    [ -s "$f" ] || continue
-    echo "---- $(basename "$f") (last 40 lines)" >&2
-    tail -n 40 "$f" >&2
-  done
-  exit 1
-}
 
 [ -x "$MESHCALL_BIN" ] || fail "meshcall not found at $MESHCALL_BIN (build the project first)"
 command -v node >/dev/null || fail "node is not on PATH"
