@@ -11,8 +11,10 @@
  *   call-latency --signal URL --call ID --peer-id NAME [--size 640x480] [--fps 30]
  *                [--seconds 20] [--warmup 3] [--jitter-latency 50] [--codec vp8|h264] --out FILE
  * FILE gets {samples, p50_ms, p90_ms, p99_ms, max_ms, mean_ms, unreadable}. */
-#include "meshcall/call.h"
-#include "meshcall/log.h"
+#include "meshcall/call/call.h"
+#include "meshcall/cli/backends.h"
+#include "meshcall/media/gst_log.h"
+#include "meshcall/base/log.h"
 
 #include <gst/video/video.h>
 #include <json-glib/json-glib.h>
@@ -279,24 +281,21 @@ main (int argc, char **argv)
     return 2;
   }
   gst_init (NULL, NULL);
-  mc_log_init ();
+  mc_gst_log_install ();
   mc_call_warm_up ();
   mc_call_config_init (&cfg);
-  cfg.call_id = call_id;
-  cfg.peer_id = peer_id;
-  cfg.signal_url = signal;
   cfg.headless = TRUE;
-  cfg.audio_processing = FALSE;
-  cfg.fps = fps;
-  cfg.jitter_latency_ms = (guint) jitter;
-  cfg.local_addresses = loopback;
-  if (size && sscanf (size, "%dx%d", &cfg.width, &cfg.height) != 2) {
+  cfg.media.audio_processing = FALSE;
+  cfg.media.fps = fps;
+  cfg.peer.jitter_latency_ms = (guint) jitter;
+  cfg.peer.ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
+  if (size && sscanf (size, "%dx%d", &cfg.media.width, &cfg.media.height) != 2) {
     g_printerr ("call-latency: bad --size\n");
     return 2;
   }
-  if (!mc_media_source_parse (MC_MEDIA_VIDEO, "test", &cfg.video, &error) ||
-      !mc_media_source_parse (MC_MEDIA_AUDIO, "test", &cfg.audio, &error) ||
-      !mc_video_codec_from_string (codec ? codec : "vp8", &cfg.codec, &error)) {
+  if (!mc_media_source_parse (MC_MEDIA_VIDEO, "test", &cfg.media.video, &error) ||
+      !mc_media_source_parse (MC_MEDIA_AUDIO, "test", &cfg.media.audio, &error) ||
+      !mc_video_codec_from_string (codec ? codec : "vp8", &cfg.media.codec, &error)) {
     g_printerr ("call-latency: %s\n", error->message);
     return 2;
   }
@@ -306,19 +305,22 @@ main (int argc, char **argv)
   p.warmup_s = warmup;
   p.seconds = seconds;
   g_mutex_init (&p.lock);
-  p.call = mc_call_new (&cfg, &callbacks, &p, &error);
-  mc_media_source_clear (&cfg.video);
-  mc_media_source_clear (&cfg.audio);
+  {
+    McSignalingParams params = { .call_id = call_id, .peer_id = peer_id };
+    McSignaling *sig = mc_signaling_new (mc_cli_signaling_backends, signal, &params, &error);
+    p.call = sig ? mc_call_new (&cfg, sig, &callbacks, &p, &error) : NULL;
+  }
+  mc_media_source_clear (&cfg.media.video);
+  mc_media_source_clear (&cfg.media.audio);
+  mc_peer_settings_clear (&cfg.peer);
   if (p.call == NULL) {
     g_printerr ("call-latency: %s\n", error->message);
     return 1;
   }
   {
-    GstElement *pipeline = mc_capture_get_pipeline (mc_call_get_capture (p.call));
-    g_autoptr (GstElement) tee = gst_bin_get_by_name (GST_BIN (pipeline), "videotee");
-    g_autoptr (GstPad) pad = tee ? gst_element_get_static_pad (tee, "sink") : NULL;
+    GstPad *pad = mc_capture_get_raw_video_pad (mc_call_get_capture (p.call));
     if (pad == NULL) {
-      g_printerr ("call-latency: no videotee in the capture pipeline\n");
+      g_printerr ("call-latency: the capture has no camera\n");
       return 1;
     }
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, stamp_frame, &p, NULL);

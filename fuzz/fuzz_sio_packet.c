@@ -1,11 +1,11 @@
 /* libFuzzer target for the Engine.IO / Socket.IO packet codec.
  *
  * Every input is decoded as a websocket text frame (Engine.IO packet), as a
- * polling body and as a Socket.IO packet (and as bare JSON). Whatever decodes
+ * polling body and as a Socket.IO packet (bare JSON: fuzz_json.c). Whatever decodes
  * is re-encoded and decoded again: the second decode must succeed and give the
  * same packet, and encoding is idempotent. Rejections must carry an
  * MC_SIO_ERROR with a readable message. Any disagreement aborts. */
-#include "meshcall/sio_packet.h"
+#include "meshcall/proto/sio_packet.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -152,27 +152,6 @@ fuzz_payload (const char *data, size_t size)
     CHECK (eio_equal (packets->pdata[i], again->pdata[i]));
 }
 
-static void
-fuzz_json (const char *data, size_t size)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = mc_sio_json_decode (data, size, &error);
-  g_autoptr (JsonNode) again = NULL;
-  g_autofree char *encoded = NULL;
-
-  if (!node) {
-    check_rejection (error);
-    return;
-  }
-  encoded = mc_sio_json_encode (node);
-  again = mc_sio_json_decode (encoded, strlen (encoded), &error);
-  if (!again) {
-    fprintf (stderr, "re-encoded JSON rejected: %s\nencoded: %s\n", error->message, encoded);
-    abort ();
-  }
-  CHECK (json_node_equal (node, again));
-}
-
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -192,6 +171,5 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   fuzz_eio (text, size);
   fuzz_payload (text, size);
   fuzz_sio (text, size);
-  fuzz_json (text, size);
   return 0;
 }

@@ -8,9 +8,9 @@
  *   CONNECT auth {"deny":"x"} is refused with CONNECT_ERROR data.code "x".
  * Usage: mc-eio-echo PORT_FILE   (listens on 127.0.0.1, a free port)
  */
-#include "meshcall/eio_server.h"
-#include "meshcall/log.h"
-#include "meshcall/sio_packet.h"
+#include "meshcall/server/eio_server.h"
+#include "meshcall/base/log.h"
+#include "meshcall/proto/sio_packet.h"
 
 #include <glib-unix.h>
 #include <stdio.h>

@@ -14,8 +14,9 @@
  * Events, one per line on --events FILE (default stdout when not drawing
  * in the terminal): "ready renderer=KIND pid=PID", "presented tiles=N frames=M", "action NAME",
  * "stopped". */
-#include "meshcall/log.h"
-#include "meshcall/renderer.h"
+#include "meshcall/base/log.h"
+#include "meshcall/cli/backends.h"
+#include "meshcall/render/renderer.h"
 
 #include <fcntl.h>
 #include <glib-unix.h>
@@ -485,7 +486,7 @@ main (int argc, char **argv)
   d.sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
   d.latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
   d.render_costs = g_array_new (FALSE, FALSE, sizeof (gint64));
-  d.renderer = mc_renderer_new (&opts, &error);
+  d.renderer = mc_renderer_new (mc_cli_renderer_class (opts.kind), &opts, &error);
   if (!d.renderer || !mc_renderer_start (d.renderer, &error)) {
     fprintf (stderr, "mc-render-demo: %s\n", error ? error->message : "cannot create the renderer");
     return 1;

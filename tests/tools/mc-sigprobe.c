@@ -16,10 +16,11 @@
  *   leave               leave the call and exit
  * SIGTERM / SIGINT leave the call and exit 0. Exit 1 when signaling fails
  * (e.g. bad token), 2 on a usage error (e.g. an unsupported URL scheme). */
-#include "meshcall/commands.h"
-#include "meshcall/log.h"
-#include "meshcall/signaling.h"
-#include "meshcall/sio_packet.h"
+#include "meshcall/cli/backends.h"
+#include "meshcall/cli/commands.h"
+#include "meshcall/base/log.h"
+#include "meshcall/signal/signaling.h"
+#include "meshcall/proto/sio_packet.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ emit_line (JsonBuilder *b)
   json_builder_add_int_value (b, g_get_real_time () / 1000);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  text = mc_sio_json_encode (root);
+  text = mc_json_encode (root);
   fprintf (stdout, "%s\n", text);
   fflush (stdout);
 }
@@ -94,11 +95,12 @@ probe_leave (Probe *p)
 }
 
 static gboolean
-send_one (Probe *p, const char *to, JsonNode *signal)
+send_one (Probe *p, const char *to, JsonNode *node)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (McSignal) signal = mc_signal_from_json (node, &error);
 
-  if (!mc_signaling_send_signal (p->sig, to, signal, &error)) {
+  if (signal == NULL || !mc_signaling_send_signal (p->sig, to, signal, &error)) {
     print_error ("send-failed", error->message);
     return FALSE;
   }
@@ -117,7 +119,7 @@ send_burst (Probe *p, const char *to, int n)
     json = g_strdup_printf ("{\"type\":\"candidate\",\"candidate\":{\"candidate\":\"candidate:%u 1 udp 2122260223 "
                             "127.0.0.1 %u typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}",
                             p->seq, 10000 + p->seq % 50000);
-    signal = mc_sio_json_decode (json, strlen (json), NULL);
+    signal = mc_json_decode (json, strlen (json), NULL);
     if (send_one (p, to, signal))
       sent++;
   }
@@ -161,22 +163,33 @@ on_peer_left (McSignaling *sig, const char *peer_id, gpointer user_data)
 }
 
 static void
-on_signal (McSignaling *sig, const char *from, JsonNode *signal, gpointer user_data)
+on_signal (McSignaling *sig, const char *from, const McSignal *signal, gpointer user_data)
 {
   g_autoptr (JsonBuilder) b = begin_line ("signal");
 
   json_builder_set_member_name (b, "from");
   json_builder_add_string_value (b, from);
   json_builder_set_member_name (b, "signal");
-  json_builder_add_value (b, json_node_copy (signal));
+  json_builder_add_value (b, mc_signal_to_json (signal));
+  emit_line (b);
+}
+
+static void
+on_signal_rejected (McSignaling *sig, const char *from, const GError *error, gpointer user_data)
+{
+  g_autoptr (JsonBuilder) b = begin_line ("signal-rejected");
+
+  json_builder_set_member_name (b, "from");
+  json_builder_add_string_value (b, from);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, error->message);
   emit_line (b);
 }
 
 static void
 on_error (McSignaling *sig, const GError *error, gpointer user_data)
 {
-  print_error (error->domain == MC_SIGNALING_ERROR ? mc_signaling_error_to_code (error->code) : "error",
-               error->message);
+  print_error (mc_signaling_error_code (error), error->message);
 }
 
 static void
@@ -207,7 +220,7 @@ run_command (Probe *p, const char *line)
     probe_leave (p);
   } else if (strcmp (words[0], "send") == 0 && n == 3) {
     g_autoptr (GError) error = NULL;
-    g_autoptr (JsonNode) signal = mc_sio_json_decode (words[2], strlen (words[2]), &error);
+    g_autoptr (JsonNode) signal = mc_json_decode (words[2], strlen (words[2]), &error);
     if (signal == NULL)
       print_error ("command", error->message);
     else
@@ -290,6 +303,7 @@ main (int argc, char **argv)
     .peer_joined = on_peer_joined,
     .peer_left = on_peer_left,
     .signal_received = on_signal,
+    .signal_rejected = on_signal_rejected,
     .error = on_error,
     .state_changed = on_state,
   };
@@ -298,8 +312,6 @@ main (int argc, char **argv)
   /* Options are taken as raw bytes (FILENAME), not converted from the locale:
    * names are UTF-8 whatever the test environment's locale is. */
 
-  gst_init (NULL, NULL);
-  mc_log_init ();
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     fprintf (stderr, "mc-sigprobe: %s\n", error->message);
@@ -322,16 +334,17 @@ main (int argc, char **argv)
   params.peer_id = peer;
   params.name = name;
   params.token = token;
-  sig = mc_signaling_new (url, &params, &events, &p, &error);
+  sig = mc_signaling_new (mc_cli_signaling_backends, url, &params, &error);
   if (sig == NULL) {
     gboolean usage = g_error_matches (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL) ||
-                     g_error_matches (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_MALFORMED);
-    print_error (mc_signaling_error_to_code (error->code), error->message);
+                     g_error_matches (error, MC_PROTOCOL_ERROR, MC_PROTOCOL_ERROR_MALFORMED);
+    print_error (mc_signaling_error_code (error), error->message);
     fprintf (stderr, "mc-sigprobe: %s\n", error->message);
     g_main_loop_unref (p.loop);
     return usage ? MC_EXIT_USAGE : MC_EXIT_FAILURE;
   }
   p.sig = sig;
+  mc_signaling_set_events (sig, &events, &p);
   {
     g_autoptr (JsonBuilder) b = begin_line ("ready");
     json_builder_set_member_name (b, "peerId");

@@ -4,9 +4,10 @@
  * participant); afterwards no pipelines, peers or file descriptors are left
  * over (peer pipelines counted by peer.c itself). Run under ASan/valgrind
  * for the memory side. */
-#include "meshcall/call.h"
-#include "meshcall/call_server.h"
-#include "meshcall/log.h"
+#include "meshcall/call/call.h"
+#include "meshcall/server/call_server.h"
+#include "meshcall/signal/socketio/signal_socketio.h"
+#include "meshcall/base/log.h"
 
 #include <gst/gst.h>
 #include <string.h>
@@ -91,25 +92,27 @@ make_call (const char *id, const char *url)
   g_autoptr (GError) error = NULL;
   McCall *call;
 
+  McSignalingParams params = { .call_id = (char *) "leave-test", .peer_id = (char *) id, .name = (char *) id };
+  McSignaling *sig;
+
   mc_call_config_init (&cfg);
-  cfg.call_id = "leave-test";
-  cfg.peer_id = id;
-  cfg.name = id;
-  cfg.signal_url = url;
-  g_assert_true (mc_media_source_parse (MC_MEDIA_VIDEO, "test", &cfg.video, NULL));
-  g_assert_true (mc_media_source_parse (MC_MEDIA_AUDIO, "test", &cfg.audio, NULL));
-  cfg.width = 160;
-  cfg.height = 120;
-  cfg.fps = 15;
+  g_assert_true (mc_media_source_parse (MC_MEDIA_VIDEO, "test", &cfg.media.video, NULL));
+  g_assert_true (mc_media_source_parse (MC_MEDIA_AUDIO, "test", &cfg.media.audio, NULL));
+  cfg.media.width = 160;
+  cfg.media.height = 120;
+  cfg.media.fps = 15;
   cfg.headless = TRUE;
-  cfg.audio_processing = FALSE;
-  cfg.local_addresses = loopback;
-  call = mc_call_new (&cfg, NULL, NULL, &error);
+  cfg.media.audio_processing = FALSE;
+  cfg.peer.ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
+  sig = mc_signal_socketio_new (url, &params, &error);
+  g_assert_no_error (error);
+  call = mc_call_new (&cfg, sig, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (mc_call_join (call, &error));
   g_assert_no_error (error);
-  mc_media_source_clear (&cfg.video);
-  mc_media_source_clear (&cfg.audio);
+  mc_media_source_clear (&cfg.media.video);
+  mc_media_source_clear (&cfg.media.audio);
+  mc_peer_settings_clear (&cfg.peer);
   return call;
 }
 

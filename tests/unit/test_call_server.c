@@ -4,8 +4,8 @@
  * listen-address parser. Runs under ASan/UBSan and valgrind like every unit
  * test, which is the point: every server path here is checked for leaks and
  * memory errors. */
-#include "meshcall/call_server.h"
-#include "meshcall/log.h"
+#include "meshcall/server/call_server.h"
+#include "meshcall/base/log.h"
 
 #include <libsoup/soup.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* Config loading: precedence, validation messages with line numbers. */
-#include "meshcall/config.h"
-#include "meshcall/log.h"
+#include "meshcall/base/config.h"
+#include "meshcall/cli/cli_config.h"
+#include "meshcall/base/log.h"
 
 #include <glib/gstdio.h>
 
@@ -125,9 +126,9 @@ test_argv (void)
   char *b[] = { "serve", "--config=/y.conf", NULL };
   char *c[] = { "serve", "--", "--config=/y.conf", NULL };
 
-  g_assert_cmpstr (mc_config_path_from_argv (4, a), ==, "/x.conf");
-  g_assert_cmpstr (mc_config_path_from_argv (2, b), ==, "/y.conf");
-  g_assert_null (mc_config_path_from_argv (3, c));
+  g_assert_cmpstr (mc_cli_config_path (4, a), ==, "/x.conf");
+  g_assert_cmpstr (mc_cli_config_path (2, b), ==, "/y.conf");
+  g_assert_null (mc_cli_config_path (3, c));
 }
 
 int

@@ -1,8 +1,8 @@
 /* The shipped conf/meshcall.conf must load, and with every commented-out
  * "#key = value" line enabled it must still load: the documented defaults
  * are valid values of known keys. */
-#include "meshcall/config.h"
-#include "meshcall/log.h"
+#include "meshcall/base/config.h"
+#include "meshcall/base/log.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* Unit tests for the grid layout (layout.c): expected arrangements for 0-5
  * remotes, and properties over many window shapes: every tile inside the
  * window, no two cells overlapping, video inside its cell with its aspect. */
-#include "meshcall/layout.h"
-#include "meshcall/log.h"
+#include "meshcall/render/layout.h"
+#include "meshcall/base/log.h"
 
 #include <math.h>
 

@@ -2,9 +2,9 @@
  * view delivers small frames, camera off turns them (and what the encoders
  * get) black and back, mute turns the Opus stream peers receive into
  * silence and back. */
-#include "meshcall/capture.h"
-#include "meshcall/local_media.h"
-#include "meshcall/log.h"
+#include "meshcall/media/capture.h"
+#include "meshcall/media/local_media.h"
+#include "meshcall/base/log.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>

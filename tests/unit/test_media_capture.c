@@ -1,8 +1,8 @@
 /* The capture pipeline: encode once per tier, fan the same buffers out to
  * every subscriber, keyframe first for a new subscriber, keyframe requests
  * (upstream GstForceKeyUnit at a subscriber's appsrc) rate-limited per tier. */
-#include "meshcall/capture.h"
-#include "meshcall/log.h"
+#include "meshcall/media/capture.h"
+#include "meshcall/base/log.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>

@@ -1,9 +1,9 @@
 /* MESHCALL_NO_VALGRIND: full WebRTC pipelines (DTLS, encoders) cannot keep their deadlines under valgrind; the ASan+LSan run covers leaks here. */
 /* Two McPeers in one process, signals passed by function calls (no server):
  * media must flow both ways, keyframe-first, at the sent resolution. */
-#include "meshcall/capture.h"
-#include "meshcall/log.h"
-#include "meshcall/peer.h"
+#include "meshcall/media/capture.h"
+#include "meshcall/base/log.h"
+#include "meshcall/peer/peer.h"
 
 #include <gst/gst.h>
 
@@ -15,7 +15,7 @@ typedef struct {
 
 typedef struct {
   McPeer *to;
-  JsonNode *signal;
+  McSignal *signal;
 } Delivery;
 
 static gboolean failed;
@@ -27,7 +27,7 @@ deliver (gpointer data)
   g_autoptr (GError) error = NULL;
   McPeerSignalResult r = mc_peer_handle_signal (d->to, d->signal, &error);
   g_assert_cmpint (r, ==, MC_PEER_SIGNAL_OK);
-  json_node_unref (d->signal);
+  mc_signal_free (d->signal);
   g_free (d);
   return G_SOURCE_REMOVE;
 }
@@ -35,11 +35,11 @@ deliver (gpointer data)
 static McPeer *peer_a, *peer_b;
 
 static void
-send_signal (McPeer *from, JsonNode *signal, gpointer user_data)
+send_signal (McPeer *from, const McSignal *signal, gpointer user_data)
 {
   Delivery *d = g_new0 (Delivery, 1);
   d->to = from == peer_a ? peer_b : peer_a;
-  d->signal = json_node_copy (signal);
+  d->signal = mc_signal_copy (signal);
   g_idle_add (deliver, d);
 }
 
@@ -86,10 +86,10 @@ run_loopback (McVideoCodec codec)
   static const char *const loopback[] = { "127.0.0.1", NULL };
   McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed };
   McCapture *ca = make_capture (codec), *cb_cap = make_capture (codec);
-  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob", .capture = ca, .local_addresses = loopback,
-                         .jitter_latency_ms = 50 };
-  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice", .capture = cb_cap, .local_addresses = loopback,
-                         .jitter_latency_ms = 50 };
+  g_autoptr (McIceConfig) ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
+  McPeerSettings settings = { .ice = ice, .jitter_latency_ms = 50 };
+  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob", .capture = ca, .settings = &settings };
+  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice", .capture = cb_cap, .settings = &settings };
   g_autoptr (GError) error = NULL;
   gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   McPeerCounters a, b;

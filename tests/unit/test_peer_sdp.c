@@ -1,8 +1,8 @@
 /* SDP and candidate validation: what a bad peer sends is rejected with a
  * message that says what was wrong; what browsers and webrtcbin send passes. */
-#include "meshcall/log.h"
-#include "meshcall/peer.h"
-#include "meshcall/peer_sdp.h"
+#include "meshcall/base/log.h"
+#include "meshcall/peer/peer.h"
+#include "meshcall/peer/peer_sdp.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
  * the model a back end draws, frames pushed from streaming threads while
  * tiles come and go, hotkeys, overlays and --render parsing. Real samples
  * from a videotestsrc -> appsink pipeline. */
-#include "meshcall/log.h"
-#include "meshcall/renderer.h"
+#include "meshcall/base/log.h"
+#include "meshcall/render/renderer.h"
 
 #include <gst/app/gstappsink.h>
 #include <string.h>
@@ -37,7 +37,7 @@ new_none (McRendererOptions *opts)
   McRenderer *r;
 
   opts->kind = MC_RENDER_NONE;
-  r = mc_renderer_new (opts, &error);
+  r = mc_renderer_new (NULL, opts, &error);
   g_assert_no_error (error);
   g_assert_true (mc_renderer_start (r, &error));
   g_assert_no_error (error);

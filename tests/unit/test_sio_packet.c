@@ -3,8 +3,8 @@
  *
  * Every decoder call gets an exact-size heap copy of its input (no trailing
  * NUL), so AddressSanitizer and valgrind catch any read past len. */
-#include "meshcall/log.h"
-#include "meshcall/sio_packet.h"
+#include "meshcall/base/log.h"
+#include "meshcall/proto/sio_packet.h"
 
 #include <math.h>
 #include <string.h>
@@ -84,7 +84,7 @@ static JsonNode *
 json (const char *text)
 {
   g_autoptr (GError) error = NULL;
-  JsonNode *node = mc_sio_json_decode (text, strlen (text), &error);
+  JsonNode *node = mc_json_decode (text, strlen (text), &error);
 
   g_assert_no_error (error);
   return node;
@@ -101,7 +101,7 @@ assert_json_equal (JsonNode *node, const char *expected)
   }
   g_assert_nonnull (node);
   if (!json_node_equal (node, want)) {
-    g_autofree char *got = mc_sio_json_encode (node);
+    g_autofree char *got = mc_json_encode (node);
     g_test_fail_printf ("JSON %s != expected %s", got, expected);
   }
 }
@@ -684,58 +684,20 @@ test_sio_payload_shapes (void)
   }
 }
 
-/* json-glib 1.6 accepts every one of these; JSON.parse and meshcall do not. */
+/* JSON inside a packet: what the strict reader refuses (test_json.c) is a
+ * packet fault with the position counted in the packet. */
 static void
-test_json_strict (void)
+test_json_in_packets (void)
 {
   static const char *const bad[] = {
-    "/* c */1", "// c\n1", "'a'", "0x10", "01", "-01", ".5", "1.", "+1", "-", "1e", "1e+", "NaN", "Infinity",
-    "-Infinity", "1e400", "-1e400", "tru", "nul", "True", "\"\\u0000\"", "\"a\\u0000b\"", "\"\\ud800\"",
-    "\"\\ud800x\"", "\"\\ud800\\u0041\"", "\"\\udc00\"", "\"\\x41\"", "\"\\u12\"", "\"\\u12g4\"", "\"\\'\"",
-    "\"a\tb\"", "\"a\nb\"", "\"a\x1f\"", "\"abc", "\"abc\\", "[1,]", "{\"a\":1,}", "[,1]", "{a:1}",
-    "{\"a\" 1}", "{\"a\":}", "{1:2}", "[1 2]", "[", "{", "]", "}", "\"\\", "1 2", "[1] [2]", "[1]x",
-    "\xc2\xa0\061", "\f1", "\v1",
-  };
-  static const struct {
-    const char *in, *out;
-  } good[] = {
-    { "1e5", "100000" }, { "-0", "0" }, { "99999999999999999999", "1e+20" },
-    { "-9223372036854775808", "-9223372036854775808" }, { "9223372036854775807", "9223372036854775807" },
-    { "9223372036854775808", "9.223372036854776e+18" }, { "1e-400", "0" }, { "0.1", "0.1" },
-    { "\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\"" }, { "\"\\uFFFF\"", "\"\xef\xbf\xbf\"" },
-    { " \t\r\n[ ] ", "[]" }, { "{\"\":{}}", "{\"\":{}}" }, { "[true,false,null]", "[true,false,null]" },
-    { "\"\xe2\x80\xa8\"", "\"\xe2\x80\xa8\"" }, { "1.5E-3", "0.0015" }, { "123456789012345678", "123456789012345678" },
+    "/* c */1", "'a'", "0x10", "01", "1.", "NaN", "1e400", "\"\\u0000\"", "\"\\ud800\"", "\"a\tb\"", "[1,]",
+    "{\"a\":1,}", "{a:1}", "[1 2]", "[1]x",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (JsonNode) node = NULL;
-    g_autofree char *copy = g_strdup (bad[i]);
     g_autofree char *packet = g_strdup_printf ("2[\"x\",%s]", bad[i]);
-    gsize len = strlen (copy);
-
-    node = mc_sio_json_decode (copy, len, &error);
-    if (node) {
-      g_autofree char *shown = g_strescape (bad[i], NULL);
-      g_test_fail_printf ("JSON '%s' accepted", shown);
-      continue;
-    }
-    g_assert_error (error, MC_SIO_ERROR, MC_SIO_ERROR_BAD_JSON);
-    g_assert_nonnull (strstr (error->message, "at byte "));
-    /* and the same inside an EVENT */
     g_free (expect_error (DECODE_SIO, packet, strlen (packet), MC_SIO_ERROR_BAD_JSON));
   }
-
-  for (guint i = 0; i < G_N_ELEMENTS (good); i++) {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (JsonNode) node = mc_sio_json_decode (good[i].in, strlen (good[i].in), &error);
-    g_autofree char *out = NULL;
-
-    g_assert_no_error (error);
-    out = mc_sio_json_encode (node);
-    g_assert_cmpstr (out, ==, good[i].out);
-  }
-
   expect_sio_error ("2[\"x\"] [2]", MC_SIO_ERROR_BAD_JSON);
   expect_sio_error ("2[\"x\"]x", MC_SIO_ERROR_BAD_JSON);
   expect_sio_error ("2[\"x\"", MC_SIO_ERROR_BAD_JSON);
@@ -753,42 +715,6 @@ test_json_strict (void)
   }
 }
 
-/* The writer's numbers always read back as the same value (json-glib's
- * generator writes 1e+21.0 for some of these). */
-static void
-test_json_numbers (void)
-{
-  static const double values[] = {
-    1e21, 1e-300, 0.1, 5e-324, -0.0, 1.7976931348623157e308, -1.7976931348623157e308, 2.5, 1e16, 1.0 / 3,
-    123456789.123, -1e-7, 9007199254740993.0,
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
-    g_autoptr (JsonNode) node = json_node_init_double (json_node_alloc (), values[i]);
-    g_autofree char *text = mc_sio_json_encode (node);
-    g_autoptr (GError) error = NULL;
-    g_autoptr (JsonNode) back = mc_sio_json_decode (text, strlen (text), &error);
-
-    g_assert_no_error (error);
-    g_assert_cmpfloat (json_node_get_double (back), ==, values[i]);
-  }
-  {
-    g_autoptr (JsonNode) inf = json_node_init_double (json_node_alloc (), INFINITY);
-    g_autofree char *text = mc_sio_json_encode (inf);
-    g_assert_cmpstr (text, ==, "null");
-  }
-  {
-    g_autofree char *text = mc_sio_json_encode (NULL);
-    g_assert_cmpstr (text, ==, "null");
-  }
-  {
-    /* strings built by code that are not UTF-8 are made valid, never sent broken */
-    g_autoptr (JsonNode) node = json_node_init_string (json_node_alloc (), "a\xff" "b");
-    g_autofree char *text = mc_sio_json_encode (node);
-    g_assert_true (g_utf8_validate (text, -1, NULL));
-  }
-}
-
 static void
 test_json_depth (void)
 {
@@ -799,16 +725,16 @@ test_json_depth (void)
   char *m;
 
   /* the event array is level 1; levels 2..MAX alternate arrays and objects */
-  for (int level = 2; level <= MC_SIO_MAX_JSON_DEPTH; level++)
+  for (int level = 2; level <= MC_JSON_MAX_DEPTH; level++)
     g_string_append (ok, level % 2 ? "{\"k\":" : "[");
-  for (int level = MC_SIO_MAX_JSON_DEPTH; level >= 2; level--)
+  for (int level = MC_JSON_MAX_DEPTH; level >= 2; level--)
     g_string_append (ok, level % 2 ? "}" : "]");
   g_string_append_c (ok, ']');
   packet = sio_decode (ok->str, &error);
   g_assert_no_error (error);
 
   deep = g_string_new ("2[\"x\",");
-  for (int i = 0; i < MC_SIO_MAX_JSON_DEPTH; i++)
+  for (int i = 0; i < MC_JSON_MAX_DEPTH; i++)
     g_string_append_c (deep, '[');
   m = expect_error (DECODE_SIO, deep->str, deep->len, MC_SIO_ERROR_BAD_JSON);
   g_assert_nonnull (strstr (m, "deeper than"));
@@ -978,8 +904,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sio/attachments", test_sio_attachments);
   g_test_add_func ("/sio/placeholders", test_sio_placeholders);
   g_test_add_func ("/sio/payload-shapes", test_sio_payload_shapes);
-  g_test_add_func ("/json/strict", test_json_strict);
-  g_test_add_func ("/json/numbers", test_json_numbers);
+  g_test_add_func ("/json/in-packets", test_json_in_packets);
   g_test_add_func ("/json/depth", test_json_depth);
   g_test_add_func ("/corpus", test_corpus);
   return g_test_run ();

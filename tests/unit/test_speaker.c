@@ -1,7 +1,7 @@
 /* Unit tests for active-speaker detection (speaker.c). Levels arrive every
  * 100 ms as GStreamer's level element posts them by default. */
-#include "meshcall/log.h"
-#include "meshcall/speaker.h"
+#include "meshcall/base/log.h"
+#include "meshcall/render/speaker.h"
 
 #include <math.h>
 

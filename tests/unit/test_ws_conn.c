@@ -2,8 +2,8 @@
  * parser on good and malformed frames, and real connections over a socket
  * pair driven by hand-written client frames (messages, fragments, ping,
  * the close handshake, protocol violations, the send path). */
-#include "meshcall/log.h"
-#include "meshcall/ws_conn.h"
+#include "meshcall/base/log.h"
+#include "meshcall/server/ws_conn.h"
 
 #include <string.h>
 #include <sys/socket.h>

@@ -1,0 +1,108 @@
+/* The call: one capture, one McPeer per remote participant, driven by a
+ * signaling back end (signal/signaling.h) that it is given: the call never
+ * knows which back end it talks to, and links none.
+ *
+ *  - peer_joined(existing=FALSE): we create the peer and send the offer;
+ *    existing=TRUE: we create it and wait for its offer (the offer rule).
+ *  - A malformed or unsupported SDP/candidate drops that peer (one log line
+ *    saying what was wrong); a peer that leaves or vanishes (ICE failed, DTLS
+ *    closed, no media for media_timeout) is torn down, from the main loop,
+ *    within seconds; the others are untouched. An unanswered offer is
+ *    retried once.
+ *  - Signaling lost mid-call leaves working peers alone; after a re-join the
+ *    back end reports only the roster difference.
+ *  - The expensive parts of a first connection (DTLS key, capture start) are
+ *    done in mc_call_new(), while signaling is still connecting.
+ *
+ * Threading: everything on the thread-default GMainContext of mc_call_new(),
+ * except the on_video_frame callback (see McCallCallbacks). */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "meshcall/call/call_stats.h"
+#include "meshcall/media/capture.h"
+#include "meshcall/media/media_source.h"
+#include "meshcall/peer/peer.h"
+#include "meshcall/peer/peer_settings.h"
+#include "meshcall/proto/call_protocol.h"
+#include "meshcall/signal/signaling.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  /* What we send. AUTO sources are resolved by mc_call_new (notice on
+   * stderr); audio_processing is turned off without a microphone, and echo
+   * cancellation without playback (headless). */
+  McCaptureConfig media;
+  gboolean headless;                  /* no audio output (decoded and dropped) */
+  McPeerSettings peer;                /* ICE, jitter buffer and timeouts of every peer (copied) */
+  const char *stats_json;             /* NULL = none */
+  int self_view_width;                /* > 0: a self-view branch this wide for on_self_frame */
+} McCallConfig;
+
+/* Fills the defaults: 640x480@30 VP8, auto sources, 50 ms jitter buffer,
+ * 4 s media timeout, 15 s answer timeout, audio processing on. */
+void mc_call_config_init (McCallConfig *cfg);
+
+typedef struct _McCall McCall;
+
+typedef struct {
+  /* Called from a peer's streaming thread for each decoded frame. It MUST NOT
+   * block: ref the sample and hand it over (the renderer swaps a pointer). */
+  void (*on_video_frame) (McCall *call, const char *peer_id, GstSample *sample, gpointer user_data);
+  /* Main thread. */
+  void (*peer_added) (McCall *call, const char *peer_id, const char *name, gpointer user_data);
+  void (*peer_removed) (McCall *call, const char *peer_id, gpointer user_data);
+  void (*peer_state_changed) (McCall *call, const char *peer_id, McPeerState state, gpointer user_data);
+  void (*signaling_state_changed) (McCall *call, McSignalingState state, gpointer user_data);
+  /* Fatal: the call cannot go on (bad token, call full, duplicate peer id, capture failed). */
+  void (*fatal_error) (McCall *call, const GError *error, gpointer user_data);
+  /* Streaming thread, MUST NOT block: the local camera, small (self view;
+   * needs self_view_width). */
+  void (*on_self_frame) (McCall *call, GstSample *sample, gpointer user_data);
+  /* Main thread: a remote's decoded audio level, RMS dB, ~10 times a second.
+   * Only when set (a `level` element is added to each receive path then). */
+  void (*audio_level) (McCall *call, const char *peer_id, double rms_db, gpointer user_data);
+  /* Main thread: a remote's mute / camera-off state changed (its media-state signal). */
+  void (*remote_media_state) (McCall *call, const char *peer_id, const McMediaState *state, gpointer user_data);
+  /* Main thread: once a second for each peer, after its stats were updated. */
+  void (*peer_stats) (McCall *call, const McCallStatsPeer *stats, gpointer user_data);
+} McCallCallbacks;
+
+/* sig (taken, also on failure) is how the call finds its peers: the call
+ * sets its events and drives it; its params name the call and us. */
+McCall *mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *callbacks, gpointer user_data,
+                     GError **error);
+/* Connects signaling and joins the call. */
+gboolean mc_call_join (McCall *call, GError **error);
+/* Tells the others we leave (bounded wait), writes the final stats, then calls done. */
+typedef void (*McCallDoneFunc) (McCall *call, gpointer user_data);
+void mc_call_leave (McCall *call, McCallDoneFunc done, gpointer user_data);
+/* Tears everything down (peers, capture, playback, signaling). */
+void mc_call_free (McCall *call);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (McCall, mc_call_free)
+
+/* Mute the microphone / turn the camera off (encoders keep running with
+ * silence / black frames, so peers stay negotiated) and tell every peer
+ * through a media-state signal. Without a microphone (camera) that side
+ * stays muted (off). */
+void mc_call_set_media_state (McCall *call, const McMediaState *state);
+void mc_call_get_media_state (McCall *call, McMediaState *state);
+
+const char *mc_call_get_peer_id (McCall *call);
+McCapture *mc_call_get_capture (McCall *call);
+guint mc_call_get_n_peers (McCall *call);
+/* A one-line status: "3 in call | bob connected 812/790 kbps | ..." */
+char *mc_call_format_status (McCall *call);
+/* The stats document now (also written to stats_json every second). */
+JsonNode *mc_call_get_stats_json (McCall *call);
+
+/* For tests and for several calls in one process: start the DTLS key
+ * generation in a thread (done once per process). */
+void mc_call_warm_up (void);
+/* Waits for the warm-up to finish: a process must not exit while it runs
+ * (OpenSSL's exit handlers crash). mc_call_free() does this too. */
+void mc_call_warm_up_wait (void);
+
+G_END_DECLS

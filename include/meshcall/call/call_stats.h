@@ -1,0 +1,81 @@
+/* Per-peer call statistics: rates from McPeer's own counters (frames, RTP
+ * bytes) and quality from webrtcbin's get-stats (RTT, loss, jitter), and the
+ * --stats-json document written atomically every second and at exit.
+ *
+ * webrtcbin 1.22 mislabels per-SSRC entries under max-bundle (kind/codec of
+ * the last pad), so the kind of each SSRC comes from the SDP: SSRCs listed
+ * in an audio section are audio, every other one is video. */
+#pragma once
+
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+#include "meshcall/peer/peer.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *peer_id;
+  char *name;
+  char *state;                  /* mc_peer_state_to_string, or "failed: reason" */
+  guint64 video_frames_decoded;
+  int width, height;
+  double fps;
+  guint64 audio_packets_received;
+  double inbound_kbps, outbound_kbps;
+  double rtt_ms;                /* < 0: unknown */
+  double fraction_lost;         /* inbound, over the last interval; < 0: unknown */
+  double remote_fraction_lost;  /* what the remote reports losing of ours; < 0: unknown */
+  double jitter_ms;             /* inbound video (else audio) jitter; < 0: unknown */
+  double audio_jitter_ms;
+  int tier;                     /* -1: not sending video to this peer */
+  guint tier_bitrate_kbps;
+  double join_to_first_frame_s; /* connected -> first decoded frame; < 0: none yet */
+  double first_frame_at;        /* wall-clock time (s since the epoch) of the first decoded frame; < 0: none */
+  double connected_at;          /* wall-clock time the current connection came up; < 0: not yet.
+                                 * Unchanged while the same connection lasts (a re-offer changes it). */
+  gint64 connected_us;          /* the monotonic time connected_at was computed from */
+  char *local_candidate_type;   /* selected ICE pair: "host", "srflx", "prflx", "relay"; NULL: unknown */
+  char *remote_candidate_type;
+
+  gboolean remote_audio_muted;   /* from the peer's media-state signal */
+  gboolean remote_video_off;
+
+  /* previous sample, for rates */
+  gint64 prev_us;
+  McPeerCounters prev;
+  guint64 prev_lost, prev_received;
+} McCallStatsPeer;
+
+McCallStatsPeer *mc_call_stats_peer_new (const char *peer_id, const char *name);
+void mc_call_stats_peer_free (McCallStatsPeer *p);
+
+/* Rates since the previous call (first call: totals only). */
+void mc_call_stats_peer_update_counters (McCallStatsPeer *p, const McPeerCounters *c, gint64 now_us);
+/* RTT, loss and jitter from a get-stats structure. remote_sdp (nullable)
+ * maps SSRCs to kinds. */
+void mc_call_stats_peer_update_webrtc (McCallStatsPeer *p, const GstStructure *stats, const char *remote_sdp);
+
+typedef struct {
+  const char *peer_id;
+  const char *name;
+  const char *call_id;
+  const char *signaling_state;
+  guint participants;           /* including us */
+  const char *video_codec;
+  double joined_at;             /* wall-clock time we first joined the call; < 0: not yet */
+  GArray *tiers;                /* McCaptureTierInfo, may be NULL */
+  gboolean audio_muted;         /* our own microphone / camera state */
+  gboolean video_off;
+} McCallStatsSelf;
+
+/* { peerId, name, callId, signalingState, participants, videoCodec, tiers:[...],
+ *   audioMuted, videoOff, joinedAt, time, peers:[{peerId, name, connectionState, videoFramesDecoded, width, height,
+ *   fps, audioPacketsReceived, inboundKbps, outboundKbps, rttMs, fractionLost,
+ *   remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS, firstFrameAt,
+ *   connectedAt, localCandidateType, remoteCandidateType}] } */
+JsonNode *mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers /* McCallStatsPeer* */);
+/* Written to a temporary file and renamed (g_file_set_contents). */
+gboolean mc_call_stats_write (const char *path, JsonNode *doc, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,136 @@
+/* One remote participant: its own GstPipeline with its own webrtcbin, so one
+ * peer's failure, renegotiation or teardown never stalls another.
+ *
+ *   appsrc (tier encoder's VP8/H.264) ! rtpvp8pay ! caps(+TWCC extmap) ! webrtcbin
+ *   appsrc (Opus)                     ! rtpopuspay ! caps(+TWCC extmap) ! webrtcbin
+ *   webrtcbin ! depay ! decoder ! appsink  (video: on_video_frame; counted)
+ *   webrtcbin ! depay ! decoder ! fakesink | playback input (audio; counted)
+ *
+ * The send appsrcs are fed by McCapture (subscribed once the connection is
+ * up, which also forces a keyframe). max-bundle, DTLS-SRTP, trickle ICE.
+ * Signals are the browser-style JSON objects of the call protocol.
+ *
+ * Threading: every function and every callback except on_video_frame runs on
+ * the GMainContext that was thread-default at mc_peer_new(). webrtcbin's own
+ * threads never call out directly; they queue work onto that context.
+ * mc_peer_free() sets the pipeline to NULL and must be called from that
+ * context (never from a streaming thread or a callback of this peer: defer it
+ * with an idle source). */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+
+#include "meshcall/media/capture.h"
+#include "meshcall/peer/peer_settings.h"
+#include "meshcall/proto/call_protocol.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MC_PEER_STATE_NEW,          /* created, nothing negotiated */
+  MC_PEER_STATE_NEGOTIATING,  /* offer/answer under way */
+  MC_PEER_STATE_CONNECTING,   /* descriptions exchanged, ICE/DTLS under way */
+  MC_PEER_STATE_CONNECTED,    /* media can flow */
+  MC_PEER_STATE_FAILED,       /* see the failed callback's reason */
+} McPeerState;
+
+const char *mc_peer_state_to_string (McPeerState state);
+
+typedef enum {
+  MC_PEER_FAILURE_PROTOCOL,    /* malformed/unsupported SDP or candidate, rejected description */
+  MC_PEER_FAILURE_NO_ANSWER,   /* our offer was not answered in time */
+  MC_PEER_FAILURE_CONNECTION,  /* ICE failed or DTLS closed */
+  MC_PEER_FAILURE_NO_MEDIA,    /* nothing received for media_timeout */
+  MC_PEER_FAILURE_INTERNAL,    /* pipeline error */
+} McPeerFailure;
+
+/* What mc_peer_handle_signal() decided. */
+typedef enum {
+  MC_PEER_SIGNAL_OK,        /* applied (or harmlessly ignored) */
+  MC_PEER_SIGNAL_INVALID,   /* malformed/unsupported: drop this peer (error says why) */
+  MC_PEER_SIGNAL_RECREATE,  /* an offer this webrtcbin cannot take (glare on the polite side,
+                             * a restarted remote): replace the peer by a new one and give it the signal */
+} McPeerSignalResult;
+
+typedef struct _McPeer McPeer;
+typedef struct _McPlayback McPlayback;
+
+typedef struct {
+  const char *local_id;               /* our peerId (glare: the lower id is polite) */
+  const char *remote_id;
+  const char *remote_name;
+  McCapture *capture;                 /* what we send; NULL = receive only */
+  guint tier;                         /* capture tier to subscribe to */
+  const McPeerSettings *settings;     /* ICE, jitter buffer, timeouts (copied; NULL = defaults) */
+  McPlayback *playback;               /* decoded audio goes here; NULL = counted and dropped (headless) */
+} McPeerConfig;
+
+typedef struct {
+  void (*send_signal) (McPeer *peer, const McSignal *signal, gpointer user_data);
+  void (*state_changed) (McPeer *peer, McPeerState state, gpointer user_data);
+  /* The peer is unusable; the owner frees it (from an idle source or the main loop). */
+  void (*failed) (McPeer *peer, McPeerFailure failure, const char *reason, gpointer user_data);
+  /* Called from the peer's streaming thread for every decoded video frame;
+   * it MUST NOT block (copy or ref the sample and hand it to another thread). */
+  void (*on_video_frame) (McPeer *peer, GstSample *sample, gpointer user_data);
+  /* Optional (set it and a `level` element joins the receive audio path):
+   * the remote's decoded audio level, RMS in dB of the loudest channel,
+   * about ten times a second, on the peer's context. Drives the renderer's
+   * active-speaker border. */
+  void (*audio_level) (McPeer *peer, double rms_db, gpointer user_data);
+} McPeerCallbacks;
+
+/* Counters maintained by the peer itself (webrtcbin has no frames-decoded). */
+typedef struct {
+  guint64 video_frames_decoded;
+  int video_width, video_height;
+  guint64 video_packets_received, video_bytes_received;
+  guint64 audio_packets_received, audio_bytes_received;
+  guint64 audio_buffers_decoded;
+  guint64 video_bytes_sent, audio_bytes_sent;   /* RTP payloaded */
+  guint64 video_packets_sent, audio_packets_sent;
+  gint64 last_media_us;                          /* monotonic time of the last RTP packet in, 0 = never */
+  gint64 connected_us;                           /* monotonic time of CONNECTED, 0 = not yet */
+  gint64 first_frame_us;                         /* monotonic time of the first decoded frame, 0 = none */
+} McPeerCounters;
+
+McPeer *mc_peer_new (const McPeerConfig *cfg, const McPeerCallbacks *callbacks, gpointer user_data, GError **error);
+/* Tears down the pipeline (state NULL) and frees. See the threading note. */
+void mc_peer_free (McPeer *peer);
+
+/* We are the offerer (the remote joined after us): create and send the offer. */
+void mc_peer_start_offer (McPeer *peer);
+/* An offer, answer or candidate from the remote (its shape was checked when
+ * it was decoded; this checks the SDP and the candidate it carries). Other
+ * signal types are not the peer's: MC_PEER_SIGNAL_OK, ignored. */
+McPeerSignalResult mc_peer_handle_signal (McPeer *peer, const McSignal *signal, GError **error);
+
+const char *mc_peer_get_remote_id (McPeer *peer);
+const char *mc_peer_get_remote_name (McPeer *peer);
+McPeerState mc_peer_get_state (McPeer *peer);
+gboolean mc_peer_is_offerer (McPeer *peer);
+void mc_peer_get_counters (McPeer *peer, McPeerCounters *counters);
+/* Tier our video is subscribed to, or -1. */
+int mc_peer_get_tier (McPeer *peer);
+
+/* webrtcbin's get-stats; the callback runs on the peer's context with the
+ * stats structure (or NULL), after which it is freed. */
+typedef void (*McPeerStatsFunc) (McPeer *peer, const GstStructure *stats, gpointer user_data);
+void mc_peer_get_stats (McPeer *peer, McPeerStatsFunc func, gpointer user_data);
+/* SDP texts (remote, local) of the current session, or NULL. */
+char *mc_peer_get_remote_sdp (McPeer *peer);
+char *mc_peer_get_local_sdp (McPeer *peer);
+
+/* Peer pipelines created and not yet finalized in this process (a leak check for tests). */
+guint mc_peer_count_live_pipelines (void);
+
+/* Validation of the call protocol's signals (used by mc_peer_handle_signal;
+ * public for tests). An SDP needs v=0, at least one audio or video m-line,
+ * ICE credentials, a DTLS fingerprint and a codec meshcall can decode. */
+gboolean mc_peer_validate_sdp (const char *sdp, const char *type, GError **error);
+/* "candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE ..."; "" (end of candidates) is valid. */
+gboolean mc_peer_validate_candidate (const char *candidate, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,226 @@
+/* Renderers: what the user looks at. One small vtable (McRendererClass);
+ * the back ends are their own libraries (render/sdl: the SDL2 grid,
+ * render/text: the terminal grid through libchafa) and the program's table
+ * picks one; with none, frames are accepted and dropped (headless). The core
+ * here knows no back end.
+ *
+ * The call core drives a renderer through the mc_renderer_* functions below:
+ * tiles are added, renamed and removed as peers come and go, decoded frames
+ * are pushed as GstSamples, and hotkeys come back through an action callback.
+ *
+ * Threading: mc_renderer_new/start/stop/free run on the thread that owns the
+ * main loop (for SDL that must be the process's main thread); drawing and
+ * input happen there, from a source attached to the thread-default
+ * GMainContext at start. Every other function is thread-safe, and
+ * mc_renderer_push_frame() / mc_renderer_push_self_frame() never block a
+ * streaming thread: they only swap the tile's latest sample under a short
+ * mutex (a stalled peer keeps its last frame; frames that arrive faster than
+ * the display rate are dropped, never queued).
+ */
+#pragma once
+
+#include <glib.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define MC_RENDERER_ERROR (mc_renderer_error_quark ())
+GQuark mc_renderer_error_quark (void);
+
+typedef enum {
+  MC_RENDERER_ERROR_BAD_KIND,   /* unknown --render value */
+  MC_RENDERER_ERROR_UNAVAILABLE,/* no display / not a terminal / SDL or font failure */
+} McRendererError;
+
+typedef enum {
+  MC_RENDER_AUTO,   /* SDL when a display is available, else text on a colour TTY, else none */
+  MC_RENDER_SDL,
+  MC_RENDER_TEXT,
+  MC_RENDER_NONE,
+} McRenderKind;
+
+typedef enum {
+  MC_TEXT_MODE_AUTO,     /* sixel or kitty when the terminal supports it, else symbols */
+  MC_TEXT_MODE_SYMBOLS,  /* truecolor block/half-block symbols */
+  MC_TEXT_MODE_SIXEL,
+  MC_TEXT_MODE_KITTY,
+} McTextMode;
+
+/* What a hotkey asks for. FULLSCREEN, STATS and SELF_VIEW are carried out by
+ * the renderer itself and reported for information; MUTE, CAMERA and QUIT
+ * are for the core (which reports the new state back with
+ * mc_renderer_set_self_flags). */
+typedef enum {
+  MC_RENDER_ACTION_MUTE,        /* m */
+  MC_RENDER_ACTION_CAMERA,      /* v */
+  MC_RENDER_ACTION_FULLSCREEN,  /* f */
+  MC_RENDER_ACTION_STATS,       /* s */
+  MC_RENDER_ACTION_SELF_VIEW,   /* p */
+  MC_RENDER_ACTION_QUIT,        /* q, Esc, window closed */
+} McRenderAction;
+
+const char *mc_render_action_to_string (McRenderAction action);
+
+typedef enum {
+  MC_TILE_MUTED = 1 << 0,       /* microphone muted: mark on the tile */
+  MC_TILE_CAMERA_OFF = 1 << 1,  /* camera off: placeholder instead of video */
+  MC_TILE_SPEAKING = 1 << 2,    /* highlighted border (also set by the level-based detector) */
+} McTileFlags;
+
+/* Per-tile numbers for the stats overlay ('s'). Negative = unknown. The
+ * resolution and fps are measured by the renderer from the frames. */
+typedef struct {
+  double kbps_in;
+  double kbps_out;
+  double rtt_ms;
+  double loss;       /* fraction lost, 0..1 */
+} McTileStats;
+
+typedef struct _McRenderer McRenderer;
+typedef struct _McRendererClass McRendererClass;
+
+typedef void (*McRenderActionFunc) (McRenderer *r, McRenderAction action, gpointer user_data);
+
+/* Reported after every present (main thread), for tests and benchmarks. */
+typedef struct {
+  guint n_tiles;
+  guint n_with_frames;       /* tiles that have shown at least one frame */
+  guint n_uploaded;          /* new frames uploaded for this present */
+  gint64 max_latency_us;     /* push_frame -> present, worst of the uploaded frames, or -1 */
+  gint64 render_us;          /* time spent in this render (upload + draw + present) */
+} McRenderPresentInfo;
+
+typedef void (*McRenderPresentedFunc) (McRenderer *r, const McRenderPresentInfo *info, gpointer user_data);
+
+typedef struct {
+  McRenderKind kind;
+  McTextMode text_mode;
+  gboolean fullscreen;       /* kiosk: fullscreen, no decorations, hidden cursor */
+  gboolean self_view;        /* show the picture-in-picture self view */
+  gboolean show_stats;       /* start with the stats overlay on */
+  const char *font;          /* font file, or a fontconfig pattern; NULL = "DejaVu Sans:bold" */
+  const char *call_id;       /* for "Waiting for others to join CALL_ID" */
+  const char *title;         /* window title; NULL = "meshcall" */
+  int width, height;         /* initial window size; 0 = 960x540 */
+  guint max_fps;             /* render at most this often; 0 = 60 (SDL) / 15 (text) */
+  McRenderActionFunc action;
+  McRenderPresentedFunc presented;  /* optional */
+  gpointer user_data;
+} McRendererOptions;
+
+/* "auto", "sdl", "text", "text:symbols", "text:sixel", "text:kitty", "none". */
+gboolean mc_renderer_parse_kind (const char *spec, McRenderKind *kind, McTextMode *mode, GError **error);
+/* What AUTO means here: SDL if $DISPLAY, $WAYLAND_DISPLAY or
+ * SDL_VIDEODRIVER=kmsdrm is set; else TEXT if stdin and stdout are a
+ * terminal with colours; else NONE. */
+McRenderKind mc_renderer_resolve_auto (void);
+const char *mc_render_kind_to_string (McRenderKind kind);
+
+/* Creates the renderer (nothing is shown until start); klass NULL: none. */
+McRenderer *mc_renderer_new (const McRendererClass *klass, const McRendererOptions *options, GError **error);
+/* Opens the window / takes over the terminal and starts drawing from the
+ * thread-default main context. */
+gboolean mc_renderer_start (McRenderer *r, GError **error);
+/* Closes the window / restores the terminal. Idempotent; free calls it. */
+void mc_renderer_stop (McRenderer *r);
+void mc_renderer_free (McRenderer *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (McRenderer, mc_renderer_free)
+
+McRenderKind mc_renderer_get_kind (McRenderer *r);
+
+/* Tiles, one per remote participant, identified by the peer id. Adding an
+ * existing id renames it; removing an unknown id is a no-op. */
+void mc_renderer_add_tile (McRenderer *r, const char *id, const char *name);
+void mc_renderer_rename_tile (McRenderer *r, const char *id, const char *name);
+void mc_renderer_remove_tile (McRenderer *r, const char *id);
+guint mc_renderer_get_n_tiles (McRenderer *r);
+
+/* The latest decoded frame of a tile (video/x-raw; I420, YV12 and NV12 are
+ * uploaded without conversion by SDL; other raw formats are converted). Takes
+ * its own reference. Any thread; never blocks. Unknown id: dropped. */
+void mc_renderer_push_frame (McRenderer *r, const char *id, GstSample *sample);
+void mc_renderer_set_tile_flags (McRenderer *r, const char *id, guint flags);
+void mc_renderer_set_tile_stats (McRenderer *r, const char *id, const McTileStats *stats);
+/* Audio level (dB, from the `level` element) of a tile; feeds the active
+ * speaker detection (speaker.h) that sets MC_TILE_SPEAKING. */
+void mc_renderer_set_tile_level (McRenderer *r, const char *id, double level_db);
+
+/* The local camera for the picture-in-picture, and the local state
+ * (MC_TILE_MUTED / MC_TILE_CAMERA_OFF) shown on it. */
+void mc_renderer_push_self_frame (McRenderer *r, GstSample *sample);
+void mc_renderer_set_self_flags (McRenderer *r, guint flags);
+
+/* A banner over everything (e.g. "Reconnecting to signaling…"); NULL clears. */
+void mc_renderer_set_status (McRenderer *r, const char *text);
+/* Replaces the text shown while there are no tiles (NULL = the default
+ * "Waiting for others to join CALL_ID — run: meshcall join CALL_ID"). */
+void mc_renderer_set_waiting_text (McRenderer *r, const char *text);
+
+/* Acts on a hotkey as if typed ('m', 'v', 'f', 's', 'p', 'q', 27 = Esc);
+ * back ends call this for their input. Returns FALSE for keys that mean
+ * nothing. Main thread only. */
+gboolean mc_renderer_handle_key (McRenderer *r, int key);
+
+/* ------------------------------------------------------------------------
+ * For back ends.
+ */
+
+typedef struct {
+  char *id;
+  char *name;
+  guint flags;           /* with MC_TILE_SPEAKING for the active speaker */
+  GstSample *sample;     /* latest frame (a reference) or NULL */
+  guint64 seq;           /* increases with every pushed frame; 0 = none yet */
+  gint64 push_us;        /* monotonic time the latest frame was pushed */
+  McTileStats stats;
+  gboolean has_stats;
+  double fps;            /* measured over the last second */
+  int width, height;     /* of the latest frame, 0 if none */
+  double aspect;         /* display aspect of the latest frame, 0 if none */
+} McRendererTileView;
+
+/* A consistent copy of everything to draw, taken under the lock. */
+typedef struct {
+  GArray *tiles;         /* McRendererTileView, in the order they were added */
+  McRendererTileView self;
+  gboolean self_view;
+  gboolean show_stats;
+  gboolean fullscreen;
+  char *status;          /* or NULL */
+  char *waiting;         /* text for an empty call */
+} McRendererView;
+
+struct _McRendererClass {
+  const char *name;
+  guint default_max_fps;     /* 0 = 60 */
+  gboolean (*start) (McRenderer *r, GError **error);
+  void (*stop) (McRenderer *r);
+  /* Called on the main context at max_fps: poll input, and draw if
+   * mc_renderer_take_view() says something changed. */
+  void (*tick) (McRenderer *r);
+  /* Fullscreen was toggled (optional). */
+  void (*set_fullscreen) (McRenderer *r, gboolean fullscreen);
+  void (*finalize) (McRenderer *r);
+};
+
+/* Fills view and returns TRUE if anything changed since the last call (or
+ * mc_renderer_invalidate was called); returns FALSE and leaves view empty
+ * otherwise. Free with mc_renderer_view_clear. */
+gboolean mc_renderer_take_view (McRenderer *r, McRendererView *view);
+void mc_renderer_view_clear (McRendererView *view);
+/* Forces a redraw on the next tick (resize, expose). */
+void mc_renderer_invalidate (McRenderer *r);
+/* Back ends report a finished present (drives McRenderPresentedFunc). */
+void mc_renderer_report_present (McRenderer *r, const McRendererView *view, guint n_uploaded,
+                                 gint64 max_latency_us, gint64 render_us);
+
+const McRendererOptions *mc_renderer_get_options (McRenderer *r);
+/* Back-end private data (one pointer, owned by the back end). */
+gpointer mc_renderer_get_backend_data (McRenderer *r);
+void mc_renderer_set_backend_data (McRenderer *r, gpointer data);
+
+/* Display aspect (width/height with pixel aspect) and size of a raw video
+ * sample; FALSE if the caps are not raw video. */
+gboolean mc_renderer_sample_geometry (GstSample *sample, int *width, int *height, double *aspect);
+
+G_END_DECLS

@@ -1,0 +1,177 @@
+/* meshcall serve: run the LAN signaling server (call_server.h) until SIGINT
+ * or SIGTERM. */
+#include "meshcall/server/call_server.h"
+#include "meshcall/cli/commands.h"
+#include "meshcall/cli/cli_config.h"
+#include "meshcall/base/log.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define MC_LOG_CATEGORY (&mc_log_server)
+
+typedef struct {
+  const char *name;
+  gint value;
+  gint min, max;
+} IntOption;
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+check_range (const IntOption *opt)
+{
+  if (opt->value < opt->min || opt->value > opt->max) {
+    mc_log_error ("--%s %d is out of range: expected %d to %d", opt->name, opt->value, opt->min, opt->max);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gint
+config_int (McConfig *cfg, const char *key, gint fallback)
+{
+  return (gint) CLAMP (mc_config_get_int (cfg, "serve", key, fallback), G_MININT, G_MAXINT);
+}
+
+int
+mc_cmd_serve (int argc, char **argv)
+{
+  g_autoptr (McConfig) config = NULL;
+  g_autoptr (GOptionContext) ctx = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (McCallServer) server = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *port_file = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *url = NULL;
+  McCallServerConfig cfg;
+  guint sigint, sigterm;
+
+  config = mc_cli_config_load (argc, argv);
+  if (config == NULL)
+    return MC_EXIT_USAGE;
+
+  mc_call_server_config_init (&cfg);
+  IntOption max_participants = { "max-participants", config_int (config, "max-participants", cfg.max_participants), 2, 64 };
+  IntOption max_calls = { "max-calls", config_int (config, "max-calls", cfg.max_calls), 1, 1000000 };
+  IntOption max_connections = { "max-connections", config_int (config, "max-connections", cfg.max_connections), 1, 1000000 };
+  IntOption max_payload = { "max-payload", config_int (config, "max-payload", cfg.max_payload), 1024, 16 * 1024 * 1024 };
+  IntOption ping_interval = { "ping-interval", config_int (config, "ping-interval", cfg.ping_interval_ms), 50, 600000 };
+  IntOption ping_timeout = { "ping-timeout", config_int (config, "ping-timeout", cfg.ping_timeout_ms), 50, 600000 };
+  IntOption rate_limit = { "rate-limit", config_int (config, "rate-limit", cfg.rate_limit), 1, 100000 };
+
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      "Address and port to listen on (default 0.0.0.0:7300: every interface, so the LAN can reach it; "
+      "127.0.0.1:0 picks a free port on loopback)", "ADDR:PORT" },
+    { "token", 't', 0, G_OPTION_ARG_STRING, &token,
+      "Shared secret clients must present (Socket.IO auth {token} or join-call's token); "
+      "prefer the config key [serve] token, which ps cannot show", "TOKEN" },
+    { "max-participants", 0, 0, G_OPTION_ARG_INT, &max_participants.value, "Participants per call (default 6)", "N" },
+    { "max-calls", 0, 0, G_OPTION_ARG_INT, &max_calls.value, "Calls at once (default 1000)", "N" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections.value, "Client connections at once (default 4096)", "N" },
+    { "max-payload", 0, 0, G_OPTION_ARG_INT, &max_payload.value,
+      "Largest message a client may send, in bytes (default 131072)", "BYTES" },
+    { "ping-interval", 0, 0, G_OPTION_ARG_INT, &ping_interval.value,
+      "Ping every client this often, in ms (default 25000)", "MS" },
+    { "ping-timeout", 0, 0, G_OPTION_ARG_INT, &ping_timeout.value,
+      "Drop a client whose pong is this late, in ms (default 20000); a vanished client leaves its call "
+      "within ping-interval + ping-timeout", "MS" },
+    { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit.value,
+      "Messages per second a client may send, bursts of twice that (default 200)", "N" },
+    { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
+      "Write the bound port to FILE once listening (for scripts and tests)", "FILE" },
+    MC_CLI_CONFIG_OPTION_ENTRY (&config_path),
+    { NULL }
+  };
+
+  ctx = g_option_context_new ("- run the LAN signaling server");
+  g_option_context_set_summary (ctx,
+      "A Socket.IO-compatible signaling server for meshcall calls on a LAN. Clients\n"
+      "(meshcall join --signal http://HOST:PORT, browsers, socket.io-client) join a call\n"
+      "and exchange WebRTC offers, answers and ICE candidates through it; media never\n"
+      "passes through the server. Protocol: docs/protocol.md.\n"
+      "GET /health and GET /stats report calls, participants and messages relayed\n"
+      "(/stats needs the token when one is set).");
+  g_option_context_set_description (ctx,
+      "Settings come from the [serve] group of the config file; flags override them.\n"
+      "Logs: warnings about misbehaving clients go to stderr; GST_DEBUG=meshcall-server:5\n"
+      "shows every connection.\n");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    mc_log_error ("%s (see 'meshcall serve --help')", error->message);
+    return MC_EXIT_USAGE;
+  }
+  if (argc > 1) {
+    mc_log_error ("unexpected argument '%s' (see 'meshcall serve --help')", argv[1]);
+    return MC_EXIT_USAGE;
+  }
+  /* String flags win over the config; GOption would not free a default it
+   * overwrites, so the config fills in only what the flags left unset. */
+  if (listen == NULL)
+    listen = mc_config_get_string (config, "serve", "listen", "0.0.0.0:7300");
+  if (token == NULL)
+    token = mc_config_get_string (config, "serve", "token", NULL);
+  const IntOption *ints[] = { &max_participants, &max_calls, &max_connections, &max_payload,
+                              &ping_interval, &ping_timeout, &rate_limit };
+  for (gsize i = 0; i < G_N_ELEMENTS (ints); i++) {
+    if (!check_range (ints[i]))
+      return MC_EXIT_USAGE;
+  }
+  if (!mc_call_server_parse_listen (listen, &address, &cfg.port, &error)) {
+    mc_log_error ("--listen: %s", error->message);
+    return MC_EXIT_USAGE;
+  }
+
+  /* The debug log carries the server's warnings about misbehaving clients:
+   * show them unless the user chose levels with GST_DEBUG. */
+  if (g_getenv ("GST_DEBUG") == NULL)
+    mc_log_set_threshold ("meshcall-server", MC_LEVEL_WARNING);
+
+  cfg.address = address;
+  cfg.token = token;
+  cfg.max_participants = max_participants.value;
+  cfg.max_calls = max_calls.value;
+  cfg.max_connections = max_connections.value;
+  cfg.max_payload = max_payload.value;
+  cfg.ping_interval_ms = ping_interval.value;
+  cfg.ping_timeout_ms = ping_timeout.value;
+  cfg.rate_limit = rate_limit.value;
+
+  server = mc_call_server_new (&cfg, &error);
+  if (server == NULL) {
+    mc_log_error ("%s", error->message);
+    return MC_EXIT_FAILURE;
+  }
+  if (port_file) {
+    g_autofree char *text = g_strdup_printf ("%u\n", mc_call_server_get_port (server));
+    if (!g_file_set_contents (port_file, text, -1, &error)) {
+      mc_log_error ("cannot write --port-file: %s", error->message);
+      return MC_EXIT_FAILURE;
+    }
+  }
+  url = mc_call_server_get_url (server);
+  mc_log_user ("listening on %s:%u (Socket.IO at /socket.io/, status at /health)%s",
+               address ? address : "0.0.0.0", mc_call_server_get_port (server),
+               token && token[0] ? ", token required" : "");
+  mc_log_user ("join with: meshcall join CALL_ID --signal %s", url);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
+  sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  mc_log_user ("stopping");
+  return MC_EXIT_OK;
+}

@@ -1,0 +1,320 @@
+/* SDP/candidate validation and look-ups (see peer_sdp.h). */
+#include "meshcall/peer/peer_sdp.h"
+#include "meshcall/peer/peer.h"
+#include "meshcall/base/log.h"
+
+#include <gio/gio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MC_LOG_CATEGORY (&mc_log_media)
+
+G_DEFINE_QUARK (mc-sdp-error-quark, mc_sdp_error)
+
+GstSDPMessage *
+mc_peer_sdp_parse (const char *text, GError **error)
+{
+  GstSDPMessage *sdp = NULL;
+
+  if (text == NULL || !g_str_has_prefix (text, "v=")) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "SDP does not start with 'v='");
+    return NULL;
+  }
+  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK || sdp == NULL) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "SDP could not be parsed");
+    return NULL;
+  }
+  return sdp;
+}
+
+static const char *
+media_or_session_attr (const GstSDPMessage *sdp, const GstSDPMedia *media, const char *key)
+{
+  const char *v = gst_sdp_media_get_attribute_val (media, key);
+  return v ? v : gst_sdp_message_get_attribute_val (sdp, key);
+}
+
+int
+mc_peer_sdp_find_payload (const GstSDPMedia *media, const char *encoding)
+{
+  int fallback = -1;
+  gsize enc_len = strlen (encoding);
+
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
+    const char *fmt = gst_sdp_media_get_format (media, i);
+    int pt = atoi (fmt);
+    for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+      char *end;
+      if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL)
+        continue;
+      if (strtol (attr->value, &end, 10) != pt || *end != ' ')
+        continue;
+      if (g_ascii_strncasecmp (end + 1, encoding, enc_len) != 0 || end[1 + enc_len] != '/')
+        continue;
+      if (g_ascii_strcasecmp (encoding, "H264") != 0)
+        return pt;
+      /* H264: want packetization-mode=1 and a baseline profile browsers share. */
+      for (guint b = 0; b < gst_sdp_media_attributes_len (media); b++) {
+        const GstSDPAttribute *f = gst_sdp_media_get_attribute (media, b);
+        char *fend;
+        if (g_strcmp0 (f->key, "fmtp") != 0 || f->value == NULL)
+          continue;
+        if (strtol (f->value, &fend, 10) != pt)
+          continue;
+        if (strstr (fend, "packetization-mode=1") != NULL &&
+            (strstr (fend, "profile-level-id=42e0") != NULL || strstr (fend, "profile-level-id=4200") != NULL))
+          return pt;
+      }
+      if (fallback < 0)
+        fallback = pt;
+    }
+  }
+  return fallback;
+}
+
+guint
+mc_peer_sdp_twcc_id (const GstSDPMedia *media)
+{
+  for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+    char *end;
+    long id;
+    if (g_strcmp0 (attr->key, "extmap") != 0 || attr->value == NULL)
+      continue;
+    id = strtol (attr->value, &end, 10);
+    if (*end == '/')
+      end = strchr (end, ' ');
+    if (end == NULL || id < 1 || id > 14)
+      continue;
+    while (*end == ' ')
+      end++;
+    if (g_str_has_prefix (end, MC_PEER_SDP_TWCC_URI))
+      return (guint) id;
+  }
+  return 0;
+}
+
+int
+mc_peer_sdp_find_media (const GstSDPMessage *sdp, const char *kind)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    if (g_strcmp0 (gst_sdp_media_get_media (gst_sdp_message_get_media (sdp, i)), kind) == 0)
+      return (int) i;
+  }
+  return -1;
+}
+
+const char *
+mc_peer_sdp_get_mid (const GstSDPMessage *sdp, guint mline)
+{
+  if (mline >= gst_sdp_message_medias_len (sdp))
+    return NULL;
+  return gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, mline), "mid");
+}
+
+int
+mc_peer_sdp_mline_of_mid (const GstSDPMessage *sdp, const char *mid)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    if (g_strcmp0 (mc_peer_sdp_get_mid (sdp, i), mid) == 0)
+      return (int) i;
+  }
+  return -1;
+}
+
+gboolean
+mc_peer_sdp_remote_sends (const GstSDPMedia *media)
+{
+  if (gst_sdp_media_get_port (media) == 0)
+    return FALSE;
+  return gst_sdp_media_get_attribute_val (media, "recvonly") == NULL &&
+         gst_sdp_media_get_attribute_val (media, "inactive") == NULL;
+}
+
+GHashTable *
+mc_peer_sdp_ssrc_kinds (const GstSDPMessage *sdp)
+{
+  GHashTable *map = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    const char *kind = g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0 ? "video"
+                       : g_strcmp0 (gst_sdp_media_get_media (media), "audio") == 0 ? "audio"
+                                                                                      : NULL;
+    if (kind == NULL)
+      continue;
+    for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+      if (attr->value == NULL)
+        continue;
+      if (g_strcmp0 (attr->key, "ssrc") == 0) {
+        guint64 ssrc = g_ascii_strtoull (attr->value, NULL, 10);
+        g_hash_table_insert (map, GUINT_TO_POINTER ((guint) ssrc), (gpointer) kind);
+      } else if (g_strcmp0 (attr->key, "ssrc-group") == 0) {
+        g_auto (GStrv) parts = g_strsplit (attr->value, " ", -1);
+        for (guint p = 1; parts[p]; p++)
+          g_hash_table_insert (map, GUINT_TO_POINTER ((guint) g_ascii_strtoull (parts[p], NULL, 10)),
+                               (gpointer) kind);
+      }
+    }
+  }
+  return map;
+}
+
+gboolean
+mc_peer_validate_sdp (const char *text, const char *type, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  GstSDPMessage *sdp = mc_peer_sdp_parse (text, &local);
+  gboolean ok = FALSE;
+  guint usable = 0;
+
+  if (sdp == NULL) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: %s", type, local->message);
+    return FALSE;
+  }
+  if (g_strcmp0 (gst_sdp_message_get_version (sdp), "0") != 0) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: SDP version is not 0", type);
+    goto out;
+  }
+  if (gst_sdp_message_medias_len (sdp) == 0) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: SDP has no m= sections", type);
+    goto out;
+  }
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    const char *kind = gst_sdp_media_get_media (media);
+    const char *fp;
+
+    if (kind == NULL) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: m-line %u has no media type", type, i);
+      goto out;
+    }
+    if (gst_sdp_media_get_port (media) == 0 || g_strcmp0 (kind, "application") == 0)
+      continue;
+    if (g_strcmp0 (kind, "video") != 0 && g_strcmp0 (kind, "audio") != 0)
+      continue;
+    if (media_or_session_attr (sdp, media, "ice-ufrag") == NULL ||
+        media_or_session_attr (sdp, media, "ice-pwd") == NULL) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: %s m-line %u has no ICE credentials", type,
+                   kind, i);
+      goto out;
+    }
+    fp = media_or_session_attr (sdp, media, "fingerprint");
+    if (fp == NULL || strchr (fp, ' ') == NULL) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: %s m-line %u has no DTLS fingerprint", type,
+                   kind, i);
+      goto out;
+    }
+    if (g_strcmp0 (kind, "video") == 0 && mc_peer_sdp_find_payload (media, "VP8") < 0 &&
+        mc_peer_sdp_find_payload (media, "H264") < 0) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_UNSUPPORTED, "%s: video m-line %u offers neither VP8 nor H264",
+                   type, i);
+      goto out;
+    }
+    if (g_strcmp0 (kind, "audio") == 0 && mc_peer_sdp_find_payload (media, "OPUS") < 0) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_UNSUPPORTED, "%s: audio m-line %u has no Opus", type, i);
+      goto out;
+    }
+    usable++;
+  }
+  if (usable == 0) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_UNSUPPORTED, "%s: no active audio or video m-line", type);
+    goto out;
+  }
+  ok = TRUE;
+out:
+  gst_sdp_message_free (sdp);
+  return ok;
+}
+
+static gboolean
+all_digits (const char *s)
+{
+  if (s == NULL || *s == '\0')
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isdigit (*s))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+mc_peer_validate_candidate (const char *candidate, GError **error)
+{
+  g_auto (GStrv) tok = NULL;
+  const char *c = candidate;
+  guint n;
+
+  if (c == NULL) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: missing");
+    return FALSE;
+  }
+  if (*c == '\0')
+    return TRUE;   /* end of candidates */
+  if (strlen (c) > 1024) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: longer than 1024 characters");
+    return FALSE;
+  }
+  if (g_str_has_prefix (c, "a="))
+    c += 2;
+  if (!g_str_has_prefix (c, "candidate:")) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: does not start with 'candidate:'");
+    return FALSE;
+  }
+  for (const char *p = c; *p; p++) {
+    if ((guchar) *p < 0x20 || (guchar) *p > 0x7e) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: contains control or non-ASCII bytes");
+      return FALSE;
+    }
+  }
+  tok = g_strsplit (c + strlen ("candidate:"), " ", -1);
+  n = g_strv_length (tok);
+  if (n < 7 || *tok[0] == '\0') {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE,
+                 "candidate: expected 'candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE'");
+    return FALSE;
+  }
+  if (!all_digits (tok[1]) || atoi (tok[1]) < 1 || atoi (tok[1]) > 256) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad component id '%s'", tok[1]);
+    return FALSE;
+  }
+  if (g_ascii_strcasecmp (tok[2], "udp") != 0 && g_ascii_strcasecmp (tok[2], "tcp") != 0) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: unknown transport '%s'", tok[2]);
+    return FALSE;
+  }
+  if (!all_digits (tok[3]) || strlen (tok[3]) > 10) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad priority '%s'", tok[3]);
+    return FALSE;
+  }
+  if (*tok[4] == '\0' || strlen (tok[4]) > 255) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad address");
+    return FALSE;
+  }
+  if (!all_digits (tok[5]) || atoi (tok[5]) > 65535 || strlen (tok[5]) > 5) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad port '%s'", tok[5]);
+    return FALSE;
+  }
+  if (g_strcmp0 (tok[6], "typ") != 0 || n < 8 ||
+      (g_strcmp0 (tok[7], "host") != 0 && g_strcmp0 (tok[7], "srflx") != 0 && g_strcmp0 (tok[7], "prflx") != 0 &&
+       g_strcmp0 (tok[7], "relay") != 0)) {
+    g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: missing or unknown 'typ' (host, srflx, prflx, relay)");
+    return FALSE;
+  }
+  {
+    GInetAddress *addr = g_inet_address_new_from_string (tok[4]);
+    gboolean ok = addr != NULL;
+    if (!ok) {   /* a host name, e.g. a browser's mDNS "UUID.local" */
+      ok = TRUE;
+      for (const char *p = tok[4]; *p; p++)
+        ok = ok && (g_ascii_isalnum (*p) || *p == '.' || *p == '-');
+    }
+    g_clear_object (&addr);
+    if (!ok) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad address '%s'", tok[4]);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}

@@ -1,0 +1,711 @@
+/* Renderer core: the model every back end draws (tiles, latest samples,
+ * flags, overlays) behind one mutex, the hotkey dispatch, and the tick
+ * source that drives the back end on the main context. See renderer.h. */
+#include "meshcall/render/renderer.h"
+
+#include "meshcall/base/log.h"
+#include "meshcall/render/speaker.h"
+
+#include <gst/video/video.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MC_LOG_CATEGORY (&mc_log_render)
+
+G_DEFINE_QUARK (mc-renderer-error-quark, mc_renderer_error)
+
+typedef struct {
+  char *id;
+  char *name;
+  guint flags;
+  GstSample *sample;
+  guint64 seq;
+  gint64 push_us;
+  McTileStats stats;
+  gboolean has_stats;
+  guint64 frames_at_mark;
+  double fps;
+  GstCaps *geometry_caps;  /* caps the geometry below was computed from */
+  int width, height;
+  double aspect;
+} Tile;
+
+struct _McRenderer {
+  const McRendererClass *klass;
+  McRendererOptions options;   /* strings owned (copied) */
+  gpointer backend_data;
+  GSource *tick_source;
+  gboolean started;
+
+  GMutex lock;                 /* protects everything below */
+  GPtrArray *tiles;            /* Tile* in order of arrival */
+  Tile self;
+  guint self_flags;
+  gboolean dirty;
+  char *status;
+  char *waiting;
+  gboolean self_view;
+  gboolean show_stats;
+  gboolean fullscreen;
+  McSpeaker *speaker;
+  char *active_id;
+  gint64 fps_mark_us;
+};
+
+static const McRendererClass none_class = { .name = "none" };
+
+const char *
+mc_render_action_to_string (McRenderAction action)
+{
+  switch (action) {
+  case MC_RENDER_ACTION_MUTE: return "mute";
+  case MC_RENDER_ACTION_CAMERA: return "camera";
+  case MC_RENDER_ACTION_FULLSCREEN: return "fullscreen";
+  case MC_RENDER_ACTION_STATS: return "stats";
+  case MC_RENDER_ACTION_SELF_VIEW: return "self-view";
+  case MC_RENDER_ACTION_QUIT: return "quit";
+  }
+  return "unknown";
+}
+
+const char *
+mc_render_kind_to_string (McRenderKind kind)
+{
+  switch (kind) {
+  case MC_RENDER_AUTO: return "auto";
+  case MC_RENDER_SDL: return "sdl";
+  case MC_RENDER_TEXT: return "text";
+  case MC_RENDER_NONE: return "none";
+  }
+  return "unknown";
+}
+
+gboolean
+mc_renderer_parse_kind (const char *spec, McRenderKind *kind, McTextMode *mode, GError **error)
+{
+  static const struct {
+    const char *name;
+    McRenderKind kind;
+    McTextMode mode;
+  } kinds[] = {
+    { "auto", MC_RENDER_AUTO, MC_TEXT_MODE_AUTO },
+    { "sdl", MC_RENDER_SDL, MC_TEXT_MODE_AUTO },
+    { "text", MC_RENDER_TEXT, MC_TEXT_MODE_AUTO },
+    { "text:auto", MC_RENDER_TEXT, MC_TEXT_MODE_AUTO },
+    { "text:symbols", MC_RENDER_TEXT, MC_TEXT_MODE_SYMBOLS },
+    { "text:sixel", MC_RENDER_TEXT, MC_TEXT_MODE_SIXEL },
+    { "text:kitty", MC_RENDER_TEXT, MC_TEXT_MODE_KITTY },
+    { "none", MC_RENDER_NONE, MC_TEXT_MODE_AUTO },
+  };
+
+  for (gsize i = 0; spec && i < G_N_ELEMENTS (kinds); i++) {
+    if (g_ascii_strcasecmp (spec, kinds[i].name) == 0) {
+      *kind = kinds[i].kind;
+      if (mode)
+        *mode = kinds[i].mode;
+      return TRUE;
+    }
+  }
+  g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND,
+               "unknown renderer '%s': expected auto, sdl, text, text:symbols, text:sixel, text:kitty or none",
+               spec ? spec : "");
+  return FALSE;
+}
+
+static gboolean
+env_set (const char *name)
+{
+  const char *v = g_getenv (name);
+  return v && *v;
+}
+
+McRenderKind
+mc_renderer_resolve_auto (void)
+{
+  const char *term = g_getenv ("TERM");
+  const char *driver = g_getenv ("SDL_VIDEODRIVER");
+
+  if (env_set ("DISPLAY") || env_set ("WAYLAND_DISPLAY") ||
+      (driver && g_ascii_strcasecmp (driver, "kmsdrm") == 0))
+    return MC_RENDER_SDL;
+  if (isatty (STDIN_FILENO) && isatty (STDOUT_FILENO) && term && *term && strcmp (term, "dumb") != 0)
+    return MC_RENDER_TEXT;
+  return MC_RENDER_NONE;
+}
+
+static void
+tile_clear (Tile *t)
+{
+  g_clear_pointer (&t->id, g_free);
+  g_clear_pointer (&t->name, g_free);
+  g_clear_pointer (&t->sample, gst_sample_unref);
+  g_clear_pointer (&t->geometry_caps, gst_caps_unref);
+}
+
+static void
+tile_free (gpointer data)
+{
+  Tile *t = data;
+
+  tile_clear (t);
+  g_free (t);
+}
+
+McRenderer *
+mc_renderer_new (const McRendererClass *klass, const McRendererOptions *options, GError **error)
+{
+  McRenderer *r;
+  McRenderKind kind = options->kind;
+
+  r = g_new0 (McRenderer, 1);
+  r->klass = klass ? klass : &none_class;
+  r->options = *options;
+  r->options.kind = kind;
+  r->options.font = g_strdup (options->font);
+  r->options.call_id = g_strdup (options->call_id);
+  r->options.title = g_strdup (options->title ? options->title : "meshcall");
+  if (r->options.width <= 0 || r->options.height <= 0) {
+    r->options.width = 960;
+    r->options.height = 540;
+  }
+  if (r->options.max_fps == 0)
+    r->options.max_fps = r->klass->default_max_fps ? r->klass->default_max_fps : 60;
+  r->options.max_fps = CLAMP (r->options.max_fps, 1, 240);
+
+  g_mutex_init (&r->lock);
+  r->tiles = g_ptr_array_new_with_free_func (tile_free);
+  r->self_view = options->self_view;
+  r->show_stats = options->show_stats;
+  r->fullscreen = options->fullscreen;
+  r->speaker = mc_speaker_new (NULL);
+  r->dirty = TRUE;
+  r->fps_mark_us = g_get_monotonic_time ();
+  MC_INFO ("renderer %s created", r->klass->name);
+  (void) error;
+  return r;
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  McRenderer *r = data;
+
+  r->klass->tick (r);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+mc_renderer_start (McRenderer *r, GError **error)
+{
+  g_return_val_if_fail (r != NULL, FALSE);
+  if (r->started)
+    return TRUE;
+  if (r->klass->start && !r->klass->start (r, error))
+    return FALSE;
+  r->started = TRUE;
+  if (r->klass->tick) {
+    r->tick_source = g_timeout_source_new (MAX (1u, 1000u / r->options.max_fps));
+    g_source_set_priority (r->tick_source, G_PRIORITY_DEFAULT);
+    g_source_set_callback (r->tick_source, tick_cb, r, NULL);
+    g_source_set_name (r->tick_source, "mc-renderer-tick");
+    g_source_attach (r->tick_source, g_main_context_get_thread_default ());
+  }
+  return TRUE;
+}
+
+void
+mc_renderer_stop (McRenderer *r)
+{
+  if (!r || !r->started)
+    return;
+  if (r->tick_source) {
+    g_source_destroy (r->tick_source);
+    g_clear_pointer (&r->tick_source, g_source_unref);
+  }
+  if (r->klass->stop)
+    r->klass->stop (r);
+  r->started = FALSE;
+}
+
+void
+mc_renderer_free (McRenderer *r)
+{
+  if (!r)
+    return;
+  mc_renderer_stop (r);
+  if (r->klass->finalize)
+    r->klass->finalize (r);
+  g_ptr_array_unref (r->tiles);
+  tile_clear (&r->self);
+  g_free (r->status);
+  g_free (r->waiting);
+  g_free (r->active_id);
+  mc_speaker_free (r->speaker);
+  g_free ((char *) r->options.font);
+  g_free ((char *) r->options.call_id);
+  g_free ((char *) r->options.title);
+  g_mutex_clear (&r->lock);
+  g_free (r);
+}
+
+McRenderKind
+mc_renderer_get_kind (McRenderer *r)
+{
+  return r->options.kind;
+}
+
+const McRendererOptions *
+mc_renderer_get_options (McRenderer *r)
+{
+  return &r->options;
+}
+
+gpointer
+mc_renderer_get_backend_data (McRenderer *r)
+{
+  return r->backend_data;
+}
+
+void
+mc_renderer_set_backend_data (McRenderer *r, gpointer data)
+{
+  r->backend_data = data;
+}
+
+/* Call with the lock held. */
+static Tile *
+find_tile (McRenderer *r, const char *id, guint *index)
+{
+  if (!id)
+    return NULL;
+  for (guint i = 0; i < r->tiles->len; i++) {
+    Tile *t = g_ptr_array_index (r->tiles, i);
+
+    if (strcmp (t->id, id) == 0) {
+      if (index)
+        *index = i;
+      return t;
+    }
+  }
+  return NULL;
+}
+
+void
+mc_renderer_add_tile (McRenderer *r, const char *id, const char *name)
+{
+  Tile *t;
+
+  g_return_if_fail (id != NULL);
+  g_mutex_lock (&r->lock);
+  t = find_tile (r, id, NULL);
+  if (!t) {
+    t = g_new0 (Tile, 1);
+    t->id = g_strdup (id);
+    g_ptr_array_add (r->tiles, t);
+    MC_INFO ("tile %s added (%u tiles)", id, r->tiles->len);
+  }
+  g_free (t->name);
+  t->name = g_strdup (name && *name ? name : id);
+  r->dirty = TRUE;
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_rename_tile (McRenderer *r, const char *id, const char *name)
+{
+  Tile *t;
+
+  g_mutex_lock (&r->lock);
+  t = find_tile (r, id, NULL);
+  if (t) {
+    g_free (t->name);
+    t->name = g_strdup (name && *name ? name : id);
+    r->dirty = TRUE;
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_remove_tile (McRenderer *r, const char *id)
+{
+  guint index;
+
+  g_mutex_lock (&r->lock);
+  if (find_tile (r, id, &index)) {
+    g_ptr_array_remove_index (r->tiles, index);
+    mc_speaker_remove (r->speaker, id);
+    if (g_strcmp0 (r->active_id, id) == 0)
+      g_clear_pointer (&r->active_id, g_free);
+    r->dirty = TRUE;
+    MC_INFO ("tile %s removed (%u tiles)", id, r->tiles->len);
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+guint
+mc_renderer_get_n_tiles (McRenderer *r)
+{
+  guint n;
+
+  g_mutex_lock (&r->lock);
+  n = r->tiles->len;
+  g_mutex_unlock (&r->lock);
+  return n;
+}
+
+/* Swaps in the new sample; the old one is released outside the lock. */
+static void
+push_into (McRenderer *r, Tile *t, GstSample *sample, GstSample **old)
+{
+  *old = t->sample;
+  t->sample = gst_sample_ref (sample);
+  t->seq++;
+  t->push_us = g_get_monotonic_time ();
+  r->dirty = TRUE;
+}
+
+void
+mc_renderer_push_frame (McRenderer *r, const char *id, GstSample *sample)
+{
+  GstSample *old = NULL;
+  Tile *t;
+
+  g_return_if_fail (sample != NULL);
+  g_mutex_lock (&r->lock);
+  t = find_tile (r, id, NULL);
+  if (t)
+    push_into (r, t, sample, &old);
+  g_mutex_unlock (&r->lock);
+  if (old)
+    gst_sample_unref (old);
+}
+
+void
+mc_renderer_push_self_frame (McRenderer *r, GstSample *sample)
+{
+  GstSample *old = NULL;
+
+  g_return_if_fail (sample != NULL);
+  g_mutex_lock (&r->lock);
+  {
+    gboolean was_dirty = r->dirty;
+
+    push_into (r, &r->self, sample, &old);
+    if (!r->self_view)
+      r->dirty = was_dirty;  /* kept for when it is shown again, no redraw now */
+  }
+  g_mutex_unlock (&r->lock);
+  if (old)
+    gst_sample_unref (old);
+}
+
+void
+mc_renderer_set_tile_flags (McRenderer *r, const char *id, guint flags)
+{
+  Tile *t;
+
+  g_mutex_lock (&r->lock);
+  t = find_tile (r, id, NULL);
+  if (t && t->flags != flags) {
+    t->flags = flags;
+    r->dirty = TRUE;
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_set_tile_stats (McRenderer *r, const char *id, const McTileStats *stats)
+{
+  Tile *t;
+
+  g_mutex_lock (&r->lock);
+  t = find_tile (r, id, NULL);
+  if (t) {
+    t->stats = *stats;
+    t->has_stats = TRUE;
+    if (r->show_stats)
+      r->dirty = TRUE;
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+/* Call with the lock held. */
+static void
+update_active (McRenderer *r)
+{
+  const char *active = mc_speaker_get_active (r->speaker);
+
+  if (g_strcmp0 (active, r->active_id) != 0) {
+    g_free (r->active_id);
+    r->active_id = g_strdup (active);
+    r->dirty = TRUE;
+  }
+}
+
+void
+mc_renderer_set_tile_level (McRenderer *r, const char *id, double level_db)
+{
+  g_mutex_lock (&r->lock);
+  if (find_tile (r, id, NULL)) {
+    mc_speaker_update (r->speaker, id, level_db, g_get_monotonic_time ());
+    update_active (r);
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_set_self_flags (McRenderer *r, guint flags)
+{
+  g_mutex_lock (&r->lock);
+  if (r->self_flags != flags) {
+    r->self_flags = flags;
+    r->dirty = TRUE;
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_set_status (McRenderer *r, const char *text)
+{
+  g_mutex_lock (&r->lock);
+  if (g_strcmp0 (r->status, text) != 0) {
+    g_free (r->status);
+    r->status = g_strdup (text);
+    r->dirty = TRUE;
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_set_waiting_text (McRenderer *r, const char *text)
+{
+  g_mutex_lock (&r->lock);
+  g_free (r->waiting);
+  r->waiting = g_strdup (text);
+  r->dirty = TRUE;
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_invalidate (McRenderer *r)
+{
+  g_mutex_lock (&r->lock);
+  r->dirty = TRUE;
+  g_mutex_unlock (&r->lock);
+}
+
+gboolean
+mc_renderer_sample_geometry (GstSample *sample, int *width, int *height, double *aspect)
+{
+  GstVideoInfo info;
+  GstCaps *caps = sample ? gst_sample_get_caps (sample) : NULL;
+
+  if (!caps || !gst_video_info_from_caps (&info, caps))
+    return FALSE;
+  if (width)
+    *width = GST_VIDEO_INFO_WIDTH (&info);
+  if (height)
+    *height = GST_VIDEO_INFO_HEIGHT (&info);
+  if (aspect) {
+    int par_n = MAX (1, GST_VIDEO_INFO_PAR_N (&info));
+    int par_d = MAX (1, GST_VIDEO_INFO_PAR_D (&info));
+
+    *aspect = GST_VIDEO_INFO_HEIGHT (&info) > 0
+        ? (double) GST_VIDEO_INFO_WIDTH (&info) * par_n / ((double) GST_VIDEO_INFO_HEIGHT (&info) * par_d)
+        : 0.0;
+  }
+  return TRUE;
+}
+
+/* Call with the lock held: caps rarely change, so parse them only then. */
+static void
+tile_update_geometry (Tile *t)
+{
+  GstCaps *caps = t->sample ? gst_sample_get_caps (t->sample) : NULL;
+
+  if (!caps || caps == t->geometry_caps)
+    return;
+  gst_caps_replace (&t->geometry_caps, caps);
+  if (!mc_renderer_sample_geometry (t->sample, &t->width, &t->height, &t->aspect)) {
+    t->width = t->height = 0;
+    t->aspect = 0.0;
+  }
+}
+
+static void
+tile_to_view (Tile *t, McRendererTileView *v)
+{
+  tile_update_geometry (t);
+  v->id = g_strdup (t->id);
+  v->name = g_strdup (t->name);
+  v->flags = t->flags;
+  v->sample = t->sample ? gst_sample_ref (t->sample) : NULL;
+  v->seq = t->seq;
+  v->push_us = t->push_us;
+  v->stats = t->stats;
+  v->has_stats = t->has_stats;
+  v->fps = t->fps;
+  v->width = t->width;
+  v->height = t->height;
+  v->aspect = t->aspect;
+}
+
+static void
+tile_view_clear (McRendererTileView *v)
+{
+  g_clear_pointer (&v->id, g_free);
+  g_clear_pointer (&v->name, g_free);
+  g_clear_pointer (&v->sample, gst_sample_unref);
+}
+
+static void
+tile_view_clear_func (gpointer data)
+{
+  tile_view_clear (data);
+}
+
+/* Call with the lock held: once a second, frame rates for the overlay. */
+static void
+measure_fps (McRenderer *r, gint64 now)
+{
+  gint64 elapsed = now - r->fps_mark_us;
+
+  if (elapsed < G_TIME_SPAN_SECOND)
+    return;
+  for (guint i = 0; i < r->tiles->len; i++) {
+    Tile *t = g_ptr_array_index (r->tiles, i);
+
+    t->fps = (double) (t->seq - t->frames_at_mark) * G_TIME_SPAN_SECOND / elapsed;
+    t->frames_at_mark = t->seq;
+  }
+  r->self.fps = (double) (r->self.seq - r->self.frames_at_mark) * G_TIME_SPAN_SECOND / elapsed;
+  r->self.frames_at_mark = r->self.seq;
+  r->fps_mark_us = now;
+  if (r->show_stats)
+    r->dirty = TRUE;
+}
+
+gboolean
+mc_renderer_take_view (McRenderer *r, McRendererView *view)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  memset (view, 0, sizeof *view);
+  g_mutex_lock (&r->lock);
+  if (mc_speaker_tick (r->speaker, now))
+    update_active (r);
+  measure_fps (r, now);
+  if (!r->dirty) {
+    g_mutex_unlock (&r->lock);
+    return FALSE;
+  }
+  view->tiles = g_array_sized_new (FALSE, TRUE, sizeof (McRendererTileView), r->tiles->len);
+  g_array_set_clear_func (view->tiles, tile_view_clear_func);
+  for (guint i = 0; i < r->tiles->len; i++) {
+    Tile *t = g_ptr_array_index (r->tiles, i);
+    McRendererTileView v = { 0 };
+
+    tile_to_view (t, &v);
+    if (g_strcmp0 (r->active_id, t->id) == 0)
+      v.flags |= MC_TILE_SPEAKING;
+    g_array_append_val (view->tiles, v);
+  }
+  tile_to_view (&r->self, &view->self);
+  view->self.flags = r->self_flags;
+  view->self_view = r->self_view;
+  view->show_stats = r->show_stats;
+  view->fullscreen = r->fullscreen;
+  view->status = g_strdup (r->status);
+  if (r->waiting)
+    view->waiting = g_strdup (r->waiting);
+  else if (r->options.call_id)
+    view->waiting = g_strdup_printf ("Waiting for others to join %s \xe2\x80\x94 run: meshcall join %s",
+                                     r->options.call_id, r->options.call_id);
+  else
+    view->waiting = g_strdup ("Waiting for others to join");
+  r->dirty = FALSE;
+  g_mutex_unlock (&r->lock);
+  return TRUE;
+}
+
+void
+mc_renderer_view_clear (McRendererView *view)
+{
+  g_clear_pointer (&view->tiles, g_array_unref);
+  tile_view_clear (&view->self);
+  g_clear_pointer (&view->status, g_free);
+  g_clear_pointer (&view->waiting, g_free);
+}
+
+void
+mc_renderer_report_present (McRenderer *r, const McRendererView *view, guint n_uploaded,
+                            gint64 max_latency_us, gint64 render_us)
+{
+  McRenderPresentInfo info = { 0 };
+
+  if (!r->options.presented)
+    return;
+  info.n_tiles = view->tiles ? view->tiles->len : 0;
+  for (guint i = 0; i < info.n_tiles; i++) {
+    McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
+
+    if (v->seq > 0)
+      info.n_with_frames++;
+  }
+  info.n_uploaded = n_uploaded;
+  info.max_latency_us = max_latency_us;
+  info.render_us = render_us;
+  r->options.presented (r, &info, r->options.user_data);
+}
+
+static void
+emit_action (McRenderer *r, McRenderAction action)
+{
+  MC_DEBUG ("action %s", mc_render_action_to_string (action));
+  if (r->options.action)
+    r->options.action (r, action, r->options.user_data);
+}
+
+gboolean
+mc_renderer_handle_key (McRenderer *r, int key)
+{
+  gboolean on;
+
+  switch (key) {
+  case 'm': case 'M':
+    emit_action (r, MC_RENDER_ACTION_MUTE);
+    return TRUE;
+  case 'v': case 'V':
+    emit_action (r, MC_RENDER_ACTION_CAMERA);
+    return TRUE;
+  case 'f': case 'F':
+    g_mutex_lock (&r->lock);
+    on = r->fullscreen = !r->fullscreen;
+    r->dirty = TRUE;
+    g_mutex_unlock (&r->lock);
+    if (r->started && r->klass->set_fullscreen)
+      r->klass->set_fullscreen (r, on);
+    emit_action (r, MC_RENDER_ACTION_FULLSCREEN);
+    return TRUE;
+  case 's': case 'S':
+    g_mutex_lock (&r->lock);
+    r->show_stats = !r->show_stats;
+    r->dirty = TRUE;
+    g_mutex_unlock (&r->lock);
+    emit_action (r, MC_RENDER_ACTION_STATS);
+    return TRUE;
+  case 'p': case 'P':
+    g_mutex_lock (&r->lock);
+    r->self_view = !r->self_view;
+    r->dirty = TRUE;
+    g_mutex_unlock (&r->lock);
+    emit_action (r, MC_RENDER_ACTION_SELF_VIEW);
+    return TRUE;
+  case 'q': case 'Q': case 27:
+    emit_action (r, MC_RENDER_ACTION_QUIT);
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}

@@ -1,0 +1,711 @@
+/* Terminal grid renderer: see grid_text.h.
+ *
+ * The layout is computed in "virtual pixels" (terminal cells times the cell
+ * size in pixels, from TIOCGWINSZ or a 1:2 guess) so tiles keep their aspect
+ * on screen, then mapped back to cells. Each tile's latest frame is converted
+ * and scaled to RGBA at the canvas size by a GstVideoConverter and handed to
+ * a ChafaCanvas; chafa does the symbol selection / sixel / kitty encoding.
+ * A tile is re-printed only when it has a new frame or the layout changed. */
+#include "meshcall/render/text/grid_text.h"
+
+#include "meshcall/render/layout.h"
+#include "meshcall/base/log.h"
+
+#include <chafa.h>
+#include <errno.h>
+#include <glib-unix.h>
+#include <gst/video/video.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define MC_LOG_CATEGORY (&mc_log_render)
+
+#define DEFAULT_CELL_W 8
+#define DEFAULT_CELL_H 16
+
+typedef struct {
+  GstVideoConverter *conv;
+  GstVideoInfo in_info;
+  int px_w, px_h;        /* RGBA size fed to chafa */
+  guint8 *rgba;
+  ChafaCanvas *canvas;
+  int cols, rows;        /* canvas size in cells */
+  guint64 seq;           /* last printed frame */
+  gboolean used;
+} TextTile;
+
+typedef struct {
+  McTextMode mode;
+  ChafaTermInfo *term_info;
+  GSource *stdin_watch;
+  GSource *signal_watches[4];  /* SIGWINCH, SIGINT, SIGTERM, SIGHUP */
+  int cols, rows, cell_w, cell_h;
+  GHashTable *tiles;     /* id -> TextTile* */
+  TextTile self;
+  char *layout_sig;      /* changes => clear screen and re-print everything */
+  GString *out;
+} Text;
+
+/* Terminal state restored at stop, at exit and after fatal paths. */
+static struct termios saved_termios;
+static gboolean terminal_taken;
+
+static void
+write_all (const char *buf, gsize len)
+{
+  while (len > 0) {
+    ssize_t n = write (STDOUT_FILENO, buf, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
+    buf += n;
+    len -= (gsize) n;
+  }
+}
+
+static void
+restore_terminal (void)
+{
+  static const char reset[] = "\x1b[0m\x1b[2J\x1b[H\x1b[?25h\x1b[?1049l";
+
+  if (!terminal_taken)
+    return;
+  terminal_taken = FALSE;
+  write_all (reset, sizeof reset - 1);
+  tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved_termios);
+}
+
+static gboolean
+env_contains (const char *name, const char *needle)
+{
+  const char *v = g_getenv (name);
+  return v && strstr (v, needle) != NULL;
+}
+
+McTextMode
+mc_grid_text_detect_mode (void)
+{
+  /* Pixel modes need passthrough inside tmux/screen, which chafa 1.12
+   * cannot do: symbols there. */
+  if (g_getenv ("TMUX") || env_contains ("TERM", "screen") || env_contains ("TERM", "tmux"))
+    return MC_TEXT_MODE_SYMBOLS;
+  if (g_getenv ("KITTY_WINDOW_ID") || env_contains ("TERM", "kitty") || env_contains ("TERM", "ghostty") ||
+      env_contains ("TERM_PROGRAM", "WezTerm") || env_contains ("TERM_PROGRAM", "ghostty"))
+    return MC_TEXT_MODE_KITTY;
+  if (env_contains ("TERM", "foot") || env_contains ("TERM", "mlterm") || env_contains ("TERM", "contour") ||
+      env_contains ("TERM", "yaft"))
+    return MC_TEXT_MODE_SIXEL;
+  return MC_TEXT_MODE_SYMBOLS;
+}
+
+/* Primary Device Attributes: a terminal that can draw sixels lists 4. */
+static gboolean
+query_sixel_support (void)
+{
+  char buf[128];
+  gsize len = 0;
+  gint64 deadline = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
+
+  write_all ("\x1b[c", 3);
+  while (len < sizeof buf - 1) {
+    struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+    int left = (int) ((deadline - g_get_monotonic_time ()) / 1000);
+    ssize_t n;
+
+    if (left <= 0 || poll (&pfd, 1, left) <= 0)
+      break;
+    n = read (STDIN_FILENO, buf + len, 1);
+    if (n <= 0)
+      break;
+    len++;
+    if (buf[len - 1] == 'c')
+      break;
+  }
+  buf[len] = '\0';
+  if (len == 0 || !strstr (buf, "\x1b[?"))
+    return FALSE;
+  {
+    g_auto (GStrv) parts = g_strsplit_set (strstr (buf, "[?") + 2, ";c", -1);
+
+    for (guint i = 1; parts[i]; i++)
+      if (strcmp (parts[i], "4") == 0)
+        return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+text_tile_clear (TextTile *t)
+{
+  g_clear_pointer (&t->conv, gst_video_converter_free);
+  g_clear_pointer (&t->rgba, g_free);
+  g_clear_pointer (&t->canvas, chafa_canvas_unref);
+  t->px_w = t->px_h = t->cols = t->rows = 0;
+  t->seq = 0;
+}
+
+static void
+text_tile_free (gpointer data)
+{
+  text_tile_clear (data);
+  g_free (data);
+}
+
+static void
+query_size (Text *t)
+{
+  struct winsize ws = { 0 };
+
+  if (ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+    t->cols = ws.ws_col;
+    t->rows = ws.ws_row;
+    if (ws.ws_xpixel >= ws.ws_col && ws.ws_ypixel >= ws.ws_row) {
+      t->cell_w = ws.ws_xpixel / ws.ws_col;
+      t->cell_h = ws.ws_ypixel / ws.ws_row;
+      return;
+    }
+  } else {
+    t->cols = 80;
+    t->rows = 24;
+  }
+  t->cell_w = DEFAULT_CELL_W;
+  t->cell_h = DEFAULT_CELL_H;
+}
+
+/* (Re)creates the converter and canvas for a frame of this size. */
+static gboolean
+prepare_tile (Text *t, TextTile *tt, GstSample *sample, int cols, int rows)
+{
+  GstVideoInfo in_info, out_info;
+  GstCaps *caps = gst_sample_get_caps (sample);
+  int px_w, px_h;
+
+  if (!caps || !gst_video_info_from_caps (&in_info, caps))
+    return FALSE;
+  if (t->mode == MC_TEXT_MODE_SYMBOLS) {
+    /* chafa looks at 8x8 samples per cell; 4x8 keeps 1:2 cells square. */
+    px_w = cols * 4;
+    px_h = rows * 8;
+  } else {
+    px_w = cols * t->cell_w;
+    px_h = rows * t->cell_h;
+  }
+  if (tt->conv && tt->cols == cols && tt->rows == rows && gst_video_info_is_equal (&in_info, &tt->in_info))
+    return TRUE;
+
+  text_tile_clear (tt);
+  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, px_w, px_h);
+  /* The converter only scales and converts colours, never rates or fields. */
+  GST_VIDEO_INFO_FPS_N (&out_info) = GST_VIDEO_INFO_FPS_N (&in_info);
+  GST_VIDEO_INFO_FPS_D (&out_info) = GST_VIDEO_INFO_FPS_D (&in_info);
+  GST_VIDEO_INFO_INTERLACE_MODE (&out_info) = GST_VIDEO_INFO_INTERLACE_MODE (&in_info);
+  tt->conv = gst_video_converter_new (&in_info, &out_info, NULL);
+  if (!tt->conv)
+    return FALSE;
+  tt->in_info = in_info;
+  tt->px_w = px_w;
+  tt->px_h = px_h;
+  tt->rgba = g_malloc ((gsize) px_w * px_h * 4);
+  tt->cols = cols;
+  tt->rows = rows;
+  {
+    ChafaCanvasConfig *cfg = chafa_canvas_config_new ();
+    ChafaSymbolMap *map = chafa_symbol_map_new ();
+
+    chafa_canvas_config_set_geometry (cfg, cols, rows);
+    chafa_canvas_config_set_canvas_mode (cfg, CHAFA_CANVAS_MODE_TRUECOLOR);
+    chafa_canvas_config_set_cell_geometry (cfg, t->cell_w, t->cell_h);
+    switch (t->mode) {
+    case MC_TEXT_MODE_SIXEL:
+      chafa_canvas_config_set_pixel_mode (cfg, CHAFA_PIXEL_MODE_SIXELS);
+      break;
+    case MC_TEXT_MODE_KITTY:
+      chafa_canvas_config_set_pixel_mode (cfg, CHAFA_PIXEL_MODE_KITTY);
+      break;
+    default:
+      chafa_canvas_config_set_pixel_mode (cfg, CHAFA_PIXEL_MODE_SYMBOLS);
+      break;
+    }
+    /* Blocks, half-blocks and quadrants: readable at a distance and fast. */
+    chafa_symbol_map_add_by_tags (map, CHAFA_SYMBOL_TAG_BLOCK | CHAFA_SYMBOL_TAG_SPACE | CHAFA_SYMBOL_TAG_HALF |
+                                  CHAFA_SYMBOL_TAG_QUAD);
+    chafa_canvas_config_set_symbol_map (cfg, map);
+    chafa_canvas_config_set_work_factor (cfg, 0.2f);
+    tt->canvas = chafa_canvas_new (cfg);
+    chafa_symbol_map_unref (map);
+    chafa_canvas_config_unref (cfg);
+  }
+  return TRUE;
+}
+
+static void
+move_to (GString *out, int col, int row)
+{
+  g_string_append_printf (out, "\x1b[%d;%dH", row + 1, col + 1);
+}
+
+/* Draws the tile's frame at (col,row); a canvas is printed line by line so
+ * each line starts at the tile's column. */
+static void
+print_frame (Text *t, TextTile *tt, GstSample *sample, int col, int row)
+{
+  GstVideoFrame in, out;
+  GstVideoInfo out_info;
+  GstBuffer *buf = gst_sample_get_buffer (sample);
+  GString *gs;
+
+  if (!buf || !gst_video_frame_map (&in, &tt->in_info, buf, GST_MAP_READ))
+    return;
+  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, tt->px_w, tt->px_h);
+  {
+    GstBuffer *wrap = gst_buffer_new_wrapped_full (0, tt->rgba, (gsize) tt->px_w * tt->px_h * 4, 0,
+                                                   (gsize) tt->px_w * tt->px_h * 4, NULL, NULL);
+    if (gst_video_frame_map (&out, &out_info, wrap, GST_MAP_WRITE)) {
+      gst_video_converter_frame (tt->conv, &in, &out);
+      gst_video_frame_unmap (&out);
+    }
+    gst_buffer_unref (wrap);
+  }
+  gst_video_frame_unmap (&in);
+
+  chafa_canvas_draw_all_pixels (tt->canvas, CHAFA_PIXEL_RGBA8_UNASSOCIATED, tt->rgba, tt->px_w, tt->px_h,
+                                tt->px_w * 4);
+  gs = chafa_canvas_print (tt->canvas, t->term_info);
+  if (t->mode == MC_TEXT_MODE_SYMBOLS) {
+    char *line = gs->str;
+
+    for (int i = 0; line && *line && i < tt->rows; i++) {
+      char *nl = strchr (line, '\n');
+
+      move_to (t->out, col, row + i);
+      g_string_append_len (t->out, line, nl ? nl - line : (gssize) strlen (line));
+      g_string_append (t->out, "\x1b[0m");
+      line = nl ? nl + 1 : NULL;
+    }
+  } else {
+    move_to (t->out, col, row);
+    g_string_append_len (t->out, gs->str, (gssize) gs->len);
+  }
+  g_string_free (gs, TRUE);
+}
+
+static void
+print_box (Text *t, int col, int row, int cols, int rows, const char *text)
+{
+  for (int i = 0; i < rows; i++) {
+    move_to (t->out, col, row + i);
+    g_string_append (t->out, "\x1b[48;2;42;42;46m");
+    for (int j = 0; j < cols; j++)
+      g_string_append_c (t->out, ' ');
+  }
+  if (text && rows > 0) {
+    glong len = g_utf8_strlen (text, -1);
+    int c = col + MAX (0, (cols - (int) len) / 2);
+
+    move_to (t->out, c, row + rows / 2);
+    g_string_append (t->out, "\x1b[38;2;240;240;240m");
+    g_string_append (t->out, text);
+  }
+  g_string_append (t->out, "\x1b[0m");
+}
+
+/* Text clipped or padded to exactly `width` columns. */
+static void
+append_fitted (GString *out, const char *text, int width)
+{
+  glong len = g_utf8_strlen (text, -1);
+
+  if (len > width) {
+    const char *end = g_utf8_offset_to_pointer (text, MAX (0, width));
+    g_string_append_len (out, text, end - text);
+  } else {
+    g_string_append (out, text);
+    for (glong i = len; i < width; i++)
+      g_string_append_c (out, ' ');
+  }
+}
+
+static void
+print_label (Text *t, const McRendererTileView *v, gboolean show_stats, int col, int row, int width)
+{
+  g_autoptr (GString) label = g_string_new (NULL);
+  int pad;
+
+  if (width <= 0)
+    return;
+  g_string_append (label, v->name);
+  if (v->flags & MC_TILE_MUTED)
+    g_string_append (label, " [mic off]");
+  if (v->flags & MC_TILE_CAMERA_OFF)
+    g_string_append (label, " [camera off]");
+  if (show_stats) {
+    if (v->width > 0)
+      g_string_append_printf (label, " | %dx%d %.0ffps", v->width, v->height, v->fps);
+    if (v->has_stats) {
+      if (v->stats.kbps_in >= 0)
+        g_string_append_printf (label, " in %.0f", v->stats.kbps_in);
+      if (v->stats.kbps_out >= 0)
+        g_string_append_printf (label, " out %.0f kbps", v->stats.kbps_out);
+      if (v->stats.rtt_ms >= 0)
+        g_string_append_printf (label, " rtt %.0fms", v->stats.rtt_ms);
+      if (v->stats.loss >= 0)
+        g_string_append_printf (label, " loss %.1f%%", v->stats.loss * 100.0);
+    }
+  }
+  pad = MAX (0, (width - (int) g_utf8_strlen (label->str, -1)) / 2);
+  move_to (t->out, col, row);
+  g_string_append (t->out, "\x1b[0m");
+  for (int i = 0; i < pad; i++)
+    g_string_append_c (t->out, ' ');
+  /* Active speaker: highlighted name. */
+  if (v->flags & MC_TILE_SPEAKING)
+    g_string_append (t->out, "\x1b[1;30;48;2;60;208;90m");
+  else if (v->flags & MC_TILE_MUTED)
+    g_string_append (t->out, "\x1b[1;38;2;255;110;110m");
+  else
+    g_string_append (t->out, "\x1b[1m");
+  append_fitted (t->out, label->str, width - pad);
+  g_string_append (t->out, "\x1b[0m");
+}
+
+static TextTile *
+text_tile_for (Text *t, const char *id)
+{
+  TextTile *tt = g_hash_table_lookup (t->tiles, id);
+
+  if (!tt) {
+    tt = g_new0 (TextTile, 1);
+    g_hash_table_insert (t->tiles, g_strdup (id), tt);
+  }
+  tt->used = TRUE;
+  return tt;
+}
+
+static void
+draw_tile_picture (Text *t, TextTile *tt, const McRendererTileView *v, int col, int row, int cols, int rows,
+                   gboolean full, guint *n_uploaded, gint64 *oldest_push)
+{
+  if (cols <= 0 || rows <= 0)
+    return;
+  if (v->sample && !(v->flags & MC_TILE_CAMERA_OFF)) {
+    if ((full || tt->seq != v->seq) && prepare_tile (t, tt, v->sample, cols, rows)) {
+      print_frame (t, tt, v->sample, col, row);
+      tt->seq = v->seq;
+      (*n_uploaded)++;
+      *oldest_push = MIN (*oldest_push, v->push_us);
+    }
+  } else if (full || tt->seq != G_MAXUINT64) {
+    print_box (t, col, row, cols, rows, (v->flags & MC_TILE_CAMERA_OFF) ? "camera off" : "connecting\xe2\x80\xa6");
+    tt->seq = G_MAXUINT64;  /* box drawn; a frame replaces it */
+  }
+}
+
+static void
+render (McRenderer *r, Text *t, McRendererView *view)
+{
+  gint64 start = g_get_monotonic_time (), oldest_push = G_MAXINT64;
+  guint n = MIN (view->tiles->len, MC_LAYOUT_MAX_TILES), n_uploaded = 0;
+  McLayoutTile lt[MC_LAYOUT_MAX_TILES];
+  double aspects[MC_LAYOUT_MAX_TILES];
+  McLayoutParams params = { 0, t->cell_h };
+  g_autoptr (GString) sig = g_string_new (NULL);
+  gboolean full;
+  int top = view->status ? 1 : 0;  /* status line takes the first row */
+  GHashTableIter iter;
+  gpointer value;
+
+  query_size (t);
+  for (guint i = 0; i < n; i++)
+    aspects[i] = g_array_index (view->tiles, McRendererTileView, i).aspect;
+  /* Width one column short: writing the last column can wrap on some terminals. */
+  mc_layout_compute ((t->cols - 1) * t->cell_w, (t->rows - top) * t->cell_h, n, aspects, &params, lt, NULL);
+
+  g_string_append_printf (sig, "%dx%d/%d/%d/%d/", t->cols, t->rows, top, view->self_view, view->show_stats);
+  for (guint i = 0; i < n; i++) {
+    const McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
+    g_string_append_printf (sig, "%s:%d,%d,%d,%d:%x:%s|", v->id, lt[i].video.x, lt[i].video.y, lt[i].video.w,
+                            lt[i].video.h, v->flags, v->name);
+  }
+  if (view->status)
+    g_string_append (sig, view->status);
+  full = g_strcmp0 (sig->str, t->layout_sig) != 0;
+  if (full) {
+    g_free (t->layout_sig);
+    t->layout_sig = g_strdup (sig->str);
+  }
+
+  g_string_truncate (t->out, 0);
+  g_string_append (t->out, "\x1b[?2026h");  /* synchronized update, where supported */
+  if (full)
+    g_string_append (t->out, "\x1b[0m\x1b[2J");
+  g_hash_table_iter_init (&iter, t->tiles);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    ((TextTile *) value)->used = FALSE;
+
+  if (n == 0 && full) {
+    g_auto (GStrv) lines = NULL;
+    g_autofree char *wrapped = NULL;
+    GString *w = g_string_new (NULL);
+    int width = MAX (10, t->cols - 4), col = 0;
+    g_auto (GStrv) words = g_strsplit (view->waiting, " ", -1);
+
+    /* Word wrap to the terminal width. */
+    for (guint i = 0; words[i]; i++) {
+      int wl = (int) g_utf8_strlen (words[i], -1);
+      if (col > 0 && col + 1 + wl > width) {
+        g_string_append_c (w, '\n');
+        col = 0;
+      } else if (col > 0) {
+        g_string_append_c (w, ' ');
+        col++;
+      }
+      g_string_append (w, words[i]);
+      col += wl;
+    }
+    wrapped = g_string_free (w, FALSE);
+    lines = g_strsplit (wrapped, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+      int len = (int) g_utf8_strlen (lines[i], -1);
+      move_to (t->out, MAX (0, (t->cols - len) / 2), MAX (top, t->rows / 2 - 1) + (int) i);
+      g_string_append (t->out, "\x1b[1m");
+      g_string_append (t->out, lines[i]);
+      g_string_append (t->out, "\x1b[0m");
+    }
+  }
+  for (guint i = 0; i < n; i++) {
+    const McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
+    TextTile *tt = text_tile_for (t, v->id);
+    int col = lt[i].video.x / t->cell_w, row = top + lt[i].video.y / t->cell_h;
+    int cols = lt[i].video.w / t->cell_w, rows = lt[i].video.h / t->cell_h;
+
+    draw_tile_picture (t, tt, v, col, row, cols, rows, full, &n_uploaded, &oldest_push);
+    if (full || view->show_stats)
+      print_label (t, v, view->show_stats, lt[i].cell.x / t->cell_w, row + rows,
+                   lt[i].cell.w / t->cell_w);
+  }
+  if (view->self_view && (view->self.sample || view->self.flags)) {
+    /* Picture-in-picture in the bottom-right corner, redrawn over the grid. */
+    int cols = MAX (8, t->cols / 5);
+    double aspect = view->self.aspect > 0 ? view->self.aspect : 4.0 / 3.0;
+    int rows = MAX (3, (int) (cols * t->cell_w / aspect / t->cell_h));
+    McRendererTileView self = view->self;
+
+    if (n_uploaded > 0 || full || t->self.seq != view->self.seq) {
+      draw_tile_picture (t, &t->self, &self, t->cols - cols - 1, t->rows - rows - 1, cols, rows, TRUE,
+                         &n_uploaded, &oldest_push);
+      self.name = (char *) "You";
+      print_label (t, &self, FALSE, t->cols - cols - 1, t->rows - 1, cols);
+    }
+  }
+  if (view->status) {
+    move_to (t->out, 0, 0);
+    g_string_append (t->out, "\x1b[1;30;48;2;224;138;0m");
+    append_fitted (t->out, view->status, t->cols);
+    g_string_append (t->out, "\x1b[0m");
+  }
+  g_string_append (t->out, "\x1b[?2026l");
+  write_all (t->out->str, t->out->len);
+
+  g_hash_table_iter_init (&iter, t->tiles);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!((TextTile *) value)->used)
+      g_hash_table_iter_remove (&iter);
+  {
+    gint64 now = g_get_monotonic_time ();
+    mc_renderer_report_present (r, view, n_uploaded, n_uploaded ? now - oldest_push : -1, now - start);
+  }
+}
+
+static void
+text_tick (McRenderer *r)
+{
+  Text *t = mc_renderer_get_backend_data (r);
+  McRendererView view;
+
+  if (!t || !mc_renderer_take_view (r, &view))
+    return;
+  render (r, t, &view);
+  mc_renderer_view_clear (&view);
+}
+
+static gboolean
+stdin_cb (gint fd, GIOCondition cond, gpointer data)
+{
+  McRenderer *r = data;
+  Text *t = mc_renderer_get_backend_data (r);
+  char buf[64];
+  ssize_t n;
+
+  if (!t)
+    return G_SOURCE_REMOVE;
+  n = read (fd, buf, sizeof buf);
+  if (n <= 0) {
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      return G_SOURCE_CONTINUE;
+    g_clear_pointer (&t->stdin_watch, g_source_unref);  /* stdin closed: no more hotkeys */
+    return G_SOURCE_REMOVE;
+  }
+  /* A lone ESC is the key; ESC followed by more bytes is a sequence (arrow
+   * keys, terminal replies), which is ignored. */
+  if (n == 1 && buf[0] == 27) {
+    mc_renderer_handle_key (r, 27);
+    return G_SOURCE_CONTINUE;
+  }
+  for (ssize_t i = 0; i < n; i++) {
+    if (buf[i] == 27)
+      break;
+    mc_renderer_handle_key (r, (unsigned char) buf[i]);
+    if (!mc_renderer_get_backend_data (r))
+      return G_SOURCE_REMOVE;  /* the action stopped us; the watch is gone */
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+winch_cb (gpointer data)
+{
+  mc_renderer_invalidate (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+quit_signal_cb (gpointer data)
+{
+  /* The core leaves the call and stops us, which restores the terminal. */
+  mc_renderer_handle_key (data, 'q');
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+text_teardown (Text *t)
+{
+  if (t->stdin_watch)
+    g_source_destroy (t->stdin_watch);
+  g_clear_pointer (&t->stdin_watch, g_source_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (t->signal_watches); i++) {
+    if (t->signal_watches[i])
+      g_source_destroy (t->signal_watches[i]);
+    g_clear_pointer (&t->signal_watches[i], g_source_unref);
+  }
+  restore_terminal ();
+  g_clear_pointer (&t->tiles, g_hash_table_unref);
+  text_tile_clear (&t->self);
+  g_clear_pointer (&t->term_info, chafa_term_info_unref);
+  g_clear_pointer (&t->layout_sig, g_free);
+  if (t->out)
+    g_string_free (t->out, TRUE);
+  g_free (t);
+}
+
+static gboolean
+text_start (McRenderer *r, GError **error)
+{
+  const McRendererOptions *o = mc_renderer_get_options (r);
+  static gsize atexit_once;
+  struct termios raw;
+  Text *t;
+
+  if (!isatty (STDOUT_FILENO)) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
+                 "the text renderer needs a terminal on stdout (use --headless)");
+    return FALSE;
+  }
+  t = g_new0 (Text, 1);
+  t->out = g_string_sized_new (64 * 1024);
+  t->tiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, text_tile_free);
+
+  if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved_termios) == 0) {
+    raw = saved_termios;
+    /* No line buffering or echo; ISIG stays on so Ctrl-C still signals. */
+    raw.c_lflag &= ~(tcflag_t) (ICANON | ECHO);
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    tcsetattr (STDIN_FILENO, TCSANOW, &raw);
+    terminal_taken = TRUE;
+    if (g_once_init_enter (&atexit_once)) {
+      atexit (restore_terminal);
+      g_once_init_leave (&atexit_once, 1);
+    }
+  }
+
+  t->mode = o->text_mode;
+  if (t->mode == MC_TEXT_MODE_AUTO) {
+    t->mode = mc_grid_text_detect_mode ();
+    if (t->mode == MC_TEXT_MODE_SYMBOLS && terminal_taken && !g_getenv ("TMUX") && query_sixel_support ())
+      t->mode = MC_TEXT_MODE_SIXEL;
+  }
+  {
+    gchar **envp = g_get_environ ();
+    ChafaTermDb *db = chafa_term_db_get_default ();
+    ChafaTermInfo *fallback = chafa_term_db_get_fallback_info (db);
+
+    t->term_info = chafa_term_db_detect (db, envp);
+    /* Whatever the database lacks for the chosen mode (truecolor, sixel,
+     * kitty) comes from the generic sequences. */
+    chafa_term_info_supplement (t->term_info, fallback);
+    chafa_term_info_unref (fallback);
+    g_strfreev (envp);
+  }
+  if (!terminal_taken) {
+    /* Output-only terminal: still take the screen, restore it at stop. */
+    terminal_taken = TRUE;
+    tcgetattr (STDOUT_FILENO, &saved_termios);
+  }
+  {
+    static const char take[] = "\x1b[?1049h\x1b[?25l\x1b[2J";
+    write_all (take, sizeof take - 1);
+  }
+  query_size (t);
+  MC_INFO ("text renderer: %dx%d cells of %dx%d px, mode %d", t->cols, t->rows, t->cell_w, t->cell_h, t->mode);
+
+  /* Sources go to the thread-default context, like the renderer's tick. */
+  if (isatty (STDIN_FILENO)) {
+    t->stdin_watch = g_unix_fd_source_new (STDIN_FILENO, G_IO_IN | G_IO_HUP);
+    g_source_set_callback (t->stdin_watch, G_SOURCE_FUNC (stdin_cb), r, NULL);
+    g_source_attach (t->stdin_watch, g_main_context_get_thread_default ());
+  }
+  {
+    static const int signals[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+
+    for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
+      t->signal_watches[i] = g_unix_signal_source_new (signals[i]);
+      g_source_set_callback (t->signal_watches[i], signals[i] == SIGWINCH ? winch_cb : quit_signal_cb, r, NULL);
+      g_source_attach (t->signal_watches[i], g_main_context_get_thread_default ());
+    }
+  }
+  mc_renderer_set_backend_data (r, t);
+  mc_renderer_invalidate (r);
+  return TRUE;
+}
+
+static void
+text_stop (McRenderer *r)
+{
+  Text *t = mc_renderer_get_backend_data (r);
+
+  if (!t)
+    return;
+  mc_renderer_set_backend_data (r, NULL);
+  text_teardown (t);
+}
+
+static const McRendererClass text_class = {
+  .name = "text",
+  .default_max_fps = 15,
+  .start = text_start,
+  .stop = text_stop,
+  .tick = text_tick,
+};
+
+const McRendererClass *
+mc_grid_text_get_class (void)
+{
+  return &text_class;
+}
