@@ -4,9 +4,9 @@
 #   2. build with -Wall -Wextra -Werror and run every ctest test
 #   3. build the unit tests with ASan+UBSan and run them
 #   4. run the unit tests under valgrind (no leaks)
-#   5. run the packet-parser fuzzer for a bounded time
+#   5. run every fuzzer (one per network-facing parser) for a bounded time
 # Environment: MESHCALL_TEST_FILTER=REGEX limits step 2 (ctest -R),
-# MESHCALL_FUZZ_SECONDS (default 60), MESHCALL_SKIP="asan valgrind fuzz".
+# MESHCALL_FUZZ_SECONDS (per fuzzer, default 25), MESHCALL_SKIP="asan valgrind fuzz".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -49,10 +49,10 @@ if [[ "$skip" != *" valgrind "* ]]; then
 fi
 
 if [[ "$skip" != *" fuzz "* ]]; then
-  step "fuzzing the packet parser for ${MESHCALL_FUZZ_SECONDS:-60} s"
+  step "fuzzing every network-facing parser for ${MESHCALL_FUZZ_SECONDS:-25} s each"
   CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMESHCALL_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_sio_packet
-  scripts/run-fuzz.sh build-fuzz "${MESHCALL_FUZZ_SECONDS:-60}"
+  cmake --build build-fuzz -j"$jobs" --target fuzzers
+  scripts/run-fuzz.sh build-fuzz "${MESHCALL_FUZZ_SECONDS:-25}"
 fi
 
 step "all test steps passed"

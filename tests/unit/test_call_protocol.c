@@ -341,6 +341,49 @@ test_payloads (void)
   }
 }
 
+
+/* Every file in fuzz/corpora/DIR/ (the fuzzer's seeds) is named for its
+ * verdict: good-* must be accepted, bad-* refused. */
+static void
+check_corpus (const char *dir, gboolean (*accepts) (const char *data, gsize len, GError **error))
+{
+  const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
+  g_autofree char *path = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora", dir, NULL);
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *file = g_build_filename (path, name, NULL);
+    g_autofree char *data = NULL;
+    g_autoptr (GError) error = NULL;
+    gsize len;
+    gboolean good = g_str_has_prefix (name, "good-");
+
+    g_assert_true (good || g_str_has_prefix (name, "bad-"));
+    g_assert_true (g_file_get_contents (file, &data, &len, NULL));
+    if (accepts (data, len, &error) != good)
+      g_test_fail_printf ("%s/%s: %s", dir, name, good ? error->message : "accepted");
+    n++;
+  }
+  g_assert_cmpuint (n, >=, 10);
+}
+
+static gboolean
+signal_accepts (const char *data, gsize len, GError **error)
+{
+  g_autoptr (JsonNode) node = mc_json_decode (data, len, error);
+  g_autoptr (McSignal) signal = node ? mc_signal_from_json (node, error) : NULL;
+  return signal != NULL;
+}
+
+static void
+test_signal_corpus (void)
+{
+  check_corpus ("fuzz_signal", signal_accepts);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -356,5 +399,6 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/media-state/invalid", test_media_state_invalid);
   g_test_add_func ("/protocol/error-codes", test_error_codes);
   g_test_add_func ("/protocol/payloads", test_payloads);
+  g_test_add_func ("/protocol/signal/corpus", test_signal_corpus);
   return g_test_run ();
 }

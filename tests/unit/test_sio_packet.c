@@ -1,5 +1,5 @@
 /* Engine.IO / Socket.IO packet codec: round trips for every packet type,
- * strict rejection of malformed input, and the tests/corpus/sio corpus.
+ * strict rejection of malformed input, and the fuzz/corpora/fuzz_sio_packet corpus.
  *
  * Every decoder call gets an exact-size heap copy of its input (no trailing
  * NUL), so AddressSanitizer and valgrind catch any read past len. */
@@ -768,7 +768,7 @@ test_json_depth (void)
 }
 
 /* ---- corpus ---------------------------------------------------------------
- * tests/corpus/sio/ holds one input per file:
+ * fuzz/corpora/fuzz_sio_packet/ holds one input per file:
  *   good-ws-NAME / good-poll-NAME: a websocket text frame / a polling body that
  *     decodes fully (Engine.IO, then Socket.IO for every text MESSAGE);
  *   bad-ws-CODE-NAME / bad-poll-CODE-NAME: rejected at some stage with CODE,
@@ -824,7 +824,7 @@ static void
 test_corpus (void)
 {
   const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
-  g_autofree char *dir_path = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "tests", "corpus", "sio", NULL);
+  g_autofree char *dir_path = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora", "fuzz_sio_packet", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GDir) dir = g_dir_open (dir_path, 0, &error);
   const char *name;
