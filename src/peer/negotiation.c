@@ -9,6 +9,11 @@ struct _McNegotiation {
   gboolean polite;           /* glare: we restart as the answerer */
   gboolean offerer;          /* our offer started the current session */
   gboolean offer_sent;       /* OFFERING: our offer is out, an answer may come */
+  /* What webrtcbin is working on: an event it reports is taken only when
+   * one is expected, so a stray or late one cannot move the machine. */
+  guint offers_applying;     /* their offers handed to set-remote-description */
+  guint answers_creating;    /* our answers asked of create-answer */
+  gboolean answer_applying;  /* their answer handed to set-remote-description */
   gboolean has_remote;       /* a remote description is in force in webrtcbin */
   gboolean expects_media;    /* the last remote description lets them send */
   char *remote_ufrag, *remote_fingerprint;   /* the remote session's identity */
@@ -146,9 +151,12 @@ flush (McNegotiation *n)
 McNegotiationDecision
 mc_negotiation_local_answer (McNegotiation *n)
 {
-  if (n->state != MC_NEGOTIATION_ANSWERING && n->state != MC_NEGOTIATION_STABLE)
+  if (is_over (n) || n->answers_creating == 0)
     return decide (MC_NEGOTIATION_IGNORE, NULL);
-  n->state = MC_NEGOTIATION_STABLE;
+  n->answers_creating--;
+  /* Stable once every offer taken is answered (a second one may have come). */
+  if (n->offers_applying == 0 && n->answers_creating == 0)
+    n->state = MC_NEGOTIATION_STABLE;
   return flush (n);
 }
 
@@ -187,6 +195,7 @@ mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote
   case MC_NEGOTIATION_IDLE:
     n->state = MC_NEGOTIATION_ANSWERING;
     n->offerer = FALSE;
+    n->offers_applying++;
     take_remote (n, remote);
     d = decide (MC_NEGOTIATION_APPLY, NULL);
     d.build_send = TRUE;
@@ -201,6 +210,7 @@ mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote
       return decide (MC_NEGOTIATION_RECREATE, "new session (ICE restart or restarted remote): recreating");
     n->state = MC_NEGOTIATION_ANSWERING;
     n->offerer = FALSE;
+    n->offers_applying++;
     take_remote (n, remote);
     return decide (MC_NEGOTIATION_APPLY, NULL);
   }
@@ -218,6 +228,7 @@ mc_negotiation_remote_answer (McNegotiation *n, const McNegotiationRemote *remot
     return decide (MC_NEGOTIATION_IGNORE, "ignoring an answer we did not ask for");
   n->state = MC_NEGOTIATION_STABLE;
   n->offer_sent = FALSE;
+  n->answer_applying = TRUE;
   take_remote (n, remote);
   d = decide (MC_NEGOTIATION_APPLY, NULL);
   d.stop_timer = TRUE;
@@ -227,20 +238,23 @@ mc_negotiation_remote_answer (McNegotiation *n, const McNegotiationRemote *remot
 McNegotiationDecision
 mc_negotiation_offer_applied (McNegotiation *n)
 {
-  /* Every offer taken in ANSWERING is answered, also one that came while
-   * the answer to the one before was being made (we may be STABLE again). */
-  if (n->state != MC_NEGOTIATION_ANSWERING && n->state != MC_NEGOTIATION_STABLE)
+  /* Every offer taken is answered, also a second one that came while the
+   * first was being applied. */
+  if (is_over (n) || n->offers_applying == 0)
     return decide (MC_NEGOTIATION_IGNORE, NULL);
+  n->offers_applying--;
+  n->answers_creating++;
   return decide (MC_NEGOTIATION_CREATE_ANSWER, NULL);
 }
 
 McNegotiationDecision
 mc_negotiation_answer_applied (McNegotiation *n)
 {
-  /* webrtcbin has their answer: whatever came since (a re-offer of theirs)
-   * does not change that a description is in force. */
-  if (n->state != MC_NEGOTIATION_STABLE && n->state != MC_NEGOTIATION_ANSWERING)
+  /* webrtcbin has their answer: a re-offer of theirs that came since does
+   * not change that a description is in force. */
+  if (is_over (n) || !n->answer_applying)
     return decide (MC_NEGOTIATION_IGNORE, NULL);
+  n->answer_applying = FALSE;
   return flush (n);
 }
 
@@ -287,6 +301,8 @@ end (McNegotiation *n, McNegotiationState state)
 {
   n->state = state;
   n->offer_sent = FALSE;
+  n->offers_applying = n->answers_creating = 0;
+  n->answer_applying = FALSE;
   g_ptr_array_set_size (n->pending, 0);
 }
 

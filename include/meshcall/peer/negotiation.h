@@ -17,7 +17,9 @@
  *   any ──mc_negotiation_fail──> FAILED;  any ──mc_negotiation_close──> CLOSED
  *
  * An answer is taken only in OFFERING once our offer went out; any other
- * answer is one we did not ask for and is ignored. Remote candidates are
+ * answer is one we did not ask for and is ignored. What webrtcbin reports
+ * (offer applied, answer applied, our answer created) is taken only while
+ * the machine waits for it, so a stray or late report changes nothing. Remote candidates are
  * queued (at most MC_NEGOTIATION_MAX_PENDING) until a remote description is
  * in force in webrtcbin (their answer applied, or our answer to their offer
  * created), then flushed in order; afterwards they go straight in.
