@@ -217,7 +217,9 @@ params_from_offer (McPeer *peer, const GstSDPMessage *sdp, SendParams *p, GError
   }
   if (a >= 0) {
     const GstSDPMedia *m = gst_sdp_message_get_media (sdp, a);
-    p->audio_pt = mc_peer_sdp_find_payload (m, "OPUS");
+    int pt = mc_peer_sdp_find_payload (m, "OPUS");   /* none in an inactive m-line */
+    if (pt >= 0)
+      p->audio_pt = pt;
     p->audio_twcc = mc_peer_sdp_twcc_id (m);
   }
   return TRUE;
