@@ -249,33 +249,58 @@ mc_peer_get_stats (McPeer *peer, McPeerStatsFunc func, gpointer user_data)
 
 /* ---- counting probes (streaming threads) ------------------------------------ */
 
-void
-peer_probe_size (GstPadProbeInfo *info, guint *packets, gsize *bytes)
+typedef struct {
+  McPeer *peer;          /* the pad is the peer's: it lives as long */
+  PeerCount which;
+} CountProbe;
+
+/* The two counters each kind of probe adds to; `in` also stamps last_media_us. */
+static const struct {
+  gsize packets, bytes;
+  gboolean in;
+} count_fields[] = {
+  [PEER_COUNT_VIDEO_IN] = { G_STRUCT_OFFSET (McPeerCounters, video_packets_received),
+                            G_STRUCT_OFFSET (McPeerCounters, video_bytes_received), TRUE },
+  [PEER_COUNT_AUDIO_IN] = { G_STRUCT_OFFSET (McPeerCounters, audio_packets_received),
+                            G_STRUCT_OFFSET (McPeerCounters, audio_bytes_received), TRUE },
+  [PEER_COUNT_VIDEO_OUT] = { G_STRUCT_OFFSET (McPeerCounters, video_packets_sent),
+                             G_STRUCT_OFFSET (McPeerCounters, video_bytes_sent), FALSE },
+  [PEER_COUNT_AUDIO_OUT] = { G_STRUCT_OFFSET (McPeerCounters, audio_packets_sent),
+                             G_STRUCT_OFFSET (McPeerCounters, audio_bytes_sent), FALSE },
+};
+
+static GstPadProbeReturn
+count_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  *packets = 0;
-  *bytes = 0;
+  const CountProbe *probe = user_data;
+  McPeerCounters *counters = &probe->peer->counters;
+  guint64 packets = 0, bytes = 0;
+
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    *packets = 1;
-    *bytes = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+    packets = 1;
+    bytes = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-    *packets = gst_buffer_list_length (list);
-    *bytes = gst_buffer_list_calculate_size (list);
+    packets = gst_buffer_list_length (list);
+    bytes = gst_buffer_list_calculate_size (list);
   }
+  g_mutex_lock (&probe->peer->lock);
+  G_STRUCT_MEMBER (guint64, counters, count_fields[probe->which].packets) += packets;
+  G_STRUCT_MEMBER (guint64, counters, count_fields[probe->which].bytes) += bytes;
+  if (count_fields[probe->which].in)
+    counters->last_media_us = g_get_monotonic_time ();
+  g_mutex_unlock (&probe->peer->lock);
+  return GST_PAD_PROBE_OK;
 }
 
 void
-peer_add_count_probe (McPeer *peer, GstPad *pad, GstPadProbeCallback func, gboolean video)
+peer_add_count_probe (McPeer *peer, GstPad *pad, PeerCount which)
 {
-  g_object_set_data (G_OBJECT (pad), "mc-peer", peer);
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, func,
-                     GINT_TO_POINTER (video), NULL);
-}
+  CountProbe *probe = g_new0 (CountProbe, 1);
 
-McPeer *
-peer_of_pad (GstPad *pad)
-{
-  return g_object_get_data (G_OBJECT (pad), "mc-peer");
+  probe->peer = peer;
+  probe->which = which;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, count_rtp, probe, g_free);
 }
 
 /* ---- webrtcbin signals (any thread) ----------------------------------------- */

@@ -52,80 +52,81 @@ promise_ok (McPeer *peer, GstPromise *promise, const char *what, const GstStruct
   return TRUE;
 }
 
-/* Our offer or answer: set it locally, then send it from the peer's context. */
+/* What a promise of the negotiation carries: the peer (a reference) and
+ * whether the description it is about is an offer. */
+typedef struct {
+  McPeer *peer;
+  gboolean offer;
+} PromiseData;
+
 static void
-description_created (McPeer *peer, GstPromise *promise, gboolean offer)
+promise_data_free (PromiseData *data)
 {
-  const char *type = offer ? "offer" : "answer";
+  peer_unref (data->peer);
+  g_free (data);
+}
+
+static GstPromise *
+negotiation_promise (McPeer *peer, gboolean offer, GstPromiseChangeFunc func)
+{
+  PromiseData *data = g_new0 (PromiseData, 1);
+
+  data->peer = peer_ref (peer);
+  data->offer = offer;
+  return gst_promise_new_with_change_func (func, data, (GDestroyNotify) promise_data_free);
+}
+
+/* Our offer or answer: set it locally, then send it from the peer's context.
+ * The promise (and with it `data`) is released last. */
+static void
+on_description_created (GstPromise *promise, gpointer user_data)
+{
+  const PromiseData *data = user_data;
+  McPeer *peer = data->peer;
+  const char *type = data->offer ? "offer" : "answer";
   const GstStructure *reply = NULL;
   GstWebRTCSessionDescription *desc = NULL;
   PeerJob *job;
 
-  if (!promise_ok (peer, promise, offer ? "create-offer" : "create-answer", &reply) || reply == NULL) {
-    gst_promise_unref (promise);
-    return;
-  }
+  if (!promise_ok (peer, promise, data->offer ? "create-offer" : "create-answer", &reply) || reply == NULL)
+    goto out;
   gst_structure_get (reply, type, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
-  gst_promise_unref (promise);
   if (desc == NULL) {
     peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "webrtcbin created no %s", type);
-    return;
+    goto out;
   }
   g_signal_emit_by_name (peer->webrtc, "set-local-description", desc, NULL);
   job = g_new0 (PeerJob, 1);
   job->type = JOB_SEND_SDP;
-  job->offer = offer;
+  job->offer = data->offer;
   job->sdp = gst_sdp_message_as_text (desc->sdp);
   gst_webrtc_session_description_free (desc);
   peer_queue_job (peer, job);
-}
-
-static void
-on_offer_created (GstPromise *promise, gpointer user_data)
-{
-  description_created (user_data, promise, TRUE);
-}
-
-static void
-on_answer_created (GstPromise *promise, gpointer user_data)
-{
-  description_created (user_data, promise, FALSE);
-}
-
-static void
-remote_set (McPeer *peer, GstPromise *promise, gboolean offer)
-{
-  gboolean ok = promise_ok (peer, promise, "set-remote-description", NULL);
-  PeerJob *job;
-
+out:
   gst_promise_unref (promise);
-  if (!ok)
-    return;
-  job = g_new0 (PeerJob, 1);
-  job->type = JOB_REMOTE_APPLIED;
-  job->offer = offer;
-  peer_queue_job (peer, job);
 }
 
+/* Their description is applied: the peer's context decides what follows. */
 static void
-on_remote_offer_set (GstPromise *promise, gpointer user_data)
+on_remote_set (GstPromise *promise, gpointer user_data)
 {
-  remote_set (user_data, promise, TRUE);
+  const PromiseData *data = user_data;
+
+  if (promise_ok (data->peer, promise, "set-remote-description", NULL)) {
+    PeerJob *job = g_new0 (PeerJob, 1);
+    job->type = JOB_REMOTE_APPLIED;
+    job->offer = data->offer;
+    peer_queue_job (data->peer, job);
+  }
+  gst_promise_unref (promise);
 }
 
-static void
-on_remote_answer_set (GstPromise *promise, gpointer user_data)
-{
-  remote_set (user_data, promise, FALSE);
-}
-
-/* Creates our offer or answer; the promise holds a reference to the peer. */
+/* Creates our offer or answer. */
 static void
 create_description (McPeer *peer, gboolean offer)
 {
-  GstPromise *promise = gst_promise_new_with_change_func (offer ? on_offer_created : on_answer_created,
-                                                          peer_ref (peer), (GDestroyNotify) peer_unref);
-  g_signal_emit_by_name (peer->webrtc, offer ? "create-offer" : "create-answer", NULL, promise);
+  g_signal_emit_by_name (peer->webrtc, offer ? "create-offer" : "create-answer", NULL,
+                         negotiation_promise (peer, offer, on_description_created));
 }
 
 /* ---- the answer timer ------------------------------------------------------ */
@@ -310,8 +311,7 @@ handle_description (McPeer *peer, gboolean offer, const char *text, GError **err
   peer_set_state (peer, MC_PEER_STATE_NEGOTIATING);
   desc = gst_webrtc_session_description_new (offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,
                                              g_steal_pointer (&sdp));
-  promise = gst_promise_new_with_change_func (offer ? on_remote_offer_set : on_remote_answer_set, peer_ref (peer),
-                                              (GDestroyNotify) peer_unref);
+  promise = negotiation_promise (peer, offer, on_remote_set);
   g_signal_emit_by_name (peer->webrtc, "set-remote-description", desc, promise);
   gst_webrtc_session_description_free (desc);
   return MC_PEER_SIGNAL_OK;

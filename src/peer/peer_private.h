@@ -89,11 +89,16 @@ G_GNUC_INTERNAL void peer_fail (McPeer *peer, McPeerFailure failure, const char 
 G_GNUC_INTERNAL void peer_clear_source (GSource **source);
 /* A copy of webrtcbin's "local-description"/"remote-description", or NULL. */
 G_GNUC_INTERNAL GstSDPMessage *peer_get_description (McPeer *peer, const char *property);
-/* Packets and bytes of a probed buffer or buffer list. */
-G_GNUC_INTERNAL void peer_probe_size (GstPadProbeInfo *info, guint *packets, gsize *bytes);
-/* A counting probe on a pad; `func` finds the peer with peer_of_pad(). */
-G_GNUC_INTERNAL void peer_add_count_probe (McPeer *peer, GstPad *pad, GstPadProbeCallback func, gboolean video);
-G_GNUC_INTERNAL McPeer *peer_of_pad (GstPad *pad);
+/* Which RTP counters of McPeerCounters a probe adds a pad's packets to. */
+typedef enum {
+  PEER_COUNT_VIDEO_IN,
+  PEER_COUNT_AUDIO_IN,     /* ..._IN also stamp last_media_us (the media timeout) */
+  PEER_COUNT_VIDEO_OUT,
+  PEER_COUNT_AUDIO_OUT,
+} PeerCount;
+
+/* A probe (streaming threads) that counts what passes the pad. */
+G_GNUC_INTERNAL void peer_add_count_probe (McPeer *peer, GstPad *pad, PeerCount which);
 
 /* ---- peer_negotiate.c: jobs of the negotiation ---- */
 

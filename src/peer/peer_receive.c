@@ -15,28 +15,6 @@
 
 #define MC_LOG_CATEGORY (&mc_log_media)
 
-static GstPadProbeReturn
-count_rtp_in (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  McPeer *peer = peer_of_pad (pad);
-  gboolean video = GPOINTER_TO_INT (user_data);
-  guint packets;
-  gsize bytes;
-
-  peer_probe_size (info, &packets, &bytes);
-  g_mutex_lock (&peer->lock);
-  if (video) {
-    peer->counters.video_packets_received += packets;
-    peer->counters.video_bytes_received += bytes;
-  } else {
-    peer->counters.audio_packets_received += packets;
-    peer->counters.audio_bytes_received += bytes;
-  }
-  peer->counters.last_media_us = g_get_monotonic_time ();
-  g_mutex_unlock (&peer->lock);
-  return GST_PAD_PROBE_OK;
-}
-
 static GstFlowReturn
 on_video_sample (GstAppSink *sink, gpointer user_data)
 {
@@ -188,7 +166,7 @@ peer_receive_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   gst_bin_add (GST_BIN (peer->pipeline), bin);
   gst_element_sync_state_with_parent (bin);
   sinkpad = gst_element_get_static_pad (bin, "sink");
-  peer_add_count_probe (peer, sinkpad, count_rtp_in, video);
+  peer_add_count_probe (peer, sinkpad, video ? PEER_COUNT_VIDEO_IN : PEER_COUNT_AUDIO_IN);
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
     peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "could not link the incoming %s stream", media);
 }

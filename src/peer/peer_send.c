@@ -115,27 +115,6 @@ link_to_webrtc (McPeer *peer, GstElement *filter, GstCaps *caps, gboolean video,
   return TRUE;
 }
 
-static GstPadProbeReturn
-count_rtp_out (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  McPeer *peer = peer_of_pad (pad);
-  gboolean video = GPOINTER_TO_INT (user_data);
-  guint packets;
-  gsize bytes;
-
-  peer_probe_size (info, &packets, &bytes);
-  g_mutex_lock (&peer->lock);
-  if (video) {
-    peer->counters.video_packets_sent += packets;
-    peer->counters.video_bytes_sent += bytes;
-  } else {
-    peer->counters.audio_packets_sent += packets;
-    peer->counters.audio_bytes_sent += bytes;
-  }
-  g_mutex_unlock (&peer->lock);
-  return GST_PAD_PROBE_OK;
-}
-
 static gboolean
 build_branch (McPeer *peer, gboolean video, int pt, guint twcc, gboolean answering, GError **error)
 {
@@ -183,7 +162,7 @@ build_branch (McPeer *peer, gboolean video, int pt, guint twcc, gboolean answeri
   if (!link_to_webrtc (peer, filter, caps, video, h264, answering, error))
     return FALSE;
   paypad = gst_element_get_static_pad (pay, "src");
-  peer_add_count_probe (peer, paypad, count_rtp_out, video);
+  peer_add_count_probe (peer, paypad, video ? PEER_COUNT_VIDEO_OUT : PEER_COUNT_AUDIO_OUT);
   gst_element_sync_state_with_parent (filter);
   gst_element_sync_state_with_parent (pay);
   gst_element_sync_state_with_parent (src);
