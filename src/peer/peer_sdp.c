@@ -34,6 +34,20 @@ media_or_session_attr (const GstSDPMessage *sdp, const GstSDPMedia *media, const
   return v ? v : gst_sdp_message_get_attribute_val (sdp, key);
 }
 
+/* An RTP payload type (0..127) at the start of `s`, its end in *end; -1
+ * when `s` does not start with one. */
+static int
+parse_pt (const char *s, const char **end)
+{
+  int pt = 0;
+  guint digits = 0;
+
+  while (g_ascii_isdigit (s[digits]) && digits < 4)
+    pt = pt * 10 + (s[digits++] - '0');
+  *end = s + digits;
+  return digits > 0 && digits < 4 && pt <= 127 ? pt : -1;
+}
+
 int
 mc_peer_sdp_find_payload (const GstSDPMedia *media, const char *encoding)
 {
@@ -41,14 +55,16 @@ mc_peer_sdp_find_payload (const GstSDPMedia *media, const char *encoding)
   gsize enc_len = strlen (encoding);
 
   for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
-    const char *fmt = gst_sdp_media_get_format (media, i);
-    int pt = atoi (fmt);
+    const char *fmt_end;
+    int pt = parse_pt (gst_sdp_media_get_format (media, i), &fmt_end);
+    if (pt < 0 || *fmt_end != '\0')
+      continue;
     for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++) {
       const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
-      char *end;
+      const char *end;
       if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL)
         continue;
-      if (strtol (attr->value, &end, 10) != pt || *end != ' ')
+      if (parse_pt (attr->value, &end) != pt || *end != ' ')
         continue;
       if (g_ascii_strncasecmp (end + 1, encoding, enc_len) != 0 || end[1 + enc_len] != '/')
         continue;
@@ -57,10 +73,10 @@ mc_peer_sdp_find_payload (const GstSDPMedia *media, const char *encoding)
       /* H264: want packetization-mode=1 and a baseline profile browsers share. */
       for (guint b = 0; b < gst_sdp_media_attributes_len (media); b++) {
         const GstSDPAttribute *f = gst_sdp_media_get_attribute (media, b);
-        char *fend;
+        const char *fend;
         if (g_strcmp0 (f->key, "fmtp") != 0 || f->value == NULL)
           continue;
-        if (strtol (f->value, &fend, 10) != pt)
+        if (parse_pt (f->value, &fend) != pt)
           continue;
         if (strstr (fend, "packetization-mode=1") != NULL &&
             (strstr (fend, "profile-level-id=42e0") != NULL || strstr (fend, "profile-level-id=4200") != NULL))
@@ -132,6 +148,20 @@ mc_peer_sdp_remote_sends (const GstSDPMedia *media)
          gst_sdp_media_get_attribute_val (media, "inactive") == NULL;
 }
 
+/* The SSRC a word of an a=ssrc or a=ssrc-group value starts with, if any. */
+static void
+add_ssrc (GHashTable *map, const char *word, const char *kind)
+{
+  char *end;
+  guint64 ssrc;
+
+  if (!g_ascii_isdigit (word[0]))
+    return;
+  ssrc = g_ascii_strtoull (word, &end, 10);
+  if (ssrc <= G_MAXUINT32 && (*end == '\0' || *end == ' '))
+    g_hash_table_insert (map, GUINT_TO_POINTER ((guint) ssrc), (gpointer) kind);
+}
+
 GHashTable *
 mc_peer_sdp_ssrc_kinds (const GstSDPMessage *sdp)
 {
@@ -149,13 +179,13 @@ mc_peer_sdp_ssrc_kinds (const GstSDPMessage *sdp)
       if (attr->value == NULL)
         continue;
       if (g_strcmp0 (attr->key, "ssrc") == 0) {
-        guint64 ssrc = g_ascii_strtoull (attr->value, NULL, 10);
-        g_hash_table_insert (map, GUINT_TO_POINTER ((guint) ssrc), (gpointer) kind);
+        add_ssrc (map, attr->value, kind);
       } else if (g_strcmp0 (attr->key, "ssrc-group") == 0) {
+        /* "SEMANTICS SSRC...". A bare "a=ssrc-group" has the value "",
+         * which splits into no words at all. */
         g_auto (GStrv) parts = g_strsplit (attr->value, " ", -1);
-        for (guint p = 1; parts[p]; p++)
-          g_hash_table_insert (map, GUINT_TO_POINTER ((guint) g_ascii_strtoull (parts[p], NULL, 10)),
-                               (gpointer) kind);
+        for (guint p = 1; parts[0] != NULL && parts[p] != NULL; p++)
+          add_ssrc (map, parts[p], kind);
       }
     }
   }
@@ -229,15 +259,19 @@ out:
   return ok;
 }
 
+/* 1..max_digits decimal digits and nothing else, with a value in lo..hi. */
 static gboolean
-all_digits (const char *s)
+is_number (const char *s, gsize max_digits, guint64 lo, guint64 hi)
 {
-  if (s == NULL || *s == '\0')
-    return FALSE;
-  for (; *s; s++)
-    if (!g_ascii_isdigit (*s))
+  guint64 v = 0;
+  gsize n = 0;
+
+  for (; s[n] != '\0'; n++) {
+    if (!g_ascii_isdigit (s[n]) || n >= max_digits)
       return FALSE;
-  return TRUE;
+    v = v * 10 + (guint64) (s[n] - '0');
+  }
+  return n > 0 && v >= lo && v <= hi;
 }
 
 gboolean
@@ -276,7 +310,7 @@ mc_peer_validate_candidate (const char *candidate, GError **error)
                  "candidate: expected 'candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE'");
     return FALSE;
   }
-  if (!all_digits (tok[1]) || atoi (tok[1]) < 1 || atoi (tok[1]) > 256) {
+  if (!is_number (tok[1], 10, 1, 256)) {
     g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad component id '%s'", tok[1]);
     return FALSE;
   }
@@ -284,7 +318,7 @@ mc_peer_validate_candidate (const char *candidate, GError **error)
     g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: unknown transport '%s'", tok[2]);
     return FALSE;
   }
-  if (!all_digits (tok[3]) || strlen (tok[3]) > 10) {
+  if (!is_number (tok[3], 10, 0, G_MAXUINT64)) {
     g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad priority '%s'", tok[3]);
     return FALSE;
   }
@@ -292,7 +326,7 @@ mc_peer_validate_candidate (const char *candidate, GError **error)
     g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad address");
     return FALSE;
   }
-  if (!all_digits (tok[5]) || atoi (tok[5]) > 65535 || strlen (tok[5]) > 5) {
+  if (!is_number (tok[5], 5, 0, 65535)) {
     g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE, "candidate: bad port '%s'", tok[5]);
     return FALSE;
   }

@@ -3,7 +3,9 @@
  * media must flow both ways, keyframe-first, at the sent resolution. */
 #include "meshcall/media/capture.h"
 #include "meshcall/base/log.h"
+#include "meshcall/media/pipelines.h"
 #include "meshcall/peer/peer.h"
+#include "meshcall/peer/peer_sdp.h"
 
 #include <gst/gst.h>
 
@@ -151,6 +153,125 @@ test_loopback_h264 (void)
   run_loopback (MC_VIDEO_CODEC_H264);
 }
 
+/* Every failure of mc_peer_new() goes through mc_peer_free(): without
+ * webrtcbin it says which element is missing and leaves no pipeline. */
+static void
+test_new_without_webrtcbin (void)
+{
+  if (g_test_subprocess ()) {
+    GstRegistry *registry = gst_registry_get ();
+    GstPluginFeature *webrtcbin = gst_registry_lookup_feature (registry, "webrtcbin");
+    McPeerConfig cfg = { .local_id = "alice", .remote_id = "bob" };
+    g_autoptr (GError) error = NULL;
+
+    g_assert_nonnull (webrtcbin);
+    gst_registry_remove_feature (registry, webrtcbin);
+    gst_object_unref (webrtcbin);
+    g_assert_null (mc_peer_new (&cfg, NULL, NULL, &error));
+    g_assert_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_MISSING_ELEMENT);
+    g_assert_cmpuint (mc_peer_count_live_pipelines (), ==, 0);
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static McSignal *
+candidate_signal (void)
+{
+  return mc_signal_new_candidate ("candidate:1 1 UDP 2015364095 127.0.0.1 38575 typ host", "0", 0);
+}
+
+/* Before any description: an answer is ignored, candidates wait (at most
+ * 256), a bad offer is refused with an SDP error. */
+static void
+test_signals_before_offer (void)
+{
+  McPeerConfig cfg = { .local_id = "alice", .remote_id = "bob" };
+  g_autoptr (GError) error = NULL;
+  const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
+  g_autofree char *path = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora", "fuzz_sdp",
+                                            "good-sdp-chromium-answer-vp8", NULL);
+  g_autofree char *sdp = NULL;
+  g_autoptr (McSignal) cand = candidate_signal ();
+  g_autoptr (McSignal) answer = NULL;
+  g_autoptr (McSignal) bad_offer = mc_signal_new_description (MC_SIGNAL_OFFER, "v=0\r\ns=-\r\nt=0 0\r\n");
+  McPeer *peer = mc_peer_new (&cfg, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &sdp, NULL, NULL));
+  answer = mc_signal_new_description (MC_SIGNAL_ANSWER, sdp);
+  g_assert_cmpint (mc_peer_handle_signal (peer, answer, &error), ==, MC_PEER_SIGNAL_OK);
+  g_assert_cmpint (mc_peer_get_state (peer), ==, MC_PEER_STATE_NEW);
+  for (guint i = 0; i < 256; i++)
+    g_assert_cmpint (mc_peer_handle_signal (peer, cand, &error), ==, MC_PEER_SIGNAL_OK);
+  g_assert_no_error (error);
+  g_assert_cmpint (mc_peer_handle_signal (peer, cand, &error), ==, MC_PEER_SIGNAL_INVALID);
+  g_assert_error (error, MC_SDP_ERROR, MC_SDP_ERROR_CANDIDATE);
+  g_clear_error (&error);
+  g_assert_cmpint (mc_peer_handle_signal (peer, bad_offer, &error), ==, MC_PEER_SIGNAL_INVALID);
+  g_assert_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID);
+  g_assert_false (mc_peer_is_offerer (peer));
+  mc_peer_free (peer);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static McSignal *glare_offers[2];   /* what peer_a, peer_b sent */
+
+static void
+keep_offer (McPeer *from, const McSignal *signal, gpointer user_data)
+{
+  McSignal **slot = &glare_offers[from == peer_a ? 0 : 1];
+  if (signal->type == MC_SIGNAL_OFFER && *slot == NULL)
+    *slot = mc_signal_copy (signal);
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Both offer at once on real webrtcbins: the polite side (alice < bob) is
+ * to start over as the answerer, the other ignores the offer it got. */
+static void
+test_glare (void)
+{
+  McPeerCallbacks cb = { .send_signal = keep_offer, .failed = on_failed };
+  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob" };
+  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice" };
+  g_autoptr (GError) error = NULL;
+  gboolean late = FALSE;
+  guint deadline = g_timeout_add_seconds (20, on_deadline, &late);
+
+  peer_a = mc_peer_new (&cfg_a, &cb, NULL, &error);
+  g_assert_no_error (error);
+  peer_b = mc_peer_new (&cfg_b, &cb, NULL, &error);
+  g_assert_no_error (error);
+  mc_peer_start_offer (peer_a);
+  mc_peer_start_offer (peer_b);
+  while ((glare_offers[0] == NULL || glare_offers[1] == NULL) && !late)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (late);
+  g_source_remove (deadline);
+
+  g_assert_cmpint (mc_peer_handle_signal (peer_a, glare_offers[1], &error), ==, MC_PEER_SIGNAL_RECREATE);
+  g_assert_cmpint (mc_peer_handle_signal (peer_b, glare_offers[0], &error), ==, MC_PEER_SIGNAL_OK);
+  g_assert_no_error (error);
+  g_assert_true (mc_peer_is_offerer (peer_a));
+  g_assert_true (mc_peer_is_offerer (peer_b));
+  g_assert_cmpint (mc_peer_get_state (peer_b), ==, MC_PEER_STATE_NEGOTIATING);
+  g_assert_false (failed);
+  mc_peer_free (peer_a);
+  mc_peer_free (peer_b);
+  g_clear_pointer (&glare_offers[0], mc_signal_free);
+  g_clear_pointer (&glare_offers[1], mc_signal_free);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -159,5 +280,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/peer/loopback/vp8", test_loopback_vp8);
   g_test_add_func ("/peer/loopback/h264", test_loopback_h264);
+  g_test_add_func ("/peer/new-without-webrtcbin", test_new_without_webrtcbin);
+  g_test_add_func ("/peer/signals-before-offer", test_signals_before_offer);
+  g_test_add_func ("/peer/glare", test_glare);
   return g_test_run ();
 }

@@ -46,6 +46,45 @@ test_good_sdp (void)
   gst_sdp_message_free (sdp);
 }
 
+/* SSRC lines a remote controls, run through the stats' look-up: a bare
+ * "a=ssrc-group" once made it read past the end of its word list. */
+static void
+test_ssrc_kinds_hostile (void)
+{
+  static const char sdp_text[] =
+    "v=0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+    "a=ssrc-group\r\na=ssrc-group:FID\r\na=ssrc-group:FID  7\r\na=ssrc:\r\na=ssrc:abc\r\n"
+    "a=ssrc:99999999999 cname:x\r\na=ssrc:4294967295 cname:y\r\na=ssrc-group:FID 12x 13\r\n";
+  g_autoptr (GError) error = NULL;
+  GstSDPMessage *sdp = mc_peer_sdp_parse (sdp_text, &error);
+  GHashTable *kinds;
+
+  g_assert_no_error (error);
+  kinds = mc_peer_sdp_ssrc_kinds (sdp);
+  g_assert_cmpuint (g_hash_table_size (kinds), ==, 3);
+  g_assert_cmpstr (g_hash_table_lookup (kinds, GUINT_TO_POINTER (7)), ==, "video");
+  g_assert_cmpstr (g_hash_table_lookup (kinds, GUINT_TO_POINTER (4294967295u)), ==, "video");
+  g_assert_cmpstr (g_hash_table_lookup (kinds, GUINT_TO_POINTER (13)), ==, "video");
+  g_hash_table_unref (kinds);
+  gst_sdp_message_free (sdp);
+}
+
+/* Payload types are 0..127 written as digits; anything else names none. */
+static void
+test_payload_types_strict (void)
+{
+  static const char sdp_text[] =
+    "v=0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 300 96x 4294967392 97\r\n"
+    "a=rtpmap:300 VP8/90000\r\na=rtpmap:96x VP8/90000\r\na=rtpmap:4294967392 VP8/90000\r\n"
+    "a=rtpmap:97 VP8/90000\r\n";
+  g_autoptr (GError) error = NULL;
+  GstSDPMessage *sdp = mc_peer_sdp_parse (sdp_text, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (mc_peer_sdp_find_payload (gst_sdp_message_get_media (sdp, 0), "VP8"), ==, 97);
+  gst_sdp_message_free (sdp);
+}
+
 static void
 test_bad_sdp (void)
 {
@@ -115,6 +154,63 @@ test_candidates (void)
   g_assert_false (mc_peer_validate_candidate (NULL, NULL));
 }
 
+/* fuzz/corpora/fuzz_sdp/ holds the fuzzer's seeds of both kinds; a name
+ * says the kind and the verdict: good-sdp-*, bad-sdp-*, good-cand-*,
+ * bad-cand-* (see fuzz/fuzz_sdp.c). Every file must get its verdict, and
+ * the other check must refuse it (no file passes as both). */
+static gboolean
+corpus_verdict (const char *kind, const char *text, GError **error)
+{
+  if (g_str_equal (kind, "sdp")) {
+    g_autoptr (GError) as_answer = NULL;
+    gboolean offer = mc_peer_validate_sdp (text, "offer", error);
+    g_assert_cmpint (offer, ==, mc_peer_validate_sdp (text, "answer", &as_answer));
+    return offer;
+  }
+  return mc_peer_validate_candidate (text, error);
+}
+
+static void
+test_corpus (void)
+{
+  const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
+  g_autofree char *dir = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora", "fuzz_sdp", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint counts[2][2] = { { 0 } };   /* [sdp, cand][bad, good] */
+  g_autoptr (GString) problems = g_string_new (NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *path = g_build_filename (dir, name, NULL);
+    g_autofree char *text = NULL;
+    g_autoptr (GError) error = NULL;
+    g_auto (GStrv) parts = g_strsplit (name, "-", 3);
+    gboolean good, sdp;
+
+    if (g_strv_length (parts) < 3 || (!g_str_equal (parts[0], "good") && !g_str_equal (parts[0], "bad")) ||
+        (!g_str_equal (parts[1], "sdp") && !g_str_equal (parts[1], "cand"))) {
+      g_string_append_printf (problems, "\n  %s: not named good-|bad- sdp-|cand-", name);
+      continue;
+    }
+    good = g_str_equal (parts[0], "good");
+    sdp = g_str_equal (parts[1], "sdp");
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    if (corpus_verdict (parts[1], text, &error) != good)
+      g_string_append_printf (problems, "\n  %s: %s", name, good ? error->message : "accepted");
+    else if (!good && (error == NULL || error->domain != MC_SDP_ERROR || error->message[0] == '\0'))
+      g_string_append_printf (problems, "\n  %s: refused without an MC_SDP_ERROR message", name);
+    if (corpus_verdict (sdp ? "cand" : "sdp", text, NULL))
+      g_string_append_printf (problems, "\n  %s: also passes as %s", name, sdp ? "a candidate" : "SDP");
+    counts[sdp ? 0 : 1][good]++;
+  }
+  if (problems->len > 0)
+    g_test_fail_printf ("fuzz/corpora/fuzz_sdp:%s", problems->str);
+  for (guint k = 0; k < 2; k++)
+    for (guint v = 0; v < 2; v++)
+      g_assert_cmpuint (counts[k][v], >=, 8);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -123,6 +219,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/peer/sdp/good", test_good_sdp);
   g_test_add_func ("/peer/sdp/bad", test_bad_sdp);
+  g_test_add_func ("/peer/sdp/ssrc-kinds-hostile", test_ssrc_kinds_hostile);
+  g_test_add_func ("/peer/sdp/payload-types-strict", test_payload_types_strict);
   g_test_add_func ("/peer/candidates", test_candidates);
+  g_test_add_func ("/peer/sdp/corpus", test_corpus);
   return g_test_run ();
 }

@@ -8,7 +8,9 @@
  *
  * The send appsrcs are fed by McCapture (subscribed once the connection is
  * up, which also forces a keyframe). max-bundle, DTLS-SRTP, trickle ICE.
- * Signals are the browser-style JSON objects of the call protocol.
+ * Signals are the call protocol's typed McSignal (offer, answer, candidate);
+ * the offer/answer rules (glare, renegotiation, queued candidates) are the
+ * state machine of negotiation.h.
  *
  * Threading: every function and every callback except on_video_frame runs on
  * the GMainContext that was thread-default at mc_peer_new(). webrtcbin's own

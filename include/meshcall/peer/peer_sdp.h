@@ -5,17 +5,9 @@
 
 #include <gst/sdp/sdp.h>
 
+#include "meshcall/peer/sdp_error.h"
+
 G_BEGIN_DECLS
-
-/* What was wrong with a remote description or candidate. */
-#define MC_SDP_ERROR (mc_sdp_error_quark ())
-GQuark mc_sdp_error_quark (void);
-
-typedef enum {
-  MC_SDP_ERROR_INVALID,      /* not SDP, or without what WebRTC needs (m-lines, ICE, DTLS) */
-  MC_SDP_ERROR_UNSUPPORTED,  /* valid, but no codec meshcall can decode or send */
-  MC_SDP_ERROR_CANDIDATE,    /* a malformed ICE candidate, or one for no m-line of the session */
-} McSdpError;
 
 #define MC_PEER_SDP_TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
