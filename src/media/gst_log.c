@@ -20,7 +20,7 @@ mc_gst_log_install (void)
   if (!g_once_init_enter (&once))
     return;
   for (guint i = 0; cats[i]; i++) {
-    GstDebugCategory *gcat;
+    GstDebugCategory *gcat = NULL;
     GST_DEBUG_CATEGORY_INIT (gcat, cats[i]->name, 0, cats[i]->description);
     cats[i]->backend = gcat;
     /* GStreamer parsed GST_DEBUG too; its verdict wins from now on. */
