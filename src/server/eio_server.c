@@ -447,7 +447,7 @@ ws_release (McWsConn **wsp, Client *c)
   /* The ws loop keeps it until the closing handshake is done, so queued
    * frames (a final "41") still go out. */
   mc_ws_conn_set_events (ws, NULL, NULL);
-  mc_ws_conn_close (ws, MC_WS_CONN_CLOSE_NORMAL, NULL);
+  mc_ws_conn_close (ws, MC_WS_CLOSE_NORMAL, NULL);
   mc_ws_conn_unref (ws);
 }
 
@@ -925,7 +925,7 @@ static void
 ws_reject (McWsConn *ws, const char *why)
 {
   MC_INFO ("websocket refused: %s", why);
-  mc_ws_conn_close (ws, MC_WS_CONN_CLOSE_POLICY_VIOLATION, why);
+  mc_ws_conn_close (ws, MC_WS_CLOSE_POLICY_VIOLATION, why);
 }
 
 /* A websocket handshake was answered with 101: the connection is ours now,
