@@ -150,12 +150,12 @@ http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
   obj = json_object_new ();
   node = json_node_init_object (json_node_alloc (), obj);
   json_object_unref (obj);
-  if (health) {
+  if (health)
     json_object_set_string_member (obj, "status", "ok");
+  if (health && http->events.health)
     http->events.health (obj, http->user_data);
-  } else {
+  else if (stats && http->events.stats)
     http->events.stats (obj, http->user_data);
-  }
   respond_json (msg, SOUP_STATUS_OK, node);
 }
 

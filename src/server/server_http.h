@@ -14,6 +14,7 @@
 
 G_BEGIN_DECLS
 
+/* Either may be NULL (nothing more is reported). */
 typedef struct {
   /* Adds what GET /health reports after "status":"ok". */
   void (*health) (JsonObject *obj, gpointer user_data);
