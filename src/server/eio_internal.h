@@ -80,8 +80,9 @@ char *mc_eio_remote_of (SoupServerMessage *msg);
 
 /* ---- eio_websocket.c ------------------------------------------------------- */
 
-/* Answers a websocket handshake already checked by the HTTP handler; the
- * connection becomes a new session or the probe of s's upgrade. */
+/* Answers a websocket handshake the HTTP handler has checked; once the 101
+ * is out the connection is a new session, or the probe of the upgrade of
+ * the polling session its sid names. */
 void mc_eio_websocket_accept (McEioServer *server, SoupServerMessage *msg);
 /* A packet as one websocket frame (no-op when ws is NULL or not open). */
 void mc_eio_websocket_send (McWsConn *ws, const McEioPacket *packet);
