@@ -1,9 +1,12 @@
 /* Raw Engine.IO clients for the server's unit tests (test_eio_server.c,
  * test_sio_server.c, test_call_server.c): a websocket client on libsoup that
  * records every text frame and answers pings, an HTTP request helper for
- * polling, and a main-loop wait with a deadline. Everything runs on the
- * default main context, which the waits iterate. */
+ * polling, a main-loop wait with a deadline, a log of server callbacks to
+ * wait on, and the HTTP server the layers under test are mounted on.
+ * Everything runs on the default main context, which the waits iterate. */
 #pragma once
+
+#include "../../src/server/server_http.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -206,4 +209,66 @@ polling_sid (const char *open)
 {
   g_assert_true (g_str_has_prefix (open, "0{\"sid\":\""));
   return g_strndup (open + 9, strchr (open + 9, '"') - (open + 9));
+}
+
+/* ---- what the server under test reported, in order --------------------------- */
+
+static G_GNUC_UNUSED G_GNUC_PRINTF (2, 3) void
+event_log_add (GPtrArray *log, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_ptr_array_add (log, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+/* The position of entry in log, or -1. */
+static gint
+event_log_index (GPtrArray *log, const char *entry)
+{
+  for (guint i = 0; i < log->len; i++) {
+    if (g_str_equal (g_ptr_array_index (log, i), entry))
+      return (gint) i;
+  }
+  return -1;
+}
+
+static G_GNUC_UNUSED gboolean
+event_logged (GPtrArray *log, const char *entry)
+{
+  return event_log_index (log, entry) >= 0;
+}
+
+typedef struct {
+  GPtrArray *log;
+  const char *entry;
+} LogWait;
+
+static gboolean
+event_log_has (gpointer data)
+{
+  LogWait *w = data;
+  return event_log_index (w->log, w->entry) >= 0;
+}
+
+static G_GNUC_UNUSED void
+event_log_wait (GPtrArray *log, const char *entry)
+{
+  LogWait w = { log, entry };
+  iterate_until (event_log_has, &w, entry);
+}
+
+/* An HTTP server on 127.0.0.1 (a free port, in *port) to mount the layer
+ * under test on, with no status counters. */
+static G_GNUC_UNUSED McServerHttp *
+test_http_new (guint *port)
+{
+  static const McServerHttpEvents no_counters = { 0 };
+  g_autoptr (GError) error = NULL;
+  McServerHttp *http = mc_server_http_new ("127.0.0.1", 0, NULL, &no_counters, NULL, &error);
+
+  g_assert_no_error (error);
+  *port = mc_server_http_get_port (http);
+  return http;
 }

@@ -5,7 +5,6 @@
  * max_clients, and freeing with sessions open. */
 #include "meshcall/server/eio_server.h"
 #include "meshcall/base/log.h"
-#include "../../src/server/server_http.h"
 #include "eio_test_client.h"
 
 typedef struct {
@@ -23,59 +22,10 @@ typedef struct {
   guint n;
 } SessionData;
 
-static void G_GNUC_PRINTF (2, 3)
-log_event (Fixture *f, const char *format, ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_ptr_array_add (f->log, g_strdup_vprintf (format, args));
-  va_end (args);
-}
-
-static gboolean
-logged (Fixture *f, const char *entry)
-{
-  for (guint i = 0; i < f->log->len; i++) {
-    if (g_str_equal (g_ptr_array_index (f->log, i), entry))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-static gint
-log_index (Fixture *f, const char *entry)
-{
-  for (guint i = 0; i < f->log->len; i++) {
-    if (g_str_equal (g_ptr_array_index (f->log, i), entry))
-      return (gint) i;
-  }
-  return -1;
-}
-
-typedef struct {
-  Fixture *f;
-  const char *entry;
-} LogWait;
-
-static gboolean
-has_logged (gpointer data)
-{
-  LogWait *w = data;
-  return logged (w->f, w->entry);
-}
-
-static void
-wait_logged (Fixture *f, const char *entry)
-{
-  LogWait w = { f, entry };
-  iterate_until (has_logged, &w, entry);
-}
-
 static void
 session_data_free (SessionData *d)
 {
-  log_event (d->f, "%u destroy", d->n);
+  event_log_add (d->f->log, "%u destroy", d->n);
   g_free (d);
 }
 
@@ -95,7 +45,7 @@ on_opened (McEioServer *eio, McEioSession *s, gpointer user_data)
   d->n = ++f->n_opened;
   mc_eio_session_set_data (s, d, (GDestroyNotify) session_data_free);
   f->last = s;
-  log_event (f, "%u open", d->n);
+  event_log_add (f->log, "%u open", d->n);
 }
 
 /* Text messages double as commands: "echo:X" sends X back, "close" closes
@@ -107,10 +57,10 @@ on_message (McEioServer *eio, McEioSession *s, gboolean binary, const char *data
 
   g_assert_cmpint (data[len], ==, 0);
   if (binary) {
-    log_event (f, "%u msg b:%" G_GSIZE_FORMAT, session_n (s), len);
+    event_log_add (f->log, "%u msg b:%" G_GSIZE_FORMAT, session_n (s), len);
     return;
   }
-  log_event (f, "%u msg t:%s", session_n (s), data);
+  event_log_add (f->log, "%u msg t:%s", session_n (s), data);
   if (g_str_has_prefix (data, "echo:"))
     mc_eio_session_send (s, data + 5);
   else if (g_str_equal (data, "close"))
@@ -124,14 +74,14 @@ on_message (McEioServer *eio, McEioSession *s, gboolean binary, const char *data
 static void
 on_deadline (McEioServer *eio, McEioSession *s, gpointer user_data)
 {
-  log_event (user_data, "%u deadline", session_n (s));
+  event_log_add (((Fixture *) user_data)->log, "%u deadline", session_n (s));
 }
 
 static void
 on_closed (McEioServer *eio, McEioSession *s, const char *reason, gpointer user_data)
 {
   g_assert_false (mc_eio_session_is_open (s));
-  log_event (user_data, "%u closed:%s", session_n (s), reason);
+  event_log_add (((Fixture *) user_data)->log, "%u closed:%s", session_n (s), reason);
 }
 
 /* Heartbeat times decide the tick (an eighth of the shorter one, at least
@@ -142,14 +92,10 @@ fixture_start (Fixture *f, guint ping_interval_ms, guint ping_timeout_ms, guint 
   static const McEioServerEvents events = {
     .opened = on_opened, .message = on_message, .deadline = on_deadline, .closed = on_closed,
   };
-  static const McServerHttpEvents http_events = { 0 };
   McEioServerConfig cfg;
-  g_autoptr (GError) error = NULL;
 
   f->log = g_ptr_array_new_with_free_func (g_free);
-  f->http = mc_server_http_new ("127.0.0.1", 0, NULL, &http_events, NULL, &error);
-  g_assert_no_error (error);
-  f->port = mc_server_http_get_port (f->http);
+  f->http = test_http_new (&f->port);
   mc_eio_server_config_init (&cfg);
   cfg.ping_interval_ms = ping_interval_ms;
   cfg.ping_timeout_ms = ping_timeout_ms;
@@ -180,22 +126,22 @@ test_websocket (Fixture *f, gconstpointer data)
   RawClient *c = raw_open (f->session, f->port, FALSE);
   g_autoptr (GBytes) bin = g_bytes_new ("\x01\x02\x03", 3);
 
-  wait_logged (f, "1 open");
+  event_log_wait (f->log, "1 open");
   g_assert_cmpstr (mc_eio_session_get_transport (f->last), ==, "websocket");
   g_assert_cmpuint (mc_eio_server_get_n_sessions (f->eio), ==, 1);
   soup_websocket_connection_send_text (c->ws, "4hello");
   soup_websocket_connection_send_message (c->ws, SOUP_WEBSOCKET_DATA_BINARY, bin);
   soup_websocket_connection_send_text (c->ws, "4echo:back");
   expect_frame (c, "4back", 0);
-  g_assert_cmpint (log_index (f, "1 msg t:hello"), ==, 1);
-  g_assert_cmpint (log_index (f, "1 msg b:3"), ==, 2);
-  g_assert_cmpint (log_index (f, "1 msg t:echo:back"), ==, 3);
+  g_assert_cmpint (event_log_index (f->log, "1 msg t:hello"), ==, 1);
+  g_assert_cmpint (event_log_index (f->log, "1 msg b:3"), ==, 2);
+  g_assert_cmpint (event_log_index (f->log, "1 msg t:echo:back"), ==, 3);
 
   /* A close packet: closed, then (last ref gone) the data. */
   soup_websocket_connection_send_text (c->ws, "1");
-  wait_logged (f, "1 destroy");
-  g_assert_cmpint (log_index (f, "1 closed:transport close"), ==, 4);
-  g_assert_cmpint (log_index (f, "1 destroy"), ==, 5);
+  event_log_wait (f->log, "1 destroy");
+  g_assert_cmpint (event_log_index (f->log, "1 closed:transport close"), ==, 4);
+  g_assert_cmpint (event_log_index (f->log, "1 destroy"), ==, 5);
   g_assert_cmpuint (mc_eio_server_get_n_sessions (f->eio), ==, 0);
   iterate_until (raw_is_closed, c, "the websocket to close");
   raw_free (c);
@@ -210,8 +156,8 @@ test_faults (Fixture *f, gconstpointer data)
 
   soup_websocket_connection_send_text (bad_type->ws, "9x");
   soup_websocket_connection_send_text (pinger->ws, "2");
-  wait_logged (f, "1 closed:parse error");
-  wait_logged (f, "2 closed:transport error");
+  event_log_wait (f->log, "1 closed:parse error");
+  event_log_wait (f->log, "2 closed:transport error");
   iterate_until (raw_is_closed, bad_type, "the undecodable session to close");
   iterate_until (raw_is_closed, pinger, "the pinging session to close");
   raw_free (bad_type);
@@ -230,14 +176,14 @@ test_heartbeat (Fixture *f, gconstpointer data)
   fixture_start (f, 30, 500, 0);
   alive = raw_open (f->session, f->port, FALSE);
   mute = raw_open (f->session, f->port, TRUE);
-  wait_logged (f, "2 closed:ping timeout");
+  event_log_wait (f->log, "2 closed:ping timeout");
   for (guint i = 0; pings < 3; i = alive->frames->len) {
     expect_frame (alive, "2", i);
     pings = 0;
     for (guint j = 0; j < alive->frames->len; j++)
       pings += g_str_equal (g_ptr_array_index (alive->frames, j), "2");
   }
-  g_assert_false (logged (f, "1 closed:ping timeout"));
+  g_assert_false (event_logged (f->log, "1 closed:ping timeout"));
   g_assert_false (alive->closed);
   raw_free (alive);
   raw_free (mute);
@@ -251,15 +197,15 @@ test_deadline (Fixture *f, gconstpointer data)
 
   soup_websocket_connection_send_text (a->ws, "4deadline:30");
   soup_websocket_connection_send_text (a->ws, "4nodeadline");
-  wait_logged (f, "1 msg t:nodeadline");
+  event_log_wait (f->log, "1 msg t:nodeadline");
   soup_websocket_connection_send_text (b->ws, "4deadline:60");
-  wait_logged (f, "2 deadline");
+  event_log_wait (f->log, "2 deadline");
   /* a's would have come first; and a deadline alone closes nothing. */
-  g_assert_false (logged (f, "1 deadline"));
+  g_assert_false (event_logged (f->log, "1 deadline"));
   g_assert_true (mc_eio_session_is_open (f->last));
   g_assert_cmpuint (mc_eio_server_get_n_sessions (f->eio), ==, 2);
   mc_eio_session_close (f->last, "the test is done");
-  wait_logged (f, "2 closed:the test is done");
+  event_log_wait (f->log, "2 closed:the test is done");
   raw_free (a);
   raw_free (b);
 }
@@ -289,18 +235,18 @@ test_polling (Fixture *f, gconstpointer data)
   ok = http (f->session, "POST", f->port, path, "4a\x1e" "4echo:x", &status);
 
   g_assert_cmpstr (ok, ==, "ok");
-  g_assert_true (logged (f, "1 open"));
+  g_assert_true (event_logged (f->log, "1 open"));
   g_assert_cmpstr (mc_eio_session_get_id (f->last), ==, sid);
   g_assert_cmpstr (mc_eio_session_get_transport (f->last), ==, "polling");
-  g_assert_cmpint (log_index (f, "1 msg t:a"), ==, 1);
-  g_assert_cmpint (log_index (f, "1 msg t:echo:x"), ==, 2);
+  g_assert_cmpint (event_log_index (f->log, "1 msg t:a"), ==, 1);
+  g_assert_cmpint (event_log_index (f->log, "1 msg t:echo:x"), ==, 2);
   got = http (f->session, "GET", f->port, path, NULL, &status);
   g_assert_cmpstr (got, ==, "4x");
 
   ok2 = http (f->session, "POST", f->port, path, "4echo:bye\x1e" "4close\x1e" "4never", &status);
   g_assert_cmpstr (ok2, ==, "ok");
-  g_assert_true (logged (f, "1 closed:asked to close"));
-  g_assert_false (logged (f, "1 msg t:never"));   /* nothing after the close */
+  g_assert_true (event_logged (f->log, "1 closed:asked to close"));
+  g_assert_false (event_logged (f->log, "1 msg t:never"));   /* nothing after the close */
   left = http (f->session, "GET", f->port, path, NULL, &status);
   g_assert_cmpstr (left, ==, "4bye");
   last = http (f->session, "GET", f->port, path, NULL, &status);
@@ -337,10 +283,10 @@ test_free_open (Fixture *f, gconstpointer data)
 
   g_assert_cmpuint (status, ==, 200);
   g_clear_pointer (&f->eio, mc_eio_server_free);
-  g_assert_true (logged (f, "1 closed:server shutting down"));
-  g_assert_true (logged (f, "2 closed:server shutting down"));
-  g_assert_true (logged (f, "1 destroy"));
-  g_assert_true (logged (f, "2 destroy"));
+  g_assert_true (event_logged (f->log, "1 closed:server shutting down"));
+  g_assert_true (event_logged (f->log, "2 closed:server shutting down"));
+  g_assert_true (event_logged (f->log, "1 destroy"));
+  g_assert_true (event_logged (f->log, "2 destroy"));
   iterate_until (raw_is_closed, c, "the websocket to close");
   raw_free (c);
 }

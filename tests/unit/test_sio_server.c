@@ -6,7 +6,6 @@
 #include "meshcall/server/sio_server.h"
 #include "meshcall/base/log.h"
 #include "meshcall/proto/sio_packet.h"
-#include "../../src/server/server_http.h"
 #include "eio_test_client.h"
 
 typedef struct {
@@ -17,40 +16,6 @@ typedef struct {
   GPtrArray *log;              /* char*: "connected", "event NAME", "refused N", "ack ARGS|null", "disconnected REASON" */
   McSioServerClient *client;   /* the last connected (borrowed) */
 } Fixture;
-
-static void G_GNUC_PRINTF (2, 3)
-log_event (Fixture *f, const char *format, ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  g_ptr_array_add (f->log, g_strdup_vprintf (format, args));
-  va_end (args);
-}
-
-typedef struct {
-  Fixture *f;
-  const char *entry;
-} LogWait;
-
-static gboolean
-has_logged (gpointer data)
-{
-  LogWait *w = data;
-
-  for (guint i = 0; i < w->f->log->len; i++) {
-    if (g_str_equal (g_ptr_array_index (w->f->log, i), w->entry))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-static void
-wait_logged (Fixture *f, const char *entry)
-{
-  LogWait w = { f, entry };
-  iterate_until (has_logged, &w, entry);
-}
 
 static gboolean
 authorize (McSioServer *sio, McSioServerClient *client, JsonNode *auth, char **code, char **message,
@@ -70,7 +35,7 @@ on_connected (McSioServer *sio, McSioServerClient *client, gpointer user_data)
   Fixture *f = user_data;
 
   f->client = client;
-  log_event (f, "connected");
+  event_log_add (f->log, "connected");
 }
 
 static void
@@ -81,12 +46,12 @@ on_ack (McSioServerClient *client, JsonArray *args, gpointer user_data)
   g_autofree char *text = NULL;
 
   if (args == NULL) {
-    log_event (f, "ack null");
+    event_log_add (f->log, "ack null");
     return;
   }
   node = json_node_init_array (json_node_alloc (), args);
   text = mc_json_encode (node);
-  log_event (f, "ack %s", text);
+  event_log_add (f->log, "ack %s", text);
 }
 
 /* "ask" makes the server emit "question" and wait 100 ms for the ack;
@@ -98,7 +63,7 @@ on_event (McSioServer *sio, McSioServerClient *client, const char *name, JsonArr
 {
   Fixture *f = user_data;
 
-  log_event (f, "event %s", name);
+  event_log_add (f->log, "event %s", name);
   if (g_str_equal (name, "ask")) {
     mc_sio_server_client_emit_with_ack (client, "question", NULL, 100, on_ack, f);
   } else if (g_str_equal (name, "kick")) {
@@ -114,13 +79,13 @@ on_refused (McSioServer *sio, McSioServerClient *client, McSioRefusal why, const
             gpointer user_data)
 {
   g_assert_nonnull (message);
-  log_event (user_data, "refused %d ack %" G_GINT64_FORMAT, why, ack_id);
+  event_log_add (((Fixture *) user_data)->log, "refused %d ack %" G_GINT64_FORMAT, why, ack_id);
 }
 
 static void
 on_disconnected (McSioServer *sio, McSioServerClient *client, const char *reason, gpointer user_data)
 {
-  log_event (user_data, "disconnected %s", reason);
+  event_log_add (((Fixture *) user_data)->log, "disconnected %s", reason);
 }
 
 static void
@@ -130,14 +95,10 @@ fixture_start (Fixture *f, guint rate_limit, guint connect_timeout_ms)
     .authorize = authorize, .connected = on_connected, .event = on_event, .refused = on_refused,
     .disconnected = on_disconnected,
   };
-  static const McServerHttpEvents http_events = { 0 };
   McSioServerConfig cfg;
-  g_autoptr (GError) error = NULL;
 
   f->log = g_ptr_array_new_with_free_func (g_free);
-  f->http = mc_server_http_new ("127.0.0.1", 0, NULL, &http_events, NULL, &error);
-  g_assert_no_error (error);
-  f->port = mc_server_http_get_port (f->http);
+  f->http = test_http_new (&f->port);
   mc_sio_server_config_init (&cfg);
   /* A 50 ms heartbeat tick, so that the connect timeout is met promptly. */
   cfg.eio.ping_interval_ms = 400;
@@ -188,7 +149,7 @@ test_connect (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->log->len, ==, 0);
   soup_websocket_connection_send_text (c->ws, "40{}");
   answer = expect_frame (c, "40{\"sid\":\"", 0);
-  wait_logged (f, "connected");
+  event_log_wait (f->log, "connected");
   g_assert_nonnull (strstr (answer, mc_sio_server_client_get_id (f->client)));
   g_assert_cmpstr (mc_sio_server_client_get_transport (f->client), ==, "websocket");
   g_assert_true (g_str_has_prefix (mc_sio_server_client_get_remote (f->client), "127.0.0.1:"));
@@ -212,12 +173,12 @@ test_acks (Fixture *f, gconstpointer data)
   question = expect_frame (c, "420[\"question\"]", 0);
   g_assert_nonnull (question);
   soup_websocket_connection_send_text (c->ws, "430[\"yes\"]");
-  wait_logged (f, "ack [\"yes\"]");
+  event_log_wait (f->log, "ack [\"yes\"]");
   /* It asks again and gets nothing: the timeout answers NULL. */
   mark = c->frames->len;
   soup_websocket_connection_send_text (c->ws, "42[\"ask\"]");
   expect_frame (c, "421[\"question\"]", mark);
-  wait_logged (f, "ack null");
+  event_log_wait (f->log, "ack null");
   /* A late answer is for nothing we wait for: ignored, still connected. */
   soup_websocket_connection_send_text (c->ws, "431[\"late\"]");
   soup_websocket_connection_send_text (c->ws, "425[\"echo\"]");
@@ -236,13 +197,13 @@ test_refusals (Fixture *f, gconstpointer data)
   /* Binary: refused once its attachment is in, with the event's ack id. */
   soup_websocket_connection_send_text (c->ws, "451-3[\"file\",{\"_placeholder\":true,\"num\":0}]");
   soup_websocket_connection_send_message (c->ws, SOUP_WEBSOCKET_DATA_BINARY, attachment);
-  wait_logged (f, "refused 1 ack 3");
+  event_log_wait (f->log, "refused 1 ack 3");
   /* A burst of twice the rate passes (the bucket starts full); then refusals. */
   for (int i = 0; i < 6; i++)
     soup_websocket_connection_send_text (c->ws, "429[\"spam\"]");
-  wait_logged (f, "refused 0 ack 9");
+  event_log_wait (f->log, "refused 0 ack 9");
   g_assert_false (c->closed);
-  g_assert_false (has_logged (&(LogWait) { f, "disconnected parse error" }));
+  g_assert_false (event_logged (f->log, "disconnected parse error"));
   raw_free (c);
 }
 
@@ -258,7 +219,7 @@ test_connect_timeout (Fixture *f, gconstpointer data)
   idle = raw_open (f->session, f->port, FALSE);
   leaving = connect_client (f);
   soup_websocket_connection_send_text (leaving->ws, "41");
-  wait_logged (f, "disconnected client namespace disconnect");
+  event_log_wait (f->log, "disconnected client namespace disconnect");
   iterate_until (raw_is_closed, idle, "the session that never connected to close");
   iterate_until (raw_is_closed, leaving, "the session that left to close");
   g_assert_cmpuint (mc_sio_server_get_n_sessions (f->sio), ==, 0);
@@ -273,7 +234,7 @@ test_kick (Fixture *f, gconstpointer data)
 
   soup_websocket_connection_send_text (c->ws, "42[\"kick\"]");
   expect_frame (c, "41", 0);
-  wait_logged (f, "disconnected server namespace disconnect");
+  event_log_wait (f->log, "disconnected server namespace disconnect");
   iterate_until (raw_is_closed, c, "the kicked client's websocket to close");
   raw_free (c);
 }
@@ -286,7 +247,7 @@ test_faults (Fixture *f, gconstpointer data)
   RawClient *early = raw_open (f->session, f->port, FALSE);
 
   soup_websocket_connection_send_text (c->ws, "44{\"message\":\"x\"}");
-  wait_logged (f, "disconnected parse error");
+  event_log_wait (f->log, "disconnected parse error");
   soup_websocket_connection_send_text (early->ws, "42[\"hi\"]");
   iterate_until (raw_is_closed, early, "the client that skipped CONNECT to be dropped");
   iterate_until (raw_is_closed, c, "the client that sent CONNECT_ERROR to be dropped");
@@ -304,8 +265,8 @@ test_free_pending_ack (Fixture *f, gconstpointer data)
   mc_sio_server_client_emit_with_ack (f->client, "question", NULL, 0, on_ack, f);
   expect_frame (c, "420[\"question\"]", 0);
   g_clear_pointer (&f->sio, mc_sio_server_free);
-  g_assert_true (has_logged (&(LogWait) { f, "ack null" }));
-  g_assert_false (has_logged (&(LogWait) { f, "disconnected server shutting down" }));
+  g_assert_true (event_logged (f->log, "ack null"));
+  g_assert_false (event_logged (f->log, "disconnected server shutting down"));
   iterate_until (raw_is_closed, c, "the websocket to close");
   raw_free (c);
 }
