@@ -1,16 +1,14 @@
-/* The call protocol of `meshcall serve` (docs/protocol.md) on top of the
- * Socket.IO server in eio_server.c, plus GET /health and GET /stats. */
+/* The call protocol of `meshcall serve` (docs/protocol.md) on the Socket.IO
+ * server (sio_server.h); the HTTP side (listening, /health, /stats) is
+ * server_http.c. */
 #include "meshcall/server/call_server.h"
-#include "meshcall/server/eio_server.h"
 #include "meshcall/base/log.h"
-#include "meshcall/base/json.h"
 #include "meshcall/proto/call_protocol.h"
 #include "meshcall/proto/sio_packet.h"
+#include "meshcall/server/sio_server.h"
+#include "server_http.h"
+#include "server_util.h"
 
-#include <libsoup/soup.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MC_LOG_CATEGORY (&mc_log_server)
@@ -22,7 +20,7 @@ typedef struct _Call Call;
 /* One Socket.IO connection, in a call or not. */
 typedef struct {
   McCallServer *server;
-  McEioServerClient *client;
+  McSioServerClient *client;
   gboolean token_ok;       /* presented the right token at CONNECT */
   Call *call;              /* NULL until join-call succeeds */
   char *peer_id;
@@ -40,117 +38,40 @@ struct _McCallServer {
   McCallServerConfig cfg;  /* strings point into the fields below */
   char *address;
   char *token;
-  SoupServer *soup;
-  GSocketService *service;  /* accepts for soup (see mc_call_server_new) */
-  McEioServer *eio;
+  McServerHttp *http;      /* listens; /health, /stats */
+  McSioServer *sio;        /* /socket.io */
   GHashTable *calls;       /* call_id -> Call* (owned) */
   GHashTable *peers;       /* Peer* set (owned) */
   guint n_in_calls;
   guint64 relayed;
   gint64 started;
-  guint port;
 };
 
 void
 mc_call_server_config_init (McCallServerConfig *cfg)
 {
-  McEioServerConfig eio;
+  McSioServerConfig sio;
 
-  mc_eio_server_config_init (&eio);
+  mc_sio_server_config_init (&sio);
   memset (cfg, 0, sizeof *cfg);
   cfg->port = MC_CALL_SERVER_DEFAULT_PORT;
   cfg->max_participants = 6;
   cfg->max_calls = 1000;
-  cfg->max_connections = eio.max_clients;
-  cfg->max_payload = eio.max_payload;
-  cfg->ping_interval_ms = eio.ping_interval_ms;
-  cfg->ping_timeout_ms = eio.ping_timeout_ms;
-  cfg->rate_limit = eio.rate_limit;
-}
-
-/* ---- listen address ------------------------------------------------------- */
-
-static gboolean
-parse_port (const char *text, guint *port, GError **error)
-{
-  guint64 n;
-
-  if (text[0] == '\0' || !g_ascii_string_to_unsigned (text, 10, 0, 65535, &n, NULL)) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "'%s' is not a port number (0-65535)", text);
-    return FALSE;
-  }
-  *port = (guint) n;
-  return TRUE;
-}
-
-static gboolean
-check_address (const char *text, GError **error)
-{
-  g_autoptr (GInetAddress) addr = NULL;
-
-  if (g_str_equal (text, "localhost"))
-    return TRUE;
-  addr = g_inet_address_new_from_string (text);
-  if (addr == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "'%s' is not an IP address (use e.g. 0.0.0.0, 127.0.0.1, [::1] or localhost)", text);
-    return FALSE;
-  }
-  return TRUE;
+  cfg->max_connections = sio.eio.max_clients;
+  cfg->max_payload = sio.eio.max_payload;
+  cfg->ping_interval_ms = sio.eio.ping_interval_ms;
+  cfg->ping_timeout_ms = sio.eio.ping_timeout_ms;
+  cfg->rate_limit = sio.rate_limit;
 }
 
 gboolean
 mc_call_server_parse_listen (const char *text, char **address, guint *port, GError **error)
 {
-  g_autofree char *addr = NULL;
-  const char *colon;
-
-  *address = NULL;
-  if (text == NULL || text[0] == '\0') {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "empty listen address; expected ADDR:PORT");
-    return FALSE;
-  }
-  if (text[0] == '[') {
-    const char *end = strchr (text, ']');
-    if (end == NULL || (end[1] != '\0' && end[1] != ':')) {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "'%s': expected [IPV6]:PORT", text);
-      return FALSE;
-    }
-    addr = g_strndup (text + 1, end - text - 1);
-    if (end[1] == ':' && !parse_port (end + 2, port, error))
-      return FALSE;
-  } else if (strspn (text, "0123456789") == strlen (text)) {
-    return parse_port (text, port, error);
-  } else if ((colon = strrchr (text, ':')) != NULL && strchr (text, ':') == colon) {
-    if (colon != text)
-      addr = g_strndup (text, colon - text);
-    if (!parse_port (colon + 1, port, error))
-      return FALSE;
-  } else {
-    addr = g_strdup (text);   /* a bare address, IPv6 ones included */
-  }
-  if (addr && !check_address (addr, error))
-    return FALSE;
-  *address = g_steal_pointer (&addr);
-  return TRUE;
+  /* The parser lives with the listener it feeds (server_http.c). */
+  return mc_server_http_parse_listen (text, address, port, error);
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-/* Compares digests so the time taken says nothing about the token. */
-static gboolean
-token_equal (const char *given, const char *expected)
-{
-  g_autofree char *a = g_compute_checksum_for_string (G_CHECKSUM_SHA256, given, -1);
-  g_autofree char *b = g_compute_checksum_for_string (G_CHECKSUM_SHA256, expected, -1);
-  guint diff = 0;
-
-  for (gsize i = 0; a[i] && b[i]; i++)
-    diff |= (guint) (a[i] ^ b[i]);
-  return diff == 0;
-}
 
 static gboolean
 has_token (McCallServer *srv)
@@ -161,7 +82,7 @@ has_token (McCallServer *srv)
 static const char *
 peer_label (Peer *p)
 {
-  return p->peer_id ? p->peer_id : mc_eio_server_client_get_id (p->client);
+  return p->peer_id ? p->peer_id : mc_sio_server_client_get_id (p->client);
 }
 
 static JsonNode *
@@ -178,18 +99,18 @@ ack_ok (Peer *p, gint64 ack_id)
   if (ack_id == MC_SIO_NO_ACK)
     return;
   answer = mc_protocol_ack_ok (NULL);
-  mc_eio_server_client_ack (p->client, ack_id, answer);
+  mc_sio_server_client_ack (p->client, ack_id, answer);
 }
 
 static void
-ack_refused (McEioServerClient *client, gint64 ack_id, const char *code, const char *message)
+ack_refused (McSioServerClient *client, gint64 ack_id, const char *code, const char *message)
 {
   g_autoptr (JsonNode) answer = NULL;
 
   if (ack_id == MC_SIO_NO_ACK)
     return;
   answer = mc_protocol_ack_refused (code, message);
-  mc_eio_server_client_ack (client, ack_id, answer);
+  mc_sio_server_client_ack (client, ack_id, answer);
 }
 
 static void
@@ -197,7 +118,7 @@ send_error (Peer *p, const char *code, const char *message, gint64 ack_id)
 {
   g_autoptr (JsonNode) node = mc_protocol_error_payload (code, message);
 
-  mc_eio_server_client_emit (p->client, MC_EVENT_CALL_ERROR, node);
+  mc_sio_server_client_emit (p->client, MC_EVENT_CALL_ERROR, node);
   ack_refused (p->client, ack_id, code, message);
 }
 
@@ -213,7 +134,7 @@ reject (Peer *p, const char *event, gint64 ack_id, const char *code, const char 
   message = g_strdup_vprintf (format, args);
   va_end (args);
   MC_WARNING ("client %s (%s): %s refused: %s: %s", peer_label (p),
-               mc_eio_server_client_get_remote (p->client), event, code, message);
+               mc_sio_server_client_get_remote (p->client), event, code, message);
   send_error (p, code, message, ack_id);
 }
 
@@ -256,7 +177,7 @@ leave_call (Peer *p, const char *why)
   left = json_node_init_object (json_node_alloc (), obj);
   json_object_unref (obj);
   for (guint i = 0; i < call->peers->len; i++)
-    mc_eio_server_client_emit (((Peer *) g_ptr_array_index (call->peers, i))->client, MC_EVENT_PEER_LEFT, left);
+    mc_sio_server_client_emit (((Peer *) g_ptr_array_index (call->peers, i))->client, MC_EVENT_PEER_LEFT, left);
 
   if (call->peers->len == 0)
     g_hash_table_remove (srv->calls, call->call_id);
@@ -311,7 +232,7 @@ on_join_call (Peer *p, JsonNode *arg, gint64 ack_id)
     reject (p, event, ack_id, CODE (MALFORMED), "%s", error->message);
     return;
   }
-  if (has_token (srv) && !(token ? token_equal (token, srv->token) : p->token_ok)) {
+  if (has_token (srv) && !(token ? mc_server_token_equal (token, srv->token) : p->token_ok)) {
     reject (p, event, ack_id, CODE (BAD_TOKEN), token ? "wrong token" : "this server needs a token");
     return;
   }
@@ -355,16 +276,16 @@ on_join_call (Peer *p, JsonNode *arg, gint64 ack_id)
   g_ptr_array_add (call->peers, p);
   srv->n_in_calls++;
   MC_INFO ("peer %s (%s) joined call %s from %s; %u participants", p->peer_id, p->name,
-            call->call_id, mc_eio_server_client_get_remote (p->client), call->peers->len);
+            call->call_id, mc_sio_server_client_get_remote (p->client), call->peers->len);
 
-  mc_eio_server_client_emit (p->client, MC_EVENT_EXISTING_PEERS, existing_node);
+  mc_sio_server_client_emit (p->client, MC_EVENT_EXISTING_PEERS, existing_node);
   if (ack_id != MC_SIO_NO_ACK) {
     g_autoptr (JsonNode) answer = mc_protocol_ack_ok (json_node_copy (existing_node));
-    mc_eio_server_client_ack (p->client, ack_id, answer);
+    mc_sio_server_client_ack (p->client, ack_id, answer);
   }
   g_autoptr (JsonNode) joined = peer_info (p);
   for (guint i = 0; i + 1 < call->peers->len; i++)
-    mc_eio_server_client_emit (((Peer *) g_ptr_array_index (call->peers, i))->client, MC_EVENT_PEER_JOINED, joined);
+    mc_sio_server_client_emit (((Peer *) g_ptr_array_index (call->peers, i))->client, MC_EVENT_PEER_JOINED, joined);
 }
 
 static void
@@ -414,7 +335,7 @@ on_webrtc_signal (Peer *p, JsonNode *arg, gint64 ack_id)
   json_object_set_string_member (out, "fromPeerId", p->peer_id);
   json_object_set_member (out, "signal", json_node_copy (signal));
   json_object_unref (out);
-  mc_eio_server_client_emit (target->client, MC_EVENT_WEBRTC_SIGNAL, node);
+  mc_sio_server_client_emit (target->client, MC_EVENT_WEBRTC_SIGNAL, node);
   p->call->relayed++;
   srv->relayed++;
   ack_ok (p, ack_id);
@@ -438,7 +359,7 @@ peer_free (Peer *p)
 }
 
 static gboolean
-on_authorize (McEioServer *eio, McEioServerClient *client, JsonNode *auth, char **code,
+on_authorize (McSioServer *sio, McSioServerClient *client, JsonNode *auth, char **code,
               char **message, gpointer user_data)
 {
   McCallServer *srv = user_data;
@@ -449,9 +370,9 @@ on_authorize (McEioServer *eio, McEioServerClient *client, JsonNode *auth, char 
     JsonNode *t = json_object_get_member (json_node_get_object (auth), "token");
     if (t && !JSON_NODE_HOLDS_NULL (t)) {
       if (!JSON_NODE_HOLDS_VALUE (t) || json_node_get_value_type (t) != G_TYPE_STRING ||
-          !token_equal (json_node_get_string (t), srv->token)) {
+          !mc_server_token_equal (json_node_get_string (t), srv->token)) {
         *code = g_strdup (CODE (BAD_TOKEN));
-        *message = g_strdup ("bad-token: wrong token");
+        *message = g_strdup_printf ("%s: wrong token", *code);
         return FALSE;
       }
       token_ok = TRUE;
@@ -461,16 +382,16 @@ on_authorize (McEioServer *eio, McEioServerClient *client, JsonNode *auth, char 
   p->server = srv;
   p->client = client;
   p->token_ok = token_ok;
-  mc_eio_server_client_set_data (client, p);
+  mc_sio_server_client_set_data (client, p);
   g_hash_table_add (srv->peers, p);
   return TRUE;
 }
 
 static void
-on_event (McEioServer *eio, McEioServerClient *client, const char *name, JsonArray *args,
+on_event (McSioServer *sio, McSioServerClient *client, const char *name, JsonArray *args,
           gint64 ack_id, gpointer user_data)
 {
-  Peer *p = mc_eio_server_client_get_data (client);
+  Peer *p = mc_sio_server_client_get_data (client);
   JsonNode *arg = json_array_get_length (args) > 0 ? json_array_get_element (args, 0) : NULL;
 
   if (p == NULL)
@@ -488,135 +409,75 @@ on_event (McEioServer *eio, McEioServerClient *client, const char *name, JsonArr
 }
 
 static void
-on_refused (McEioServer *eio, McEioServerClient *client, const char *code, const char *message,
+on_refused (McSioServer *sio, McSioServerClient *client, McSioRefusal why, const char *message,
             gint64 ack_id, gpointer user_data)
 {
-  Peer *p = mc_eio_server_client_get_data (client);
+  Peer *p = mc_sio_server_client_get_data (client);
   gint64 now = g_get_monotonic_time ();
 
   if (p == NULL)
     return;
-  if (g_str_equal (code, "rate-limited")) {
+  if (why == MC_SIO_REFUSED_RATE_LIMITED) {
     /* Answer every ack, but say it (and log it) once a second at most. */
     if (now - p->rate_notice_at < G_USEC_PER_SEC) {
-      ack_refused (client, ack_id, code, message);
+      ack_refused (client, ack_id, CODE (RATE_LIMITED), message);
       return;
     }
     p->rate_notice_at = now;
-    reject (p, "message", ack_id, code, "%s (limit %u messages/s)", message, p->server->cfg.rate_limit);
+    reject (p, "message", ack_id, CODE (RATE_LIMITED), "%s (limit %u messages/s)", message,
+            p->server->cfg.rate_limit);
     return;
   }
-  reject (p, "message", ack_id, code, "%s", message);
+  reject (p, "message", ack_id, CODE (MALFORMED), "%s", message);
 }
 
 static void
-on_disconnected (McEioServer *eio, McEioServerClient *client, const char *reason, gpointer user_data)
+on_disconnected (McSioServer *sio, McSioServerClient *client, const char *reason, gpointer user_data)
 {
   McCallServer *srv = user_data;
-  Peer *p = mc_eio_server_client_get_data (client);
+  Peer *p = mc_sio_server_client_get_data (client);
 
   if (p == NULL)
     return;
-  mc_eio_server_client_set_data (client, NULL);
+  mc_sio_server_client_set_data (client, NULL);
   leave_call (p, reason);
   g_hash_table_remove (srv->peers, p);
 }
 
-/* ---- HTTP: /health, /stats ------------------------------------------------------ */
+/* ---- counters for /health and /stats -------------------------------------------- */
 
 static void
-respond_json (SoupServerMessage *msg, guint status, JsonNode *node)
+add_counters (JsonObject *obj, gpointer user_data)
 {
-  char *text = mc_json_encode (node);
+  McCallServer *srv = user_data;
 
-  soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control", "no-store");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, strlen (text));
-}
-
-static void
-respond_json_error (SoupServerMessage *msg, guint status, const char *message)
-{
-  JsonObject *obj = json_object_new ();
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), obj);
-
-  json_object_set_string_member (obj, "error", message);
-  json_object_unref (obj);
-  respond_json (msg, status, node);
-}
-
-static void
-add_counters (McCallServer *srv, JsonObject *obj)
-{
   json_object_set_int_member (obj, "uptime", (g_get_monotonic_time () - srv->started) / G_USEC_PER_SEC);
   json_object_set_int_member (obj, "calls", g_hash_table_size (srv->calls));
   json_object_set_int_member (obj, "peers", srv->n_in_calls);
-  json_object_set_int_member (obj, "connections", mc_eio_server_get_n_sessions (srv->eio));
-}
-
-static gboolean
-stats_allowed (McCallServer *srv, SoupServerMessage *msg, GHashTable *query)
-{
-  const char *given = query ? g_hash_table_lookup (query, "token") : NULL;
-  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
-
-  if (!has_token (srv))
-    return TRUE;
-  if (given == NULL && auth && g_str_has_prefix (auth, "Bearer "))
-    given = auth + strlen ("Bearer ");
-  return given != NULL && token_equal (given, srv->token);
+  json_object_set_int_member (obj, "connections", mc_sio_server_get_n_sessions (srv->sio));
 }
 
 static void
-http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
-         gpointer user_data)
+add_stats (JsonObject *obj, gpointer user_data)
 {
   McCallServer *srv = user_data;
-  const char *method = soup_server_message_get_method (msg);
-  gboolean health = g_str_equal (path, "/health");
-  gboolean stats = g_str_equal (path, "/stats");
-  JsonObject *obj;
-  g_autoptr (JsonNode) node = NULL;
+  JsonArray *calls = json_array_new ();
+  GHashTableIter iter;
+  gpointer value;
 
-  if (!health && !stats) {
-    respond_json_error (msg, SOUP_STATUS_NOT_FOUND, "not found; try /health, /stats or /socket.io/");
-    return;
+  add_counters (obj, srv);
+  json_object_set_int_member (obj, "messagesRelayed", (gint64) srv->relayed);
+  json_object_set_int_member (obj, "maxParticipants", srv->cfg.max_participants);
+  g_hash_table_iter_init (&iter, srv->calls);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    Call *call = value;
+    JsonObject *c = json_object_new ();
+    json_object_set_string_member (c, "callId", call->call_id);
+    json_object_set_int_member (c, "participants", call->peers->len);
+    json_object_set_int_member (c, "messagesRelayed", (gint64) call->relayed);
+    json_array_add_object_element (calls, c);
   }
-  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-    respond_json_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "only GET");
-    return;
-  }
-  if (stats && !stats_allowed (srv, msg, query)) {
-    respond_json_error (msg, SOUP_STATUS_UNAUTHORIZED, "this server needs its token: ?token=... or Authorization: Bearer ...");
-    return;
-  }
-
-  obj = json_object_new ();
-  node = json_node_init_object (json_node_alloc (), obj);
-  json_object_unref (obj);
-  if (health) {
-    json_object_set_string_member (obj, "status", "ok");
-    add_counters (srv, obj);
-  } else {
-    GHashTableIter iter;
-    gpointer value;
-    JsonArray *calls = json_array_new ();
-
-    add_counters (srv, obj);
-    json_object_set_int_member (obj, "messagesRelayed", (gint64) srv->relayed);
-    json_object_set_int_member (obj, "maxParticipants", srv->cfg.max_participants);
-    g_hash_table_iter_init (&iter, srv->calls);
-    while (g_hash_table_iter_next (&iter, NULL, &value)) {
-      Call *call = value;
-      JsonObject *c = json_object_new ();
-      json_object_set_string_member (c, "callId", call->call_id);
-      json_object_set_int_member (c, "participants", call->peers->len);
-      json_object_set_int_member (c, "messagesRelayed", (gint64) call->relayed);
-      json_array_add_object_element (calls, c);
-    }
-    json_object_set_array_member (obj, "perCall", calls);
-  }
-  respond_json (msg, SOUP_STATUS_OK, node);
+  json_object_set_array_member (obj, "perCall", calls);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */
@@ -647,56 +508,24 @@ check_config (const McCallServerConfig *cfg, GError **error)
   return TRUE;
 }
 
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  McCallServer *srv = user_data;
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
-  g_autoptr (GError) error = NULL;
-
-  /* Signals are small and latency-bound: no Nagle (Node's socket.io sets noDelay too). */
-  g_socket_set_option (g_socket_connection_get_socket (conn), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  if (!soup_server_accept_iostream (srv->soup, G_IO_STREAM (conn), local, remote, &error))
-    MC_WARNING ("could not accept a connection: %s", error->message);
-  return TRUE;
-}
-
-/* libsoup 3.2 does not keep connections from soup_server_accept_iostream()
- * alive after the first response, yet answers as if it did; a client that
- * reuses such a connection gets a reset. Saying "Connection: close" makes
- * every HTTP client (browsers, proxies, curl) open a fresh one instead. */
-static void
-on_request_read (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
-{
-  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
-
-  if (soup_message_headers_header_contains (request, "Upgrade", "websocket"))
-    return;
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-}
-
 McCallServer *
 mc_call_server_new (const McCallServerConfig *cfg, GError **error)
 {
   g_autoptr (McCallServer) srv = NULL;
-  McEioServerConfig eio_cfg;
-  static const McEioServerEvents events = {
+  McSioServerConfig sio_cfg;
+  static const McSioServerEvents events = {
     .authorize = on_authorize,
     .event = on_event,
     .refused = on_refused,
     .disconnected = on_disconnected,
   };
+  static const McServerHttpEvents http_events = { .health = add_counters, .stats = add_stats };
   const char *host;
-  g_autoptr (GInetAddress) inet = NULL;
-  g_autoptr (GSocketAddress) addr = NULL;
-  g_autoptr (GSocketAddress) effective = NULL;
-  g_autoptr (GError) local_error = NULL;
 
   if (!check_config (cfg, error))
     return NULL;
   host = cfg->address && cfg->address[0] ? cfg->address : "0.0.0.0";
-  if (!check_address (host, error))
+  if (!mc_server_http_check_address (host, error))
     return NULL;
 
   srv = g_new0 (McCallServer, 1);
@@ -708,36 +537,18 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
   srv->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) call_free);
   srv->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
   srv->started = g_get_monotonic_time ();
-  srv->soup = soup_server_new ("server-header", "meshcall/" MESHCALL_VERSION " ", NULL);
-  g_signal_connect (srv->soup, "request-read", G_CALLBACK (on_request_read), NULL);
-
-  mc_eio_server_config_init (&eio_cfg);
-  eio_cfg.ping_interval_ms = cfg->ping_interval_ms;
-  eio_cfg.ping_timeout_ms = cfg->ping_timeout_ms;
-  eio_cfg.max_payload = cfg->max_payload;
-  eio_cfg.rate_limit = cfg->rate_limit;
-  eio_cfg.max_clients = cfg->max_connections;
-  srv->eio = mc_eio_server_new (srv->soup, "/socket.io", &eio_cfg, &events, srv);
-  soup_server_add_handler (srv->soup, "/health", http_cb, srv, NULL);
-  soup_server_add_handler (srv->soup, "/stats", http_cb, srv, NULL);
-  soup_server_add_handler (srv->soup, "/", http_cb, srv, NULL);
-
-  inet = g_str_equal (host, "localhost") ? g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4)
-                                         : g_inet_address_new_from_string (host);
-  addr = g_inet_socket_address_new (inet, cfg->port);
-  /* Our own listener hands connections to soup: libsoup 3.2's listener
-   * leaks every accepted GSocket (344 bytes a connection, seen in valgrind). */
-  srv->service = g_socket_service_new ();
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (srv->service), addr, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, &local_error)) {
-    g_set_error (error, G_IO_ERROR, local_error->domain == G_IO_ERROR ? local_error->code : G_IO_ERROR_FAILED,
-                 "cannot listen on %s:%u: %s", host, cfg->port, local_error->message);
+  srv->http = mc_server_http_new (host, cfg->port, srv->token, &http_events, srv, error);
+  if (srv->http == NULL)
     return NULL;
-  }
-  srv->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (srv->service, "incoming", G_CALLBACK (on_incoming), srv);
-  g_socket_service_start (srv->service);
-  MC_INFO ("call server listening on %s:%u", host, srv->port);
+
+  mc_sio_server_config_init (&sio_cfg);
+  sio_cfg.eio.ping_interval_ms = cfg->ping_interval_ms;
+  sio_cfg.eio.ping_timeout_ms = cfg->ping_timeout_ms;
+  sio_cfg.eio.max_payload = cfg->max_payload;
+  sio_cfg.eio.max_clients = cfg->max_connections;
+  sio_cfg.rate_limit = cfg->rate_limit;
+  srv->sio = mc_sio_server_new (mc_server_http_get_soup (srv->http), "/socket.io", &sio_cfg, &events, srv);
+  MC_INFO ("call server listening on %s:%u", host, mc_server_http_get_port (srv->http));
   return g_steal_pointer (&srv);
 }
 
@@ -749,17 +560,8 @@ mc_call_server_free (McCallServer *srv)
   /* Calls first: the Socket.IO layer then closes sessions without callbacks. */
   if (srv->calls)
     g_hash_table_remove_all (srv->calls);
-  if (srv->service) {
-    g_signal_handlers_disconnect_by_data (srv->service, srv);
-    g_socket_service_stop (srv->service);
-    g_socket_listener_close (G_SOCKET_LISTENER (srv->service));
-    g_clear_object (&srv->service);
-  }
-  g_clear_pointer (&srv->eio, mc_eio_server_free);
-  if (srv->soup) {
-    soup_server_disconnect (srv->soup);
-    g_clear_object (&srv->soup);
-  }
+  g_clear_pointer (&srv->sio, mc_sio_server_free);
+  g_clear_pointer (&srv->http, mc_server_http_free);
   g_clear_pointer (&srv->peers, g_hash_table_unref);
   g_clear_pointer (&srv->calls, g_hash_table_unref);
   g_free (srv->address);
@@ -770,7 +572,7 @@ mc_call_server_free (McCallServer *srv)
 guint
 mc_call_server_get_port (McCallServer *srv)
 {
-  return srv->port;
+  return mc_server_http_get_port (srv->http);
 }
 
 char *
@@ -783,8 +585,8 @@ mc_call_server_get_url (McCallServer *srv)
   else if (g_str_equal (host, "::"))
     host = "::1";
   if (strchr (host, ':'))
-    return g_strdup_printf ("http://[%s]:%u", host, srv->port);
-  return g_strdup_printf ("http://%s:%u", host, srv->port);
+    return g_strdup_printf ("http://[%s]:%u", host, mc_call_server_get_port (srv));
+  return g_strdup_printf ("http://%s:%u", host, mc_call_server_get_port (srv));
 }
 
 guint

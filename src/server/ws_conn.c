@@ -34,7 +34,7 @@ struct _McWsConn {
 
   GByteArray *in;           /* received, not yet parsed; NULL when empty (idle clients hold no buffer) */
   GByteArray *frag;         /* a fragmented message being assembled */
-  guint8 frag_opcode;
+  McWsFrameSeq seq;         /* where the client's frames stand in their message */
   GByteArray *out;          /* not yet written, from out_off */
   gsize out_off;
   gboolean want_out;        /* EPOLLOUT registered */
@@ -55,104 +55,6 @@ struct _McWsConnLoop {
 };
 
 static void conn_finish (McWsConn *ws);
-
-/* ---- frames ----------------------------------------------------------------- */
-
-gssize
-mc_ws_conn_parse_frame (guint8 *buf, gsize len, gsize max_payload, gboolean *fin, guint8 *opcode,
-                        gsize *payload_at, gsize *payload_len, guint16 *close_code, const char **error)
-{
-  guint64 plen;
-  gsize at;
-
-  *close_code = MC_WS_CONN_CLOSE_PROTOCOL_ERROR;
-  if (len < 2)
-    return 0;
-  *fin = (buf[0] & 0x80) != 0;
-  *opcode = buf[0] & 0x0f;
-  if (buf[0] & 0x70) {
-    *error = "reserved bits set (no extension was negotiated)";
-    return -1;
-  }
-  if (!(buf[1] & 0x80)) {
-    *error = "unmasked frame from a client";
-    return -1;
-  }
-  if (*opcode >= 0x8) {
-    if (*opcode > 0xA) {
-      *error = "unknown control opcode";
-      return -1;
-    }
-    if (!*fin || (buf[1] & 0x7f) > 125) {
-      *error = "fragmented or oversized control frame";
-      return -1;
-    }
-  } else if (*opcode > 0x2) {
-    *error = "unknown data opcode";
-    return -1;
-  }
-  plen = buf[1] & 0x7f;
-  at = 2;
-  if (plen == 126) {
-    if (len < 4)
-      return 0;
-    plen = ((guint64) buf[2] << 8) | buf[3];
-    at = 4;
-    if (plen < 126) {
-      *error = "non-minimal payload length";
-      return -1;
-    }
-  } else if (plen == 127) {
-    if (len < 10)
-      return 0;
-    plen = 0;
-    for (int i = 0; i < 8; i++)
-      plen = (plen << 8) | buf[2 + i];
-    at = 10;
-    if (plen <= G_MAXUINT16 || (plen >> 63)) {
-      *error = "non-minimal or invalid payload length";
-      return -1;
-    }
-  }
-  if (plen > max_payload) {
-    *close_code = MC_WS_CONN_CLOSE_TOO_BIG;
-    *error = "frame longer than max payload";
-    return -1;
-  }
-  if (len < at + 4 + plen)
-    return 0;
-  {
-    const guint8 *mask = buf + at;
-    guint8 *p = buf + at + 4;
-
-    for (gsize i = 0; i < plen; i++)
-      p[i] ^= mask[i & 3];
-  }
-  *payload_at = at + 4;
-  *payload_len = (gsize) plen;
-  return (gssize) (at + 4 + plen);
-}
-
-/* Header of an unmasked server frame; returns its size (2, 4 or 10). */
-static gsize
-frame_header (guint8 *h, guint8 opcode, gsize len)
-{
-  h[0] = 0x80 | opcode;
-  if (len < 126) {
-    h[1] = (guint8) len;
-    return 2;
-  }
-  if (len <= G_MAXUINT16) {
-    h[1] = 126;
-    h[2] = (guint8) (len >> 8);
-    h[3] = (guint8) len;
-    return 4;
-  }
-  h[1] = 127;
-  for (int i = 0; i < 8; i++)
-    h[2 + i] = (guint8) ((guint64) len >> (56 - 8 * i));
-  return 10;
-}
 
 /* ---- loop ------------------------------------------------------------------- */
 
@@ -223,10 +125,10 @@ conn_flush (McWsConn *ws)
 }
 
 static void
-conn_send_frame (McWsConn *ws, guint8 opcode, gconstpointer data, gsize len)
+conn_send_frame (McWsConn *ws, McWsOpcode opcode, gconstpointer data, gsize len)
 {
-  guint8 header[10];
-  gsize hlen = frame_header (header, opcode, len);
+  guint8 header[MC_WS_FRAME_MAX_HEADER];
+  gsize hlen = mc_ws_frame_encode_header (header, TRUE, opcode, len, NULL);
   gsize done = 0;
 
   if (ws->state == WS_CLOSED || ws->doomed || ws->close_sent)
@@ -263,14 +165,9 @@ conn_send_frame (McWsConn *ws, guint8 opcode, gconstpointer data, gsize len)
 static void
 conn_send_close (McWsConn *ws, guint16 code, const char *reason)
 {
-  guint8 payload[125];
-  gsize rlen = reason ? MIN (strlen (reason), sizeof payload - 2) : 0;
+  guint8 payload[MC_WS_FRAME_MAX_CONTROL];
 
-  payload[0] = (guint8) (code >> 8);
-  payload[1] = (guint8) code;
-  if (rlen)
-    memcpy (payload + 2, reason, rlen);
-  conn_send_frame (ws, 0x8, payload, code ? 2 + rlen : 0);
+  conn_send_frame (ws, MC_WS_OP_CLOSE, payload, mc_ws_frame_close_payload (payload, code, reason));
   ws->close_sent = TRUE;
 }
 
@@ -285,47 +182,49 @@ close_timeout_cb (gpointer data)
 }
 
 static void
-conn_protocol_error (McWsConn *ws, guint16 code, const char *error)
+conn_protocol_error (McWsConn *ws, const McWsFault *fault)
 {
-  MC_DEBUG ("websocket fd %d: %s", ws->fd, error);
+  MC_DEBUG ("websocket fd %d: %s", ws->fd, fault->reason);
   if (ws->state == WS_OPEN)
-    conn_send_close (ws, code, error);
+    conn_send_close (ws, fault->code, fault->reason);
   ws->state = WS_CLOSING;
-  conn_doom (ws, error);
+  conn_doom (ws, fault->reason);
 }
 
+/* data has a byte to spare after len, for the NUL the callback is promised. */
 static void
-deliver (McWsConn *ws, guint8 opcode, guint8 *data, gsize len)
+deliver (McWsConn *ws, McWsOpcode opcode, guint8 *data, gsize len)
 {
-  guint8 saved = data[len];   /* the buffer always has a byte to spare */
+  guint8 saved = data[len];
+  McWsFault fault;
 
-  if (opcode == 0x1 && !g_utf8_validate_len ((const char *) data, len, NULL)) {
-    conn_protocol_error (ws, MC_WS_CONN_CLOSE_BAD_DATA, "text message is not UTF-8");
+  if (opcode == MC_WS_OP_TEXT && !mc_ws_frame_check_text (data, len, &fault)) {
+    conn_protocol_error (ws, &fault);
     return;
   }
   if (ws->state != WS_OPEN || ws->events.message == NULL)
     return;
   data[len] = 0;
-  ws->events.message (ws, opcode == 0x2, (const char *) data, len, ws->user_data);
+  ws->events.message (ws, opcode == MC_WS_OP_BINARY, (const char *) data, len, ws->user_data);
   data[len] = saved;
 }
 
 static void
-handle_control (McWsConn *ws, guint8 opcode, const guint8 *data, gsize len)
+handle_control (McWsConn *ws, McWsOpcode opcode, const guint8 *data, gsize len)
 {
   switch (opcode) {
-  case 0x8:
+  case MC_WS_OP_CLOSE:
     ws->close_received = TRUE;
     if (!ws->close_sent)
-      conn_send_close (ws, len >= 2 ? (guint16) ((data[0] << 8) | data[1]) : MC_WS_CONN_CLOSE_NORMAL, NULL);
+      conn_send_close (ws, mc_ws_frame_close_code (data, len), NULL);
     ws->state = WS_CLOSING;
     /* The server closes the TCP connection once both close frames passed. */
     if (ws->out->len == ws->out_off)
       conn_doom (ws, NULL);
     break;
-  case 0x9:
+  case MC_WS_OP_PING:
     if (ws->state == WS_OPEN)
-      conn_send_frame (ws, 0xA, data, len);
+      conn_send_frame (ws, MC_WS_OP_PONG, data, len);
     break;
   default:   /* pong */
     break;
@@ -333,59 +232,41 @@ handle_control (McWsConn *ws, guint8 opcode, const guint8 *data, gsize len)
 }
 
 /* Parses and delivers every complete frame in buf (which has a spare byte
- * after len); returns the bytes consumed. */
+ * after len); returns the bytes consumed. A single-frame message is
+ * delivered where it lies; only fragments are copied. */
 static gsize
 conn_process (McWsConn *ws, guint8 *buf, gsize len)
 {
   gsize pos = 0;
 
   while (!ws->doomed && ws->state != WS_CLOSED && !ws->close_received) {
-    gboolean fin;
-    guint8 opcode;
-    gsize at, plen;
-    guint16 code;
-    const char *error = NULL;
-    gssize n = mc_ws_conn_parse_frame (buf + pos, len - pos, ws->max_payload, &fin, &opcode, &at, &plen, &code,
-                                       &error);
+    McWsFrame frame;
+    McWsFrameStep step;
+    McWsFault fault;
+    gsize n = mc_ws_frame_next (&ws->seq, buf + pos, len - pos, ws->max_payload, &frame, &step, &fault);
     guint8 *payload;
 
-    if (n == 0)
+    if (step == MC_WS_STEP_MORE)
       break;
-    if (n < 0) {
-      conn_protocol_error (ws, code, error);
-      break;
-    }
-    payload = buf + pos + at;
-    pos += (gsize) n;
-    if (opcode >= 0x8) {
-      handle_control (ws, opcode, payload, plen);
-      continue;
-    }
-    if (opcode != 0 && ws->frag) {
-      conn_protocol_error (ws, MC_WS_CONN_CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one");
+    if (step == MC_WS_STEP_FAULT) {
+      conn_protocol_error (ws, &fault);
       break;
     }
-    if (opcode == 0 && ws->frag == NULL) {
-      conn_protocol_error (ws, MC_WS_CONN_CLOSE_PROTOCOL_ERROR, "continuation frame with no message");
-      break;
-    }
-    if (fin && opcode != 0) {
-      deliver (ws, opcode, payload, plen);
-      continue;
-    }
-    if (ws->frag == NULL) {
-      ws->frag = g_byte_array_new ();
-      ws->frag_opcode = opcode;
-    }
-    if (ws->frag->len + plen > ws->max_payload) {
-      conn_protocol_error (ws, MC_WS_CONN_CLOSE_TOO_BIG, "message longer than max payload");
-      break;
-    }
-    g_byte_array_append (ws->frag, payload, plen);
-    if (fin) {
-      g_autoptr (GByteArray) msg = g_steal_pointer (&ws->frag);
-      g_byte_array_append (msg, (const guint8 *) "", 1);
-      deliver (ws, ws->frag_opcode, msg->data, msg->len - 1);
+    payload = buf + pos + frame.payload_at;
+    pos += n;
+    if (step == MC_WS_STEP_CONTROL) {
+      handle_control (ws, frame.opcode, payload, frame.payload_len);
+    } else if (step == MC_WS_STEP_MESSAGE) {
+      deliver (ws, frame.opcode, payload, frame.payload_len);
+    } else {
+      if (ws->frag == NULL)
+        ws->frag = g_byte_array_new ();
+      g_byte_array_append (ws->frag, payload, (guint) frame.payload_len);
+      if (step == MC_WS_STEP_LAST) {
+        g_autoptr (GByteArray) msg = g_steal_pointer (&ws->frag);
+        g_byte_array_append (msg, (const guint8 *) "", 1);
+        deliver (ws, ws->seq.opcode, msg->data, msg->len - 1);
+      }
     }
   }
   return pos;
@@ -707,14 +588,14 @@ void
 mc_ws_conn_send_text (McWsConn *ws, const char *text, gsize len)
 {
   if (mc_ws_conn_is_open (ws))
-    conn_send_frame (ws, 0x1, text, len);
+    conn_send_frame (ws, MC_WS_OP_TEXT, text, len);
 }
 
 void
 mc_ws_conn_send_binary (McWsConn *ws, gconstpointer data, gsize len)
 {
   if (mc_ws_conn_is_open (ws))
-    conn_send_frame (ws, 0x2, data, len);
+    conn_send_frame (ws, MC_WS_OP_BINARY, data, len);
 }
 
 void

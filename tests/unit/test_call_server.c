@@ -6,147 +6,17 @@
  * memory errors. */
 #include "meshcall/server/call_server.h"
 #include "meshcall/base/log.h"
+#include "eio_test_client.h"
 
-#include <libsoup/soup.h>
-#include <string.h>
-
-/* ---- a tiny raw Engine.IO websocket client --------------------------------- */
-
-typedef struct {
-  SoupWebsocketConnection *ws;
-  GPtrArray *frames;  /* char*, every text frame received */
-  gboolean closed;
-} RawClient;
-
-static void
-on_message (SoupWebsocketConnection *ws, gint type, GBytes *message, RawClient *c)
-{
-  gsize len;
-  const char *data = g_bytes_get_data (message, &len);
-  char *text = g_strndup (data, len);
-
-  if (g_str_equal (text, "2"))
-    soup_websocket_connection_send_text (ws, "3");
-  g_ptr_array_add (c->frames, text);
-}
-
-static void
-on_closed (SoupWebsocketConnection *ws, RawClient *c)
-{
-  c->closed = TRUE;
-}
-
-static void
-on_connected (GObject *source, GAsyncResult *res, gpointer data)
-{
-  RawClient *c = data;
-  g_autoptr (GError) error = NULL;
-
-  c->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &error);
-  g_assert_no_error (error);
-  g_signal_connect (c->ws, "message", G_CALLBACK (on_message), c);
-  g_signal_connect (c->ws, "closed", G_CALLBACK (on_closed), c);
-}
-
-typedef gboolean (*CondFunc) (gpointer data);
-
-/* Lets closing handshakes and pending I/O finish before the next test. */
-static void
-drain (void)
-{
-  gint64 end = g_get_monotonic_time () + 200 * 1000;
-
-  while (g_get_monotonic_time () < end) {
-    while (g_main_context_iteration (NULL, FALSE))
-      ;
-    g_usleep (2000);
-  }
-}
-
-static void
-iterate_until (CondFunc cond, gpointer data, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (!cond (data)) {
-    if (g_get_monotonic_time () > deadline)
-      g_error ("timed out waiting for %s", what);
-    g_main_context_iteration (NULL, FALSE);
-    g_usleep (1000);
-  }
-}
-
-static gboolean
-is_connected (gpointer data)
-{
-  return ((RawClient *) data)->ws != NULL;
-}
-
-static gboolean
-is_closed (gpointer data)
-{
-  return ((RawClient *) data)->closed;
-}
-
-typedef struct {
-  RawClient *c;
-  const char *prefix;
-  guint from;
-} FrameWait;
-
-static gboolean
-has_frame (gpointer data)
-{
-  FrameWait *w = data;
-
-  for (guint i = w->from; i < w->c->frames->len; i++) {
-    if (g_str_has_prefix (g_ptr_array_index (w->c->frames, i), w->prefix))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-/* Waits for a frame starting with prefix (received after frame index from) and returns it. */
-static const char *
-expect_frame (RawClient *c, const char *prefix, guint from)
-{
-  FrameWait w = { c, prefix, from };
-
-  iterate_until (has_frame, &w, prefix);
-  for (guint i = from; i < c->frames->len; i++) {
-    if (g_str_has_prefix (g_ptr_array_index (c->frames, i), prefix))
-      return g_ptr_array_index (c->frames, i);
-  }
-  g_assert_not_reached ();
-}
-
+/* A websocket client connected to "/". */
 static RawClient *
 raw_connect (SoupSession *session, guint port)
 {
-  RawClient *c = g_new0 (RawClient, 1);
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/socket.io/?EIO=4&transport=websocket", port);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  RawClient *c = raw_open (session, port, FALSE);
 
-  c->frames = g_ptr_array_new_with_free_func (g_free);
-  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_connected, c);
-  iterate_until (is_connected, c, "websocket connection");
-  expect_frame (c, "0{\"sid\"", 0);
   soup_websocket_connection_send_text (c->ws, "40");
   expect_frame (c, "40{\"sid\"", 0);
   return c;
-}
-
-static void
-raw_free (RawClient *c)
-{
-  if (c->ws) {
-    g_signal_handlers_disconnect_by_data (c->ws, c);
-    if (soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-    g_object_unref (c->ws);
-  }
-  g_ptr_array_unref (c->frames);
-  g_free (c);
 }
 
 static McCallServer *
@@ -165,16 +35,6 @@ start_server (guint max_participants)
   g_assert_nonnull (srv);
   g_assert_cmpuint (mc_call_server_get_port (srv), >, 0);
   return srv;
-}
-
-/* No proxy lookups: loopback only, and libproxy's C++ exceptions trip ASan. */
-static SoupSession *
-new_session (void)
-{
-  SoupSession *session = soup_session_new ();
-
-  soup_session_set_proxy_resolver (session, NULL);
-  return session;
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -291,7 +151,7 @@ test_call_flow (void)
   soup_websocket_connection_send_text (a->ws, "42[\"join-call\",17]");
   expect_frame (a, "42[\"call-error\",{\"code\":\"malformed\"", 0);
   soup_websocket_connection_send_text (c->ws, "42[oops");
-  iterate_until (is_closed, c, "c to be disconnected after a bad frame");
+  iterate_until (raw_is_closed, c, "c to be disconnected after a bad frame");
 
   /* b goes away: a hears peer-left. */
   mark = a->frames->len;
@@ -301,55 +161,12 @@ test_call_flow (void)
 
   /* Freed with a live connection in a call. */
   mc_call_server_free (srv);
-  iterate_until (is_closed, a, "a to be closed by the server's teardown");
+  iterate_until (raw_is_closed, a, "a to be closed by the server's teardown");
   raw_free (a);
   raw_free (b);
   raw_free (c);
   g_clear_object (&session);
   drain ();
-}
-
-typedef struct {
-  GBytes *body;
-  guint status;
-  gboolean done;
-} HttpResult;
-
-static void
-on_http_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  HttpResult *r = data;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), res);
-
-  r->body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, NULL);
-  r->status = soup_message_get_status (msg);
-  r->done = TRUE;
-}
-
-static gboolean
-http_done (gpointer data)
-{
-  return ((HttpResult *) data)->done;
-}
-
-static char *
-http (SoupSession *session, const char *method, guint port, const char *path, const char *body, guint *status)
-{
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
-  HttpResult r = { 0 };
-  char *text;
-
-  if (body) {
-    g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
-    soup_message_set_request_body_from_bytes (msg, "text/plain;charset=UTF-8", bytes);
-  }
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_http_done, &r);
-  iterate_until (http_done, &r, path);
-  *status = r.status;
-  text = r.body ? g_strndup (g_bytes_get_data (r.body, NULL), g_bytes_get_size (r.body)) : g_strdup ("");
-  g_clear_pointer (&r.body, g_bytes_unref);
-  return text;
 }
 
 static void
@@ -364,8 +181,7 @@ test_polling_and_http (void)
   g_autofree char *path = NULL;
 
   g_assert_cmpuint (status, ==, 200);
-  g_assert_true (g_str_has_prefix (open, "0{\"sid\":\""));
-  sid = g_strndup (open + 9, strchr (open + 9, '"') - (open + 9));
+  sid = polling_sid (open);
   path = g_strdup_printf ("/socket.io/?EIO=4&transport=polling&sid=%s", sid);
 
   g_autofree char *ok = http (session, "POST", port, path,

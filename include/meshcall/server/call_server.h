@@ -1,6 +1,6 @@
 /* The LAN signaling server behind `meshcall serve`: the call protocol of
  * docs/protocol.md (join-call, existing-peers, peer-joined, webrtc-signal,
- * leave-call, peer-left, call-error) over Socket.IO (eio_server.h), plus
+ * leave-call, peer-left, call-error) over Socket.IO (sio_server.h), plus
  * GET /health and GET /stats.
  *
  * Embeddable: `meshcall join` runs one in-process when no server answers on

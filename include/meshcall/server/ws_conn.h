@@ -1,5 +1,6 @@
 /* Server-side websocket connections (RFC 6455, no extensions) driven by one
- * epoll set per McWsConnLoop, for `meshcall serve`.
+ * epoll set per McWsConnLoop, for `meshcall serve`. The transport only:
+ * frames are parsed, checked and encoded by proto/ws_frame.h.
  *
  * Why not SoupWebsocketConnection: each one keeps its own GSource, and
  * GLib's main loop prepares, polls and checks every source on every
@@ -17,14 +18,9 @@
 
 #include <gio/gio.h>
 
-G_BEGIN_DECLS
+#include "meshcall/proto/ws_frame.h"   /* MC_WS_CLOSE_* */
 
-/* Close codes used here (RFC 6455 section 7.4.1). */
-#define MC_WS_CONN_CLOSE_NORMAL 1000
-#define MC_WS_CONN_CLOSE_PROTOCOL_ERROR 1002
-#define MC_WS_CONN_CLOSE_BAD_DATA 1007
-#define MC_WS_CONN_CLOSE_POLICY_VIOLATION 1008
-#define MC_WS_CONN_CLOSE_TOO_BIG 1009
+G_BEGIN_DECLS
 
 typedef struct _McWsConnLoop McWsConnLoop;
 typedef struct _McWsConn McWsConn;
@@ -35,8 +31,9 @@ typedef struct {
   void (*message) (McWsConn *ws, gboolean binary, const char *data, gsize len, gpointer user_data);
   /* The connection is gone. error is NULL for an orderly or I/O end (a close
    * handshake, a reset, EOF) and says what the client did wrong for a protocol
-   * violation (bad frame, invalid UTF-8, message over max_payload). Called once,
-   * unless the events were cleared first. */
+   * violation (bad frame, invalid UTF-8, message over max_payload: the
+   * McWsFault reason that went out in the close frame). Called once, unless
+   * the events were cleared first. */
   void (*closed) (McWsConn *ws, const char *error, gpointer user_data);
 } McWsConnEvents;
 
@@ -70,14 +67,5 @@ void mc_ws_conn_send_binary (McWsConn *ws, gconstpointer data, gsize len);
 /* Starts the closing handshake (reason: at most 123 bytes are sent); the
  * connection ends when the client answers, or after 5 s. */
 void mc_ws_conn_close (McWsConn *ws, guint16 code, const char *reason);
-
-/* Frame parsing, exposed for unit tests: parses one client frame at buf.
- * Returns the frame's total size, 0 when more bytes are needed, or -1 and
- * sets *error (with *close_code) for a frame that breaks RFC 6455 for a
- * server (unmasked, reserved bits, bad opcode, long or fragmented control
- * frame, non-minimal length) or is longer than max_payload. On success the
- * payload is unmasked in place at buf + *payload_at. */
-gssize mc_ws_conn_parse_frame (guint8 *buf, gsize len, gsize max_payload, gboolean *fin, guint8 *opcode,
-                               gsize *payload_at, gsize *payload_len, guint16 *close_code, const char **error);
 
 G_END_DECLS
