@@ -6,19 +6,9 @@
  * give an equal document, and encoding is idempotent. Any disagreement
  * aborts. */
 #include "meshcall/base/json.h"
+#include "fuzz_common.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define CHECK(cond)                                                                            \
-  do {                                                                                         \
-    if (!(cond)) {                                                                             \
-      fprintf (stderr, "fuzz_json: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      abort ();                                                                                \
-    }                                                                                          \
-  } while (0)
 
 static JsonNode *
 decode_again (const char *text)
@@ -33,16 +23,6 @@ decode_again (const char *text)
   return node;
 }
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  /* a g_return_if_fail() tripping inside the reader is a bug too */
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  return 0;
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

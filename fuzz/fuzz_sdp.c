@@ -25,24 +25,11 @@
  * feeds every input to both checks, so mutations cross over freely. */
 #include "meshcall/peer/peer.h"
 #include "meshcall/peer/peer_sdp.h"
+#include "fuzz_common.h"
 
-#include <stdint.h>
-#include <string.h>
 
 /* A broken rule aborts through g_assert_true(), which names it and where. */
-#define CHECK(cond) g_assert_true (cond)
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  /* GStreamer's SDP parser needs no gst_init(); a critical or warning it
-   * logs (a g_return_if_fail() tripping) counts as a finding too. */
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  return 0;
-}
 
 /* A rejection says what was wrong in a line a user can read. */
 static void

@@ -8,19 +8,9 @@
  * be stable, and a copy must encode the same. Any disagreement aborts. */
 #include "meshcall/base/json.h"
 #include "meshcall/proto/call_protocol.h"
+#include "fuzz_common.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define CHECK(cond)                                                                              \
-  do {                                                                                           \
-    if (!(cond)) {                                                                               \
-      fprintf (stderr, "fuzz_signal: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      abort ();                                                                                  \
-    }                                                                                            \
-  } while (0)
 
 static char *
 encode (const McSignal *s)
@@ -37,16 +27,6 @@ signal_equal (const McSignal *a, const McSignal *b)
          a->audio_muted == b->audio_muted && a->video_off == b->video_off;
 }
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  /* a g_return_if_fail() tripping inside the decoder is a bug too */
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  return 0;
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

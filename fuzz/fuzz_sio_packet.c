@@ -6,19 +6,9 @@
  * same packet, and encoding is idempotent. Rejections must carry an
  * MC_SIO_ERROR with a readable message. Any disagreement aborts. */
 #include "meshcall/proto/sio_packet.h"
+#include "fuzz_common.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define CHECK(cond)                                                                       \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      fprintf (stderr, "fuzz_sio_packet: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      abort ();                                                                           \
-    }                                                                                     \
-  } while (0)
 
 static void
 check_rejection (GError *error)
@@ -152,16 +142,6 @@ fuzz_payload (const char *data, size_t size)
     CHECK (eio_equal (packets->pdata[i], again->pdata[i]));
 }
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  /* a g_return_if_fail() tripping inside the codec is a bug too */
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  return 0;
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

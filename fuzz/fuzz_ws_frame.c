@@ -17,19 +17,9 @@
  * Any disagreement aborts. */
 #include "meshcall/proto/ws_frame.h"
 #include "ws_frame_input.h"
+#include "fuzz_common.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      fprintf (stderr, "fuzz_ws_frame: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      abort ();                                                                                    \
-    }                                                                                              \
-  } while (0)
 
 static void
 check_fault (const McWsFault *fault)
@@ -129,16 +119,6 @@ visit (const guint8 *raw, gsize raw_len, const McWsFrame *frame, McWsFrameStep s
     check_close (payload, frame->payload_len);
 }
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  /* a g_return_if_fail() tripping inside the codec is a bug too */
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  return 0;
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -94,6 +94,8 @@ mc_protocol_validate_name (const char *name, GError **error)
   return TRUE;
 }
 
+static JsonNode *string_object (const char *name, ...) G_GNUC_NULL_TERMINATED;
+
 gboolean
 mc_protocol_parse_peer (JsonNode *node, const char **peer_id, const char **name, GError **error)
 {
@@ -114,25 +116,70 @@ mc_protocol_parse_peer (JsonNode *node, const char **peer_id, const char **name,
 JsonNode *
 mc_protocol_peer_to_json (const char *peer_id, const char *name)
 {
+  return string_object ("peerId", peer_id, "name", name ? name : peer_id, NULL);
+}
+
+/* An object of string members, NULL-terminated name/value pairs; a NULL
+ * value leaves its member out. */
+static JsonNode *
+string_object (const char *name, ...)
+{
   JsonObject *obj = json_object_new ();
   JsonNode *node = json_node_init_object (json_node_alloc (), obj);
+  va_list args;
 
-  json_object_set_string_member (obj, "peerId", peer_id);
-  json_object_set_string_member (obj, "name", name ? name : peer_id);
+  va_start (args, name);
+  for (const char *n = name; n != NULL; n = va_arg (args, const char *)) {
+    const char *value = va_arg (args, const char *);
+    if (value != NULL)
+      json_object_set_string_member (obj, n, value);
+  }
+  va_end (args);
   json_object_unref (obj);
   return node;
 }
 
 JsonNode *
+mc_protocol_auth_payload (const char *token)
+{
+  return string_object ("token", token, NULL);
+}
+
+JsonNode *
+mc_protocol_join_payload (const char *call_id, const char *peer_id, const char *name, const char *token)
+{
+  return string_object ("callId", call_id, "peerId", peer_id, "name", name, "token", token, NULL);
+}
+
+static JsonNode *
+with_signal (JsonNode *node, JsonNode *signal)
+{
+  json_object_set_member (json_node_get_object (node), "signal", json_node_copy (signal));
+  return node;
+}
+
+JsonNode *
+mc_protocol_signal_payload (const char *target_peer_id, JsonNode *signal)
+{
+  return with_signal (string_object ("targetPeerId", target_peer_id, NULL), signal);
+}
+
+JsonNode *
+mc_protocol_relay_payload (const char *from_peer_id, JsonNode *signal)
+{
+  return with_signal (string_object ("fromPeerId", from_peer_id, NULL), signal);
+}
+
+JsonNode *
+mc_protocol_peer_left_payload (const char *peer_id)
+{
+  return string_object ("peerId", peer_id, NULL);
+}
+
+JsonNode *
 mc_protocol_error_payload (const char *code, const char *message)
 {
-  JsonObject *obj = json_object_new ();
-  JsonNode *node = json_node_init_object (json_node_alloc (), obj);
-
-  json_object_set_string_member (obj, "code", code);
-  json_object_set_string_member (obj, "message", message);
-  json_object_unref (obj);
-  return node;
+  return string_object ("code", code, "message", message, NULL);
 }
 
 JsonNode *

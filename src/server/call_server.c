@@ -172,10 +172,7 @@ leave_call (Peer *p, const char *why)
   srv->n_in_calls--;
   MC_INFO ("peer %s left call %s (%s); %u remain", p->peer_id, call->call_id, why, call->peers->len);
 
-  JsonObject *obj = json_object_new ();
-  json_object_set_string_member (obj, "peerId", p->peer_id);
-  left = json_node_init_object (json_node_alloc (), obj);
-  json_object_unref (obj);
+  left = mc_protocol_peer_left_payload (p->peer_id);
   for (guint i = 0; i < call->peers->len; i++)
     mc_sio_server_client_emit (((Peer *) g_ptr_array_index (call->peers, i))->client, MC_EVENT_PEER_LEFT, left);
 
@@ -330,11 +327,7 @@ on_webrtc_signal (Peer *p, JsonNode *arg, gint64 ack_id)
     return;
   }
 
-  JsonObject *out = json_object_new ();
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), out);
-  json_object_set_string_member (out, "fromPeerId", p->peer_id);
-  json_object_set_member (out, "signal", json_node_copy (signal));
-  json_object_unref (out);
+  g_autoptr (JsonNode) node = mc_protocol_relay_payload (p->peer_id, signal);
   mc_sio_server_client_emit (target->client, MC_EVENT_WEBRTC_SIGNAL, node);
   p->call->relayed++;
   srv->relayed++;

@@ -4,6 +4,7 @@
  * and the media-state extension. */
 #include "meshcall/base/json.h"
 #include "meshcall/proto/call_protocol.h"
+#include "corpus.h"
 
 #include <string.h>
 
@@ -324,6 +325,23 @@ test_payloads (void)
   g_assert_cmpstr (o, ==, "{\"ok\":true}");
   g_assert_cmpstr (r, ==, "{\"ok\":false,\"error\":\"bad-token\",\"message\":\"wrong token\"}");
   g_assert_cmpstr (p, ==, "{\"peerId\":\"p1\",\"name\":\"Zoë\"}");
+  {
+    g_autoptr (JsonNode) sig = json ("{\"type\":\"candidate\",\"candidate\":null}");
+    g_autoptr (JsonNode) join = mc_protocol_join_payload ("c1", "p1", "Ann", "t");
+    g_autoptr (JsonNode) join_no_token = mc_protocol_join_payload ("c1", "p1", "Ann", NULL);
+    g_autoptr (JsonNode) out = mc_protocol_signal_payload ("p2", sig);
+    g_autoptr (JsonNode) in = mc_protocol_relay_payload ("p1", sig);
+    g_autoptr (JsonNode) left = mc_protocol_peer_left_payload ("p1");
+    g_autoptr (JsonNode) auth = mc_protocol_auth_payload ("s3cret");
+    g_autofree char *j = mc_json_encode (join), *jn = mc_json_encode (join_no_token), *o = mc_json_encode (out),
+                    *i = mc_json_encode (in), *l = mc_json_encode (left), *a = mc_json_encode (auth);
+    g_assert_cmpstr (j, ==, "{\"callId\":\"c1\",\"peerId\":\"p1\",\"name\":\"Ann\",\"token\":\"t\"}");
+    g_assert_cmpstr (jn, ==, "{\"callId\":\"c1\",\"peerId\":\"p1\",\"name\":\"Ann\"}");
+    g_assert_cmpstr (o, ==, "{\"targetPeerId\":\"p2\",\"signal\":{\"type\":\"candidate\",\"candidate\":null}}");
+    g_assert_cmpstr (i, ==, "{\"fromPeerId\":\"p1\",\"signal\":{\"type\":\"candidate\",\"candidate\":null}}");
+    g_assert_cmpstr (l, ==, "{\"peerId\":\"p1\"}");
+    g_assert_cmpstr (a, ==, "{\"token\":\"s3cret\"}");
+  }
   g_assert_true (mc_protocol_parse_peer (peer, &id, &name, NULL));
   g_assert_cmpstr (id, ==, "p1");
   g_assert_cmpstr (name, ==, "Zoë");
@@ -342,36 +360,9 @@ test_payloads (void)
 }
 
 
-/* Every file in fuzz/corpora/DIR/ (the fuzzer's seeds) is named for its
- * verdict: good-* must be accepted, bad-* refused. */
-static void
-check_corpus (const char *dir, gboolean (*accepts) (const char *data, gsize len, GError **error))
-{
-  const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
-  g_autofree char *path = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora", dir, NULL);
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *file = g_build_filename (path, name, NULL);
-    g_autofree char *data = NULL;
-    g_autoptr (GError) error = NULL;
-    gsize len;
-    gboolean good = g_str_has_prefix (name, "good-");
-
-    g_assert_true (good || g_str_has_prefix (name, "bad-"));
-    g_assert_true (g_file_get_contents (file, &data, &len, NULL));
-    if (accepts (data, len, &error) != good)
-      g_test_fail_printf ("%s/%s: %s", dir, name, good ? error->message : "accepted");
-    n++;
-  }
-  g_assert_cmpuint (n, >=, 10);
-}
 
 static gboolean
-signal_accepts (const char *data, gsize len, GError **error)
+signal_accepts (const char *name, const char *data, gsize len, GError **error)
 {
   g_autoptr (JsonNode) node = mc_json_decode (data, len, error);
   g_autoptr (McSignal) signal = node ? mc_signal_from_json (node, error) : NULL;
@@ -381,7 +372,7 @@ signal_accepts (const char *data, gsize len, GError **error)
 static void
 test_signal_corpus (void)
 {
-  check_corpus ("fuzz_signal", signal_accepts);
+  mc_test_check_corpus ("fuzz_signal", 10, signal_accepts);
 }
 
 int

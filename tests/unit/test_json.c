@@ -2,6 +2,7 @@
  * and JSON.parse does not, numbers that read back exactly, the pretty
  * layout of --stats-json files, and the helpers validators use. */
 #include "meshcall/base/json.h"
+#include "corpus.h"
 
 #include <math.h>
 #include <string.h>
@@ -156,36 +157,9 @@ test_json_helpers (void)
 }
 
 
-/* Every file in fuzz/corpora/DIR/ (the fuzzer's seeds) is named for its
- * verdict: good-* must be accepted, bad-* refused. */
-static void
-check_corpus (const char *dir, gboolean (*accepts) (const char *data, gsize len, GError **error))
-{
-  const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
-  g_autofree char *path = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora", dir, NULL);
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *file = g_build_filename (path, name, NULL);
-    g_autofree char *data = NULL;
-    g_autoptr (GError) error = NULL;
-    gsize len;
-    gboolean good = g_str_has_prefix (name, "good-");
-
-    g_assert_true (good || g_str_has_prefix (name, "bad-"));
-    g_assert_true (g_file_get_contents (file, &data, &len, NULL));
-    if (accepts (data, len, &error) != good)
-      g_test_fail_printf ("%s/%s: %s", dir, name, good ? error->message : "accepted");
-    n++;
-  }
-  g_assert_cmpuint (n, >=, 10);
-}
 
 static gboolean
-json_accepts (const char *data, gsize len, GError **error)
+json_accepts (const char *name, const char *data, gsize len, GError **error)
 {
   g_autoptr (JsonNode) node = mc_json_decode (data, len, error);
   return node != NULL;
@@ -194,7 +168,7 @@ json_accepts (const char *data, gsize len, GError **error)
 static void
 test_json_corpus (void)
 {
-  check_corpus ("fuzz_json", json_accepts);
+  mc_test_check_corpus ("fuzz_json", 10, json_accepts);
 }
 
 int

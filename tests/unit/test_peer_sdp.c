@@ -3,6 +3,7 @@
 #include "meshcall/base/log.h"
 #include "meshcall/peer/peer.h"
 #include "meshcall/peer/peer_sdp.h"
+#include "corpus.h"
 
 #include <string.h>
 
@@ -159,53 +160,39 @@ test_candidates (void)
  * bad-cand-* (see fuzz/fuzz_sdp.c). Every file must get its verdict, and
  * the other check must refuse it (no file passes as both). */
 static gboolean
-corpus_verdict (const char *kind, const char *text, GError **error)
+check_sdp (const char *text, GError **error)
 {
-  if (g_str_equal (kind, "sdp")) {
-    g_autoptr (GError) as_answer = NULL;
-    gboolean offer = mc_peer_validate_sdp (text, "offer", error);
-    g_assert_cmpint (offer, ==, mc_peer_validate_sdp (text, "answer", &as_answer));
-    return offer;
-  }
-  return mc_peer_validate_candidate (text, error);
+  g_autoptr (GError) as_answer = NULL;
+  gboolean offer = mc_peer_validate_sdp (text, "offer", error);
+
+  g_assert_cmpint (offer, ==, mc_peer_validate_sdp (text, "answer", &as_answer));
+  return offer;
+}
+
+static guint counts[2][2];   /* [sdp, cand][bad, good] */
+
+static gboolean
+corpus_verdict (const char *name, const char *data, gsize len, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (name, "-", 3);
+  gboolean sdp, ok;
+
+  g_assert_cmpuint (g_strv_length (parts), ==, 3);
+  g_assert_true (g_str_equal (parts[1], "sdp") || g_str_equal (parts[1], "cand"));
+  sdp = g_str_equal (parts[1], "sdp");
+  ok = sdp ? check_sdp (data, error) : mc_peer_validate_candidate (data, error);
+  if (!ok)
+    g_assert_true (*error != NULL && (*error)->domain == MC_SDP_ERROR);
+  /* No file passes as both kinds. */
+  g_assert_false (sdp ? mc_peer_validate_candidate (data, NULL) : check_sdp (data, NULL));
+  counts[sdp ? 0 : 1][g_str_equal (parts[0], "good")]++;
+  return ok;
 }
 
 static void
 test_corpus (void)
 {
-  const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
-  g_autofree char *dir = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora", "fuzz_sdp", NULL);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  guint counts[2][2] = { { 0 } };   /* [sdp, cand][bad, good] */
-  g_autoptr (GString) problems = g_string_new (NULL);
-  const char *name;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
-    g_autofree char *text = NULL;
-    g_autoptr (GError) error = NULL;
-    g_auto (GStrv) parts = g_strsplit (name, "-", 3);
-    gboolean good, sdp;
-
-    if (g_strv_length (parts) < 3 || (!g_str_equal (parts[0], "good") && !g_str_equal (parts[0], "bad")) ||
-        (!g_str_equal (parts[1], "sdp") && !g_str_equal (parts[1], "cand"))) {
-      g_string_append_printf (problems, "\n  %s: not named good-|bad- sdp-|cand-", name);
-      continue;
-    }
-    good = g_str_equal (parts[0], "good");
-    sdp = g_str_equal (parts[1], "sdp");
-    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-    if (corpus_verdict (parts[1], text, &error) != good)
-      g_string_append_printf (problems, "\n  %s: %s", name, good ? error->message : "accepted");
-    else if (!good && (error == NULL || error->domain != MC_SDP_ERROR || error->message[0] == '\0'))
-      g_string_append_printf (problems, "\n  %s: refused without an MC_SDP_ERROR message", name);
-    if (corpus_verdict (sdp ? "cand" : "sdp", text, NULL))
-      g_string_append_printf (problems, "\n  %s: also passes as %s", name, sdp ? "a candidate" : "SDP");
-    counts[sdp ? 0 : 1][good]++;
-  }
-  if (problems->len > 0)
-    g_test_fail_printf ("fuzz/corpora/fuzz_sdp:%s", problems->str);
+  mc_test_check_corpus ("fuzz_sdp", 32, corpus_verdict);
   for (guint k = 0; k < 2; k++)
     for (guint v = 0; v < 2; v++)
       g_assert_cmpuint (counts[k][v], >=, 8);

@@ -3,6 +3,7 @@
  * enforces, server headers encoded, fragments checked in order, text and
  * close payloads, and the fuzz_ws_frame seed corpus. */
 #include "meshcall/proto/ws_frame.h"
+#include "corpus.h"
 #include "../../fuzz/ws_frame_input.h"
 
 #include <string.h>
@@ -246,7 +247,7 @@ test_sequence (void)
 }
 
 static gboolean
-corpus_accepts (const char *data, gsize len, GError **error)
+corpus_accepts (const char *name, const char *data, gsize len, GError **error)
 {
   gsize max_payload;
   g_autoptr (GByteArray) stream = ws_input_expand ((const guint8 *) data, len, &max_payload);
@@ -263,28 +264,7 @@ corpus_accepts (const char *data, gsize len, GError **error)
 static void
 test_corpus (void)
 {
-  const char *source = g_getenv ("MESHCALL_SOURCE_DIR");
-  g_autofree char *path = g_build_filename (source ? source : MESHCALL_SOURCE_DIR, "fuzz", "corpora",
-                                            "fuzz_ws_frame", NULL);
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL) {
-    g_autofree char *file = g_build_filename (path, name, NULL);
-    g_autofree char *data = NULL;
-    g_autoptr (GError) error = NULL;
-    gboolean good = g_str_has_prefix (name, "good-");
-    gsize len;
-
-    g_assert_true (good || g_str_has_prefix (name, "bad-"));
-    g_assert_true (g_file_get_contents (file, &data, &len, NULL));
-    if (corpus_accepts (data, len, &error) != good)
-      g_test_fail_printf ("fuzz_ws_frame/%s: %s", name, good ? error->message : "accepted");
-    n++;
-  }
-  g_assert_cmpuint (n, >=, 10);
+  mc_test_check_corpus ("fuzz_ws_frame", 10, corpus_accepts);
 }
 
 int

@@ -64,8 +64,19 @@ gboolean mc_protocol_validate_name (const char *name, GError **error);
 gboolean mc_protocol_parse_peer (JsonNode *node, const char **peer_id, const char **name, GError **error);
 JsonNode *mc_protocol_peer_to_json (const char *peer_id, const char *name);
 
-/* call-error {code, message}, and the acks: {ok:true[, peers]} and
- * {ok:false, error:code, message}. peers is taken (nullable). */
+/* The payloads, built in one place for every side:
+ *   CONNECT auth         {token}
+ *   join-call            {callId, peerId, name[, token]}   (token NULL: none)
+ *   webrtc-signal out    {targetPeerId, signal}            (signal copied)
+ *   webrtc-signal in     {fromPeerId, signal}              (signal copied)
+ *   peer-left            {peerId}
+ *   call-error           {code, message}
+ *   acks                 {ok:true[, peers]} and {ok:false, error:code, message} (peers taken, nullable) */
+JsonNode *mc_protocol_auth_payload (const char *token);
+JsonNode *mc_protocol_join_payload (const char *call_id, const char *peer_id, const char *name, const char *token);
+JsonNode *mc_protocol_signal_payload (const char *target_peer_id, JsonNode *signal);
+JsonNode *mc_protocol_relay_payload (const char *from_peer_id, JsonNode *signal);
+JsonNode *mc_protocol_peer_left_payload (const char *peer_id);
 JsonNode *mc_protocol_error_payload (const char *code, const char *message);
 JsonNode *mc_protocol_ack_ok (JsonNode *peers);
 JsonNode *mc_protocol_ack_refused (const char *code, const char *message);

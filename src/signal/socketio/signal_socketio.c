@@ -162,12 +162,8 @@ arm_grace (SioSignaling *self)
 static void
 send_signal_now (SioSignaling *self, const char *to, JsonNode *signal)
 {
-  JsonObject *obj = json_object_new ();
-  g_autoptr (JsonNode) payload = json_node_init_object (json_node_alloc (), obj);
+  g_autoptr (JsonNode) payload = mc_protocol_signal_payload (to, signal);
 
-  json_object_set_string_member (obj, "targetPeerId", to);
-  json_object_set_member (obj, "signal", json_node_copy (signal));
-  json_object_unref (obj);
   sio_client_emit (self->client, MC_EVENT_WEBRTC_SIGNAL, payload, FALSE);
 }
 
@@ -373,15 +369,9 @@ on_join_ack (SioSignaling *self, JsonNode *arg)
 static void
 send_join (SioSignaling *self)
 {
-  JsonObject *obj = json_object_new ();
-  g_autoptr (JsonNode) payload = json_node_init_object (json_node_alloc (), obj);
+  g_autoptr (JsonNode) payload = mc_protocol_join_payload (self->base.params.call_id, self->base.params.peer_id,
+                                                           self->base.params.name, self->base.params.token);
 
-  json_object_set_string_member (obj, "callId", self->base.params.call_id);
-  json_object_set_string_member (obj, "peerId", self->base.params.peer_id);
-  json_object_set_string_member (obj, "name", self->base.params.name);
-  if (self->base.params.token != NULL)
-    json_object_set_string_member (obj, "token", self->base.params.token);
-  json_object_unref (obj);
   self->conn = CONN_JOINING;
   self->join_ack_id = sio_client_emit (self->client, MC_EVENT_JOIN_CALL, payload, TRUE);
 }
@@ -562,12 +552,8 @@ start_attempt (SioSignaling *self)
 
   teardown_connection (self, FALSE);
   MC_INFO ("signaling %s: connecting to %s (attempt %u)", self_id (self), self->ws_url, self->attempts + 1);
-  if (self->base.params.token != NULL) {
-    JsonObject *obj = json_object_new ();
-    auth = json_node_init_object (json_node_alloc (), obj);
-    json_object_set_string_member (obj, "token", self->base.params.token);
-    json_object_unref (obj);
-  }
+  if (self->base.params.token != NULL)
+    auth = mc_protocol_auth_payload (self->base.params.token);
   self->conn = CONN_CONNECTING;
   self->connect_timer = add_timeout (self, CONNECT_TIMEOUT_MS, on_connect_timeout);
   self->client = sio_client_new (self->session, self->base.context, self->ws_url, self->base.url, auth, &events, self);
