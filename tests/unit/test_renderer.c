@@ -1,9 +1,12 @@
-/* Unit tests for the renderer core (renderer.c) with the "none" back end:
- * the model a back end draws, frames pushed from streaming threads while
- * tiles come and go, hotkeys, overlays and --render parsing. Real samples
- * from a videotestsrc -> appsink pipeline. */
+/* Unit tests for the renderer core with the "none" back end and fake
+ * classes: the model a back end draws, frames pushed from streaming threads
+ * while tiles come and go, hotkeys, the overlay's words, and choosing from a
+ * table (--render parsing, auto's probes, fallback and notices). Real
+ * samples from a videotestsrc -> appsink pipeline. */
 #include "meshcall/base/log.h"
+#include "meshcall/render/overlay.h"
 #include "meshcall/render/renderer.h"
+#include "meshcall/render/renderer_table.h"
 
 #include <gst/app/gstappsink.h>
 #include <string.h>
@@ -36,7 +39,6 @@ new_none (McRendererOptions *opts)
   g_autoptr (GError) error = NULL;
   McRenderer *r;
 
-  opts->kind = MC_RENDER_NONE;
   r = mc_renderer_new (NULL, opts, &error);
   g_assert_no_error (error);
   g_assert_true (mc_renderer_start (r, &error));
@@ -50,25 +52,294 @@ tile_at (const McRendererView *v, guint i)
   return &g_array_index (v->tiles, McRendererTileView, i);
 }
 
-static void
-test_parse_kind (void)
+/* ---- a table of two fake classes ---------------------------------------------- */
+
+static gboolean win_available, term_available, win_starts;
+static guint win_started, term_started;
+
+static gboolean
+win_probe (GError **error)
 {
-  McRenderKind kind;
-  McTextMode mode;
+  if (!win_available)
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "no display here");
+  return win_available;
+}
+
+static gboolean
+win_start (McRenderer *r, GError **error)
+{
+  win_started++;
+  if (!win_starts)
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "no window here");
+  return win_starts;
+}
+
+static gboolean
+term_probe (GError **error)
+{
+  if (!term_available)
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "not a terminal");
+  return term_available;
+}
+
+static gboolean
+term_start (McRenderer *r, GError **error)
+{
+  term_started++;
+  return TRUE;
+}
+
+static gboolean
+term_check_variant (const char *variant)
+{
+  return g_str_equal (variant, "fine") || g_str_equal (variant, "coarse") || g_str_equal (variant, "auto");
+}
+
+static const char *const term_variants[] = { "fine", "coarse", NULL };
+
+static const McRendererClass win_class = {
+  .name = "win",
+  .where = "a window",
+  .when = "when there is a display",
+  .probe = win_probe,
+  .start = win_start,
+};
+
+static const McRendererClass term_class = {
+  .name = "term",
+  .where = "the terminal",
+  .variants = term_variants,
+  .check_variant = term_check_variant,
+  .probe = term_probe,
+  .start = term_start,
+};
+
+static const McRendererClass *const table[] = { &win_class, &term_class, NULL };
+static const McRendererClass *const empty_table[] = { NULL };
+
+static void
+fakes_reset (gboolean win, gboolean win_ok, gboolean term)
+{
+  win_available = win;
+  win_starts = win_ok;
+  term_available = term;
+  win_started = term_started = 0;
+}
+
+static void
+test_choice_parse (void)
+{
+  McRendererChoice c = { 0 };
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (mc_renderer_parse_kind ("text:sixel", &kind, &mode, NULL));
-  g_assert_cmpint (kind, ==, MC_RENDER_TEXT);
-  g_assert_cmpint (mode, ==, MC_TEXT_MODE_SIXEL);
-  g_assert_true (mc_renderer_parse_kind ("SDL", &kind, &mode, NULL));
-  g_assert_cmpint (kind, ==, MC_RENDER_SDL);
-  g_assert_true (mc_renderer_parse_kind ("none", &kind, NULL, NULL));
-  g_assert_false (mc_renderer_parse_kind ("text:ascii", &kind, &mode, &error));
+  g_assert_true (mc_renderer_choice_parse (&c, table, "auto", NULL));
+  g_assert_true (c.automatic);
+  g_assert_null (c.klass);
+  g_assert_true (mc_renderer_choice_parse (&c, table, "WIN", NULL));
+  g_assert_false (c.automatic);
+  g_assert_true (c.klass == &win_class);
+  g_assert_null (c.variant);
+  g_assert_true (mc_renderer_choice_parse (&c, table, "term:Coarse", NULL));
+  g_assert_true (c.klass == &term_class);
+  g_assert_cmpstr (c.variant, ==, "coarse");
+  /* A variant the class accepts without listing it. */
+  g_assert_true (mc_renderer_choice_parse (&c, table, "term:auto", NULL));
+  g_assert_cmpstr (c.variant, ==, "auto");
+
+  /* Refusals name what the table accepts, and leave the choice alone. */
+  g_assert_false (mc_renderer_choice_parse (&c, table, "term:ascii", &error));
   g_assert_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND);
-  g_assert_nonnull (strstr (error->message, "text:symbols"));
+  g_assert_cmpstr (error->message, ==,
+                   "unknown renderer 'term:ascii': expected auto, win, term, term:fine, term:coarse or none");
+  g_assert_true (c.klass == &term_class);
   g_clear_error (&error);
-  g_assert_false (mc_renderer_parse_kind (NULL, &kind, &mode, &error));
+  g_assert_false (mc_renderer_choice_parse (&c, table, "win:big", &error));  /* no variants */
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, table, "term:", &error));
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, table, "auto:x", &error));
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, table, NULL, &error));
   g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, empty_table, "win", &error));
+  g_assert_cmpstr (error->message, ==, "unknown renderer 'win': expected auto or none");
+
+  g_assert_true (mc_renderer_choice_parse (&c, table, "none", NULL));
+  g_assert_false (c.automatic);
+  g_assert_null (c.klass);
+  g_assert_null (c.variant);
+  mc_renderer_choice_clear (&c);
+}
+
+static void
+test_describe (void)
+{
+  g_autofree char *all = mc_renderer_table_describe (table, " (default: x)");
+  g_autofree char *automatic = mc_renderer_table_describe_auto (table);
+  g_autofree char *nothing = mc_renderer_table_describe_auto (empty_table);
+  const McRendererClass *const term_only[] = { &term_class, NULL };
+  g_autofree char *terminal = mc_renderer_table_describe_auto (term_only);
+
+  g_assert_cmpstr (all, ==, "auto (default: x), win, term, term:fine, term:coarse or none");
+  g_assert_cmpstr (automatic, ==, "a window when there is a display, else the terminal");
+  g_assert_cmpstr (terminal, ==, "the terminal");
+  g_assert_cmpstr (nothing, ==, "no picture");
+}
+
+static McRenderer *
+open_spec (const McRendererClass *const *t, const char *spec, GError **error)
+{
+  McRendererChoice c = { 0 };
+  McRendererOptions opts = { 0 };
+  McRenderer *r;
+
+  g_assert_true (mc_renderer_choice_parse (&c, t, spec, NULL));
+  r = mc_renderer_open (t, &c, &opts, error);
+  mc_renderer_choice_clear (&c);
+  return r;
+}
+
+static void
+test_open_by_name (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (McRenderer) r = NULL;
+
+  fakes_reset (FALSE, FALSE, FALSE);
+  g_assert_null (open_spec (table, "none", &error));
+  g_assert_no_error (error);
+  /* By name, the probe is not asked: the start says what failed. */
+  g_assert_null (open_spec (table, "win", &error));
+  g_assert_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE);
+  g_assert_cmpstr (error->message, ==, "no window here");
+  g_assert_cmpuint (win_started, ==, 1);
+  g_assert_cmpuint (term_started, ==, 0);
+  g_clear_error (&error);
+  r = open_spec (table, "term:fine", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (r);
+  g_assert_cmpstr (mc_renderer_get_name (r), ==, "term");
+  g_assert_true (mc_renderer_get_class (r) == &term_class);
+  g_assert_cmpstr (mc_renderer_get_options (r)->variant, ==, "fine");
+}
+
+/* Auto, in a subprocess for the notices on stderr. */
+static void
+open_auto_in_child (gboolean win, gboolean win_ok, gboolean term, const char *expect_name, guint expect_win_starts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (McRenderer) r = NULL;
+
+  fakes_reset (win, win_ok, term);
+  r = open_spec (table, "auto", &error);
+  g_assert_no_error (error);
+  if (expect_name) {
+    g_assert_nonnull (r);
+    g_assert_cmpstr (mc_renderer_get_name (r), ==, expect_name);
+    g_assert_null (mc_renderer_get_options (r)->variant);
+  } else {
+    g_assert_null (r);
+  }
+  g_assert_cmpuint (win_started, ==, expect_win_starts);
+}
+
+static void
+test_open_auto_first (void)
+{
+  if (g_test_subprocess ()) {
+    open_auto_in_child (TRUE, TRUE, TRUE, "win", 1);
+    g_assert_cmpuint (term_started, ==, 0);
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*meshcall:*");
+}
+
+static void
+test_open_auto_fallback (void)
+{
+  if (g_test_subprocess ()) {
+    open_auto_in_child (TRUE, FALSE, TRUE, "term", 1);
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*meshcall: no window here; drawing in the terminal instead\n*");
+  g_test_trap_assert_stderr_unmatched ("*without a picture*");
+}
+
+static void
+test_open_auto_probe (void)
+{
+  if (g_test_subprocess ()) {
+    open_auto_in_child (FALSE, TRUE, TRUE, "term", 0);   /* no display: not even tried */
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*meshcall:*");
+}
+
+static void
+test_open_auto_none (void)
+{
+  if (g_test_subprocess ()) {
+    /* The only candidate fails: one notice, then no picture. */
+    open_auto_in_child (TRUE, FALSE, FALSE, NULL, 1);
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*meshcall: no window here; going on without a picture\n*");
+  g_test_trap_assert_stderr_unmatched ("*instead*");
+}
+
+static void
+test_open_auto_nothing (void)
+{
+  if (g_test_subprocess ()) {
+    /* Nothing available: quietly none. */
+    open_auto_in_child (FALSE, FALSE, FALSE, NULL, 0);
+    g_assert_cmpuint (term_started, ==, 0);
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr_unmatched ("*meshcall:*");
+}
+
+static void
+test_overlay (void)
+{
+  McRendererTileView v = { 0 };
+  McOverlayMark marks[MC_OVERLAY_MAX_MARKS];
+  g_auto (GStrv) none = NULL;
+  g_auto (GStrv) all = NULL;
+  g_auto (GStrv) some = NULL;
+
+  none = mc_overlay_stats_lines (&v);
+  g_assert_cmpstrv (none, ((const char *[]) { "no video", NULL }));
+  v.width = 640;
+  v.height = 480;
+  v.fps = 29.6;
+  v.has_stats = TRUE;
+  v.stats = (McTileStats) { 812.4, 790, 12, 0.005 };
+  all = mc_overlay_stats_lines (&v);
+  g_assert_cmpstrv (all, ((const char *[]) { "640x480  30 fps", "in 812 kbps  out 790 kbps", "RTT 12 ms  loss 0.5 %",
+                                             NULL }));
+  v.stats = (McTileStats) { -1, 100, -1, 0.25 };
+  some = mc_overlay_stats_lines (&v);
+  g_assert_cmpstrv (some, ((const char *[]) { "640x480  30 fps", "in 0 kbps  out 100 kbps", "loss 25.0 %", NULL }));
+
+  g_assert_cmpuint (mc_overlay_marks (0, marks), ==, 0);
+  g_assert_cmpuint (mc_overlay_marks (MC_TILE_MUTED | MC_TILE_CAMERA_OFF | MC_TILE_SPEAKING, marks), ==, 2);
+  g_assert_cmpuint (marks[0].flag, ==, MC_TILE_MUTED);
+  g_assert_cmpstr (marks[0].text, ==, "mic off");
+  g_assert_cmpstr (marks[1].text, ==, "camera off");
+  g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_CAMERA_OFF), ==, "camera off");
+  g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_MUTED), ==, "connecting\xe2\x80\xa6");
 }
 
 static void
@@ -82,7 +353,8 @@ test_model (void)
 
   opts.call_id = "room1";
   r = new_none (&opts);
-  g_assert_cmpint (mc_renderer_get_kind (r), ==, MC_RENDER_NONE);
+  g_assert_cmpstr (mc_renderer_get_name (r), ==, "none");
+  g_assert_null (mc_renderer_get_options (r)->variant);
 
   /* Empty call: the waiting text names the call and how to join. */
   g_assert_true (mc_renderer_take_view (r, &v));
@@ -270,7 +542,15 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   mc_log_init ();
-  g_test_add_func ("/renderer/parse-kind", test_parse_kind);
+  g_test_add_func ("/renderer/choice-parse", test_choice_parse);
+  g_test_add_func ("/renderer/describe", test_describe);
+  g_test_add_func ("/renderer/open-by-name", test_open_by_name);
+  g_test_add_func ("/renderer/open-auto/first", test_open_auto_first);
+  g_test_add_func ("/renderer/open-auto/fallback", test_open_auto_fallback);
+  g_test_add_func ("/renderer/open-auto/probe", test_open_auto_probe);
+  g_test_add_func ("/renderer/open-auto/none", test_open_auto_none);
+  g_test_add_func ("/renderer/open-auto/nothing", test_open_auto_nothing);
+  g_test_add_func ("/renderer/overlay", test_overlay);
   g_test_add_func ("/renderer/model", test_model);
   g_test_add_func ("/renderer/hotkeys", test_hotkeys);
   g_test_add_func ("/renderer/active-speaker", test_active_speaker);

@@ -7,8 +7,9 @@
  * is the only copy a frame sees on its way to the screen. */
 #include "meshcall/render/sdl/grid_sdl.h"
 
-#include "meshcall/render/layout.h"
 #include "meshcall/base/log.h"
+#include "meshcall/render/layout.h"
+#include "meshcall/render/overlay.h"
 
 #include <SDL.h>
 #include <SDL_ttf.h>
@@ -335,27 +336,6 @@ to_sdl (McRect r)
   return (SDL_Rect) { r.x, r.y, r.w, r.h };
 }
 
-static char *
-stats_text (const McRendererTileView *v)
-{
-  GString *str = g_string_new (NULL);
-
-  if (v->width > 0)
-    g_string_append_printf (str, "%dx%d  %.0f fps", v->width, v->height, v->fps);
-  else
-    g_string_append (str, "no video");
-  if (v->has_stats) {
-    if (v->stats.kbps_in >= 0 || v->stats.kbps_out >= 0)
-      g_string_append_printf (str, "\nin %.0f kbps  out %.0f kbps", MAX (v->stats.kbps_in, 0.0),
-                              MAX (v->stats.kbps_out, 0.0));
-    if (v->stats.rtt_ms >= 0)
-      g_string_append_printf (str, "\nRTT %.0f ms", v->stats.rtt_ms);
-    if (v->stats.loss >= 0)
-      g_string_append_printf (str, "%sloss %.1f %%", v->stats.rtt_ms >= 0 ? "  " : "\n", v->stats.loss * 100.0);
-  }
-  return g_string_free (str, FALSE);
-}
-
 /* Name and state marks along the bottom of the picture. */
 static void
 draw_name (Sdl *s, const McRendererTileView *v, SDL_Rect area)
@@ -364,14 +344,16 @@ draw_name (Sdl *s, const McRendererTileView *v, SDL_Rect area)
   int h = TTF_FontHeight (s->font) + 2 * pad;
   int x = area.x + pad, y = area.y + area.h - h - pad;
   int right = area.x + area.w - pad;
+  McOverlayMark marks[MC_OVERLAY_MAX_MARKS];
+  guint n_marks = mc_overlay_marks (v->flags, marks);
 
   if (area.h < h + 2 * pad)
     y = area.y;
   x += draw_label (s, s->font, v->name, COLOR_TEXT, COLOR_LABEL_BG, x, y, right - x) + pad;
-  if ((v->flags & MC_TILE_MUTED) && x < right)
-    x += draw_label (s, s->font, "mic off", COLOR_TEXT, COLOR_MUTED, x, y, right - x) + pad;
-  if ((v->flags & MC_TILE_CAMERA_OFF) && x < right)
-    draw_label (s, s->font, "camera off", COLOR_TEXT, COLOR_LABEL_BG, x, y, right - x);
+  /* The microphone mark in red, the others on the name's dark label. */
+  for (guint i = 0; i < n_marks && x < right; i++)
+    x += draw_label (s, s->font, marks[i].text, COLOR_TEXT,
+                     marks[i].flag == MC_TILE_MUTED ? COLOR_MUTED : COLOR_LABEL_BG, x, y, right - x) + pad;
 }
 
 static void
@@ -396,8 +378,7 @@ draw_picture (Sdl *s, TileTex *tt, const McRendererTileView *v, SDL_Rect video, 
     SDL_Rect box = video.w > 0 ? video : cell;
 
     fill (s, box.x, box.y, box.w, box.h, COLOR_TILE);
-    draw_centered (s, s->font, (v->flags & MC_TILE_CAMERA_OFF) ? "camera off" : "connecting\xe2\x80\xa6",
-                   COLOR_TEXT, box, 0);
+    draw_centered (s, s->font, mc_overlay_placeholder (v->flags), COLOR_TEXT, box, 0);
   }
 }
 
@@ -419,7 +400,8 @@ draw_tile (Sdl *s, const McRendererTileView *v, const McLayoutTile *lt, gboolean
   }
   draw_name (s, v, video);
   if (show_stats) {
-    g_autofree char *text = stats_text (v);
+    g_auto (GStrv) lines = mc_overlay_stats_lines (v);
+    g_autofree char *text = g_strjoinv ("\n", lines);
     TextTex *t = text_tex (s, s->font, text, COLOR_TEXT, video.w - 8);
     int pad = MAX (2, s->font_px / 4);
 
@@ -453,7 +435,7 @@ draw_self (Sdl *s, const McRendererView *view, int out_w, int out_h, guint *n_up
   border = (SDL_Rect) { video.x - 2, video.y - 2, video.w + 4, video.h + 4 };
   frame_rect (s, border, 2, COLOR_SELF_BORDER);
   draw_picture (s, &s->self, v, video, video, n_uploaded, oldest_push);
-  named.name = (char *) "You";
+  named.name = (char *) MC_OVERLAY_SELF_NAME;
   draw_name (s, &named, video);
 }
 
@@ -722,17 +704,30 @@ sdl_stop (McRenderer *r)
   sdl_teardown (s);
 }
 
-static const McRendererClass sdl_class = {
+/* A display to open a window on: X11, Wayland, or KMS/DRM asked for. */
+static gboolean
+sdl_probe (GError **error)
+{
+  const char *driver = g_getenv ("SDL_VIDEODRIVER");
+  const char *display = g_getenv ("DISPLAY");
+  const char *wayland = g_getenv ("WAYLAND_DISPLAY");
+
+  if ((display && *display) || (wayland && *wayland) || (driver && g_ascii_strcasecmp (driver, "kmsdrm") == 0))
+    return TRUE;
+  g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
+               "no display ($DISPLAY, $WAYLAND_DISPLAY or SDL_VIDEODRIVER=kmsdrm)");
+  return FALSE;
+}
+
+const McRendererClass mc_grid_sdl_class = {
   .name = "sdl",
+  .where = "a window",
+  .when = "when there is a display",
+  .probe = sdl_probe,
   .default_max_fps = 60,
+  .self_view_width = 320,
   .start = sdl_start,
   .stop = sdl_stop,
   .tick = sdl_tick,
   .set_fullscreen = sdl_set_fullscreen,
 };
-
-const McRendererClass *
-mc_grid_sdl_get_class (void)
-{
-  return &sdl_class;
-}

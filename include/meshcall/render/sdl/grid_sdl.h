@@ -9,7 +9,8 @@
 
 G_BEGIN_DECLS
 
-const McRendererClass *mc_grid_sdl_get_class (void);
+/* The row for a program's table of renderers (cli/backends.c). */
+extern const McRendererClass mc_grid_sdl_class;
 
 /* The font file to use: `font` itself if it names an existing file, else the
  * best fontconfig match for it as a pattern (NULL = "DejaVu Sans:bold"). */
