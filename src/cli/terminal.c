@@ -35,27 +35,12 @@ struct _McCliTerminal {
 /* The terminal of this process, for the atexit safety net. */
 static McCliTerminal *active;
 
-static void
-write_all (int fd, const char *buf, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write (fd, buf, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    buf += n;
-    len -= (gsize) n;
-  }
-}
-
 /* The screen back from the renderer, then the errors that waited for it. */
 static void
 give_back_screen (McCliTerminal *term)
 {
   if (term->restore) {
-    write_all (term->out_fd, term->restore, strlen (term->restore));
+    mc_renderer_write_all (term->out_fd, term->restore, strlen (term->restore));
     g_clear_pointer (&term->restore, g_free);
   }
   for (guint i = 0; i < term->pending->len; i++)

@@ -6,8 +6,10 @@
 #include "meshcall/base/log.h"
 #include "meshcall/render/speaker.h"
 
+#include <errno.h>
 #include <gst/video/video.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MC_LOG_CATEGORY (&mc_log_render)
 
@@ -432,6 +434,21 @@ mc_renderer_invalidate (McRenderer *r)
   g_mutex_lock (&r->lock);
   r->dirty = TRUE;
   g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_write_all (int fd, const char *buf, gsize len)
+{
+  while (len > 0) {
+    ssize_t n = write (fd, buf, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
+    buf += n;
+    len -= (gsize) n;
+  }
 }
 
 gboolean

@@ -51,6 +51,19 @@ parse (McJoinOptions *o, const char *config_text, const char *const *args, GErro
 #define ARGS(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
 static void
+check_media (const McCaptureConfig *m, McMediaSourceType video, McMediaSourceType audio, int width, int height,
+             int fps, McVideoCodec codec, gboolean processing)
+{
+  g_assert_cmpint (m->video.type, ==, video);
+  g_assert_cmpint (m->audio.type, ==, audio);
+  g_assert_cmpint (m->width, ==, width);
+  g_assert_cmpint (m->height, ==, height);
+  g_assert_cmpint (m->fps, ==, fps);
+  g_assert_cmpint (m->codec, ==, codec);
+  g_assert_true (m->audio_processing == processing);
+}
+
+static void
 test_defaults (void)
 {
   McJoinOptions o;
@@ -67,13 +80,7 @@ test_defaults (void)
     g_assert_cmpstr (o.signal.name, ==, who);
   g_assert_null (o.signal.peer_id);
   g_assert_null (o.signal.token);
-  g_assert_cmpint (o.call.media.video.type, ==, MC_MEDIA_SOURCE_AUTO);
-  g_assert_cmpint (o.call.media.audio.type, ==, MC_MEDIA_SOURCE_AUTO);
-  g_assert_cmpint (o.call.media.width, ==, 640);
-  g_assert_cmpint (o.call.media.height, ==, 480);
-  g_assert_cmpint (o.call.media.fps, ==, 30);
-  g_assert_cmpint (o.call.media.codec, ==, MC_VIDEO_CODEC_VP8);
-  g_assert_true (o.call.media.audio_processing);
+  check_media (&o.call.media, MC_MEDIA_SOURCE_AUTO, MC_MEDIA_SOURCE_AUTO, 640, 480, 30, MC_VIDEO_CODEC_VP8, TRUE);
   g_assert_cmpuint (o.call.peer.jitter_latency_ms, ==, 50);
   g_assert_cmpuint (o.call.peer.media_timeout_ms, ==, 4000);
   g_assert_cmpuint (o.call.peer.answer_timeout_ms, ==, 0);   /* the peer's default */
@@ -120,13 +127,7 @@ test_config_values (void)
   g_assert_cmpstr (o.signal.name, ==, "Ann");
   g_assert_cmpstr (o.signal.peer_id, ==, "ann1");
   g_assert_cmpstr (o.signal.token, ==, "s3cret");
-  g_assert_cmpint (o.call.media.video.type, ==, MC_MEDIA_SOURCE_TEST);
-  g_assert_cmpint (o.call.media.audio.type, ==, MC_MEDIA_SOURCE_NONE);
-  g_assert_cmpint (o.call.media.width, ==, 320);
-  g_assert_cmpint (o.call.media.height, ==, 240);
-  g_assert_cmpint (o.call.media.fps, ==, 20);
-  g_assert_cmpint (o.call.media.codec, ==, MC_VIDEO_CODEC_H264);
-  g_assert_false (o.call.media.audio_processing);
+  check_media (&o.call.media, MC_MEDIA_SOURCE_TEST, MC_MEDIA_SOURCE_NONE, 320, 240, 20, MC_VIDEO_CODEC_H264, FALSE);
   g_assert_cmpuint (o.call.peer.jitter_latency_ms, ==, 200);
   g_assert_cmpuint (o.call.peer.media_timeout_ms, ==, 9000);
   g_assert_cmpstr (o.call.peer.ice->stun_server, ==, "stun://stun.example.org:3478");
@@ -167,10 +168,7 @@ test_flags_override (void)
   g_assert_cmpstr (o.signal.name, ==, "Bob");
   g_assert_cmpstr (o.signal.peer_id, ==, "ann1");   /* not given: the config's */
   g_assert_cmpstr (o.signal.token, ==, "t2");
-  g_assert_cmpint (o.call.media.fps, ==, 15);
-  g_assert_cmpint (o.call.media.width, ==, 160);
-  g_assert_cmpint (o.call.media.codec, ==, MC_VIDEO_CODEC_VP8);
-  g_assert_cmpint (o.call.media.video.type, ==, MC_MEDIA_SOURCE_NONE);
+  check_media (&o.call.media, MC_MEDIA_SOURCE_NONE, MC_MEDIA_SOURCE_NONE, 160, 120, 15, MC_VIDEO_CODEC_VP8, FALSE);
   g_assert_cmpstrv (o.call.peer.ice->turn_servers, ARGS ("turns://x:y@c:5349"));   /* replaces the list */
   g_assert_false (o.call.peer.ice->relay_only);
   g_assert_cmpuint (o.call.peer.jitter_latency_ms, ==, 0);

@@ -1,21 +1,15 @@
 /* Unit tests for the program's table of renderers (cli/backends.c) and the
  * rows in it: the order auto tries, what --render accepts in this build
- * (and the refusal of a renderer the build left out), each class's probe
- * (a display for SDL; a terminal with a usable TERM for text), the text
- * grid's variants, and the text grid asking the command's terminal for the
- * screen (take with its restore sequence, give back at stop). */
+ * (and the refusal of a renderer the build left out), the SDL probe (a
+ * display) and the text grid's variants. The text grid's probe and its use
+ * of the command's terminal need a pty: test_terminal.c. */
 #include "meshcall/base/log.h"
 #include "meshcall/cli/backends.h"
-#include "meshcall/cli/terminal.h"
 #ifdef MESHCALL_WITH_CHAFA
 #include "meshcall/render/text/grid_text.h"
 #endif
 
-#include <fcntl.h>
-#include <poll.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const McRendererClass *
 find (const char *name)
@@ -119,71 +113,6 @@ test_sdl_probe (void)
 #endif
 
 #ifdef MESHCALL_WITH_CHAFA
-typedef struct {
-  int master, slave;
-} Pty;
-
-static void
-pty_open (Pty *p)
-{
-  p->master = posix_openpt (O_RDWR | O_NOCTTY);
-  g_assert_cmpint (p->master, >=, 0);
-  g_assert_cmpint (grantpt (p->master), ==, 0);
-  g_assert_cmpint (unlockpt (p->master), ==, 0);
-  p->slave = open (ptsname (p->master), O_RDWR | O_NOCTTY);
-  g_assert_cmpint (p->slave, >=, 0);
-}
-
-/* Whether `expect` arrives on the master within 5 s. */
-static gboolean
-pty_receives (Pty *p, const char *expect)
-{
-  g_autoptr (GString) got = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
-
-  while (!strstr (got->str, expect) && g_get_monotonic_time () < deadline) {
-    struct pollfd pfd = { p->master, POLLIN, 0 };
-    char buf[4096];
-    ssize_t n;
-
-    if (poll (&pfd, 1, 100) > 0 && (n = read (p->master, buf, sizeof buf)) > 0)
-      g_string_append_len (got, buf, n);
-  }
-  return strstr (got->str, expect) != NULL;
-}
-
-/* In a subprocess: stdin and stdout become a pty for the probe. */
-static void
-test_text_probe (void)
-{
-  if (g_test_subprocess ()) {
-    const McRendererClass *text = find ("text");
-    g_autoptr (GError) error = NULL;
-    int devnull = open ("/dev/null", O_RDWR);
-    Pty p;
-
-    dup2 (devnull, STDIN_FILENO);
-    g_setenv ("TERM", "xterm-256color", TRUE);
-    g_assert_false (text->probe (&error));
-    g_assert_cmpstr (error->message, ==, "stdin and stdout are not a terminal");
-    g_clear_error (&error);
-    pty_open (&p);
-    dup2 (p.slave, STDIN_FILENO);
-    dup2 (p.slave, STDOUT_FILENO);
-    g_assert_true (text->probe (NULL));
-    g_setenv ("TERM", "dumb", TRUE);
-    g_assert_false (text->probe (&error));
-    g_assert_cmpstr (error->message, ==, "TERM is dumb");
-    g_clear_error (&error);
-    g_unsetenv ("TERM");
-    g_assert_false (text->probe (&error));
-    g_assert_cmpstr (error->message, ==, "TERM is not set");
-    return;
-  }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
-}
-
 static void
 test_text_variants (void)
 {
@@ -205,62 +134,6 @@ test_text_variants (void)
   g_assert_cmpint (mode, ==, MC_TEXT_MODE_SYMBOLS);
 }
 
-static void
-quit_ignored (McCliQuitReason reason, gpointer data)
-{
-}
-
-static McRenderer *
-open_text (const McRendererHost *host, GError **error)
-{
-  McRendererChoice c = { 0 };
-  McRendererOptions opts = { .host = host };
-  McRenderer *r;
-
-  g_assert_true (mc_cli_renderer_choice_parse (&c, "text:symbols", NULL));
-  r = mc_renderer_open (mc_cli_renderers, &c, &opts, error);
-  mc_renderer_choice_clear (&c);
-  return r;
-}
-
-/* The text grid takes the screen from the command's terminal and gives it
- * back through it; with no terminal to take it refuses to start. */
-static void
-test_text_takes_terminal (void)
-{
-  g_autoptr (GError) error = NULL;
-  McRenderer *r;
-  McCliTerminal *term;
-  int fds[2];
-  Pty p;
-
-  g_assert_null (open_text (NULL, &error));
-  g_assert_cmpstr (error->message, ==, "the text renderer needs a terminal on stdout (use --headless)");
-  g_clear_error (&error);
-  g_assert_cmpint (pipe (fds), ==, 0);
-  term = mc_cli_terminal_new_for_fds (fds[0], fds[1], quit_ignored, NULL);
-  g_assert_null (open_text (mc_cli_terminal_get_host (term), &error));
-  g_assert_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE);
-  g_clear_error (&error);
-  mc_cli_terminal_free (term);
-  close (fds[0]);
-  close (fds[1]);
-
-  pty_open (&p);
-  term = mc_cli_terminal_new_for_fds (p.slave, p.slave, quit_ignored, NULL);
-  r = open_text (mc_cli_terminal_get_host (term), &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (mc_renderer_get_name (r), ==, "text");
-  g_assert_true (mc_cli_terminal_is_taken (term));
-  g_assert_true (pty_receives (&p, "\x1b[?1049h\x1b[?25l"));   /* alternate screen, no cursor */
-  mc_renderer_stop (r);
-  g_assert_false (mc_cli_terminal_is_taken (term));
-  g_assert_true (pty_receives (&p, "\x1b[0m\x1b[2J\x1b[H\x1b[?25h\x1b[?1049l"));
-  mc_renderer_free (r);
-  mc_cli_terminal_free (term);
-  close (p.slave);
-  close (p.master);
-}
 #endif
 
 int
@@ -275,9 +148,7 @@ main (int argc, char **argv)
   g_test_add_func ("/render-backends/sdl-probe", test_sdl_probe);
 #endif
 #ifdef MESHCALL_WITH_CHAFA
-  g_test_add_func ("/render-backends/text-probe", test_text_probe);
   g_test_add_func ("/render-backends/text-variants", test_text_variants);
-  g_test_add_func ("/render-backends/text-takes-terminal", test_text_takes_terminal);
 #endif
   return g_test_run ();
 }

@@ -57,29 +57,32 @@ tile_at (const McRendererView *v, guint i)
 static gboolean win_available, term_available, win_starts;
 static guint win_started, term_started;
 
+/* What a fake's probe or start says: ok, or FALSE with why. */
+static gboolean
+fake_result (gboolean ok, const char *why, GError **error)
+{
+  if (!ok)
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "%s", why);
+  return ok;
+}
+
 static gboolean
 win_probe (GError **error)
 {
-  if (!win_available)
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "no display here");
-  return win_available;
+  return fake_result (win_available, "no display here", error);
 }
 
 static gboolean
 win_start (McRenderer *r, GError **error)
 {
   win_started++;
-  if (!win_starts)
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "no window here");
-  return win_starts;
+  return fake_result (win_starts, "no window here", error);
 }
 
 static gboolean
 term_probe (GError **error)
 {
-  if (!term_available)
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "not a terminal");
-  return term_available;
+  return fake_result (term_available, "not a terminal", error);
 }
 
 static gboolean
@@ -225,89 +228,56 @@ test_open_by_name (void)
 }
 
 /* Auto, in a subprocess for the notices on stderr. */
-static void
-open_auto_in_child (gboolean win, gboolean win_ok, gboolean term, const char *expect_name, guint expect_win_starts)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (McRenderer) r = NULL;
+typedef struct {
+  const char *path;
+  gboolean win, win_ok, term;   /* win probes / starts, term probes */
+  const char *opened;           /* the class auto ends with, or NULL */
+  guint win_starts;
+  const char *notice;           /* the one user line, or NULL for none */
+} AutoCase;
 
-  fakes_reset (win, win_ok, term);
-  r = open_spec (table, "auto", &error);
-  g_assert_no_error (error);
-  if (expect_name) {
-    g_assert_nonnull (r);
-    g_assert_cmpstr (mc_renderer_get_name (r), ==, expect_name);
-    g_assert_null (mc_renderer_get_options (r)->variant);
+static const AutoCase auto_cases[] = {
+  { "/renderer/open-auto/first", TRUE, TRUE, TRUE, "win", 1, NULL },
+  { "/renderer/open-auto/fallback", TRUE, FALSE, TRUE, "term", 1,
+    "meshcall: no window here; drawing in the terminal instead\n" },
+  /* No display: not even tried. */
+  { "/renderer/open-auto/probe", FALSE, TRUE, TRUE, "term", 0, NULL },
+  /* The only candidate fails: one notice, then no picture. */
+  { "/renderer/open-auto/none", TRUE, FALSE, FALSE, NULL, 1, "meshcall: no window here; going on without a picture\n" },
+  /* Nothing available: quietly none. */
+  { "/renderer/open-auto/nothing", FALSE, FALSE, FALSE, NULL, 0, NULL },
+};
+
+static void
+test_open_auto (gconstpointer data)
+{
+  const AutoCase *c = data;
+
+  if (g_test_subprocess ()) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (McRenderer) r = NULL;
+
+    fakes_reset (c->win, c->win_ok, c->term);
+    r = open_spec (table, "auto", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (r ? mc_renderer_get_name (r) : NULL, ==, c->opened);
+    if (r)
+      g_assert_null (mc_renderer_get_options (r)->variant);
+    g_assert_cmpuint (win_started, ==, c->win_starts);
+    g_assert_cmpuint (term_started, ==, g_strcmp0 (c->opened, "term") == 0);
+    g_printerr ("[done]\n");
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Only the notice (debug output aside: those lines say "meshcall-render"). */
+  if (c->notice) {
+    g_autofree char *pattern = g_strdup_printf ("*%s*[done]*", c->notice);
+    g_test_trap_assert_stderr (pattern);
+    g_test_trap_assert_stderr_unmatched (strstr (c->notice, "instead") ? "*without a picture*" : "*instead*");
   } else {
-    g_assert_null (r);
+    g_test_trap_assert_stderr_unmatched ("*meshcall:*");
   }
-  g_assert_cmpuint (win_started, ==, expect_win_starts);
-}
-
-static void
-test_open_auto_first (void)
-{
-  if (g_test_subprocess ()) {
-    open_auto_in_child (TRUE, TRUE, TRUE, "win", 1);
-    g_assert_cmpuint (term_started, ==, 0);
-    return;
-  }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
-  g_test_trap_assert_stderr_unmatched ("*meshcall:*");
-}
-
-static void
-test_open_auto_fallback (void)
-{
-  if (g_test_subprocess ()) {
-    open_auto_in_child (TRUE, FALSE, TRUE, "term", 1);
-    return;
-  }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
-  g_test_trap_assert_stderr ("*meshcall: no window here; drawing in the terminal instead\n*");
-  g_test_trap_assert_stderr_unmatched ("*without a picture*");
-}
-
-static void
-test_open_auto_probe (void)
-{
-  if (g_test_subprocess ()) {
-    open_auto_in_child (FALSE, TRUE, TRUE, "term", 0);   /* no display: not even tried */
-    return;
-  }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
-  g_test_trap_assert_stderr_unmatched ("*meshcall:*");
-}
-
-static void
-test_open_auto_none (void)
-{
-  if (g_test_subprocess ()) {
-    /* The only candidate fails: one notice, then no picture. */
-    open_auto_in_child (TRUE, FALSE, FALSE, NULL, 1);
-    return;
-  }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
-  g_test_trap_assert_stderr ("*meshcall: no window here; going on without a picture\n*");
-  g_test_trap_assert_stderr_unmatched ("*instead*");
-}
-
-static void
-test_open_auto_nothing (void)
-{
-  if (g_test_subprocess ()) {
-    /* Nothing available: quietly none. */
-    open_auto_in_child (FALSE, FALSE, FALSE, NULL, 0);
-    g_assert_cmpuint (term_started, ==, 0);
-    return;
-  }
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
-  g_test_trap_assert_stderr_unmatched ("*meshcall:*");
 }
 
 static void
@@ -545,11 +515,8 @@ main (int argc, char **argv)
   g_test_add_func ("/renderer/choice-parse", test_choice_parse);
   g_test_add_func ("/renderer/describe", test_describe);
   g_test_add_func ("/renderer/open-by-name", test_open_by_name);
-  g_test_add_func ("/renderer/open-auto/first", test_open_auto_first);
-  g_test_add_func ("/renderer/open-auto/fallback", test_open_auto_fallback);
-  g_test_add_func ("/renderer/open-auto/probe", test_open_auto_probe);
-  g_test_add_func ("/renderer/open-auto/none", test_open_auto_none);
-  g_test_add_func ("/renderer/open-auto/nothing", test_open_auto_nothing);
+  for (gsize i = 0; i < G_N_ELEMENTS (auto_cases); i++)
+    g_test_add_data_func (auto_cases[i].path, &auto_cases[i], test_open_auto);
   g_test_add_func ("/renderer/overlay", test_overlay);
   g_test_add_func ("/renderer/model", test_model);
   g_test_add_func ("/renderer/hotkeys", test_hotkeys);

@@ -2,8 +2,11 @@
  * terminal: raw mode and giving it back (release, free, exit), keys to the
  * renderer or to quit, Esc and escape sequences, SIGWINCH and the quit
  * signals, and errors held while a renderer draws on the terminal. The
- * renderer is the core's "none" one, which records the hotkeys' actions. */
+ * renderer is the core's "none" one, which records the hotkeys' actions;
+ * and the real text grid, which takes the screen through the terminal (and
+ * whose probe is the one "is this a terminal" check). */
 #include "meshcall/base/log.h"
+#include "meshcall/cli/backends.h"
 #include "meshcall/cli/terminal.h"
 
 #include <fcntl.h>
@@ -44,7 +47,7 @@ pty_type (Pty *p, const char *keys)
   g_assert_cmpint (write (p->master, keys, strlen (keys)), ==, (gssize) strlen (keys));
 }
 
-/* What the terminal wrote, once `expect` has arrived (or 5 s passed). */
+/* What was written to the terminal, once `expect` has arrived (or 5 s passed). */
 static char *
 pty_read_until (Pty *p, const char *expect)
 {
@@ -119,14 +122,35 @@ timed_out_cb (gpointer data)
       g_error ("timed out waiting for %s", #cond);                           \
   } G_STMT_END
 
-static McRenderer *
-new_renderer (Seen *seen)
-{
-  McRendererOptions opts = { .action = on_action, .user_data = seen };
-  McRenderer *r = mc_renderer_new (NULL, &opts, NULL);
+/* A pty, its terminal, and a renderer that records its actions. */
+typedef struct {
+  Pty p;
+  Seen seen;
+  McRenderer *r;
+  McCliTerminal *term;
+} Fixture;
 
-  g_assert_true (mc_renderer_start (r, NULL));
-  return r;
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  McRendererOptions opts = { .action = on_action, .user_data = &f->seen };
+
+  pty_open (&f->p);
+  f->seen.actions = g_array_new (FALSE, FALSE, sizeof (McRenderAction));
+  f->r = mc_renderer_new (NULL, &opts, NULL);
+  g_assert_true (mc_renderer_start (f->r, NULL));
+  f->term = mc_cli_terminal_new_for_fds (f->p.slave, f->p.slave, on_quit, &f->seen);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  if (f->term)
+    mc_cli_terminal_set_renderer (f->term, NULL);
+  g_clear_pointer (&f->term, mc_cli_terminal_free);
+  g_clear_pointer (&f->r, mc_renderer_free);
+  g_array_unref (f->seen.actions);
+  pty_close (&f->p);
 }
 
 static gboolean
@@ -192,48 +216,35 @@ test_not_a_terminal (void)
 }
 
 static void
-test_keys (void)
+test_keys (Fixture *f, gconstpointer data)
 {
-  Pty p;
-  Seen seen = { g_array_new (FALSE, FALSE, sizeof (McRenderAction)), 0, 0 };
-  g_autoptr (McRenderer) r = new_renderer (&seen);
-  McCliTerminal *term;
-
-  pty_open (&p);
-  term = mc_cli_terminal_new_for_fds (p.slave, p.slave, on_quit, &seen);
-
   /* No renderer: q and Ctrl-D quit, other keys mean nothing. */
-  pty_type (&p, "m");
-  WAIT_FOR (all_read (&p));
-  g_assert_cmpuint (seen.key_quits, ==, 0);
-  pty_type (&p, "q");
-  WAIT_FOR (seen.key_quits == 1);
-  pty_type (&p, "\x04");
-  WAIT_FOR (seen.key_quits == 2);
+  pty_type (&f->p, "m");
+  WAIT_FOR (all_read (&f->p));
+  g_assert_cmpuint (f->seen.key_quits, ==, 0);
+  pty_type (&f->p, "q");
+  WAIT_FOR (f->seen.key_quits == 1);
+  pty_type (&f->p, "\x04");
+  WAIT_FOR (f->seen.key_quits == 2);
 
   /* With one: its hotkeys; a Ctrl-D it does not take still quits. */
-  mc_cli_terminal_set_renderer (term, r);
-  pty_type (&p, "m");
-  WAIT_FOR (has_action (&seen, MC_RENDER_ACTION_MUTE));
-  pty_type (&p, "q");
-  WAIT_FOR (has_action (&seen, MC_RENDER_ACTION_QUIT));
-  g_assert_cmpuint (seen.key_quits, ==, 2);   /* q went to the renderer */
-  pty_type (&p, "\x04");
-  WAIT_FOR (seen.key_quits == 3);
+  mc_cli_terminal_set_renderer (f->term, f->r);
+  pty_type (&f->p, "m");
+  WAIT_FOR (has_action (&f->seen, MC_RENDER_ACTION_MUTE));
+  pty_type (&f->p, "q");
+  WAIT_FOR (has_action (&f->seen, MC_RENDER_ACTION_QUIT));
+  g_assert_cmpuint (f->seen.key_quits, ==, 2);   /* q went to the renderer */
+  pty_type (&f->p, "\x04");
+  WAIT_FOR (f->seen.key_quits == 3);
 
   /* A lone Esc is the key; an escape sequence is dropped with what follows it. */
-  g_array_set_size (seen.actions, 0);
-  pty_type (&p, "\x1b");
-  WAIT_FOR (has_action (&seen, MC_RENDER_ACTION_QUIT));
-  pty_type (&p, "s\x1b[Av");
-  WAIT_FOR (has_action (&seen, MC_RENDER_ACTION_STATS));
-  WAIT_FOR (all_read (&p));
-  g_assert_false (has_action (&seen, MC_RENDER_ACTION_CAMERA));
-
-  mc_cli_terminal_set_renderer (term, NULL);
-  mc_cli_terminal_free (term);
-  pty_close (&p);
-  g_array_unref (seen.actions);
+  g_array_set_size (f->seen.actions, 0);
+  pty_type (&f->p, "\x1b");
+  WAIT_FOR (has_action (&f->seen, MC_RENDER_ACTION_QUIT));
+  pty_type (&f->p, "s\x1b[Av");
+  WAIT_FOR (has_action (&f->seen, MC_RENDER_ACTION_STATS));
+  WAIT_FOR (all_read (&f->p));
+  g_assert_false (has_action (&f->seen, MC_RENDER_ACTION_CAMERA));
 }
 
 static gboolean
@@ -248,70 +259,146 @@ redraw_pending (McRenderer *r)
 }
 
 static void
-test_signals (void)
+test_signals (Fixture *f, gconstpointer data)
 {
-  Pty p;
-  Seen seen = { g_array_new (FALSE, FALSE, sizeof (McRenderAction)), 0, 0 };
-  g_autoptr (McRenderer) r = new_renderer (&seen);
-  McCliTerminal *term;
   McRendererView view;
 
-  pty_open (&p);
-  term = mc_cli_terminal_new_for_fds (p.slave, p.slave, on_quit, &seen);
-  mc_cli_terminal_set_renderer (term, r);
-  if (mc_renderer_take_view (r, &view))
+  mc_cli_terminal_set_renderer (f->term, f->r);
+  if (mc_renderer_take_view (f->r, &view))
     mc_renderer_view_clear (&view);
-  g_assert_false (redraw_pending (r));
+  g_assert_false (redraw_pending (f->r));
   raise (SIGWINCH);
-  WAIT_FOR (redraw_pending (r));
+  WAIT_FOR (redraw_pending (f->r));
 
   raise (SIGINT);
-  WAIT_FOR (seen.signal_quits == 1);
+  WAIT_FOR (f->seen.signal_quits == 1);
   raise (SIGTERM);
-  WAIT_FOR (seen.signal_quits == 2);
+  WAIT_FOR (f->seen.signal_quits == 2);
   raise (SIGHUP);
-  WAIT_FOR (seen.signal_quits == 3);
-  g_assert_cmpuint (seen.key_quits, ==, 0);
-  g_assert_cmpuint (seen.actions->len, ==, 0);
-
-  mc_cli_terminal_set_renderer (term, NULL);
-  mc_cli_terminal_free (term);
-  pty_close (&p);
-  g_array_unref (seen.actions);
+  WAIT_FOR (f->seen.signal_quits == 3);
+  g_assert_cmpuint (f->seen.key_quits, ==, 0);
+  g_assert_cmpuint (f->seen.actions->len, ==, 0);
 }
 
 static void
-test_take_release (void)
+test_take_release (Fixture *f, gconstpointer data)
 {
-  Pty p;
-  Seen seen = { 0 };
-  McCliTerminal *term;
-  const McRendererHost *host;
+  const McRendererHost *host = mc_cli_terminal_get_host (f->term);
   McRendererTerminal t = { -1, -1 };
   g_autofree char *written = NULL;
 
-  pty_open (&p);
-  term = mc_cli_terminal_new_for_fds (p.slave, p.slave, on_quit, &seen);
-  host = mc_cli_terminal_get_host (term);
   g_assert_true (host->take_terminal (host->data, "<restore>", &t));
-  g_assert_cmpint (t.in_fd, ==, p.slave);   /* raw: replies can be read */
-  g_assert_cmpint (t.out_fd, ==, p.slave);
-  g_assert_true (mc_cli_terminal_is_taken (term));
+  g_assert_cmpint (t.in_fd, ==, f->p.slave);   /* raw: replies can be read */
+  g_assert_cmpint (t.out_fd, ==, f->p.slave);
+  g_assert_true (mc_cli_terminal_is_taken (f->term));
   host->release_terminal (host->data);
-  g_assert_false (mc_cli_terminal_is_taken (term));
-  written = pty_read_until (&p, "<restore>");
+  g_assert_false (mc_cli_terminal_is_taken (f->term));
+  written = pty_read_until (&f->p, "<restore>");
   g_assert_cmpstr (written, ==, "<restore>");
-  g_assert_false (lflags (p.slave) & ICANON);   /* the keys are still ours */
+  g_assert_false (lflags (f->p.slave) & ICANON);   /* the keys are still ours */
 
   /* Freed while a renderer has it: the screen and the modes come back. */
   g_assert_true (host->take_terminal (host->data, "<again>", &t));
-  mc_cli_terminal_free (term);
+  g_clear_pointer (&f->term, mc_cli_terminal_free);
   g_clear_pointer (&written, g_free);
-  written = pty_read_until (&p, "<again>");
+  written = pty_read_until (&f->p, "<again>");
   g_assert_cmpstr (written, ==, "<again>");
-  g_assert_true (lflags (p.slave) & ICANON);
-  pty_close (&p);
+  g_assert_true (lflags (f->p.slave) & ICANON);
 }
+
+#ifdef MESHCALL_WITH_CHAFA
+static McRenderer *
+open_text (const McRendererHost *host, GError **error)
+{
+  McRendererChoice c = { 0 };
+  McRendererOptions opts = { .host = host };
+  McRenderer *r;
+
+  g_assert_true (mc_cli_renderer_choice_parse (&c, "text:symbols", NULL));
+  r = mc_renderer_open (mc_cli_renderers, &c, &opts, error);
+  mc_renderer_choice_clear (&c);
+  return r;
+}
+
+/* The text grid takes the screen from the terminal and gives it back
+ * through it at stop; with no terminal to take it refuses to start. */
+static void
+test_text_grid (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *taken = NULL;
+  g_autofree char *restored = NULL;
+  McRenderer *r;
+
+  g_assert_null (open_text (NULL, &error));
+  g_assert_cmpstr (error->message, ==, "the text renderer needs a terminal on stdout (use --headless)");
+  g_clear_error (&error);
+
+  r = open_text (mc_cli_terminal_get_host (f->term), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mc_renderer_get_name (r), ==, "text");
+  g_assert_true (mc_cli_terminal_is_taken (f->term));
+  taken = pty_read_until (&f->p, "\x1b[?1049h\x1b[?25l");   /* alternate screen, no cursor */
+  g_assert_nonnull (strstr (taken, "\x1b[?1049h\x1b[?25l"));
+  mc_renderer_stop (r);
+  g_assert_false (mc_cli_terminal_is_taken (f->term));
+  restored = pty_read_until (&f->p, "\x1b[?1049l");
+  g_assert_true (g_str_has_suffix (restored, "\x1b[0m\x1b[2J\x1b[H\x1b[?25h\x1b[?1049l"));
+  mc_renderer_free (r);
+}
+
+static void
+test_text_grid_no_terminal (void)
+{
+  g_autoptr (GError) error = NULL;
+  McCliTerminal *term;
+  Seen seen = { 0 };
+  int fds[2];
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  term = mc_cli_terminal_new_for_fds (fds[0], fds[1], on_quit, &seen);
+  g_assert_null (open_text (mc_cli_terminal_get_host (term), &error));
+  g_assert_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE);
+  mc_cli_terminal_free (term);
+  close (fds[0]);
+  close (fds[1]);
+}
+
+/* In a subprocess: stdin and stdout become the pty for the probe. */
+static void
+test_text_probe (void)
+{
+  if (g_test_subprocess ()) {
+    const McRendererClass *text = NULL;
+    g_autoptr (GError) error = NULL;
+    int devnull = open ("/dev/null", O_RDWR);
+    Pty p;
+
+    for (guint i = 0; mc_cli_renderers[i]; i++)
+      if (g_str_equal (mc_cli_renderers[i]->name, "text"))
+        text = mc_cli_renderers[i];
+    dup2 (devnull, STDIN_FILENO);
+    g_setenv ("TERM", "xterm-256color", TRUE);
+    g_assert_false (text->probe (&error));
+    g_assert_cmpstr (error->message, ==, "stdin and stdout are not a terminal");
+    g_clear_error (&error);
+    pty_open (&p);
+    dup2 (p.slave, STDIN_FILENO);
+    dup2 (p.slave, STDOUT_FILENO);
+    g_assert_true (text->probe (NULL));
+    g_setenv ("TERM", "dumb", TRUE);
+    g_assert_false (text->probe (&error));
+    g_assert_cmpstr (error->message, ==, "TERM is dumb");
+    g_clear_error (&error);
+    g_unsetenv ("TERM");
+    g_assert_false (text->probe (&error));
+    g_assert_cmpstr (error->message, ==, "TERM is not set");
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+#endif
 
 /* Errors wait for the terminal to come back; otherwise they are printed now. */
 static void
@@ -376,6 +463,8 @@ test_restored_at_exit (void)
   }
 }
 
+#define FIXTURE_TEST(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
 int
 main (int argc, char **argv)
 {
@@ -384,10 +473,15 @@ main (int argc, char **argv)
   mc_log_init ();
   g_test_add_func ("/terminal/raw-mode", test_raw_mode);
   g_test_add_func ("/terminal/not-a-terminal", test_not_a_terminal);
-  g_test_add_func ("/terminal/keys", test_keys);
-  g_test_add_func ("/terminal/signals", test_signals);
-  g_test_add_func ("/terminal/take-release", test_take_release);
+  FIXTURE_TEST ("/terminal/keys", test_keys);
+  FIXTURE_TEST ("/terminal/signals", test_signals);
+  FIXTURE_TEST ("/terminal/take-release", test_take_release);
   g_test_add_func ("/terminal/errors-wait", test_errors_wait);
   g_test_add_func ("/terminal/restored-at-exit", test_restored_at_exit);
+#ifdef MESHCALL_WITH_CHAFA
+  FIXTURE_TEST ("/terminal/text-grid", test_text_grid);
+  g_test_add_func ("/terminal/text-grid-no-terminal", test_text_grid_no_terminal);
+  g_test_add_func ("/terminal/text-probe", test_text_probe);
+#endif
   return g_test_run ();
 }

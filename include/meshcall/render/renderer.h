@@ -237,6 +237,11 @@ const McRendererOptions *mc_renderer_get_options (McRenderer *r);
 gpointer mc_renderer_get_backend_data (McRenderer *r);
 void mc_renderer_set_backend_data (McRenderer *r, gpointer data);
 
+/* Writes all of buf to fd (a terminal), again after EINTR or a short write;
+ * gives up on an error. For back ends that draw on a terminal, and for the
+ * host that writes their restore sequence. */
+void mc_renderer_write_all (int fd, const char *buf, gsize len);
+
 /* Display aspect (width/height with pixel aspect) and size of a raw video
  * sample; FALSE if the caps are not raw video. */
 gboolean mc_renderer_sample_geometry (GstSample *sample, int *width, int *height, double *aspect);

@@ -16,7 +16,6 @@
 #include "meshcall/render/overlay.h"
 
 #include <chafa.h>
-#include <errno.h>
 #include <gst/video/video.h>
 #include <poll.h>
 #include <string.h>
@@ -55,21 +54,6 @@ typedef struct {
  * the terminal back, on every exit path). */
 static const char TAKE_SCREEN[] = "\x1b[?1049h\x1b[?25l\x1b[2J";
 static const char RESTORE_SCREEN[] = "\x1b[0m\x1b[2J\x1b[H\x1b[?25h\x1b[?1049l";
-
-static void
-write_all (int fd, const char *buf, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write (fd, buf, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    buf += n;
-    len -= (gsize) n;
-  }
-}
 
 static gboolean
 env_contains (const char *name, const char *needle)
@@ -142,7 +126,7 @@ query_sixel_support (int in_fd, int out_fd)
   gsize len = 0;
   gint64 deadline = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
 
-  write_all (out_fd, "\x1b[c", 3);
+  mc_renderer_write_all (out_fd, "\x1b[c", 3);
   while (len < sizeof buf - 1) {
     struct pollfd pfd = { in_fd, POLLIN, 0 };
     int left = (int) ((deadline - g_get_monotonic_time ()) / 1000);
@@ -534,7 +518,7 @@ render (McRenderer *r, Text *t, McRendererView *view)
     g_string_append (t->out, "\x1b[0m");
   }
   g_string_append (t->out, "\x1b[?2026l");
-  write_all (t->out_fd, t->out->str, t->out->len);
+  mc_renderer_write_all (t->out_fd, t->out->str, t->out->len);
 
   g_hash_table_iter_init (&iter, t->tiles);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -564,7 +548,7 @@ text_teardown (Text *t)
   if (t->host && t->host->release_terminal)
     t->host->release_terminal (t->host->data);
   else if (t->host)
-    write_all (t->out_fd, RESTORE_SCREEN, sizeof RESTORE_SCREEN - 1);
+    mc_renderer_write_all (t->out_fd, RESTORE_SCREEN, sizeof RESTORE_SCREEN - 1);
   g_clear_pointer (&t->tiles, g_hash_table_unref);
   text_tile_clear (&t->self);
   g_clear_pointer (&t->term_info, chafa_term_info_unref);
@@ -622,7 +606,7 @@ text_start (McRenderer *r, GError **error)
   }
   t->mode = mode;
   t->term_info = detect_term_info ();
-  write_all (t->out_fd, TAKE_SCREEN, sizeof TAKE_SCREEN - 1);
+  mc_renderer_write_all (t->out_fd, TAKE_SCREEN, sizeof TAKE_SCREEN - 1);
   query_size (t);
   MC_INFO ("text renderer: %dx%d cells of %dx%d px, mode %d", t->cols, t->rows, t->cell_w, t->cell_h, t->mode);
   mc_renderer_set_backend_data (r, t);
