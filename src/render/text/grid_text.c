@@ -414,6 +414,39 @@ draw_tile_picture (Text *t, TextTile *tt, const McRendererTileView *v, int col, 
   }
 }
 
+/* The empty call's message, word-wrapped and centred below row `top`. */
+static void
+print_waiting (Text *t, const char *waiting, int top)
+{
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *wrapped = NULL;
+  GString *w = g_string_new (NULL);
+  int width = MAX (10, t->cols - 4), col = 0;
+  g_auto (GStrv) words = g_strsplit (waiting, " ", -1);
+
+  for (guint i = 0; words[i]; i++) {
+    int wl = (int) g_utf8_strlen (words[i], -1);
+    if (col > 0 && col + 1 + wl > width) {
+      g_string_append_c (w, '\n');
+      col = 0;
+    } else if (col > 0) {
+      g_string_append_c (w, ' ');
+      col++;
+    }
+    g_string_append (w, words[i]);
+    col += wl;
+  }
+  wrapped = g_string_free (w, FALSE);
+  lines = g_strsplit (wrapped, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    int len = (int) g_utf8_strlen (lines[i], -1);
+    move_to (t->out, MAX (0, (t->cols - len) / 2), MAX (top, t->rows / 2 - 1) + (int) i);
+    g_string_append (t->out, "\x1b[1m");
+    g_string_append (t->out, lines[i]);
+    g_string_append (t->out, "\x1b[0m");
+  }
+}
+
 static void
 render (McRenderer *r, Text *t, McRendererView *view)
 {
@@ -456,36 +489,8 @@ render (McRenderer *r, Text *t, McRendererView *view)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((TextTile *) value)->used = FALSE;
 
-  if (n == 0 && full) {
-    g_auto (GStrv) lines = NULL;
-    g_autofree char *wrapped = NULL;
-    GString *w = g_string_new (NULL);
-    int width = MAX (10, t->cols - 4), col = 0;
-    g_auto (GStrv) words = g_strsplit (view->waiting, " ", -1);
-
-    /* Word wrap to the terminal width. */
-    for (guint i = 0; words[i]; i++) {
-      int wl = (int) g_utf8_strlen (words[i], -1);
-      if (col > 0 && col + 1 + wl > width) {
-        g_string_append_c (w, '\n');
-        col = 0;
-      } else if (col > 0) {
-        g_string_append_c (w, ' ');
-        col++;
-      }
-      g_string_append (w, words[i]);
-      col += wl;
-    }
-    wrapped = g_string_free (w, FALSE);
-    lines = g_strsplit (wrapped, "\n", -1);
-    for (guint i = 0; lines[i]; i++) {
-      int len = (int) g_utf8_strlen (lines[i], -1);
-      move_to (t->out, MAX (0, (t->cols - len) / 2), MAX (top, t->rows / 2 - 1) + (int) i);
-      g_string_append (t->out, "\x1b[1m");
-      g_string_append (t->out, lines[i]);
-      g_string_append (t->out, "\x1b[0m");
-    }
-  }
+  if (n == 0 && full)
+    print_waiting (t, view->waiting, top);
   for (guint i = 0; i < n; i++) {
     const McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
     TextTile *tt = text_tile_for (t, v->id);
