@@ -88,7 +88,9 @@ typedef struct {
 } McRendererTerminal;
 
 /* What a back end may ask of the program that runs it (the program owns the
- * terminal and the signals: cli/terminal.h). Every member may be NULL. */
+ * terminal and the signals: cli/terminal.h). The program also hands a back
+ * end that draws on the terminal its keys (mc_renderer_handle_key) and
+ * resizes (mc_renderer_invalidate). Every member may be NULL. */
 typedef struct {
   /* Takes the terminal for drawing until release_terminal. `restore` is
    * the escape sequence that undoes the back end's drawing (attributes,
