@@ -43,19 +43,49 @@ const McSignalingBackend *const mc_cli_signaling_backends[] = {
   NULL,
 };
 
-const McRendererClass *
-mc_cli_renderer_class (McRenderKind kind)
-{
-  switch (kind) {
+const McRendererClass *const mc_cli_renderers[] = {
 #ifdef MESHCALL_WITH_SDL
-  case MC_RENDER_SDL:
-    return mc_grid_sdl_get_class ();
+  &mc_grid_sdl_class,
 #endif
 #ifdef MESHCALL_WITH_CHAFA
-  case MC_RENDER_TEXT:
-    return mc_grid_text_get_class ();
+  &mc_grid_text_class,
 #endif
-  default:
-    return NULL;
+  NULL,
+};
+
+/* Renderers meshcall has that a build may leave out, for a refusal that
+ * says so rather than "unknown". */
+static const struct {
+  const char *name;
+  const char *why;
+} left_out[] = {
+#ifndef MESHCALL_WITH_SDL
+  { "sdl", "this build of meshcall has no SDL renderer (it was configured with -DMESHCALL_WITH_SDL=OFF)" },
+#endif
+#ifndef MESHCALL_WITH_CHAFA
+  { "text", "this build of meshcall has no terminal renderer (it was configured with -DMESHCALL_WITH_CHAFA=OFF)" },
+#endif
+  { NULL, NULL },
+};
+
+gboolean
+mc_cli_renderer_choice_parse (McRendererChoice *choice, const char *spec, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *name = NULL;
+
+  if (mc_renderer_choice_parse (choice, mc_cli_renderers, spec, &local))
+    return TRUE;
+  name = spec ? g_strndup (spec, strcspn (spec, ":")) : g_strdup ("");
+  for (guint i = 0; left_out[i].name; i++) {
+    if (g_ascii_strcasecmp (name, left_out[i].name) == 0) {
+      g_autofree char *accepted = mc_renderer_table_describe (mc_cli_renderers, NULL);
+
+      g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND, "%s: expected %s", left_out[i].why,
+                   accepted);
+      return FALSE;
+    }
   }
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
 }

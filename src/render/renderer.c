@@ -6,8 +6,8 @@
 #include "meshcall/base/log.h"
 #include "meshcall/render/speaker.h"
 
+#include <errno.h>
 #include <gst/video/video.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,71 +69,6 @@ mc_render_action_to_string (McRenderAction action)
   return "unknown";
 }
 
-const char *
-mc_render_kind_to_string (McRenderKind kind)
-{
-  switch (kind) {
-  case MC_RENDER_AUTO: return "auto";
-  case MC_RENDER_SDL: return "sdl";
-  case MC_RENDER_TEXT: return "text";
-  case MC_RENDER_NONE: return "none";
-  }
-  return "unknown";
-}
-
-gboolean
-mc_renderer_parse_kind (const char *spec, McRenderKind *kind, McTextMode *mode, GError **error)
-{
-  static const struct {
-    const char *name;
-    McRenderKind kind;
-    McTextMode mode;
-  } kinds[] = {
-    { "auto", MC_RENDER_AUTO, MC_TEXT_MODE_AUTO },
-    { "sdl", MC_RENDER_SDL, MC_TEXT_MODE_AUTO },
-    { "text", MC_RENDER_TEXT, MC_TEXT_MODE_AUTO },
-    { "text:auto", MC_RENDER_TEXT, MC_TEXT_MODE_AUTO },
-    { "text:symbols", MC_RENDER_TEXT, MC_TEXT_MODE_SYMBOLS },
-    { "text:sixel", MC_RENDER_TEXT, MC_TEXT_MODE_SIXEL },
-    { "text:kitty", MC_RENDER_TEXT, MC_TEXT_MODE_KITTY },
-    { "none", MC_RENDER_NONE, MC_TEXT_MODE_AUTO },
-  };
-
-  for (gsize i = 0; spec && i < G_N_ELEMENTS (kinds); i++) {
-    if (g_ascii_strcasecmp (spec, kinds[i].name) == 0) {
-      *kind = kinds[i].kind;
-      if (mode)
-        *mode = kinds[i].mode;
-      return TRUE;
-    }
-  }
-  g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND,
-               "unknown renderer '%s': expected auto, sdl, text, text:symbols, text:sixel, text:kitty or none",
-               spec ? spec : "");
-  return FALSE;
-}
-
-static gboolean
-env_set (const char *name)
-{
-  const char *v = g_getenv (name);
-  return v && *v;
-}
-
-McRenderKind
-mc_renderer_resolve_auto (void)
-{
-  const char *term = g_getenv ("TERM");
-  const char *driver = g_getenv ("SDL_VIDEODRIVER");
-
-  if (env_set ("DISPLAY") || env_set ("WAYLAND_DISPLAY") ||
-      (driver && g_ascii_strcasecmp (driver, "kmsdrm") == 0))
-    return MC_RENDER_SDL;
-  if (isatty (STDIN_FILENO) && isatty (STDOUT_FILENO) && term && *term && strcmp (term, "dumb") != 0)
-    return MC_RENDER_TEXT;
-  return MC_RENDER_NONE;
-}
-
 static void
 tile_clear (Tile *t)
 {
@@ -156,12 +91,11 @@ McRenderer *
 mc_renderer_new (const McRendererClass *klass, const McRendererOptions *options, GError **error)
 {
   McRenderer *r;
-  McRenderKind kind = options->kind;
 
   r = g_new0 (McRenderer, 1);
   r->klass = klass ? klass : &none_class;
   r->options = *options;
-  r->options.kind = kind;
+  r->options.variant = g_strdup (options->variant);
   r->options.font = g_strdup (options->font);
   r->options.call_id = g_strdup (options->call_id);
   r->options.title = g_strdup (options->title ? options->title : "meshcall");
@@ -242,6 +176,7 @@ mc_renderer_free (McRenderer *r)
   g_free (r->waiting);
   g_free (r->active_id);
   mc_speaker_free (r->speaker);
+  g_free ((char *) r->options.variant);
   g_free ((char *) r->options.font);
   g_free ((char *) r->options.call_id);
   g_free ((char *) r->options.title);
@@ -249,10 +184,16 @@ mc_renderer_free (McRenderer *r)
   g_free (r);
 }
 
-McRenderKind
-mc_renderer_get_kind (McRenderer *r)
+const char *
+mc_renderer_get_name (McRenderer *r)
 {
-  return r->options.kind;
+  return r->klass->name;
+}
+
+const McRendererClass *
+mc_renderer_get_class (McRenderer *r)
+{
+  return r->klass;
 }
 
 const McRendererOptions *
@@ -493,6 +434,21 @@ mc_renderer_invalidate (McRenderer *r)
   g_mutex_lock (&r->lock);
   r->dirty = TRUE;
   g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_write_all (int fd, const char *buf, gsize len)
+{
+  while (len > 0) {
+    ssize_t n = write (fd, buf, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
+    buf += n;
+    len -= (gsize) n;
+  }
 }
 
 gboolean

@@ -13,13 +13,18 @@
  *
  * Events, one per line on --events FILE (default stdout when not drawing
  * in the terminal): "ready renderer=KIND pid=PID", "presented tiles=N frames=M", "action NAME",
- * "stopped". */
+ * "stopped".
+ *
+ * It is a program like meshcall join: the renderers come from the same
+ * table (cli/backends.h), and the terminal and the signals are its own
+ * through cli/terminal.h (keys typed go to the renderer; SIGINT, SIGTERM
+ * and SIGHUP quit; the terminal is restored on every way out). */
 #include "meshcall/base/log.h"
 #include "meshcall/cli/backends.h"
+#include "meshcall/cli/terminal.h"
 #include "meshcall/render/renderer.h"
 
 #include <fcntl.h>
-#include <glib-unix.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <math.h>
@@ -346,6 +351,12 @@ quit_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+on_terminal_quit (McCliQuitReason reason, gpointer data)
+{
+  quit_cb (data);
+}
+
 static int
 cmp_i64 (gconstpointer a, gconstpointer b)
 {
@@ -433,12 +444,13 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- drive a meshcall renderer with synthetic tiles");
   g_autoptr (GError) error = NULL;
   McRendererOptions opts = { 0 };
+  McRendererChoice choice = { 0 };
+  McCliTerminal *term;
   Demo d = { 0 };
   gint64 t0;
   double cpu0;
   int ch_fd = -1;
   GIOChannel *ch = NULL;
-  guint sigint, sigterm;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
@@ -449,12 +461,10 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
   mc_log_init ();
 
-  if (!mc_renderer_parse_kind (render ? render : "auto", &opts.kind, &opts.text_mode, &error)) {
+  if (!mc_cli_renderer_choice_parse (&choice, render ? render : "auto", &error)) {
     fprintf (stderr, "mc-render-demo: %s\n", error->message);
     return 2;
   }
-  if (opts.kind == MC_RENDER_AUTO)
-    opts.kind = mc_renderer_resolve_auto ();
   d.width = 320;
   d.height = 240;
   if (size && sscanf (size, "%dx%d", &d.width, &d.height) != 2) {
@@ -469,8 +479,6 @@ main (int argc, char **argv)
   }
   if (events)
     d.events = fopen (events, "w");
-  else if (opts.kind != MC_RENDER_TEXT)
-    d.events = stdout;
 
   opts.fullscreen = fullscreen;
   opts.self_view = self_view;
@@ -486,21 +494,7 @@ main (int argc, char **argv)
   d.sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
   d.latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
   d.render_costs = g_array_new (FALSE, FALSE, sizeof (gint64));
-  d.renderer = mc_renderer_new (mc_cli_renderer_class (opts.kind), &opts, &error);
-  if (!d.renderer || !mc_renderer_start (d.renderer, &error)) {
-    fprintf (stderr, "mc-render-demo: %s\n", error ? error->message : "cannot create the renderer");
-    return 1;
-  }
-  if (tiles) {
-    g_auto (GStrv) list = g_strsplit (tiles, ",", -1);
-    for (guint i = 0; list[i]; i++)
-      add_tile (&d, list[i]);
-  }
-  if (self_view) {
-    d.self = source_new (&d, NULL, "ball", &error);
-    if (!d.self)
-      fprintf (stderr, "mc-render-demo: %s\n", error->message);
-  }
+  /* Commands run from the loop, once the renderer is up. */
   if (script && !schedule_script (&d, script))
     return 2;
   if (control) {
@@ -512,22 +506,45 @@ main (int argc, char **argv)
     ch = g_io_channel_unix_new (ch_fd);
     g_io_add_watch (ch, G_IO_IN | G_IO_HUP, control_cb, &d);
   }
+  term = mc_cli_terminal_new (on_terminal_quit, &d);
+  opts.host = mc_cli_terminal_get_host (term);
+  d.renderer = mc_renderer_open (mc_cli_renderers, &choice, &opts, &error);
+  mc_renderer_choice_clear (&choice);
+  if (!d.renderer && !error)
+    d.renderer = mc_renderer_new (NULL, &opts, &error);   /* nothing to draw on: none */
+  if (!d.renderer || !mc_renderer_start (d.renderer, &error)) {
+    mc_cli_terminal_free (term);
+    fprintf (stderr, "mc-render-demo: %s\n", error ? error->message : "cannot create the renderer");
+    return 1;
+  }
+  mc_cli_terminal_set_renderer (term, d.renderer);
+  if (!events && !mc_cli_terminal_is_taken (term))
+    d.events = stdout;
+  if (tiles) {
+    g_auto (GStrv) list = g_strsplit (tiles, ",", -1);
+    for (guint i = 0; list[i]; i++)
+      add_tile (&d, list[i]);
+  }
+  if (self_view) {
+    d.self = source_new (&d, NULL, "ball", &error);
+    if (!d.self)
+      fprintf (stderr, "mc-render-demo: %s\n", error->message);
+  }
   if (duration > 0)
     g_timeout_add ((guint) (duration * 1000), quit_cb, &d);
-  sigint = g_unix_signal_add (SIGINT, quit_cb, &d);
-  sigterm = g_unix_signal_add (SIGTERM, quit_cb, &d);
 
-  emit (&d, "ready renderer=%s pid=%d", mc_render_kind_to_string (mc_renderer_get_kind (d.renderer)), (int) getpid ());
+  emit (&d, "ready renderer=%s pid=%d", mc_renderer_get_name (d.renderer), (int) getpid ());
   t0 = g_get_monotonic_time ();
   cpu0 = cpu_seconds ();
   g_main_loop_run (d.loop);
   if (bench)
-    write_bench (&d, bench, mc_render_kind_to_string (mc_renderer_get_kind (d.renderer)),
+    write_bench (&d, bench, mc_renderer_get_name (d.renderer),
                  mc_renderer_get_n_tiles (d.renderer), (g_get_monotonic_time () - t0) / 1e6,
                  cpu_seconds () - cpu0);
 
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  mc_cli_terminal_set_renderer (term, NULL);
+  mc_renderer_stop (d.renderer);
+  mc_cli_terminal_free (term);
   g_hash_table_unref (d.sources);
   if (d.self)
     source_free (d.self);

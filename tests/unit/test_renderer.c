@@ -1,9 +1,12 @@
-/* Unit tests for the renderer core (renderer.c) with the "none" back end:
- * the model a back end draws, frames pushed from streaming threads while
- * tiles come and go, hotkeys, overlays and --render parsing. Real samples
- * from a videotestsrc -> appsink pipeline. */
+/* Unit tests for the renderer core with the "none" back end and fake
+ * classes: the model a back end draws, frames pushed from streaming threads
+ * while tiles come and go, hotkeys, the overlay's words, and choosing from a
+ * table (--render parsing, auto's probes, fallback and notices). Real
+ * samples from a videotestsrc -> appsink pipeline. */
 #include "meshcall/base/log.h"
+#include "meshcall/render/overlay.h"
 #include "meshcall/render/renderer.h"
+#include "meshcall/render/renderer_table.h"
 
 #include <gst/app/gstappsink.h>
 #include <string.h>
@@ -36,7 +39,6 @@ new_none (McRendererOptions *opts)
   g_autoptr (GError) error = NULL;
   McRenderer *r;
 
-  opts->kind = MC_RENDER_NONE;
   r = mc_renderer_new (NULL, opts, &error);
   g_assert_no_error (error);
   g_assert_true (mc_renderer_start (r, &error));
@@ -50,25 +52,264 @@ tile_at (const McRendererView *v, guint i)
   return &g_array_index (v->tiles, McRendererTileView, i);
 }
 
-static void
-test_parse_kind (void)
+/* ---- a table of two fake classes ---------------------------------------------- */
+
+static gboolean win_available, term_available, win_starts;
+static guint win_started, term_started;
+
+/* What a fake's probe or start says: ok, or FALSE with why. */
+static gboolean
+fake_result (gboolean ok, const char *why, GError **error)
 {
-  McRenderKind kind;
-  McTextMode mode;
+  if (!ok)
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "%s", why);
+  return ok;
+}
+
+static gboolean
+win_probe (GError **error)
+{
+  return fake_result (win_available, "no display here", error);
+}
+
+static gboolean
+win_start (McRenderer *r, GError **error)
+{
+  win_started++;
+  return fake_result (win_starts, "no window here", error);
+}
+
+static gboolean
+term_probe (GError **error)
+{
+  return fake_result (term_available, "not a terminal", error);
+}
+
+static gboolean
+term_start (McRenderer *r, GError **error)
+{
+  term_started++;
+  return TRUE;
+}
+
+static gboolean
+term_check_variant (const char *variant)
+{
+  return g_str_equal (variant, "fine") || g_str_equal (variant, "coarse") || g_str_equal (variant, "auto");
+}
+
+static const char *const term_variants[] = { "fine", "coarse", NULL };
+
+static const McRendererClass win_class = {
+  .name = "win",
+  .where = "a window",
+  .when = "when there is a display",
+  .probe = win_probe,
+  .start = win_start,
+};
+
+static const McRendererClass term_class = {
+  .name = "term",
+  .where = "the terminal",
+  .variants = term_variants,
+  .check_variant = term_check_variant,
+  .probe = term_probe,
+  .start = term_start,
+};
+
+static const McRendererClass *const table[] = { &win_class, &term_class, NULL };
+static const McRendererClass *const empty_table[] = { NULL };
+
+static void
+fakes_reset (gboolean win, gboolean win_ok, gboolean term)
+{
+  win_available = win;
+  win_starts = win_ok;
+  term_available = term;
+  win_started = term_started = 0;
+}
+
+static void
+test_choice_parse (void)
+{
+  McRendererChoice c = { 0 };
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (mc_renderer_parse_kind ("text:sixel", &kind, &mode, NULL));
-  g_assert_cmpint (kind, ==, MC_RENDER_TEXT);
-  g_assert_cmpint (mode, ==, MC_TEXT_MODE_SIXEL);
-  g_assert_true (mc_renderer_parse_kind ("SDL", &kind, &mode, NULL));
-  g_assert_cmpint (kind, ==, MC_RENDER_SDL);
-  g_assert_true (mc_renderer_parse_kind ("none", &kind, NULL, NULL));
-  g_assert_false (mc_renderer_parse_kind ("text:ascii", &kind, &mode, &error));
+  g_assert_true (mc_renderer_choice_parse (&c, table, "auto", NULL));
+  g_assert_true (c.automatic);
+  g_assert_null (c.klass);
+  g_assert_true (mc_renderer_choice_parse (&c, table, "WIN", NULL));
+  g_assert_false (c.automatic);
+  g_assert_true (c.klass == &win_class);
+  g_assert_null (c.variant);
+  g_assert_true (mc_renderer_choice_parse (&c, table, "term:Coarse", NULL));
+  g_assert_true (c.klass == &term_class);
+  g_assert_cmpstr (c.variant, ==, "coarse");
+  /* A variant the class accepts without listing it. */
+  g_assert_true (mc_renderer_choice_parse (&c, table, "term:auto", NULL));
+  g_assert_cmpstr (c.variant, ==, "auto");
+
+  /* Refusals name what the table accepts, and leave the choice alone. */
+  g_assert_false (mc_renderer_choice_parse (&c, table, "term:ascii", &error));
   g_assert_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND);
-  g_assert_nonnull (strstr (error->message, "text:symbols"));
+  g_assert_cmpstr (error->message, ==,
+                   "unknown renderer 'term:ascii': expected auto, win, term, term:fine, term:coarse or none");
+  g_assert_true (c.klass == &term_class);
   g_clear_error (&error);
-  g_assert_false (mc_renderer_parse_kind (NULL, &kind, &mode, &error));
+  g_assert_false (mc_renderer_choice_parse (&c, table, "win:big", &error));  /* no variants */
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, table, "term:", &error));
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, table, "auto:x", &error));
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, table, NULL, &error));
   g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (mc_renderer_choice_parse (&c, empty_table, "win", &error));
+  g_assert_cmpstr (error->message, ==, "unknown renderer 'win': expected auto or none");
+
+  g_assert_true (mc_renderer_choice_parse (&c, table, "none", NULL));
+  g_assert_false (c.automatic);
+  g_assert_null (c.klass);
+  g_assert_null (c.variant);
+  mc_renderer_choice_clear (&c);
+}
+
+static void
+test_describe (void)
+{
+  g_autofree char *all = mc_renderer_table_describe (table, " (default: x)");
+  g_autofree char *automatic = mc_renderer_table_describe_auto (table);
+  g_autofree char *nothing = mc_renderer_table_describe_auto (empty_table);
+  const McRendererClass *const term_only[] = { &term_class, NULL };
+  g_autofree char *terminal = mc_renderer_table_describe_auto (term_only);
+
+  g_assert_cmpstr (all, ==, "auto (default: x), win, term, term:fine, term:coarse or none");
+  g_assert_cmpstr (automatic, ==, "a window when there is a display, else the terminal");
+  g_assert_cmpstr (terminal, ==, "the terminal");
+  g_assert_cmpstr (nothing, ==, "no picture");
+}
+
+static McRenderer *
+open_spec (const McRendererClass *const *t, const char *spec, GError **error)
+{
+  McRendererChoice c = { 0 };
+  McRendererOptions opts = { 0 };
+  McRenderer *r;
+
+  g_assert_true (mc_renderer_choice_parse (&c, t, spec, NULL));
+  r = mc_renderer_open (t, &c, &opts, error);
+  mc_renderer_choice_clear (&c);
+  return r;
+}
+
+static void
+test_open_by_name (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (McRenderer) r = NULL;
+
+  fakes_reset (FALSE, FALSE, FALSE);
+  g_assert_null (open_spec (table, "none", &error));
+  g_assert_no_error (error);
+  /* By name, the probe is not asked: the start says what failed. */
+  g_assert_null (open_spec (table, "win", &error));
+  g_assert_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE);
+  g_assert_cmpstr (error->message, ==, "no window here");
+  g_assert_cmpuint (win_started, ==, 1);
+  g_assert_cmpuint (term_started, ==, 0);
+  g_clear_error (&error);
+  r = open_spec (table, "term:fine", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (r);
+  g_assert_cmpstr (mc_renderer_get_name (r), ==, "term");
+  g_assert_true (mc_renderer_get_class (r) == &term_class);
+  g_assert_cmpstr (mc_renderer_get_options (r)->variant, ==, "fine");
+}
+
+/* Auto, in a subprocess for the notices on stderr. */
+typedef struct {
+  const char *path;
+  gboolean win, win_ok, term;   /* win probes / starts, term probes */
+  const char *opened;           /* the class auto ends with, or NULL */
+  guint win_starts;
+  const char *notice;           /* the one user line, or NULL for none */
+} AutoCase;
+
+static const AutoCase auto_cases[] = {
+  { "/renderer/open-auto/first", TRUE, TRUE, TRUE, "win", 1, NULL },
+  { "/renderer/open-auto/fallback", TRUE, FALSE, TRUE, "term", 1,
+    "meshcall: no window here; drawing in the terminal instead\n" },
+  /* No display: not even tried. */
+  { "/renderer/open-auto/probe", FALSE, TRUE, TRUE, "term", 0, NULL },
+  /* The only candidate fails: one notice, then no picture. */
+  { "/renderer/open-auto/none", TRUE, FALSE, FALSE, NULL, 1, "meshcall: no window here; going on without a picture\n" },
+  /* Nothing available: quietly none. */
+  { "/renderer/open-auto/nothing", FALSE, FALSE, FALSE, NULL, 0, NULL },
+};
+
+static void
+test_open_auto (gconstpointer data)
+{
+  const AutoCase *c = data;
+
+  if (g_test_subprocess ()) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (McRenderer) r = NULL;
+
+    fakes_reset (c->win, c->win_ok, c->term);
+    r = open_spec (table, "auto", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (r ? mc_renderer_get_name (r) : NULL, ==, c->opened);
+    if (r)
+      g_assert_null (mc_renderer_get_options (r)->variant);
+    g_assert_cmpuint (win_started, ==, c->win_starts);
+    g_assert_cmpuint (term_started, ==, g_strcmp0 (c->opened, "term") == 0);
+    g_printerr ("[done]\n");
+    return;
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Only the notice (debug output aside: those lines say "meshcall-render"). */
+  if (c->notice) {
+    g_autofree char *pattern = g_strdup_printf ("*%s*[done]*", c->notice);
+    g_test_trap_assert_stderr (pattern);
+    g_test_trap_assert_stderr_unmatched (strstr (c->notice, "instead") ? "*without a picture*" : "*instead*");
+  } else {
+    g_test_trap_assert_stderr_unmatched ("*meshcall:*");
+  }
+}
+
+static void
+test_overlay (void)
+{
+  McRendererTileView v = { 0 };
+  McOverlayMark marks[MC_OVERLAY_MAX_MARKS];
+  g_auto (GStrv) none = NULL;
+  g_auto (GStrv) all = NULL;
+  g_auto (GStrv) some = NULL;
+
+  none = mc_overlay_stats_lines (&v);
+  g_assert_cmpstrv (none, ((const char *[]) { "no video", NULL }));
+  v.width = 640;
+  v.height = 480;
+  v.fps = 29.6;
+  v.has_stats = TRUE;
+  v.stats = (McTileStats) { 812.4, 790, 12, 0.005 };
+  all = mc_overlay_stats_lines (&v);
+  g_assert_cmpstrv (all, ((const char *[]) { "640x480  30 fps", "in 812 kbps  out 790 kbps", "RTT 12 ms  loss 0.5 %",
+                                             NULL }));
+  v.stats = (McTileStats) { -1, 100, -1, 0.25 };
+  some = mc_overlay_stats_lines (&v);
+  g_assert_cmpstrv (some, ((const char *[]) { "640x480  30 fps", "in 0 kbps  out 100 kbps", "loss 25.0 %", NULL }));
+
+  g_assert_cmpuint (mc_overlay_marks (0, marks), ==, 0);
+  g_assert_cmpuint (mc_overlay_marks (MC_TILE_MUTED | MC_TILE_CAMERA_OFF | MC_TILE_SPEAKING, marks), ==, 2);
+  g_assert_cmpuint (marks[0].flag, ==, MC_TILE_MUTED);
+  g_assert_cmpstr (marks[0].text, ==, "mic off");
+  g_assert_cmpstr (marks[1].text, ==, "camera off");
+  g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_CAMERA_OFF), ==, "camera off");
+  g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_MUTED), ==, "connecting\xe2\x80\xa6");
 }
 
 static void
@@ -82,7 +323,8 @@ test_model (void)
 
   opts.call_id = "room1";
   r = new_none (&opts);
-  g_assert_cmpint (mc_renderer_get_kind (r), ==, MC_RENDER_NONE);
+  g_assert_cmpstr (mc_renderer_get_name (r), ==, "none");
+  g_assert_null (mc_renderer_get_options (r)->variant);
 
   /* Empty call: the waiting text names the call and how to join. */
   g_assert_true (mc_renderer_take_view (r, &v));
@@ -270,7 +512,12 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   mc_log_init ();
-  g_test_add_func ("/renderer/parse-kind", test_parse_kind);
+  g_test_add_func ("/renderer/choice-parse", test_choice_parse);
+  g_test_add_func ("/renderer/describe", test_describe);
+  g_test_add_func ("/renderer/open-by-name", test_open_by_name);
+  for (gsize i = 0; i < G_N_ELEMENTS (auto_cases); i++)
+    g_test_add_data_func (auto_cases[i].path, &auto_cases[i], test_open_auto);
+  g_test_add_func ("/renderer/overlay", test_overlay);
   g_test_add_func ("/renderer/model", test_model);
   g_test_add_func ("/renderer/hotkeys", test_hotkeys);
   g_test_add_func ("/renderer/active-speaker", test_active_speaker);

@@ -1,8 +1,11 @@
 /* Renderers: what the user looks at. One small vtable (McRendererClass);
  * the back ends are their own libraries (render/sdl: the SDL2 grid,
- * render/text: the terminal grid through libchafa) and the program's table
- * picks one; with none, frames are accepted and dropped (headless). The core
- * here knows no back end.
+ * render/text: the terminal grid through libchafa) and the program lists
+ * them in a static table (renderer_table.h: parsing --render against it and
+ * opening with the fallback); with none, frames are accepted and dropped
+ * (headless). The core here knows no back end, and owns no process
+ * concern: a back end that needs the terminal asks the program for it
+ * through McRendererHost, and the program hands it keys and resizes.
  *
  * The call core drives a renderer through the mc_renderer_* functions below:
  * tiles are added, renamed and removed as peers come and go, decoded frames
@@ -31,20 +34,6 @@ typedef enum {
   MC_RENDERER_ERROR_BAD_KIND,   /* unknown --render value */
   MC_RENDERER_ERROR_UNAVAILABLE,/* no display / not a terminal / SDL or font failure */
 } McRendererError;
-
-typedef enum {
-  MC_RENDER_AUTO,   /* SDL when a display is available, else text on a colour TTY, else none */
-  MC_RENDER_SDL,
-  MC_RENDER_TEXT,
-  MC_RENDER_NONE,
-} McRenderKind;
-
-typedef enum {
-  MC_TEXT_MODE_AUTO,     /* sixel or kitty when the terminal supports it, else symbols */
-  MC_TEXT_MODE_SYMBOLS,  /* truecolor block/half-block symbols */
-  MC_TEXT_MODE_SIXEL,
-  MC_TEXT_MODE_KITTY,
-} McTextMode;
 
 /* What a hotkey asks for. FULLSCREEN, STATS and SELF_VIEW are carried out by
  * the renderer itself and reported for information; MUTE, CAMERA and QUIT
@@ -92,9 +81,30 @@ typedef struct {
 
 typedef void (*McRenderPresentedFunc) (McRenderer *r, const McRenderPresentInfo *info, gpointer user_data);
 
+/* The terminal a back end draws on, as the program hands it over. */
 typedef struct {
-  McRenderKind kind;
-  McTextMode text_mode;
+  int in_fd;    /* replies to queries (raw mode, no echo) until the main loop runs; -1: none */
+  int out_fd;   /* a terminal */
+} McRendererTerminal;
+
+/* What a back end may ask of the program that runs it (the program owns the
+ * terminal and the signals: cli/terminal.h). The program also hands a back
+ * end that draws on the terminal its keys (mc_renderer_handle_key) and
+ * resizes (mc_renderer_invalidate). Every member may be NULL. */
+typedef struct {
+  /* Takes the terminal for drawing until release_terminal. `restore` is
+   * the escape sequence that undoes the back end's drawing (attributes,
+   * cursor, alternate screen): the host writes it before it gives the
+   * terminal back, on every exit path. FALSE: no terminal to draw on. */
+  gboolean (*take_terminal) (gpointer data, const char *restore, McRendererTerminal *terminal);
+  /* Writes `restore` now; the terminal is no longer the back end's. */
+  void (*release_terminal) (gpointer data);
+  gpointer data;
+} McRendererHost;
+
+typedef struct {
+  const char *variant;       /* the back end's variant (NAME:VARIANT of --render), NULL = its default */
+  const McRendererHost *host;  /* borrowed, outlives the renderer; NULL = no terminal to take */
   gboolean fullscreen;       /* kiosk: fullscreen, no decorations, hidden cursor */
   gboolean self_view;        /* show the picture-in-picture self view */
   gboolean show_stats;       /* start with the stats overlay on */
@@ -108,15 +118,8 @@ typedef struct {
   gpointer user_data;
 } McRendererOptions;
 
-/* "auto", "sdl", "text", "text:symbols", "text:sixel", "text:kitty", "none". */
-gboolean mc_renderer_parse_kind (const char *spec, McRenderKind *kind, McTextMode *mode, GError **error);
-/* What AUTO means here: SDL if $DISPLAY, $WAYLAND_DISPLAY or
- * SDL_VIDEODRIVER=kmsdrm is set; else TEXT if stdin and stdout are a
- * terminal with colours; else NONE. */
-McRenderKind mc_renderer_resolve_auto (void);
-const char *mc_render_kind_to_string (McRenderKind kind);
-
-/* Creates the renderer (nothing is shown until start); klass NULL: none. */
+/* Creates the renderer (nothing is shown until start); klass NULL: none.
+ * Most programs open one from their table instead (renderer_table.h). */
 McRenderer *mc_renderer_new (const McRendererClass *klass, const McRendererOptions *options, GError **error);
 /* Opens the window / takes over the terminal and starts drawing from the
  * thread-default main context. */
@@ -126,7 +129,9 @@ void mc_renderer_stop (McRenderer *r);
 void mc_renderer_free (McRenderer *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McRenderer, mc_renderer_free)
 
-McRenderKind mc_renderer_get_kind (McRenderer *r);
+/* The class's name ("sdl", "text"; "none" without a class). */
+const char *mc_renderer_get_name (McRenderer *r);
+const McRendererClass *mc_renderer_get_class (McRenderer *r);
 
 /* Tiles, one per remote participant, identified by the peer id. Adding an
  * existing id renames it; removing an unknown id is a no-op. */
@@ -157,8 +162,8 @@ void mc_renderer_set_status (McRenderer *r, const char *text);
 void mc_renderer_set_waiting_text (McRenderer *r, const char *text);
 
 /* Acts on a hotkey as if typed ('m', 'v', 'f', 's', 'p', 'q', 27 = Esc);
- * back ends call this for their input. Returns FALSE for keys that mean
- * nothing. Main thread only. */
+ * back ends call this for their input, the program for keys typed in its
+ * terminal. Returns FALSE for keys that mean nothing. Main thread only. */
 gboolean mc_renderer_handle_key (McRenderer *r, int key);
 
 /* ------------------------------------------------------------------------
@@ -190,9 +195,24 @@ typedef struct {
   char *waiting;         /* text for an empty call */
 } McRendererView;
 
+/* One row of a program's table of renderers. */
 struct _McRendererClass {
-  const char *name;
+  const char *name;          /* what --render says: "sdl", "text" */
+  /* For help and notices: where it draws ("a window", "the terminal") and
+   * when auto picks it ("when there is a display"; NULL: say nothing). */
+  const char *where;
+  const char *when;
+  /* The variants --render lists as NAME:VARIANT (NULL-terminated, NULL =
+   * none), and the check of one (it may accept more than it lists; NULL:
+   * no variant is accepted). Options' variant is one it accepted. */
+  const char *const *variants;
+  gboolean (*check_variant) (const char *variant);
+  /* Whether auto may pick it here: FALSE with the reason (no display, not
+   * a terminal). Cheap and without side effects; NULL: always. A class
+   * asked for by name is started without it (its start says what failed). */
+  gboolean (*probe) (GError **error);
   guint default_max_fps;     /* 0 = 60 */
+  int self_view_width;       /* width of the self-view frames it wants (0: none) */
   gboolean (*start) (McRenderer *r, GError **error);
   void (*stop) (McRenderer *r);
   /* Called on the main context at max_fps: poll input, and draw if
@@ -218,6 +238,11 @@ const McRendererOptions *mc_renderer_get_options (McRenderer *r);
 /* Back-end private data (one pointer, owned by the back end). */
 gpointer mc_renderer_get_backend_data (McRenderer *r);
 void mc_renderer_set_backend_data (McRenderer *r, gpointer data);
+
+/* Writes all of buf to fd (a terminal), again after EINTR or a short write;
+ * gives up on an error. For back ends that draw on a terminal, and for the
+ * host that writes their restore sequence. */
+void mc_renderer_write_all (int fd, const char *buf, gsize len);
 
 /* Display aspect (width/height with pixel aspect) and size of a raw video
  * sample; FALSE if the caps are not raw video. */

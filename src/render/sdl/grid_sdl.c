@@ -7,18 +7,18 @@
  * is the only copy a frame sees on its way to the screen. */
 #include "meshcall/render/sdl/grid_sdl.h"
 
-#include "meshcall/render/layout.h"
 #include "meshcall/base/log.h"
+#include "meshcall/render/layout.h"
+#include "meshcall/render/overlay.h"
+
+#include "meshcall/render/sdl/sdl_paint.h"
 
 #include <SDL.h>
-#include <SDL_ttf.h>
-#include <fontconfig/fontconfig.h>
 #include <gst/video/video.h>
 #include <string.h>
 
 #define MC_LOG_CATEGORY (&mc_log_render)
 
-#define DEFAULT_FONT "DejaVu Sans:bold"
 #define TILE_PADDING 4
 #define BORDER 4
 
@@ -32,70 +32,23 @@ typedef struct {
 } TileTex;
 
 typedef struct {
-  SDL_Texture *tex;
-  int w, h;
-  gboolean used;
-} TextTex;
-
-typedef struct {
   SDL_Window *win;
   SDL_Renderer *ren;
-  char *font_path;
-  TTF_Font *font;       /* names, badges, stats */
-  TTF_Font *font_big;   /* waiting message, status banner */
-  int font_px;
+  char *font_path;      /* until the renderer exists; then paint's */
+  McSdlPaint paint;     /* colours, rectangles, text and its textures */
   GHashTable *tiles;    /* id -> TileTex* */
   TileTex self;
-  GHashTable *texts;    /* cache key -> TextTex* */
   gboolean sdl_up, ttf_up;
 } Sdl;
 
-typedef struct {
-  Uint8 r, g, b, a;
-} Rgba;
-
-static const Rgba COLOR_BG = { 0x14, 0x14, 0x14, 0xff };
-static const Rgba COLOR_TILE = { 0x2a, 0x2a, 0x2e, 0xff };
-static const Rgba COLOR_TEXT = { 0xf0, 0xf0, 0xf0, 0xff };
-static const Rgba COLOR_LABEL_BG = { 0x00, 0x00, 0x00, 0xa0 };
-static const Rgba COLOR_SPEAKING = { 0x3c, 0xd0, 0x5a, 0xff };
-static const Rgba COLOR_MUTED = { 0xd8, 0x30, 0x30, 0xff };
-static const Rgba COLOR_STATUS = { 0xe0, 0x8a, 0x00, 0xe8 };
-static const Rgba COLOR_SELF_BORDER = { 0xd0, 0xd0, 0xd0, 0xff };
-
-char *
-mc_grid_sdl_find_font (const char *font, GError **error)
-{
-  FcConfig *config;
-  FcPattern *pattern, *match;
-  FcResult result;
-  FcChar8 *file = NULL;
-  char *path = NULL;
-
-  if (font && *font && g_file_test (font, G_FILE_TEST_IS_REGULAR))
-    return g_strdup (font);
-  if (!font || !*font)
-    font = DEFAULT_FONT;
-  config = FcInitLoadConfigAndFonts ();
-  pattern = FcNameParse ((const FcChar8 *) font);
-  if (config && pattern) {
-    FcConfigSubstitute (config, pattern, FcMatchPattern);
-    FcDefaultSubstitute (pattern);
-    match = FcFontMatch (config, pattern, &result);
-    if (match && FcPatternGetString (match, FC_FILE, 0, &file) == FcResultMatch)
-      path = g_strdup ((const char *) file);
-    if (match)
-      FcPatternDestroy (match);
-  }
-  if (pattern)
-    FcPatternDestroy (pattern);
-  if (config)
-    FcConfigDestroy (config);
-  if (!path)
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
-                 "no font found for '%s' (install fonts-dejavu-core or set [display] font to a .ttf file)", font);
-  return path;
-}
+static const McSdlColor COLOR_BG = { 0x14, 0x14, 0x14, 0xff };
+static const McSdlColor COLOR_TILE = { 0x2a, 0x2a, 0x2e, 0xff };
+static const McSdlColor COLOR_TEXT = { 0xf0, 0xf0, 0xf0, 0xff };
+static const McSdlColor COLOR_LABEL_BG = { 0x00, 0x00, 0x00, 0xa0 };
+static const McSdlColor COLOR_SPEAKING = { 0x3c, 0xd0, 0x5a, 0xff };
+static const McSdlColor COLOR_MUTED = { 0xd8, 0x30, 0x30, 0xff };
+static const McSdlColor COLOR_STATUS = { 0xe0, 0x8a, 0x00, 0xe8 };
+static const McSdlColor COLOR_SELF_BORDER = { 0xd0, 0xd0, 0xd0, 0xff };
 
 static void
 tile_tex_free (gpointer data)
@@ -105,134 +58,6 @@ tile_tex_free (gpointer data)
   if (t->tex)
     SDL_DestroyTexture (t->tex);
   g_free (t);
-}
-
-static void
-text_tex_free (gpointer data)
-{
-  TextTex *t = data;
-
-  if (t->tex)
-    SDL_DestroyTexture (t->tex);
-  g_free (t);
-}
-
-static void
-set_color (Sdl *s, Rgba c)
-{
-  SDL_SetRenderDrawColor (s->ren, c.r, c.g, c.b, c.a);
-}
-
-static void
-fill (Sdl *s, int x, int y, int w, int h, Rgba c)
-{
-  SDL_Rect rect = { x, y, w, h };
-
-  set_color (s, c);
-  SDL_RenderFillRect (s->ren, &rect);
-}
-
-static void
-frame_rect (Sdl *s, SDL_Rect r, int thickness, Rgba c)
-{
-  fill (s, r.x, r.y, r.w, thickness, c);
-  fill (s, r.x, r.y + r.h - thickness, r.w, thickness, c);
-  fill (s, r.x, r.y, thickness, r.h, c);
-  fill (s, r.x + r.w - thickness, r.y, thickness, r.h, c);
-}
-
-/* A texture for a piece of text, cached across frames while it is drawn. */
-static TextTex *
-text_tex (Sdl *s, TTF_Font *font, const char *text, Rgba c, int wrap)
-{
-  g_autofree char *key = NULL;
-  TextTex *t;
-  SDL_Surface *surf;
-  SDL_Color color = { c.r, c.g, c.b, c.a };
-
-  if (!font || !text || !*text)
-    return NULL;
-  key = g_strdup_printf ("%p|%02x%02x%02x%02x|%d|%s", (void *) font, c.r, c.g, c.b, c.a, wrap, text);
-  t = g_hash_table_lookup (s->texts, key);
-  if (t) {
-    t->used = TRUE;
-    return t;
-  }
-  surf = wrap > 0 ? TTF_RenderUTF8_Blended_Wrapped (font, text, color, (Uint32) wrap)
-                  : TTF_RenderUTF8_Blended (font, text, color);
-  if (!surf) {
-    MC_WARNING ("cannot render text: %s", TTF_GetError ());
-    return NULL;
-  }
-  t = g_new0 (TextTex, 1);
-  t->tex = SDL_CreateTextureFromSurface (s->ren, surf);
-  t->w = surf->w;
-  t->h = surf->h;
-  t->used = TRUE;
-  SDL_FreeSurface (surf);
-  g_hash_table_insert (s->texts, g_steal_pointer (&key), t);
-  return t;
-}
-
-static void
-draw_tex (Sdl *s, TextTex *t, int x, int y)
-{
-  SDL_Rect dst;
-
-  if (!t || !t->tex)
-    return;
-  dst = (SDL_Rect) { x, y, t->w, t->h };
-  SDL_RenderCopy (s->ren, t->tex, NULL, &dst);
-}
-
-/* Text on a translucent box; returns the box width. */
-static int
-draw_label (Sdl *s, TTF_Font *font, const char *text, Rgba fg, Rgba bg, int x, int y, int max_w)
-{
-  TextTex *t = text_tex (s, font, text, fg, 0);
-  int pad = MAX (2, s->font_px / 4);
-  SDL_Rect clip = { x, y, max_w, 0 };
-
-  if (!t || max_w <= 2 * pad)
-    return 0;
-  clip.h = t->h + 2 * pad;
-  fill (s, x, y, MIN (t->w + 2 * pad, max_w), t->h + 2 * pad, bg);
-  SDL_RenderSetClipRect (s->ren, &clip);
-  draw_tex (s, t, x + pad, y + pad);
-  SDL_RenderSetClipRect (s->ren, NULL);
-  return MIN (t->w + 2 * pad, max_w);
-}
-
-static void
-draw_centered (Sdl *s, TTF_Font *font, const char *text, Rgba c, SDL_Rect box, int wrap)
-{
-  TextTex *t = text_tex (s, font, text, c, wrap);
-
-  if (!t)
-    return;
-  SDL_RenderSetClipRect (s->ren, &box);
-  draw_tex (s, t, box.x + (box.w - t->w) / 2, box.y + (box.h - t->h) / 2);
-  SDL_RenderSetClipRect (s->ren, NULL);
-}
-
-static gboolean
-open_fonts (Sdl *s, int out_h)
-{
-  int px = CLAMP (out_h / 36, 12, 40);
-
-  if (px == s->font_px && s->font)
-    return TRUE;
-  g_hash_table_remove_all (s->texts);
-  g_clear_pointer (&s->font, TTF_CloseFont);
-  g_clear_pointer (&s->font_big, TTF_CloseFont);
-  s->font = TTF_OpenFont (s->font_path, px);
-  s->font_big = TTF_OpenFont (s->font_path, px * 3 / 2);
-  s->font_px = px;
-  if (!s->font || !s->font_big) {
-    MC_WARNING ("cannot open font %s: %s", s->font_path, TTF_GetError ());
-    return FALSE;
-  }
-  return TRUE;
 }
 
 static Uint32
@@ -335,43 +160,24 @@ to_sdl (McRect r)
   return (SDL_Rect) { r.x, r.y, r.w, r.h };
 }
 
-static char *
-stats_text (const McRendererTileView *v)
-{
-  GString *str = g_string_new (NULL);
-
-  if (v->width > 0)
-    g_string_append_printf (str, "%dx%d  %.0f fps", v->width, v->height, v->fps);
-  else
-    g_string_append (str, "no video");
-  if (v->has_stats) {
-    if (v->stats.kbps_in >= 0 || v->stats.kbps_out >= 0)
-      g_string_append_printf (str, "\nin %.0f kbps  out %.0f kbps", MAX (v->stats.kbps_in, 0.0),
-                              MAX (v->stats.kbps_out, 0.0));
-    if (v->stats.rtt_ms >= 0)
-      g_string_append_printf (str, "\nRTT %.0f ms", v->stats.rtt_ms);
-    if (v->stats.loss >= 0)
-      g_string_append_printf (str, "%sloss %.1f %%", v->stats.rtt_ms >= 0 ? "  " : "\n", v->stats.loss * 100.0);
-  }
-  return g_string_free (str, FALSE);
-}
-
 /* Name and state marks along the bottom of the picture. */
 static void
 draw_name (Sdl *s, const McRendererTileView *v, SDL_Rect area)
 {
-  int pad = MAX (2, s->font_px / 4);
-  int h = TTF_FontHeight (s->font) + 2 * pad;
+  int pad = MAX (2, s->paint.font_px / 4);
+  int h = TTF_FontHeight (s->paint.font) + 2 * pad;
   int x = area.x + pad, y = area.y + area.h - h - pad;
   int right = area.x + area.w - pad;
+  McOverlayMark marks[MC_OVERLAY_MAX_MARKS];
+  guint n_marks = mc_overlay_marks (v->flags, marks);
 
   if (area.h < h + 2 * pad)
     y = area.y;
-  x += draw_label (s, s->font, v->name, COLOR_TEXT, COLOR_LABEL_BG, x, y, right - x) + pad;
-  if ((v->flags & MC_TILE_MUTED) && x < right)
-    x += draw_label (s, s->font, "mic off", COLOR_TEXT, COLOR_MUTED, x, y, right - x) + pad;
-  if ((v->flags & MC_TILE_CAMERA_OFF) && x < right)
-    draw_label (s, s->font, "camera off", COLOR_TEXT, COLOR_LABEL_BG, x, y, right - x);
+  x += mc_sdl_paint_label (&s->paint, s->paint.font, v->name, COLOR_TEXT, COLOR_LABEL_BG, x, y, right - x) + pad;
+  /* The microphone mark in red, the others on the name's dark label. */
+  for (guint i = 0; i < n_marks && x < right; i++)
+    x += mc_sdl_paint_label (&s->paint, s->paint.font, marks[i].text, COLOR_TEXT,
+                     marks[i].flag == MC_TILE_MUTED ? COLOR_MUTED : COLOR_LABEL_BG, x, y, right - x) + pad;
 }
 
 static void
@@ -395,9 +201,8 @@ draw_picture (Sdl *s, TileTex *tt, const McRendererTileView *v, SDL_Rect video, 
   } else {
     SDL_Rect box = video.w > 0 ? video : cell;
 
-    fill (s, box.x, box.y, box.w, box.h, COLOR_TILE);
-    draw_centered (s, s->font, (v->flags & MC_TILE_CAMERA_OFF) ? "camera off" : "connecting\xe2\x80\xa6",
-                   COLOR_TEXT, box, 0);
+    mc_sdl_paint_fill (&s->paint, box.x, box.y, box.w, box.h, COLOR_TILE);
+    mc_sdl_paint_centered (&s->paint, s->paint.font, mc_overlay_placeholder (v->flags), COLOR_TEXT, box, 0);
   }
 }
 
@@ -415,18 +220,19 @@ draw_tile (Sdl *s, const McRendererTileView *v, const McLayoutTile *lt, gboolean
     SDL_Rect b = { video.x - BORDER + 1, video.y - BORDER + 1, video.w + 2 * BORDER - 2, video.h + 2 * BORDER - 2 };
 
     SDL_IntersectRect (&b, &cell, &b);
-    frame_rect (s, b, BORDER, COLOR_SPEAKING);
+    mc_sdl_paint_frame (&s->paint, b, BORDER, COLOR_SPEAKING);
   }
   draw_name (s, v, video);
   if (show_stats) {
-    g_autofree char *text = stats_text (v);
-    TextTex *t = text_tex (s, s->font, text, COLOR_TEXT, video.w - 8);
-    int pad = MAX (2, s->font_px / 4);
+    g_auto (GStrv) lines = mc_overlay_stats_lines (v);
+    g_autofree char *text = g_strjoinv ("\n", lines);
+    McSdlText *t = mc_sdl_paint_text (&s->paint, s->paint.font, text, COLOR_TEXT, video.w - 8);
+    int pad = MAX (2, s->paint.font_px / 4);
 
     if (t) {
       SDL_RenderSetClipRect (s->ren, &video);
-      fill (s, video.x + pad, video.y + pad, t->w + 2 * pad, t->h + 2 * pad, COLOR_LABEL_BG);
-      draw_tex (s, t, video.x + 2 * pad, video.y + 2 * pad);
+      mc_sdl_paint_fill (&s->paint, video.x + pad, video.y + pad, t->w + 2 * pad, t->h + 2 * pad, COLOR_LABEL_BG);
+      mc_sdl_paint_draw_text (&s->paint, t, video.x + 2 * pad, video.y + 2 * pad);
       SDL_RenderSetClipRect (s->ren, NULL);
     }
   }
@@ -451,9 +257,9 @@ draw_self (Sdl *s, const McRendererView *view, int out_w, int out_h, guint *n_up
   }
   video = (SDL_Rect) { out_w - w - margin, out_h - h - margin, w, h };
   border = (SDL_Rect) { video.x - 2, video.y - 2, video.w + 4, video.h + 4 };
-  frame_rect (s, border, 2, COLOR_SELF_BORDER);
+  mc_sdl_paint_frame (&s->paint, border, 2, COLOR_SELF_BORDER);
   draw_picture (s, &s->self, v, video, video, n_uploaded, oldest_push);
-  named.name = (char *) "You";
+  named.name = (char *) MC_OVERLAY_SELF_NAME;
   draw_name (s, &named, video);
 }
 
@@ -470,22 +276,20 @@ render (McRenderer *r, Sdl *s, McRendererView *view)
   SDL_GetRendererOutputSize (s->ren, &out_w, &out_h);
   if (out_w <= 0 || out_h <= 0)
     return;
-  if (!open_fonts (s, out_h))
+  if (!mc_sdl_paint_open_fonts (&s->paint, out_h))
     return;
-  g_hash_table_iter_init (&iter, s->texts);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((TextTex *) value)->used = FALSE;
+  mc_sdl_paint_begin_frame (&s->paint);
   g_hash_table_iter_init (&iter, s->tiles);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((TileTex *) value)->used = FALSE;
 
   SDL_SetRenderDrawBlendMode (s->ren, SDL_BLENDMODE_BLEND);
-  set_color (s, COLOR_BG);
+  mc_sdl_paint_set_color (&s->paint, COLOR_BG);
   SDL_RenderClear (s->ren);
 
   if (n == 0) {
     SDL_Rect all = { 0, 0, out_w, out_h };
-    draw_centered (s, s->font_big, view->waiting, COLOR_TEXT, all, out_w * 4 / 5);
+    mc_sdl_paint_centered (&s->paint, s->paint.font_big, view->waiting, COLOR_TEXT, all, out_w * 4 / 5);
   } else {
     McLayoutTile lt[MC_LAYOUT_MAX_TILES];
     double aspects[MC_LAYOUT_MAX_TILES];
@@ -502,23 +306,20 @@ render (McRenderer *r, Sdl *s, McRendererView *view)
   if (view->self_view)
     draw_self (s, view, out_w, out_h, &n_uploaded, &oldest_push);
   if (view->status) {
-    TextTex *t = text_tex (s, s->font_big, view->status, COLOR_TEXT, out_w - 40);
+    McSdlText *t = mc_sdl_paint_text (&s->paint, s->paint.font_big, view->status, COLOR_TEXT, out_w - 40);
 
     if (t) {
-      int pad = s->font_px / 2;
+      int pad = s->paint.font_px / 2;
       int x = (out_w - t->w) / 2;
 
-      fill (s, x - pad, pad, t->w + 2 * pad, t->h + 2 * pad, COLOR_STATUS);
-      draw_tex (s, t, x, 2 * pad);
+      mc_sdl_paint_fill (&s->paint, x - pad, pad, t->w + 2 * pad, t->h + 2 * pad, COLOR_STATUS);
+      mc_sdl_paint_draw_text (&s->paint, t, x, 2 * pad);
     }
   }
   SDL_RenderPresent (s->ren);
 
   /* Drop what no longer shows: textures of tiles that left, stale text. */
-  g_hash_table_iter_init (&iter, s->texts);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (!((TextTex *) value)->used)
-      g_hash_table_iter_remove (&iter);
+  mc_sdl_paint_end_frame (&s->paint);
   g_hash_table_iter_init (&iter, s->tiles);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (!((TileTex *) value)->used)
@@ -534,7 +335,7 @@ static void
 drop_textures (Sdl *s)
 {
   g_hash_table_remove_all (s->tiles);
-  g_hash_table_remove_all (s->texts);
+  mc_sdl_paint_forget (&s->paint);
   if (s->self.tex)
     SDL_DestroyTexture (s->self.tex);
   memset (&s->self, 0, sizeof s->self);
@@ -609,11 +410,9 @@ static void
 sdl_teardown (Sdl *s)
 {
   g_clear_pointer (&s->tiles, g_hash_table_unref);
-  g_clear_pointer (&s->texts, g_hash_table_unref);
   if (s->self.tex)
     SDL_DestroyTexture (s->self.tex);
-  g_clear_pointer (&s->font, TTF_CloseFont);
-  g_clear_pointer (&s->font_big, TTF_CloseFont);
+  mc_sdl_paint_clear (&s->paint);   /* its textures and fonts before the renderer */
   g_clear_pointer (&s->ren, SDL_DestroyRenderer);
   g_clear_pointer (&s->win, SDL_DestroyWindow);
   if (s->ttf_up)
@@ -631,10 +430,10 @@ sdl_start (McRenderer *r, GError **error)
   Sdl *s = g_new0 (Sdl, 1);
   Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
 
-  s->font_path = mc_grid_sdl_find_font (o->font, error);
+  s->font_path = mc_sdl_paint_find_font (o->font, error);
   if (!s->font_path)
     goto fail;
-  /* The core handles SIGINT/SIGTERM (leave the call cleanly); SDL must not. */
+  /* The program owns the signals (it leaves the call cleanly); SDL must not. */
   SDL_SetHint (SDL_HINT_NO_SIGNAL_HANDLERS, "1");
   SDL_SetHint (SDL_HINT_RENDER_SCALE_QUALITY, "linear");
   if (SDL_InitSubSystem (SDL_INIT_VIDEO) != 0) {
@@ -694,13 +493,13 @@ sdl_start (McRenderer *r, GError **error)
   if (o->fullscreen)
     SDL_ShowCursor (SDL_DISABLE);
   s->tiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tile_tex_free);
-  s->texts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, text_tex_free);
+  mc_sdl_paint_init (&s->paint, s->ren, g_steal_pointer (&s->font_path));
   {
     SDL_RendererInfo info;
 
     if (SDL_GetRendererInfo (s->ren, &info) == 0)
       MC_INFO ("SDL video driver %s, renderer %s, font %s", SDL_GetCurrentVideoDriver (), info.name,
-                s->font_path);
+                s->paint.font_path);
   }
   mc_renderer_set_backend_data (r, s);
   mc_renderer_invalidate (r);
@@ -722,17 +521,30 @@ sdl_stop (McRenderer *r)
   sdl_teardown (s);
 }
 
-static const McRendererClass sdl_class = {
+/* A display to open a window on: X11, Wayland, or KMS/DRM asked for. */
+static gboolean
+sdl_probe (GError **error)
+{
+  const char *driver = g_getenv ("SDL_VIDEODRIVER");
+  const char *display = g_getenv ("DISPLAY");
+  const char *wayland = g_getenv ("WAYLAND_DISPLAY");
+
+  if ((display && *display) || (wayland && *wayland) || (driver && g_ascii_strcasecmp (driver, "kmsdrm") == 0))
+    return TRUE;
+  g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
+               "no display ($DISPLAY, $WAYLAND_DISPLAY or SDL_VIDEODRIVER=kmsdrm)");
+  return FALSE;
+}
+
+const McRendererClass mc_grid_sdl_class = {
   .name = "sdl",
+  .where = "a window",
+  .when = "when there is a display",
+  .probe = sdl_probe,
   .default_max_fps = 60,
+  .self_view_width = 320,
   .start = sdl_start,
   .stop = sdl_stop,
   .tick = sdl_tick,
   .set_fullscreen = sdl_set_fullscreen,
 };
-
-const McRendererClass *
-mc_grid_sdl_get_class (void)
-{
-  return &sdl_class;
-}

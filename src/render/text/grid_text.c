@@ -5,22 +5,21 @@
  * on screen, then mapped back to cells. Each tile's latest frame is converted
  * and scaled to RGBA at the canvas size by a GstVideoConverter and handed to
  * a ChafaCanvas; chafa does the symbol selection / sixel / kitty encoding.
- * A tile is re-printed only when it has a new frame or the layout changed. */
+ * A tile is re-printed only when it has a new frame or the layout changed.
+ *
+ * The terminal itself (raw mode, keys, signals, restoring it) is the
+ * program's: it is taken through the host at start and released at stop. */
 #include "meshcall/render/text/grid_text.h"
 
-#include "meshcall/render/layout.h"
 #include "meshcall/base/log.h"
+#include "meshcall/render/layout.h"
+#include "meshcall/render/overlay.h"
 
 #include <chafa.h>
-#include <errno.h>
-#include <glib-unix.h>
 #include <gst/video/video.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 #include <unistd.h>
 
 #define MC_LOG_CATEGORY (&mc_log_render)
@@ -42,8 +41,8 @@ typedef struct {
 typedef struct {
   McTextMode mode;
   ChafaTermInfo *term_info;
-  GSource *stdin_watch;
-  GSource *signal_watches[4];  /* SIGWINCH, SIGINT, SIGTERM, SIGHUP */
+  const McRendererHost *host;  /* gave us the terminal; takes it back at stop */
+  int in_fd, out_fd;
   int cols, rows, cell_w, cell_h;
   GHashTable *tiles;     /* id -> TextTile* */
   TextTile self;
@@ -51,36 +50,10 @@ typedef struct {
   GString *out;
 } Text;
 
-/* Terminal state restored at stop, at exit and after fatal paths. */
-static struct termios saved_termios;
-static gboolean terminal_taken;
-
-static void
-write_all (const char *buf, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write (STDOUT_FILENO, buf, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    buf += n;
-    len -= (gsize) n;
-  }
-}
-
-static void
-restore_terminal (void)
-{
-  static const char reset[] = "\x1b[0m\x1b[2J\x1b[H\x1b[?25h\x1b[?1049l";
-
-  if (!terminal_taken)
-    return;
-  terminal_taken = FALSE;
-  write_all (reset, sizeof reset - 1);
-  tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved_termios);
-}
+/* What we draw with, and what undoes it (the host writes it when it takes
+ * the terminal back, on every exit path). */
+static const char TAKE_SCREEN[] = "\x1b[?1049h\x1b[?25l\x1b[2J";
+static const char RESTORE_SCREEN[] = "\x1b[0m\x1b[2J\x1b[H\x1b[?25h\x1b[?1049l";
 
 static gboolean
 env_contains (const char *name, const char *needle)
@@ -105,23 +78,63 @@ mc_grid_text_detect_mode (void)
   return MC_TEXT_MODE_SYMBOLS;
 }
 
-/* Primary Device Attributes: a terminal that can draw sixels lists 4. */
+gboolean
+mc_grid_text_mode_from_variant (const char *variant, McTextMode *mode)
+{
+  static const struct {
+    const char *name;
+    McTextMode mode;
+  } modes[] = {
+    { "auto", MC_TEXT_MODE_AUTO },
+    { "symbols", MC_TEXT_MODE_SYMBOLS },
+    { "sixel", MC_TEXT_MODE_SIXEL },
+    { "kitty", MC_TEXT_MODE_KITTY },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++) {
+    if (g_ascii_strcasecmp (variant ? variant : "auto", modes[i].name) == 0) {
+      *mode = modes[i].mode;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gboolean
+mc_grid_text_probe (GError **error)
+{
+  const char *term = g_getenv ("TERM");
+
+  if (!isatty (STDIN_FILENO) || !isatty (STDOUT_FILENO)) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "stdin and stdout are not a terminal");
+    return FALSE;
+  }
+  if (!term || !*term || strcmp (term, "dumb") == 0) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "TERM is %s",
+                 term && *term ? "dumb" : "not set");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Primary Device Attributes: a terminal that can draw sixels lists 4. The
+ * reply comes on in_fd, which the host keeps in raw mode. */
 static gboolean
-query_sixel_support (void)
+query_sixel_support (int in_fd, int out_fd)
 {
   char buf[128];
   gsize len = 0;
   gint64 deadline = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
 
-  write_all ("\x1b[c", 3);
+  mc_renderer_write_all (out_fd, "\x1b[c", 3);
   while (len < sizeof buf - 1) {
-    struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+    struct pollfd pfd = { in_fd, POLLIN, 0 };
     int left = (int) ((deadline - g_get_monotonic_time ()) / 1000);
     ssize_t n;
 
     if (left <= 0 || poll (&pfd, 1, left) <= 0)
       break;
-    n = read (STDIN_FILENO, buf + len, 1);
+    n = read (in_fd, buf + len, 1);
     if (n <= 0)
       break;
     len++;
@@ -163,7 +176,7 @@ query_size (Text *t)
 {
   struct winsize ws = { 0 };
 
-  if (ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+  if (ioctl (t->out_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
     t->cols = ws.ws_col;
     t->rows = ws.ws_row;
     if (ws.ws_xpixel >= ws.ws_col && ws.ws_ypixel >= ws.ws_row) {
@@ -336,28 +349,22 @@ static void
 print_label (Text *t, const McRendererTileView *v, gboolean show_stats, int col, int row, int width)
 {
   g_autoptr (GString) label = g_string_new (NULL);
+  McOverlayMark marks[MC_OVERLAY_MAX_MARKS];
+  guint n_marks;
   int pad;
 
   if (width <= 0)
     return;
+  /* One line under the picture: the name, the marks, the overlay's lines. */
   g_string_append (label, v->name);
-  if (v->flags & MC_TILE_MUTED)
-    g_string_append (label, " [mic off]");
-  if (v->flags & MC_TILE_CAMERA_OFF)
-    g_string_append (label, " [camera off]");
+  n_marks = mc_overlay_marks (v->flags, marks);
+  for (guint i = 0; i < n_marks; i++)
+    g_string_append_printf (label, " [%s]", marks[i].text);
   if (show_stats) {
-    if (v->width > 0)
-      g_string_append_printf (label, " | %dx%d %.0ffps", v->width, v->height, v->fps);
-    if (v->has_stats) {
-      if (v->stats.kbps_in >= 0)
-        g_string_append_printf (label, " in %.0f", v->stats.kbps_in);
-      if (v->stats.kbps_out >= 0)
-        g_string_append_printf (label, " out %.0f kbps", v->stats.kbps_out);
-      if (v->stats.rtt_ms >= 0)
-        g_string_append_printf (label, " rtt %.0fms", v->stats.rtt_ms);
-      if (v->stats.loss >= 0)
-        g_string_append_printf (label, " loss %.1f%%", v->stats.loss * 100.0);
-    }
+    g_auto (GStrv) lines = mc_overlay_stats_lines (v);
+
+    for (guint i = 0; lines[i]; i++)
+      g_string_append_printf (label, " | %s", lines[i]);
   }
   pad = MAX (0, (width - (int) g_utf8_strlen (label->str, -1)) / 2);
   move_to (t->out, col, row);
@@ -402,8 +409,41 @@ draw_tile_picture (Text *t, TextTile *tt, const McRendererTileView *v, int col, 
       *oldest_push = MIN (*oldest_push, v->push_us);
     }
   } else if (full || tt->seq != G_MAXUINT64) {
-    print_box (t, col, row, cols, rows, (v->flags & MC_TILE_CAMERA_OFF) ? "camera off" : "connecting\xe2\x80\xa6");
+    print_box (t, col, row, cols, rows, mc_overlay_placeholder (v->flags));
     tt->seq = G_MAXUINT64;  /* box drawn; a frame replaces it */
+  }
+}
+
+/* The empty call's message, word-wrapped and centred below row `top`. */
+static void
+print_waiting (Text *t, const char *waiting, int top)
+{
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *wrapped = NULL;
+  GString *w = g_string_new (NULL);
+  int width = MAX (10, t->cols - 4), col = 0;
+  g_auto (GStrv) words = g_strsplit (waiting, " ", -1);
+
+  for (guint i = 0; words[i]; i++) {
+    int wl = (int) g_utf8_strlen (words[i], -1);
+    if (col > 0 && col + 1 + wl > width) {
+      g_string_append_c (w, '\n');
+      col = 0;
+    } else if (col > 0) {
+      g_string_append_c (w, ' ');
+      col++;
+    }
+    g_string_append (w, words[i]);
+    col += wl;
+  }
+  wrapped = g_string_free (w, FALSE);
+  lines = g_strsplit (wrapped, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    int len = (int) g_utf8_strlen (lines[i], -1);
+    move_to (t->out, MAX (0, (t->cols - len) / 2), MAX (top, t->rows / 2 - 1) + (int) i);
+    g_string_append (t->out, "\x1b[1m");
+    g_string_append (t->out, lines[i]);
+    g_string_append (t->out, "\x1b[0m");
   }
 }
 
@@ -449,36 +489,8 @@ render (McRenderer *r, Text *t, McRendererView *view)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     ((TextTile *) value)->used = FALSE;
 
-  if (n == 0 && full) {
-    g_auto (GStrv) lines = NULL;
-    g_autofree char *wrapped = NULL;
-    GString *w = g_string_new (NULL);
-    int width = MAX (10, t->cols - 4), col = 0;
-    g_auto (GStrv) words = g_strsplit (view->waiting, " ", -1);
-
-    /* Word wrap to the terminal width. */
-    for (guint i = 0; words[i]; i++) {
-      int wl = (int) g_utf8_strlen (words[i], -1);
-      if (col > 0 && col + 1 + wl > width) {
-        g_string_append_c (w, '\n');
-        col = 0;
-      } else if (col > 0) {
-        g_string_append_c (w, ' ');
-        col++;
-      }
-      g_string_append (w, words[i]);
-      col += wl;
-    }
-    wrapped = g_string_free (w, FALSE);
-    lines = g_strsplit (wrapped, "\n", -1);
-    for (guint i = 0; lines[i]; i++) {
-      int len = (int) g_utf8_strlen (lines[i], -1);
-      move_to (t->out, MAX (0, (t->cols - len) / 2), MAX (top, t->rows / 2 - 1) + (int) i);
-      g_string_append (t->out, "\x1b[1m");
-      g_string_append (t->out, lines[i]);
-      g_string_append (t->out, "\x1b[0m");
-    }
-  }
+  if (n == 0 && full)
+    print_waiting (t, view->waiting, top);
   for (guint i = 0; i < n; i++) {
     const McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
     TextTile *tt = text_tile_for (t, v->id);
@@ -500,7 +512,7 @@ render (McRenderer *r, Text *t, McRendererView *view)
     if (n_uploaded > 0 || full || t->self.seq != view->self.seq) {
       draw_tile_picture (t, &t->self, &self, t->cols - cols - 1, t->rows - rows - 1, cols, rows, TRUE,
                          &n_uploaded, &oldest_push);
-      self.name = (char *) "You";
+      self.name = (char *) MC_OVERLAY_SELF_NAME;
       print_label (t, &self, FALSE, t->cols - cols - 1, t->rows - 1, cols);
     }
   }
@@ -511,7 +523,7 @@ render (McRenderer *r, Text *t, McRendererView *view)
     g_string_append (t->out, "\x1b[0m");
   }
   g_string_append (t->out, "\x1b[?2026l");
-  write_all (t->out->str, t->out->len);
+  mc_renderer_write_all (t->out_fd, t->out->str, t->out->len);
 
   g_hash_table_iter_init (&iter, t->tiles);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -535,66 +547,13 @@ text_tick (McRenderer *r)
   mc_renderer_view_clear (&view);
 }
 
-static gboolean
-stdin_cb (gint fd, GIOCondition cond, gpointer data)
-{
-  McRenderer *r = data;
-  Text *t = mc_renderer_get_backend_data (r);
-  char buf[64];
-  ssize_t n;
-
-  if (!t)
-    return G_SOURCE_REMOVE;
-  n = read (fd, buf, sizeof buf);
-  if (n <= 0) {
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-      return G_SOURCE_CONTINUE;
-    g_clear_pointer (&t->stdin_watch, g_source_unref);  /* stdin closed: no more hotkeys */
-    return G_SOURCE_REMOVE;
-  }
-  /* A lone ESC is the key; ESC followed by more bytes is a sequence (arrow
-   * keys, terminal replies), which is ignored. */
-  if (n == 1 && buf[0] == 27) {
-    mc_renderer_handle_key (r, 27);
-    return G_SOURCE_CONTINUE;
-  }
-  for (ssize_t i = 0; i < n; i++) {
-    if (buf[i] == 27)
-      break;
-    mc_renderer_handle_key (r, (unsigned char) buf[i]);
-    if (!mc_renderer_get_backend_data (r))
-      return G_SOURCE_REMOVE;  /* the action stopped us; the watch is gone */
-  }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-winch_cb (gpointer data)
-{
-  mc_renderer_invalidate (data);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-quit_signal_cb (gpointer data)
-{
-  /* The core leaves the call and stops us, which restores the terminal. */
-  mc_renderer_handle_key (data, 'q');
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 text_teardown (Text *t)
 {
-  if (t->stdin_watch)
-    g_source_destroy (t->stdin_watch);
-  g_clear_pointer (&t->stdin_watch, g_source_unref);
-  for (guint i = 0; i < G_N_ELEMENTS (t->signal_watches); i++) {
-    if (t->signal_watches[i])
-      g_source_destroy (t->signal_watches[i]);
-    g_clear_pointer (&t->signal_watches[i], g_source_unref);
-  }
-  restore_terminal ();
+  if (t->host && t->host->release_terminal)
+    t->host->release_terminal (t->host->data);
+  else if (t->host)
+    mc_renderer_write_all (t->out_fd, RESTORE_SCREEN, sizeof RESTORE_SCREEN - 1);
   g_clear_pointer (&t->tiles, g_hash_table_unref);
   text_tile_clear (&t->self);
   g_clear_pointer (&t->term_info, chafa_term_info_unref);
@@ -604,82 +563,57 @@ text_teardown (Text *t)
   g_free (t);
 }
 
+static ChafaTermInfo *
+detect_term_info (void)
+{
+  gchar **envp = g_get_environ ();
+  ChafaTermDb *db = chafa_term_db_get_default ();
+  ChafaTermInfo *fallback = chafa_term_db_get_fallback_info (db);
+  ChafaTermInfo *info = chafa_term_db_detect (db, envp);
+
+  /* Whatever the database lacks for the chosen mode (truecolor, sixel,
+   * kitty) comes from the generic sequences. */
+  chafa_term_info_supplement (info, fallback);
+  chafa_term_info_unref (fallback);
+  g_strfreev (envp);
+  return info;
+}
+
 static gboolean
 text_start (McRenderer *r, GError **error)
 {
   const McRendererOptions *o = mc_renderer_get_options (r);
-  static gsize atexit_once;
-  struct termios raw;
+  McRendererTerminal term = { -1, -1 };
+  McTextMode mode;
   Text *t;
 
-  if (!isatty (STDOUT_FILENO)) {
+  if (!mc_grid_text_mode_from_variant (o->variant, &mode)) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND,
+                 "unknown text mode '%s': expected symbols, sixel, kitty or auto", o->variant);
+    return FALSE;
+  }
+  if (!o->host || !o->host->take_terminal || !o->host->take_terminal (o->host->data, RESTORE_SCREEN, &term)) {
     g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
                  "the text renderer needs a terminal on stdout (use --headless)");
     return FALSE;
   }
   t = g_new0 (Text, 1);
+  t->host = o->host;
+  t->in_fd = term.in_fd;
+  t->out_fd = term.out_fd;
   t->out = g_string_sized_new (64 * 1024);
   t->tiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, text_tile_free);
-
-  if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved_termios) == 0) {
-    raw = saved_termios;
-    /* No line buffering or echo; ISIG stays on so Ctrl-C still signals. */
-    raw.c_lflag &= ~(tcflag_t) (ICANON | ECHO);
-    raw.c_cc[VMIN] = 1;
-    raw.c_cc[VTIME] = 0;
-    tcsetattr (STDIN_FILENO, TCSANOW, &raw);
-    terminal_taken = TRUE;
-    if (g_once_init_enter (&atexit_once)) {
-      atexit (restore_terminal);
-      g_once_init_leave (&atexit_once, 1);
-    }
+  if (mode == MC_TEXT_MODE_AUTO) {
+    mode = mc_grid_text_detect_mode ();
+    if (mode == MC_TEXT_MODE_SYMBOLS && t->in_fd >= 0 && !g_getenv ("TMUX") &&
+        query_sixel_support (t->in_fd, t->out_fd))
+      mode = MC_TEXT_MODE_SIXEL;
   }
-
-  t->mode = o->text_mode;
-  if (t->mode == MC_TEXT_MODE_AUTO) {
-    t->mode = mc_grid_text_detect_mode ();
-    if (t->mode == MC_TEXT_MODE_SYMBOLS && terminal_taken && !g_getenv ("TMUX") && query_sixel_support ())
-      t->mode = MC_TEXT_MODE_SIXEL;
-  }
-  {
-    gchar **envp = g_get_environ ();
-    ChafaTermDb *db = chafa_term_db_get_default ();
-    ChafaTermInfo *fallback = chafa_term_db_get_fallback_info (db);
-
-    t->term_info = chafa_term_db_detect (db, envp);
-    /* Whatever the database lacks for the chosen mode (truecolor, sixel,
-     * kitty) comes from the generic sequences. */
-    chafa_term_info_supplement (t->term_info, fallback);
-    chafa_term_info_unref (fallback);
-    g_strfreev (envp);
-  }
-  if (!terminal_taken) {
-    /* Output-only terminal: still take the screen, restore it at stop. */
-    terminal_taken = TRUE;
-    tcgetattr (STDOUT_FILENO, &saved_termios);
-  }
-  {
-    static const char take[] = "\x1b[?1049h\x1b[?25l\x1b[2J";
-    write_all (take, sizeof take - 1);
-  }
+  t->mode = mode;
+  t->term_info = detect_term_info ();
+  mc_renderer_write_all (t->out_fd, TAKE_SCREEN, sizeof TAKE_SCREEN - 1);
   query_size (t);
   MC_INFO ("text renderer: %dx%d cells of %dx%d px, mode %d", t->cols, t->rows, t->cell_w, t->cell_h, t->mode);
-
-  /* Sources go to the thread-default context, like the renderer's tick. */
-  if (isatty (STDIN_FILENO)) {
-    t->stdin_watch = g_unix_fd_source_new (STDIN_FILENO, G_IO_IN | G_IO_HUP);
-    g_source_set_callback (t->stdin_watch, G_SOURCE_FUNC (stdin_cb), r, NULL);
-    g_source_attach (t->stdin_watch, g_main_context_get_thread_default ());
-  }
-  {
-    static const int signals[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
-
-    for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
-      t->signal_watches[i] = g_unix_signal_source_new (signals[i]);
-      g_source_set_callback (t->signal_watches[i], signals[i] == SIGWINCH ? winch_cb : quit_signal_cb, r, NULL);
-      g_source_attach (t->signal_watches[i], g_main_context_get_thread_default ());
-    }
-  }
   mc_renderer_set_backend_data (r, t);
   mc_renderer_invalidate (r);
   return TRUE;
@@ -696,16 +630,25 @@ text_stop (McRenderer *r)
   text_teardown (t);
 }
 
-static const McRendererClass text_class = {
+static gboolean
+text_check_variant (const char *variant)
+{
+  McTextMode mode;
+
+  return mc_grid_text_mode_from_variant (variant, &mode);
+}
+
+static const char *const text_variants[] = { "symbols", "sixel", "kitty", NULL };
+
+const McRendererClass mc_grid_text_class = {
   .name = "text",
+  .where = "the terminal",
+  .variants = text_variants,
+  .check_variant = text_check_variant,
+  .probe = mc_grid_text_probe,
   .default_max_fps = 15,
+  .self_view_width = 160,
   .start = text_start,
   .stop = text_stop,
   .tick = text_tick,
 };
-
-const McRendererClass *
-mc_grid_text_get_class (void)
-{
-  return &text_class;
-}

@@ -1,0 +1,45 @@
+/* meshcall join's command line and config file, mapped to what it runs
+ * with: the signaling URL and params, the call's configuration, the
+ * renderer choice and options, the duration. The config file gives the
+ * defaults, flags override them (config.h); every refusal is reported with
+ * the message and exit code the command gives, before any set-up work.
+ *
+ * The groups a call needs (signaling, ICE, media) come from
+ * call_options.h; join adds [call] (--headless, --stats-json,
+ * --media-timeout, --duration) and [display] (--render and the picture).
+ *
+ * Threading: main thread; no I/O but reading the config file. */
+#pragma once
+
+#include "meshcall/call/call.h"
+#include "meshcall/render/renderer_table.h"
+#include "meshcall/signal/signaling.h"
+
+G_BEGIN_DECLS
+
+typedef struct _McJoinFlags McJoinFlags;
+
+typedef struct {
+  const char *call_id;
+  const char *signal_url;            /* NULL: the local default (a server on 127.0.0.1:7300, or one started) */
+  McSignalingParams signal;          /* call id, peer id, name (default USER@HOST), token */
+  /* media, headless, stats_json, peer: timeouts, jitter and ICE on every
+   * interface (mc_ice_config_for_signal_url once the URL is known). */
+  McCallConfig call;
+  McRendererChoice render;           /* none with --headless */
+  McRendererOptions render_options;  /* the picture's settings; no title, callbacks or host */
+  guint duration_s;                  /* 0: until q or a signal */
+  McJoinFlags *flags;                /* private: the storage the above points into */
+} McJoinOptions;
+
+void mc_join_options_init (McJoinOptions *o);
+/* argv as main gives it to the subcommand (argv[0] "join"). MC_EXIT_OK, or
+ * the exit code of the refusal with its message in *error. --help prints
+ * the help and exits (GOption). */
+int mc_join_options_parse (McJoinOptions *o, int argc, char **argv, GError **error);
+void mc_join_options_clear (McJoinOptions *o);
+
+/* The --render help line (it lists this build's renderers). */
+const char *mc_join_options_render_help (McJoinOptions *o);
+
+G_END_DECLS

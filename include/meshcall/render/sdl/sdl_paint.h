@@ -1,0 +1,62 @@
+/* What the SDL grid paints with (internal to render/sdl): colours,
+ * rectangles, and text through SDL_ttf, each piece of text rendered once
+ * into a texture that is kept for as long as it is drawn every frame. The
+ * grid (grid_sdl.c) does the layout and the video textures.
+ *
+ * Threading: the thread of the SDL renderer (the main loop's). */
+#pragma once
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  Uint8 r, g, b, a;
+} McSdlColor;
+
+typedef struct {
+  SDL_Texture *tex;
+  int w, h;
+  gboolean used;         /* drawn in the current frame */
+} McSdlText;
+
+typedef struct {
+  SDL_Renderer *ren;     /* borrowed */
+  char *font_path;
+  TTF_Font *font;        /* names, badges, stats */
+  TTF_Font *font_big;    /* waiting message, status banner */
+  int font_px;
+  GHashTable *texts;     /* cache key -> McSdlText* */
+} McSdlPaint;
+
+/* The font file to use: `font` itself if it names an existing file, else the
+ * best fontconfig match for it as a pattern (NULL = "DejaVu Sans:bold"). */
+char *mc_sdl_paint_find_font (const char *font, GError **error);
+
+/* font_path is taken; no font is open until mc_sdl_paint_open_fonts. */
+void mc_sdl_paint_init (McSdlPaint *p, SDL_Renderer *ren, char *font_path);
+void mc_sdl_paint_clear (McSdlPaint *p);
+/* Fonts sized for an output out_h pixels tall (reopened when that size
+ * changes, which drops the cached text). FALSE: the font cannot be opened. */
+gboolean mc_sdl_paint_open_fonts (McSdlPaint *p, int out_h);
+/* Around a frame: the text not drawn in it is dropped at its end. */
+void mc_sdl_paint_begin_frame (McSdlPaint *p);
+void mc_sdl_paint_end_frame (McSdlPaint *p);
+/* The renderer lost its textures (device reset). */
+void mc_sdl_paint_forget (McSdlPaint *p);
+
+void mc_sdl_paint_set_color (McSdlPaint *p, McSdlColor c);
+void mc_sdl_paint_fill (McSdlPaint *p, int x, int y, int w, int h, McSdlColor c);
+void mc_sdl_paint_frame (McSdlPaint *p, SDL_Rect r, int thickness, McSdlColor c);
+/* The texture of a piece of text (wrap > 0: wrapped at that width), or NULL
+ * for none or no text. */
+McSdlText *mc_sdl_paint_text (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor c, int wrap);
+void mc_sdl_paint_draw_text (McSdlPaint *p, McSdlText *t, int x, int y);
+/* Text on a box of bg, clipped to max_w; returns the box width. */
+int mc_sdl_paint_label (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor fg, McSdlColor bg, int x, int y,
+                        int max_w);
+void mc_sdl_paint_centered (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor c, SDL_Rect box, int wrap);
+
+G_END_DECLS

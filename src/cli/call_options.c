@@ -1,0 +1,330 @@
+/* The option groups of a command in a call: see call_options.h. */
+#include "meshcall/cli/call_options.h"
+
+#include "meshcall/cli/backends.h"
+#include "meshcall/cli/commands.h"
+#include "meshcall/proto/call_protocol.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- strings and entries ------------------------------------------------------- */
+
+void
+mc_option_strings_init (McOptionStrings *s)
+{
+  s->slots = g_ptr_array_new ();
+  s->owned = g_ptr_array_new_with_free_func (g_free);
+}
+
+void
+mc_option_strings_clear (McOptionStrings *s)
+{
+  g_clear_pointer (&s->slots, g_ptr_array_unref);
+  g_clear_pointer (&s->owned, g_ptr_array_unref);
+}
+
+static void
+own (McOptionStrings *s, char *value)
+{
+  if (value && !g_ptr_array_find (s->owned, value, NULL))
+    g_ptr_array_add (s->owned, value);
+}
+
+void
+mc_option_strings_set (McOptionStrings *s, char **slot, char *value)
+{
+  if (!g_ptr_array_find (s->slots, slot, NULL))
+    g_ptr_array_add (s->slots, slot);
+  own (s, value);
+  *slot = value;
+}
+
+void
+mc_option_strings_keep (McOptionStrings *s)
+{
+  for (guint i = 0; i < s->slots->len; i++)
+    own (s, *(char **) g_ptr_array_index (s->slots, i));
+}
+
+GOptionEntry *
+mc_option_entries_in_order (GArray *entries, const char *const *names)
+{
+  guint n = g_strv_length ((char **) names);
+  GOptionEntry *out = g_new0 (GOptionEntry, n + 1);
+
+  g_assert (n == entries->len);
+  for (guint i = 0; i < n; i++) {
+    guint j;
+
+    for (j = 0; j < entries->len; j++)
+      if (g_str_equal (g_array_index (entries, GOptionEntry, j).long_name, names[i]))
+        break;
+    g_assert (j < entries->len);
+    out[i] = g_array_index (entries, GOptionEntry, j);
+  }
+  return out;
+}
+
+gboolean
+mc_option_parse_size (const char *text, int *width, int *height)
+{
+  char *end;
+  long a, b;
+
+  if (text == NULL)
+    return FALSE;
+  a = strtol (text, &end, 10);
+  if (*end != 'x' && *end != 'X')
+    return FALSE;
+  b = strtol (end + 1, &end, 10);
+  if (*end != '\0' || a < 16 || b < 16 || a > 7680 || b > 4320 || a % 2 || b % 2)
+    return FALSE;
+  *width = (int) a;
+  *height = (int) b;
+  return TRUE;
+}
+
+static void
+add_entries (GArray *entries, const GOptionEntry *add, guint n)
+{
+  g_array_append_vals (entries, add, n);
+}
+
+static void
+load_string (McOptionStrings *strings, char **slot, McConfig *config, const char *group, const char *key,
+             const char *fallback)
+{
+  mc_option_strings_set (strings, slot, mc_config_get_string (config, group, key, fallback));
+}
+
+/* ---- [signaling] --------------------------------------------------------------- */
+
+void
+mc_signal_options_load (McSignalOptions *o, McConfig *config, McOptionStrings *strings)
+{
+  load_string (strings, &o->url, config, "signaling", "url", NULL);
+  load_string (strings, &o->name, config, "signaling", "name", NULL);
+  load_string (strings, &o->peer_id, config, "signaling", "peer-id", NULL);
+  load_string (strings, &o->token, config, "signaling", "token", NULL);
+}
+
+void
+mc_signal_options_add_entries (McSignalOptions *o, GArray *entries)
+{
+  const GOptionEntry add[] = {
+    { "signal", 's', 0, G_OPTION_ARG_STRING, &o->url,
+      "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO). Default: a server on "
+      "127.0.0.1:7300 if one answers, else one started inside this process", "URL" },
+    /* FILENAME: the bytes as typed, so a UTF-8 name survives a C locale (checked at finish). */
+    { "name", 'n', 0, G_OPTION_ARG_FILENAME, &o->name, "Name the others see (default: USER@HOST)", "NAME" },
+    { "peer-id", 0, 0, G_OPTION_ARG_STRING, &o->peer_id, "Our id in the call (default: random)", "ID" },
+    { "token", 't', 0, G_OPTION_ARG_STRING, &o->token, "Shared secret the signaling server asks for", "TOKEN" },
+  };
+
+  add_entries (entries, add, G_N_ELEMENTS (add));
+}
+
+/* Who is at this terminal, as a shell prompt would say it (64 chars at most). */
+static char *
+default_name (void)
+{
+  g_autofree char *who = g_strdup_printf ("%s@%s", g_get_user_name (), g_get_host_name ());
+
+  if (g_utf8_validate (who, -1, NULL) && g_utf8_strlen (who, -1) > 64)
+    *g_utf8_offset_to_pointer (who, 64) = '\0';
+  return mc_protocol_validate_name (who, NULL) ? g_steal_pointer (&who) : NULL;
+}
+
+int
+mc_signal_options_finish (McSignalOptions *o, const char *call_id, McOptionStrings *strings,
+                          McSignalingParams *params, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  McSignalingParams check;
+
+  if (!mc_protocol_validate_id ("CALL_ID", call_id, error))
+    return MC_EXIT_USAGE;
+  if (o->name == NULL)
+    mc_option_strings_set (strings, &o->name, default_name ());
+  /* The default (no URL) is a local server, which is always acceptable. The
+   * token is the server's to judge. */
+  check = (McSignalingParams) { .call_id = (char *) call_id, .peer_id = o->peer_id, .name = o->name };
+  if (!mc_signaling_check (mc_cli_signaling_backends, o->url ? o->url : "ws://127.0.0.1", &check, &local)) {
+    int code = g_error_matches (local, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER) ? MC_EXIT_FAILURE
+                                                                                      : MC_EXIT_USAGE;
+    g_propagate_error (error, g_steal_pointer (&local));
+    return code;
+  }
+  *params = check;
+  params->token = o->token;
+  return MC_EXIT_OK;
+}
+
+/* ---- [ice] ----------------------------------------------------------------------- */
+
+void
+mc_ice_options_load (McIceOptions *o, McConfig *config, McOptionStrings *strings)
+{
+  load_string (strings, &o->stun, config, "ice", "stun", NULL);
+  load_string (strings, &o->turn, config, "ice", "turn", NULL);
+  load_string (strings, &o->policy, config, "ice", "transport-policy", "all");
+}
+
+void
+mc_ice_options_add_entries (McIceOptions *o, GArray *entries)
+{
+  const GOptionEntry add[] = {
+    { "stun", 0, 0, G_OPTION_ARG_STRING, &o->stun, "STUN server (none by default: host candidates suffice on a LAN)",
+      "stun://HOST:PORT" },
+    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->turn_flags, "TURN server (repeatable)",
+      "turn://USER:PASS@HOST:PORT" },
+    { "ice-transport-policy", 0, 0, G_OPTION_ARG_STRING, &o->policy,
+      "all (default) or relay: connect only through the TURN server (hides our addresses; tests TURN)", "POLICY" },
+  };
+
+  add_entries (entries, add, G_N_ELEMENTS (add));
+}
+
+static char **
+split_list (const char *text)
+{
+  g_auto (GStrv) parts = NULL;
+  GPtrArray *out = g_ptr_array_new ();
+
+  if (text != NULL) {
+    parts = g_strsplit_set (text, ", ", -1);
+    for (guint i = 0; parts[i]; i++)
+      if (*parts[i])
+        g_ptr_array_add (out, g_strdup (parts[i]));
+  }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+McIceConfig *
+mc_ice_options_finish (const McIceOptions *o, GError **error)
+{
+  g_auto (GStrv) turn = NULL;
+
+  if (o->stun && !g_str_has_prefix (o->stun, "stun://")) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--stun '%s': expected stun://HOST:PORT", o->stun);
+    return NULL;
+  }
+  if (g_strcmp0 (o->policy, "all") != 0 && g_strcmp0 (o->policy, "relay") != 0) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--ice-transport-policy '%s': expected all or relay",
+                 o->policy);
+    return NULL;
+  }
+  turn = o->turn_flags ? g_strdupv (o->turn_flags) : split_list (o->turn);
+  for (guint i = 0; turn[i]; i++) {
+    if (!g_str_has_prefix (turn[i], "turn://") && !g_str_has_prefix (turn[i], "turns://")) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--turn '%s': expected turn://USER:PASS@HOST:PORT",
+                   turn[i]);
+      return NULL;
+    }
+  }
+  if (g_str_equal (o->policy, "relay") && turn[0] == NULL) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--ice-transport-policy relay needs a --turn server");
+    return NULL;
+  }
+  return mc_ice_config_new (o->stun, (const char *const *) turn, NULL, g_str_equal (o->policy, "relay"));
+}
+
+void
+mc_ice_options_clear (McIceOptions *o)
+{
+  g_clear_pointer (&o->turn_flags, g_strfreev);
+}
+
+static gboolean
+url_is_loopback (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  return host && (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") || g_str_equal (host, "::1") ||
+                  g_str_equal (host, "[::1]"));
+}
+
+McIceConfig *
+mc_ice_config_for_signal_url (McIceConfig *ice, const char *url)
+{
+  static const char *const loopback[] = { "127.0.0.1", NULL };
+
+  if (!url_is_loopback (url))
+    return mc_ice_config_ref (ice);
+  return mc_ice_config_new (ice->stun_server, (const char *const *) ice->turn_servers, loopback, ice->relay_only);
+}
+
+/* ---- [media] --------------------------------------------------------------------- */
+
+void
+mc_media_options_load (McMediaOptions *o, McConfig *config, McOptionStrings *strings)
+{
+  load_string (strings, &o->video, config, "media", "video", "auto");
+  load_string (strings, &o->audio, config, "media", "audio", "auto");
+  load_string (strings, &o->size, config, "media", "size", "640x480");
+  load_string (strings, &o->codec, config, "media", "video-codec", "vp8");
+  o->fps = (gint) mc_config_get_int (config, "media", "fps", 30);
+  o->jitter_ms = (gint) mc_config_get_int (config, "media", "jitter-latency", 50);
+  o->no_processing = !mc_config_get_bool (config, "media", "audio-processing", TRUE);
+}
+
+void
+mc_media_options_add_entries (McMediaOptions *o, GArray *entries)
+{
+  const GOptionEntry add[] = {
+    { "video", 0, 0, G_OPTION_ARG_STRING, &o->video,
+      "Camera: auto, test, v4l2[:DEVICE], none or pipeline:DESCRIPTION (see 'meshcall devices'; default auto)", "SRC" },
+    { "audio", 0, 0, G_OPTION_ARG_STRING, &o->audio,
+      "Microphone: auto, test, pulse[:DEVICE], alsa[:DEVICE], none or pipeline:DESCRIPTION (default auto)", "SRC" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &o->size, "Video size sent (default 640x480)", "WxH" },
+    { "fps", 0, 0, G_OPTION_ARG_INT, &o->fps, "Video frame rate sent (default 30)", "N" },
+    { "video-codec", 0, 0, G_OPTION_ARG_STRING, &o->codec, "vp8 (default) or h264", "CODEC" },
+    { "no-audio-processing", 0, 0, G_OPTION_ARG_NONE, &o->no_processing,
+      "No echo cancellation, noise suppression or gain control on the microphone", NULL },
+    { "jitter-latency", 0, 0, G_OPTION_ARG_INT, &o->jitter_ms, "Receive jitter buffer in ms (default 50, for a LAN)",
+      "MS" },
+  };
+
+  add_entries (entries, add, G_N_ELEMENTS (add));
+}
+
+gboolean
+mc_media_options_finish (const McMediaOptions *o, McCallConfig *cfg, GError **error)
+{
+  McCaptureConfig *media = &cfg->media;
+
+  if (!mc_media_source_parse (MC_MEDIA_VIDEO, o->video, &media->video, error)) {
+    g_prefix_error (error, "--video: ");
+    return FALSE;
+  }
+  if (!mc_media_source_parse (MC_MEDIA_AUDIO, o->audio, &media->audio, error)) {
+    g_prefix_error (error, "--audio: ");
+    return FALSE;
+  }
+  if (!mc_video_codec_from_string (o->codec, &media->codec, error)) {
+    g_prefix_error (error, "--video-codec: ");
+    return FALSE;
+  }
+  if (!mc_option_parse_size (o->size, &media->width, &media->height)) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--size '%s': expected WIDTHxHEIGHT with even numbers, e.g. 640x480", o->size);
+    return FALSE;
+  }
+  if (o->fps < 1 || o->fps > 120) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--fps %d: expected 1 to 120", o->fps);
+    return FALSE;
+  }
+  if (o->jitter_ms < 0 || o->jitter_ms > 5000) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--jitter-latency %d: expected 0 to 5000 ms",
+                 o->jitter_ms);
+    return FALSE;
+  }
+  media->fps = o->fps;
+  media->audio_processing = !o->no_processing;
+  cfg->peer.jitter_latency_ms = (guint) o->jitter_ms;
+  return TRUE;
+}

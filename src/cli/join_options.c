@@ -1,0 +1,256 @@
+/* meshcall join's options: see join_options.h. */
+#include "meshcall/cli/join_options.h"
+
+#include "meshcall/cli/backends.h"
+#include "meshcall/cli/call_options.h"
+#include "meshcall/cli/cli_config.h"
+#include "meshcall/cli/commands.h"
+
+#include <string.h>
+
+/* The option storage: the config's values, then GOption's over them. */
+struct _McJoinFlags {
+  McOptionStrings strings;
+  char *call_id;
+  McSignalOptions signal;
+  McIceOptions ice;
+  McMediaOptions media;
+  /* [call] */
+  gboolean headless;
+  char *stats_json;
+  gint media_timeout_s;
+  gint answer_timeout_ms;
+  gint duration_s;
+  /* [display] */
+  char *render, *font, *window_size;
+  gboolean fullscreen, self_view, show_stats;
+  gint width, height, max_fps;
+  char *config_path;
+  char *render_help;
+};
+
+/* The order --help lists them in. */
+static const char *const help_order[] = {
+  "signal", "name", "peer-id", "token",
+  "video", "audio", "size", "fps", "video-codec",
+  "stun", "turn", "ice-transport-policy", "answer-timeout",
+  "headless", "stats-json", "duration", "no-audio-processing", "jitter-latency", "media-timeout",
+  "render", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
+  "config", NULL,
+};
+
+void
+mc_join_options_init (McJoinOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  o->flags = g_new0 (McJoinFlags, 1);
+  mc_option_strings_init (&o->flags->strings);
+  mc_call_config_init (&o->call);
+}
+
+void
+mc_join_options_clear (McJoinOptions *o)
+{
+  if (!o->flags)
+    return;
+  mc_media_source_clear (&o->call.media.video);
+  mc_media_source_clear (&o->call.media.audio);
+  mc_peer_settings_clear (&o->call.peer);
+  mc_renderer_choice_clear (&o->render);
+  mc_ice_options_clear (&o->flags->ice);
+  mc_option_strings_clear (&o->flags->strings);
+  g_free (o->flags->config_path);
+  g_free (o->flags->render_help);
+  g_clear_pointer (&o->flags, g_free);
+}
+
+const char *
+mc_join_options_render_help (McJoinOptions *o)
+{
+  McJoinFlags *f = o->flags;
+
+  if (!f->render_help) {
+    g_autofree char *automatic = mc_renderer_table_describe_auto (mc_cli_renderers);
+    g_autofree char *note = g_strdup_printf (" (default: %s)", automatic);
+    g_autofree char *choices = mc_renderer_table_describe (mc_cli_renderers, note);
+
+    f->render_help = g_strdup_printf ("What to draw on: %s", choices);
+  }
+  return f->render_help;
+}
+
+static void
+load_config (McJoinFlags *f, McConfig *config)
+{
+  McOptionStrings *s = &f->strings;
+
+  mc_signal_options_load (&f->signal, config, s);
+  mc_ice_options_load (&f->ice, config, s);
+  mc_media_options_load (&f->media, config, s);
+  mc_option_strings_set (s, &f->stats_json, mc_config_get_string (config, "call", "stats-json", NULL));
+  f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 4);
+  f->headless = mc_config_get_bool (config, "call", "headless", FALSE);
+  mc_option_strings_set (s, &f->render, mc_config_get_string (config, "display", "render", "auto"));
+  mc_option_strings_set (s, &f->font, mc_config_get_string (config, "display", "font", NULL));
+  mc_option_strings_set (s, &f->window_size, NULL);
+  f->fullscreen = mc_config_get_bool (config, "display", "fullscreen", FALSE);
+  f->self_view = mc_config_get_bool (config, "display", "self-view", TRUE);
+  f->show_stats = mc_config_get_bool (config, "display", "stats", FALSE);
+  f->width = (gint) mc_config_get_int (config, "display", "width", 0);
+  f->height = (gint) mc_config_get_int (config, "display", "height", 0);
+  f->max_fps = (gint) mc_config_get_int (config, "display", "max-fps", 0);
+}
+
+static void
+add_join_entries (McJoinOptions *o, GArray *entries)
+{
+  McJoinFlags *f = o->flags;
+  const GOptionEntry add[] = {
+    /* For tests: a short offer-answer timeout instead of 15 s. */
+    { "answer-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &f->answer_timeout_ms,
+      "Give up on an unanswered offer after MS milliseconds (default 15000)", "MS" },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &f->headless, "No window and no audio output (bots, tests)", NULL },
+    { "stats-json", 0, 0, G_OPTION_ARG_FILENAME, &f->stats_json,
+      "Rewrite FILE every second (and at exit) with per-peer statistics", "FILE" },
+    { "duration", 0, 0, G_OPTION_ARG_INT, &f->duration_s, "Leave after SECONDS", "SECONDS" },
+    { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
+      "Drop a connected peer that sent nothing for SECONDS (default 4)", "SECONDS" },
+    { "render", 'r', 0, G_OPTION_ARG_STRING, &f->render, mc_join_options_render_help (o), "KIND" },
+    { "fullscreen", 'f', 0, G_OPTION_ARG_NONE, &f->fullscreen,
+      "Kiosk: fullscreen window, no decorations, hidden cursor", NULL },
+    { "font", 0, 0, G_OPTION_ARG_STRING, &f->font, "Font file or fontconfig pattern (default \"DejaVu Sans:bold\")",
+      "FONT" },
+    { "no-self-view", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &f->self_view,
+      "Start without the picture-in-picture of our own camera ('p' toggles it)", NULL },
+    { "show-stats", 0, 0, G_OPTION_ARG_NONE, &f->show_stats,
+      "Start with the per-tile stats overlay ('s' toggles it)", NULL },
+    { "window-size", 0, 0, G_OPTION_ARG_STRING, &f->window_size, "Initial window size (default 960x540)", "WxH" },
+    { "max-fps", 0, 0, G_OPTION_ARG_INT, &f->max_fps, "Redraw at most N times a second (default 60, text 15)", "N" },
+    MC_CLI_CONFIG_OPTION_ENTRY (&f->config_path),
+  };
+
+  mc_signal_options_add_entries (&f->signal, entries);
+  mc_ice_options_add_entries (&f->ice, entries);
+  mc_media_options_add_entries (&f->media, entries);
+  g_array_append_vals (entries, add, G_N_ELEMENTS (add));
+}
+
+static GOptionContext *
+new_context (McJoinOptions *o)
+{
+  g_autoptr (GArray) entries = g_array_new (FALSE, TRUE, sizeof (GOptionEntry));
+  g_autofree GOptionEntry *ordered = NULL;
+  GOptionContext *ctx = g_option_context_new ("CALL_ID - join a video call");
+
+  g_option_context_set_summary (ctx,
+    "Be in an audio+video call with everyone else who joins CALL_ID (2-6 people, every\n"
+    "participant connected directly to every other one). Leave with 'q', Ctrl-C or --duration.\n"
+    "Two terminals on one machine can call each other with no set-up: the first one starts\n"
+    "a signaling server on 127.0.0.1:7300 unless one is already running there.\n"
+    "\n"
+    "The others appear in a grid: in a window when there is a display, else drawn in this\n"
+    "terminal (--render). Keys: m mute, v camera on/off, f fullscreen, s stats, p self view,\n"
+    "q or Esc leave.");
+  add_join_entries (o, entries);
+  ordered = mc_option_entries_in_order (entries, help_order);
+  g_option_context_add_main_entries (ctx, ordered, NULL);
+  return ctx;
+}
+
+static gboolean
+refuse (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+refuse (GError **error, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, format, args));
+  va_end (args);
+  return FALSE;
+}
+
+/* [call]: timeouts and the rest of the call's configuration. */
+static gboolean
+finish_call (McJoinOptions *o, GError **error)
+{
+  McJoinFlags *f = o->flags;
+
+  if (f->duration_s < 0 || f->media_timeout_s < 0 || f->media_timeout_s > 600)
+    return refuse (error, "--duration must be >= 0 and --media-timeout 0 to 600 seconds");
+  if (f->answer_timeout_ms < 0 || f->answer_timeout_ms > 600000)
+    return refuse (error, "--answer-timeout %d: expected 0 to 600000 ms", f->answer_timeout_ms);
+  o->call.peer.media_timeout_ms = (guint) f->media_timeout_s * 1000;
+  o->call.peer.answer_timeout_ms = (guint) f->answer_timeout_ms;
+  o->call.headless = f->headless;
+  o->call.stats_json = f->stats_json;
+  o->duration_s = (guint) f->duration_s;
+  return TRUE;
+}
+
+/* [display]: the renderer and its options. */
+static gboolean
+finish_display (McJoinOptions *o, GError **error)
+{
+  McJoinFlags *f = o->flags;
+  McRendererOptions *r = &o->render_options;
+
+  if (!mc_cli_renderer_choice_parse (&o->render, f->render, error)) {
+    g_prefix_error (error, "--render: ");
+    return FALSE;
+  }
+  if (f->headless)
+    mc_renderer_choice_set_none (&o->render);
+  r->width = f->width;
+  r->height = f->height;
+  if (f->window_size && !mc_option_parse_size (f->window_size, &r->width, &r->height))
+    return refuse (error, "--window-size '%s': expected WIDTHxHEIGHT with even numbers, e.g. 1280x720",
+                   f->window_size);
+  if (f->max_fps < 0 || f->max_fps > 240)
+    return refuse (error, "--max-fps %d: expected 0 (default) to 240", f->max_fps);
+  r->max_fps = (guint) f->max_fps;
+  r->fullscreen = f->fullscreen;
+  r->self_view = f->self_view;
+  r->show_stats = f->show_stats;
+  r->font = f->font;
+  r->call_id = o->call_id;
+  return TRUE;
+}
+
+int
+mc_join_options_parse (McJoinOptions *o, int argc, char **argv, GError **error)
+{
+  McJoinFlags *f = o->flags;
+  g_autoptr (McConfig) config = NULL;
+  g_autoptr (GOptionContext) ctx = NULL;
+  g_autoptr (GError) local = NULL;
+  int code;
+
+  config = mc_config_load (mc_cli_config_path (argc, argv), error);
+  if (config == NULL)
+    return MC_EXIT_USAGE;
+  load_config (f, config);
+  ctx = new_context (o);
+  if (!g_option_context_parse (ctx, &argc, &argv, &local)) {
+    g_set_error (error, G_OPTION_ERROR, local->code, "%s (see 'meshcall join --help')", local->message);
+    return MC_EXIT_USAGE;
+  }
+  mc_option_strings_keep (&f->strings);
+  if (argc != 2) {
+    refuse (error, "join needs exactly one CALL_ID (see 'meshcall join --help')");
+    return MC_EXIT_USAGE;
+  }
+  mc_option_strings_set (&f->strings, &f->call_id, g_strdup (argv[1]));
+  o->call_id = f->call_id;
+  code = mc_signal_options_finish (&f->signal, o->call_id, &f->strings, &o->signal, error);
+  if (code != MC_EXIT_OK)
+    return code;
+  o->signal_url = f->signal.url;
+  if (!mc_media_options_finish (&f->media, &o->call, error) || !finish_call (o, error))
+    return MC_EXIT_USAGE;
+  o->call.peer.ice = mc_ice_options_finish (&f->ice, error);
+  if (o->call.peer.ice == NULL || !finish_display (o, error))
+    return MC_EXIT_USAGE;
+  return MC_EXIT_OK;
+}

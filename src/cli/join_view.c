@@ -1,0 +1,132 @@
+/* The call's events on the renderer, hotkeys back: see join_view.h. */
+#include "meshcall/cli/join_view.h"
+
+static void
+on_video_frame (McCall *call, const char *peer_id, GstSample *sample, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_push_frame (v->renderer, peer_id, sample);   /* swaps a pointer, never blocks */
+}
+
+static void
+on_self_frame (McCall *call, GstSample *sample, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_push_self_frame (v->renderer, sample);
+}
+
+static void
+on_peer_added (McCall *call, const char *peer_id, const char *name, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_add_tile (v->renderer, peer_id, name);
+}
+
+static void
+on_peer_removed (McCall *call, const char *peer_id, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_remove_tile (v->renderer, peer_id);
+}
+
+static void
+on_audio_level (McCall *call, const char *peer_id, double rms_db, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_set_tile_level (v->renderer, peer_id, rms_db);
+}
+
+static guint
+tile_flags (const McMediaState *state)
+{
+  return (state->audio_muted ? MC_TILE_MUTED : 0) | (state->video_off ? MC_TILE_CAMERA_OFF : 0);
+}
+
+static void
+on_remote_media_state (McCall *call, const char *peer_id, const McMediaState *state, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_set_tile_flags (v->renderer, peer_id, tile_flags (state));
+}
+
+static void
+on_peer_stats (McCall *call, const McCallStatsPeer *p, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  McTileStats stats = { p->inbound_kbps, p->outbound_kbps, p->rtt_ms, p->fraction_lost };
+  mc_renderer_set_tile_stats (v->renderer, p->peer_id, &stats);
+}
+
+static void
+on_signaling_state (McCall *call, McSignalingState state, gpointer user_data)
+{
+  McJoinView *v = user_data;
+
+  if (state == MC_SIGNALING_STATE_RECONNECTING)
+    mc_renderer_set_status (v->renderer, "Reconnecting to signaling\xe2\x80\xa6");
+  else if (state == MC_SIGNALING_STATE_JOINED)
+    mc_renderer_set_status (v->renderer, NULL);
+}
+
+void
+mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks)
+{
+  g_return_if_fail (view->renderer != NULL);
+  callbacks->on_video_frame = on_video_frame;
+  callbacks->on_self_frame = on_self_frame;
+  callbacks->peer_added = on_peer_added;
+  callbacks->peer_removed = on_peer_removed;
+  callbacks->audio_level = on_audio_level;
+  callbacks->remote_media_state = on_remote_media_state;
+  callbacks->peer_stats = on_peer_stats;
+  callbacks->signaling_state_changed = on_signaling_state;
+}
+
+void
+mc_join_view_show_self_state (McJoinView *view)
+{
+  McMediaState state;
+
+  if (!view->renderer || !view->call)
+    return;
+  mc_call_get_media_state (view->call, &state);
+  mc_renderer_set_self_flags (view->renderer, tile_flags (&state));
+}
+
+/* Hotkeys (main thread). The renderer must not be freed from here. */
+void
+mc_join_view_on_action (McRenderer *r, McRenderAction action, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  McMediaState state;
+
+  switch (action) {
+  case MC_RENDER_ACTION_MUTE:
+  case MC_RENDER_ACTION_CAMERA:
+    if (view->call == NULL)
+      return;
+    mc_call_get_media_state (view->call, &state);
+    if (action == MC_RENDER_ACTION_MUTE)
+      state.audio_muted = !state.audio_muted;
+    else
+      state.video_off = !state.video_off;
+    mc_call_set_media_state (view->call, &state);
+    mc_join_view_show_self_state (view);
+    break;
+  case MC_RENDER_ACTION_QUIT:
+    view->quit (view->data);
+    break;
+  default:
+    break;
+  }
+}
+
+void
+mc_join_view_set_signal_url (McJoinView *view, const char *call_id, const char *url)
+{
+  g_autofree char *waiting = g_strdup_printf ("Waiting for others to join %s \xe2\x80\x94 run: meshcall join %s --signal %s",
+                                              call_id, call_id, url);
+
+  if (view->renderer)
+    mc_renderer_set_waiting_text (view->renderer, waiting);
+}
