@@ -282,7 +282,7 @@ main (int argc, char **argv)
   }
   gst_init (NULL, NULL);
   mc_gst_log_install ();
-  mc_call_warm_up ();
+  mc_peer_warm_up ();
   mc_call_config_init (&cfg);
   cfg.headless = TRUE;
   cfg.media.audio_processing = FALSE;

@@ -84,53 +84,6 @@ call_config_clear (McCallConfig *cfg)
   g_clear_pointer ((char **) &cfg->stats_json, g_free);
 }
 
-/* ---- warm-up --------------------------------------------------------------- */
-
-static gpointer
-warm_up_thread (gpointer data)
-{
-  gint64 start = g_get_monotonic_time ();
-  /* The first dtlsdec of a process generates the DTLS key and certificate
-   * every later webrtcbin reuses (0.2-1.4 s); webrtcbin loads libnice. */
-  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
-  GstElement *webrtc = gst_element_factory_make ("webrtcbin", NULL);
-
-  g_clear_pointer (&dtls, gst_object_unref);
-  g_clear_pointer (&webrtc, gst_object_unref);
-  MC_INFO ("warm-up (DTLS certificate, webrtcbin) took %.3f s", (g_get_monotonic_time () - start) / 1e6);
-  return NULL;
-}
-
-/* The warm-up thread, until someone waits for it. A process that exits
- * while it is still inside OpenSSL crashes in OpenSSL's exit handlers. */
-static GMutex warm_up_lock;
-static GThread *warm_up;
-
-void
-mc_call_warm_up_wait (void)
-{
-  GThread *thread;
-
-  g_mutex_lock (&warm_up_lock);
-  thread = g_steal_pointer (&warm_up);
-  g_mutex_unlock (&warm_up_lock);
-  if (thread)
-    g_thread_join (thread);
-}
-
-void
-mc_call_warm_up (void)
-{
-  static gsize once;
-
-  if (g_once_init_enter (&once)) {
-    g_mutex_lock (&warm_up_lock);
-    warm_up = g_thread_new ("mc-warm-up", warm_up_thread, NULL);
-    g_mutex_unlock (&warm_up_lock);
-    g_once_init_leave (&once, 1);
-  }
-}
-
 /* ---- peers ----------------------------------------------------------------- */
 
 static void entry_free (Entry *e);
@@ -644,7 +597,7 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   McCaptureConfig *media = &call->cfg.media;
   g_autofree char *notice = NULL;
 
-  mc_call_warm_up ();
+  mc_peer_warm_up ();
   call_config_copy (&call->cfg, cfg);
   call->sig = sig;
   call->call_id = mc_signaling_get_params (sig)->call_id;
@@ -756,7 +709,7 @@ mc_call_free (McCall *call)
 {
   if (call == NULL)
     return;
-  mc_call_warm_up_wait ();   /* at most its 0.2-1.4 s, and only when leaving that early */
+  mc_peer_warm_up_wait ();   /* at most its 0.2-1.4 s, and only when leaving that early */
   g_clear_handle_id (&call->stats_timer, g_source_remove);
   g_clear_handle_id (&call->leave_timeout, g_source_remove);
   if (call->entries) {

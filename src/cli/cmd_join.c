@@ -292,7 +292,7 @@ mc_cmd_join (int argc, char **argv)
   }
   gst_init (NULL, NULL);
   mc_gst_log_install ();
-  mc_call_warm_up ();   /* the DTLS key (0.2-1 s) is generated while we set up and connect */
+  mc_peer_warm_up ();   /* the DTLS key (0.2-1 s) is generated while we set up and connect */
   j.exit_code = MC_EXIT_OK;
   j.loop = g_main_loop_new (NULL, FALSE);
   j.term = mc_cli_terminal_new (on_terminal_quit, &j);
@@ -300,7 +300,7 @@ mc_cmd_join (int argc, char **argv)
   j.view.data = &j;
   code = run (&j, &o);
   teardown (&j);
-  mc_call_warm_up_wait ();
+  mc_peer_warm_up_wait ();
   mc_join_options_clear (&o);
   return code;
 }

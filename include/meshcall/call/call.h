@@ -11,8 +11,9 @@
  *    retried once.
  *  - Signaling lost mid-call leaves working peers alone; after a re-join the
  *    back end reports only the roster difference.
- *  - The expensive parts of a first connection (DTLS key, capture start) are
- *    done in mc_call_new(), while signaling is still connecting.
+ *  - The expensive parts of a first connection (DTLS key: mc_peer_warm_up,
+ *    capture start) are done in mc_call_new(), while signaling is still
+ *    connecting.
  *
  * Threading: everything on the thread-default GMainContext of mc_call_new(),
  * except the on_video_frame callback (see McCallCallbacks). */
@@ -97,12 +98,5 @@ guint mc_call_get_n_peers (McCall *call);
 char *mc_call_format_status (McCall *call);
 /* The stats document now (also written to stats_json every second). */
 JsonNode *mc_call_get_stats_json (McCall *call);
-
-/* For tests and for several calls in one process: start the DTLS key
- * generation in a thread (done once per process). */
-void mc_call_warm_up (void);
-/* Waits for the warm-up to finish: a process must not exit while it runs
- * (OpenSSL's exit handlers crash). mc_call_free() does this too. */
-void mc_call_warm_up_wait (void);
 
 G_END_DECLS

@@ -1,0 +1,53 @@
+/* The first webrtcbin of a process is slow to get going (see peer.h): do
+ * that part in a thread, once, while the rest of the set-up happens. */
+#include "meshcall/peer/peer.h"
+#include "meshcall/base/log.h"
+
+#include <gst/gst.h>
+
+#define MC_LOG_CATEGORY (&mc_log_media)
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  gint64 start = g_get_monotonic_time ();
+  /* The first dtlsdec of a process generates the DTLS key and certificate
+   * every later webrtcbin reuses (0.2-1.4 s); webrtcbin loads libnice. */
+  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
+  GstElement *webrtc = gst_element_factory_make ("webrtcbin", NULL);
+
+  g_clear_pointer (&dtls, gst_object_unref);
+  g_clear_pointer (&webrtc, gst_object_unref);
+  MC_INFO ("warm-up (DTLS certificate, webrtcbin) took %.3f s", (g_get_monotonic_time () - start) / 1e6);
+  return NULL;
+}
+
+/* The warm-up thread, until someone waits for it. A process that exits
+ * while it is still inside OpenSSL crashes in OpenSSL's exit handlers. */
+static GMutex warm_up_lock;
+static GThread *warm_up;
+
+void
+mc_peer_warm_up_wait (void)
+{
+  GThread *thread;
+
+  g_mutex_lock (&warm_up_lock);
+  thread = g_steal_pointer (&warm_up);
+  g_mutex_unlock (&warm_up_lock);
+  if (thread)
+    g_thread_join (thread);
+}
+
+void
+mc_peer_warm_up (void)
+{
+  static gsize once;
+
+  if (g_once_init_enter (&once)) {
+    g_mutex_lock (&warm_up_lock);
+    warm_up = g_thread_new ("mc-warm-up", warm_up_thread, NULL);
+    g_mutex_unlock (&warm_up_lock);
+    g_once_init_leave (&once, 1);
+  }
+}
