@@ -43,6 +43,7 @@ peer_unref (McPeer *peer)
   mc_peer_settings_clear (&peer->settings);
   mc_negotiation_free (peer->negotiation);
   g_mutex_clear (&peer->lock);
+  g_cond_clear (&peer->stats_done);
   g_main_context_unref (peer->context);
   g_free (peer);
 }
@@ -190,11 +191,21 @@ run_job (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The job holds a reference to job->peer, dropped by job_free(). */
+/* The job holds a reference to job->peer, dropped by job_free(). Always
+ * through an idle source on the peer's context, never run on the spot:
+ * g_main_context_invoke() runs the function in the calling thread whenever
+ * that thread can acquire the context, i.e. on webrtcbin's thread while
+ * nobody iterates the main context (before the loop runs, in tests that
+ * iterate by hand), which races with the main thread (seen under ASan). */
 static void
 dispatch (PeerJob *job)
 {
-  g_main_context_invoke_full (job->peer->context, G_PRIORITY_DEFAULT, run_job, job, (GDestroyNotify) job_free);
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, run_job, job, (GDestroyNotify) job_free);
+  g_source_attach (idle, job->peer->context);
+  g_source_unref (idle);
 }
 
 void
@@ -230,7 +241,29 @@ on_stats (GstPromise *promise, gpointer user_data)
   if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED && (reply = gst_promise_get_reply (promise)) != NULL)
     job->stats = gst_structure_copy (reply);
   gst_promise_unref (promise);
+  g_mutex_lock (&job->peer->lock);
+  job->peer->stats_in_flight--;
+  g_cond_broadcast (&job->peer->stats_done);
+  g_mutex_unlock (&job->peer->lock);
   dispatch (job);
+}
+
+/* webrtcbin 1.22 gathers stats on its own thread by walking rtpbin's
+ * session tables, which setting the pipeline to NULL clears at the same
+ * time (a GLib critical in g_hash_table_foreach, seen under ASan): the
+ * teardown waits for an answer in flight (a few ms; bounded). */
+static void
+wait_for_stats (McPeer *peer)
+{
+  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+  g_mutex_lock (&peer->lock);
+  while (peer->stats_in_flight > 0)
+    if (!g_cond_wait_until (&peer->stats_done, &peer->lock, deadline)) {
+      MC_WARNING ("peer %s: webrtcbin did not answer get-stats within 2 s; tearing down anyway", peer->remote_id);
+      break;
+    }
+  g_mutex_unlock (&peer->lock);
 }
 
 void
@@ -243,6 +276,9 @@ mc_peer_get_stats (McPeer *peer, McPeerStatsFunc func, gpointer user_data)
   job->peer = peer_ref (peer);
   job->stats_func = func;
   job->stats_data = user_data;
+  g_mutex_lock (&peer->lock);
+  peer->stats_in_flight++;
+  g_mutex_unlock (&peer->lock);
   promise = gst_promise_new_with_change_func (on_stats, job, NULL);
   g_signal_emit_by_name (peer->webrtc, "get-stats", NULL, promise);
 }
@@ -413,6 +449,7 @@ peer_alloc (const McPeerConfig *cfg, const McPeerCallbacks *callbacks, gpointer 
   peer->user_data = user_data;
   peer->negotiation = mc_negotiation_new (cfg->local_id, cfg->remote_id, peer->settings.answer_timeout_ms);
   g_mutex_init (&peer->lock);
+  g_cond_init (&peer->stats_done);
   return peer;
 }
 
@@ -539,6 +576,7 @@ mc_peer_free (McPeer *peer)
   if (peer->webrtc)
     g_signal_handlers_disconnect_by_data (peer->webrtc, peer);
   if (peer->pipeline) {
+    wait_for_stats (peer);
     gst_element_set_state (peer->pipeline, GST_STATE_NULL);
     gst_clear_object (&peer->pipeline);
     peer->webrtc = NULL;

@@ -47,7 +47,9 @@ struct _McPeer {
   GstElement *video_src, *audio_src;   /* send appsrcs (NULL when not sending that kind) */
   gboolean subscribed;                 /* the appsrcs are fed by the capture */
 
-  GMutex lock;                  /* counters, playback_input */
+  GMutex lock;                  /* counters, playback_input, stats_in_flight */
+  GCond stats_done;             /* signalled when a get-stats reply is in */
+  guint stats_in_flight;        /* get-stats asked of webrtcbin, not yet answered */
   McPeerCounters counters;
   McPlaybackInput *playback_input;
 };
