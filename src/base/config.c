@@ -175,6 +175,9 @@ validate_text (const char *path, const char *text, GError **error)
 {
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   g_autofree char *group = NULL;
+  /* "group\nkey" -> the line it was first set on: GKeyFile would keep the
+   * last one without a word. */
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; lines[i] != NULL; i++) {
     guint lineno = i + 1;
@@ -226,6 +229,18 @@ validate_text (const char *path, const char *text, GError **error)
       }
       if (!check_value (path, lineno, sk, value, error))
         return FALSE;
+      {
+        char *where = g_strdup_printf ("%s\n%s", group, key);
+        guint first = GPOINTER_TO_UINT (g_hash_table_lookup (seen, where));
+        if (first != 0) {
+          g_set_error (error, MC_CONFIG_ERROR, MC_CONFIG_ERROR_DUPLICATE,
+                       "%s:%u: [%s] %s is set twice (first on line %u); keep one of them", path, lineno, group, key,
+                       first);
+          g_free (where);
+          return FALSE;
+        }
+        g_hash_table_insert (seen, where, GUINT_TO_POINTER (lineno));
+      }
     }
   }
   return TRUE;

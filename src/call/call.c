@@ -2,6 +2,7 @@
 #include "meshcall/call/call.h"
 #include "meshcall/call/call_stats.h"
 #include "meshcall/media/local_media.h"
+#include "meshcall/base/backoff.h"
 #include "meshcall/base/log.h"
 #include "meshcall/media/playback.h"
 
@@ -18,6 +19,9 @@ typedef struct {
   char *name;
   McPeer *peer;           /* NULL between a failure and its teardown */
   guint offers_sent;      /* offers made to this peer (retry budget) */
+  gboolean offered;       /* we made the first offer to it (the offer rule named us) */
+  guint reconnects;       /* attempts since the connection was lost; 0 = not reconnecting */
+  GSource *reconnect;     /* the next attempt */
   McCallStatsPeer *stats;
   gboolean stats_pending; /* a get-stats is in flight */
 } Entry;
@@ -44,6 +48,10 @@ struct _McCall {
   gpointer leave_data;
   guint leave_timeout;
   double joined_at;       /* wall clock, s; < 0 until first JOINED */
+  gboolean stats_failing; /* the last write of stats_json failed (said once) */
+  gint64 retry_said_us;   /* when a signaling retry was last told to the user; 0 = not in this outage */
+  GQuark retry_said_domain; /* ... and what it was */
+  gint retry_said_code;
 };
 
 void
@@ -176,11 +184,56 @@ on_peer_state (McPeer *peer, McPeerState state, gpointer user_data)
   g_free (e->stats->state);
   e->stats->state = g_strdup (mc_peer_state_to_string (state));
   if (state == MC_PEER_STATE_CONNECTED) {
-    mc_log_user ("connected to %s", e->name);
+    mc_log_user (e->reconnects > 0 ? "reconnected to %s" : "connected to %s", e->name);
+    e->reconnects = 0;
     send_media_state (call, e->peer_id, FALSE);
   }
   if (call->cb.peer_state_changed)
     call->cb.peer_state_changed (call, e->peer_id, state, call->user_data);
+}
+
+/* A lost connection to someone signaling still lists is made again, for as
+ * long as it is listed: the side that made the first offer offers again
+ * after 1, 2, 4 ... 30 s; the other waits twice as long (and 2 s more) for
+ * that offer before offering itself, so a peer that forgot us is reached too
+ * (glare, should both offer, is settled by the polite rule). The entry, and
+ * the tile, stay meanwhile. */
+static const McBackoff reconnect_backoff = { 1000, 30000, 0 };
+
+static gboolean
+on_reconnect (gpointer data)
+{
+  Entry *e = data;
+  McCall *call = e->call;
+
+  g_clear_pointer (&e->reconnect, g_source_unref);
+  if (e->peer != NULL || call->leaving || !g_hash_table_contains (call->roster, e->peer_id))
+    return G_SOURCE_REMOVE;
+  MC_INFO ("%s: reconnecting (attempt %u)", e->name, e->reconnects);
+  e->offers_sent = 0;
+  create_peer (call, e, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (McCall *call, Entry *e, const char *reason)
+{
+  guint delay = mc_backoff_delay_ms (&reconnect_backoff, e->reconnects, 0);
+
+  if (!e->offered)
+    delay = delay * 2 + 2000;
+  if (e->reconnects == 0)
+    mc_log_user ("lost %s: %s; reconnecting", e->name, reason);
+  e->reconnects++;
+  bury (call, g_steal_pointer (&e->peer));
+  g_free (e->stats->state);
+  e->stats->state = g_strdup ("reconnecting");
+  if (e->reconnect)
+    g_source_destroy (e->reconnect);
+  g_clear_pointer (&e->reconnect, g_source_unref);
+  e->reconnect = g_timeout_source_new (delay);
+  g_source_set_callback (e->reconnect, on_reconnect, e, NULL);
+  g_source_attach (e->reconnect, NULL);
 }
 
 static void
@@ -188,16 +241,24 @@ on_peer_failed (McPeer *peer, McPeerFailure failure, const char *reason, gpointe
 {
   McCall *call = user_data;
   Entry *e = lookup_entry_by_peer (call, peer);
+  gboolean listed;
   g_autofree char *peer_id = NULL;
 
   if (e == NULL)
     return;
   peer_id = g_strdup (e->peer_id);
-  if (failure == MC_PEER_FAILURE_NO_ANSWER && e->offers_sent <= NO_ANSWER_RETRIES &&
-      g_hash_table_contains (call->roster, peer_id) && !call->leaving) {
+  listed = g_hash_table_contains (call->roster, peer_id) && !call->leaving;
+  if (failure == MC_PEER_FAILURE_NO_ANSWER && e->offers_sent <= NO_ANSWER_RETRIES && listed) {
     mc_log_user ("%s: %s; offering again", e->name, reason);
     bury (call, g_steal_pointer (&e->peer));
     create_peer (call, e, TRUE);
+    return;
+  }
+  /* A connection that worked and went away is made again; one that never
+   * answered, or spoke nonsense, is given up. */
+  if (listed && (failure == MC_PEER_FAILURE_CONNECTION || failure == MC_PEER_FAILURE_NO_MEDIA ||
+                 (failure == MC_PEER_FAILURE_NO_ANSWER && e->reconnects > 0))) {
+    schedule_reconnect (call, e, reason);
     return;
   }
   if (failure == MC_PEER_FAILURE_PROTOCOL)
@@ -255,6 +316,9 @@ create_peer (McCall *call, Entry *e, gboolean offer)
 
   g_autoptr (GError) error = NULL;
 
+  if (e->reconnect)
+    g_source_destroy (e->reconnect);
+  g_clear_pointer (&e->reconnect, g_source_unref);
   e->peer = mc_peer_new (&cfg, call->cb.audio_level ? &callbacks_with_levels : &callbacks, call, &error);
   if (e->peer == NULL) {
     mc_log_error ("cannot set up a connection to %s: %s", e->name, error->message);
@@ -264,6 +328,8 @@ create_peer (McCall *call, Entry *e, gboolean offer)
   e->stats->state = g_strdup ("new");
   if (offer) {
     e->offers_sent++;
+    if (e->reconnects == 0)
+      e->offered = TRUE;
     mc_peer_start_offer (e->peer);
   }
 }
@@ -286,6 +352,9 @@ add_entry (McCall *call, const char *peer_id, const char *name)
 static void
 entry_free (Entry *e)
 {
+  if (e->reconnect)
+    g_source_destroy (e->reconnect);
+  g_clear_pointer (&e->reconnect, g_source_unref);
   if (e->peer)
     bury (e->call, g_steal_pointer (&e->peer));
   mc_call_stats_peer_free (e->stats);
@@ -414,24 +483,53 @@ on_signal_rejected (McSignaling *sig, const char *from, const GError *error, gpo
   remove_entry (call, from);
 }
 
+#define REMIND_UNREACHABLE_US (30 * G_USEC_PER_SEC)
+
+/* What the user reads while signaling retries on its own: the first failure
+ * of each outage at once (an unreachable server, a refused join), then a
+ * reminder every 30 s; the rest goes to the debug log. */
 static void
-on_signaling_error (McSignaling *sig, const GError *error, gpointer user_data)
+report_retry (McCall *call, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean refused = error->domain == MC_PROTOCOL_ERROR &&
+                     (error->code == MC_PROTOCOL_ERROR_DUPLICATE_PEER || error->code == MC_PROTOCOL_ERROR_CALL_FULL ||
+                      error->code == MC_PROTOCOL_ERROR_TOO_MANY_CALLS);
+  gboolean unreachable = g_error_matches (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT);
+
+  MC_INFO ("signaling: %s", error->message);
+  if (!refused && !unreachable)
+    return;
+  /* A new kind of trouble is news at once; the same one again, every 30 s. */
+  if (call->retry_said_us != 0 && call->retry_said_domain == error->domain && call->retry_said_code == error->code &&
+      now - call->retry_said_us < REMIND_UNREACHABLE_US)
+    return;
+  call->retry_said_us = now;
+  call->retry_said_domain = error->domain;
+  call->retry_said_code = error->code;
+  if (error->domain == MC_PROTOCOL_ERROR && error->code == MC_PROTOCOL_ERROR_DUPLICATE_PEER)
+    mc_log_user ("peer id %s is already in call %s: someone else uses it, or the server still holds this "
+                 "participant's previous connection (it lets go within a minute); retrying. If it is someone "
+                 "else, join with another --peer-id", call->peer_id, call->call_id);
+  else if (unreachable && call->joined_at < 0)
+    mc_log_user ("%s. Is the signaling server running there? (start one with 'meshcall serve')", error->message);
+  else
+    mc_log_user ("%s", error->message);
+}
+
+static void
+on_signaling_error (McSignaling *sig, const GError *error, gboolean final, gpointer user_data)
 {
   McCall *call = user_data;
-  gboolean fatal = (error->domain == MC_PROTOCOL_ERROR &&
-                    (error->code == MC_PROTOCOL_ERROR_BAD_TOKEN || error->code == MC_PROTOCOL_ERROR_CALL_FULL ||
-                     error->code == MC_PROTOCOL_ERROR_DUPLICATE_PEER ||
-                     error->code == MC_PROTOCOL_ERROR_TOO_MANY_CALLS)) ||
-                   g_error_matches (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL);
 
-  if (fatal) {
-    if (call->cb.fatal_error)
-      call->cb.fatal_error (call, error, call->user_data);
-    else
-      mc_log_error ("signaling: %s", error->message);
-  } else {
-    MC_INFO ("signaling: %s", error->message);
+  if (!final) {
+    report_retry (call, error);
+    return;
   }
+  if (call->cb.fatal_error)
+    call->cb.fatal_error (call, error, call->user_data);
+  else
+    mc_log_error ("signaling: %s", error->message);
 }
 
 static void
@@ -440,12 +538,19 @@ on_signaling_state (McSignaling *sig, McSignalingState state, gpointer user_data
   McCall *call = user_data;
 
   MC_INFO ("signaling %s", mc_signaling_state_to_string (state));
-  if (state == MC_SIGNALING_STATE_RECONNECTING)
+  if (state == MC_SIGNALING_STATE_RECONNECTING) {
     mc_log_user ("signaling lost; reconnecting (the call goes on)");
+    /* That says "unreachable" for this outage. */
+    call->retry_said_us = g_get_monotonic_time ();
+    call->retry_said_domain = MC_SIGNALING_ERROR;
+    call->retry_said_code = MC_SIGNALING_ERROR_CONNECT;
+  }
   if (state == MC_SIGNALING_STATE_JOINED && call->joined_at < 0)
     call->joined_at = g_get_real_time () / 1e6;
-  if (state == MC_SIGNALING_STATE_JOINED)
+  if (state == MC_SIGNALING_STATE_JOINED) {
     mc_log_user ("in call %s as %s", call->call_id, call->peer_id);
+    call->retry_said_us = 0;
+  }
   if (call->cb.signaling_state_changed)
     call->cb.signaling_state_changed (call, state, call->user_data);
 }
@@ -507,8 +612,14 @@ write_stats (McCall *call)
   if (call->cfg.stats_json == NULL)
     return;
   doc = mc_call_get_stats_json (call);
-  if (!mc_call_stats_write (call->cfg.stats_json, doc, &error))
-    MC_WARNING ("stats: %s", error->message);
+  if (mc_call_stats_write (call->cfg.stats_json, doc, &error)) {
+    call->stats_failing = FALSE;
+    return;
+  }
+  /* Once per streak of failures (a full disk would say it every second). */
+  if (!call->stats_failing)
+    mc_log_error ("cannot write the stats file: %s; trying again every second", error->message);
+  call->stats_failing = TRUE;
 }
 
 static gboolean

@@ -16,6 +16,7 @@
 
 #include <gio/gio.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define MC_LOG_CATEGORY (&mc_log_main)
@@ -177,15 +178,44 @@ open_picture (Join *j, const McJoinOptions *o, McCallCallbacks *callbacks, McCal
   return TRUE;
 }
 
-static gboolean
-server_answers (const char *host, guint port)
+typedef enum {
+  PROBE_NOTHING,     /* nothing listens there */
+  PROBE_SIGNALING,   /* an Engine.IO v4 server: meshcall serve, or a stock socket.io one */
+  PROBE_FOREIGN,     /* something else */
+} ProbeResult;
+
+/* What listens on host:port: an Engine.IO polling handshake, answered
+ * within a second by "HTTP/1.x 200" and an open packet ("0{"sid":...").
+ * Set-up time, before the main loop runs: blocking is fine here. */
+static ProbeResult
+probe_signaling (const char *host, guint port, char **answer)
 {
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketConnection) conn = NULL;
+  g_autofree char *request = NULL;
+  char buf[2048];
+  gsize got = 0;
+  gssize n;
 
   g_socket_client_set_timeout (client, 1);
   conn = g_socket_client_connect_to_host (client, host, port, NULL, NULL);
-  return conn != NULL;
+  if (conn == NULL)
+    return PROBE_NOTHING;
+  request = g_strdup_printf ("GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: %s:%u\r\n"
+                             "Connection: close\r\n\r\n", host, port);
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request, strlen (request),
+                                  NULL, NULL, NULL))
+    return PROBE_FOREIGN;
+  while (got < sizeof buf - 1 &&
+         (n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf + got,
+                                   sizeof buf - 1 - got, NULL, NULL)) > 0)
+    got += (gsize) n;
+  buf[got] = '\0';
+  if ((g_str_has_prefix (buf, "HTTP/1.1 200") || g_str_has_prefix (buf, "HTTP/1.0 200")) &&
+      strstr (buf, "\r\n\r\n0{\"sid\"") != NULL)
+    return PROBE_SIGNALING;
+  *answer = g_strndup (buf, strcspn (buf, "\r\n"));
+  return PROBE_FOREIGN;
 }
 
 /* --signal, else a server on 127.0.0.1:7300, else one started here. */
@@ -194,10 +224,24 @@ signal_url_for (Join *j, const McJoinOptions *o, GError **error)
 {
   McCallServerConfig scfg;
 
+  g_autofree char *answer = NULL;
+
   if (o->signal_url != NULL)
     return g_strdup (o->signal_url);
-  if (server_answers ("127.0.0.1", MC_CALL_SERVER_DEFAULT_PORT))
+  switch (probe_signaling ("127.0.0.1", MC_CALL_SERVER_DEFAULT_PORT, &answer)) {
+  case PROBE_SIGNALING:
     return g_strdup_printf ("http://127.0.0.1:%u", MC_CALL_SERVER_DEFAULT_PORT);
+  case PROBE_FOREIGN:
+    /* The others on this machine would meet the same program: say so
+     * rather than start a server they would not find. */
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                 "127.0.0.1:%u is taken by something that is not a signaling server (it answered '%s'); stop it, "
+                 "or run 'meshcall serve --listen 127.0.0.1:PORT' and join with --signal ws://127.0.0.1:PORT",
+                 MC_CALL_SERVER_DEFAULT_PORT, answer && answer[0] ? answer : "nothing");
+    return NULL;
+  case PROBE_NOTHING:
+    break;
+  }
   mc_call_server_config_init (&scfg);
   scfg.address = "127.0.0.1";
   scfg.port = MC_CALL_SERVER_DEFAULT_PORT;

@@ -6,7 +6,9 @@
 #include "meshcall/cli/cli_config.h"
 #include "meshcall/cli/commands.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The option storage: the config's values, then GOption's over them. */
 struct _McJoinFlags {
@@ -171,6 +173,24 @@ refuse (GError **error, const char *format, ...)
   return FALSE;
 }
 
+/* The stats file is replaced every second (written beside it, then
+ * renamed), so its directory must take new files; say so before the call
+ * starts rather than in a debug log later. */
+static gboolean
+check_stats_path (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return refuse (error, "--stats-json %s: that is a directory; name a file", path);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return refuse (error, "--stats-json %s: the directory %s does not exist", path, dir);
+  if (access (dir, W_OK | X_OK) != 0 || (g_file_test (path, G_FILE_TEST_EXISTS) && access (path, W_OK) != 0))
+    return refuse (error, "--stats-json %s: cannot write there (%s); choose a file in a directory you can write",
+                   path, g_strerror (errno));
+  return TRUE;
+}
+
 /* [call]: timeouts and the rest of the call's configuration. */
 static gboolean
 finish_call (McJoinOptions *o, GError **error)
@@ -184,6 +204,8 @@ finish_call (McJoinOptions *o, GError **error)
   o->call.peer.media_timeout_ms = (guint) f->media_timeout_s * 1000;
   o->call.peer.answer_timeout_ms = (guint) f->answer_timeout_ms;
   o->call.headless = f->headless;
+  if (f->stats_json != NULL && !check_stats_path (f->stats_json, error))
+    return FALSE;
   o->call.stats_json = f->stats_json;
   o->duration_s = (guint) f->duration_s;
   return TRUE;

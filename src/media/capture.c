@@ -197,15 +197,52 @@ mc_capture_new (const McCaptureConfig *cfg, GError **error)
   return capture;
 }
 
+/* "camera", "microphone" or "capture pipeline": which part an element that
+ * failed belongs to, for the user's message. */
+static const char *
+capture_part (McCapture *capture, GstObject *element)
+{
+  gboolean video = FALSE, audio = FALSE;
+
+  for (GstObject *o = element ? gst_object_ref (element) : NULL; o != NULL;) {
+    GstObject *parent = gst_object_get_parent (o);
+    const char *name = GST_OBJECT_NAME (o);
+    video = video || g_str_has_prefix (name, "video") || g_str_has_prefix (name, "v4l2");
+    audio = audio || g_str_has_prefix (name, "audio") || g_str_has_prefix (name, "pulse") ||
+            g_str_has_prefix (name, "alsa");
+    gst_object_unref (o);
+    o = parent;
+  }
+  if (video != audio)
+    return video ? "camera" : "microphone";
+  return "capture pipeline";
+}
+
 gboolean
 mc_capture_start (McCapture *capture, GError **error)
 {
-  if (gst_element_set_state (capture->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_PARSE,
-                 "capture pipeline failed to start (GST_DEBUG=3 shows why)");
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) msg = NULL;
+  g_autoptr (GError) cause = NULL;
+  g_autofree char *debug = NULL;
+
+  if (gst_element_set_state (capture->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE)
+    return TRUE;
+  /* The element that failed says why on the bus ("Cannot identify device
+   * '/dev/video9'."): tell the user that, not where to look. */
+  bus = gst_element_get_bus (capture->pipeline);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (msg == NULL) {
+    g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_STATE,
+                 "the capture pipeline failed to start (GST_DEBUG=3 shows why)");
     return FALSE;
   }
-  return TRUE;
+  gst_message_parse_error (msg, &cause, &debug);
+  MC_INFO ("capture start failed in %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), cause->message,
+           debug ? debug : "");
+  g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_STATE, "cannot start the %s: %s",
+               capture_part (capture, GST_MESSAGE_SRC (msg)), cause->message);
+  return FALSE;
 }
 
 void

@@ -72,10 +72,39 @@ mc_protocol_validate_id (const char *what, const char *id, GError **error)
   return TRUE;
 }
 
+/* Characters that reorder the text around them (Unicode's bidirectional
+ * embeddings, overrides, isolates and marks): a name with one can make the
+ * names shown next to it read as something else. */
+static gboolean
+is_bidi_control (gunichar c)
+{
+  return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Nothing shows: spaces, zero-width and other format characters, and marks
+ * that only combine with a base character. */
+static gboolean
+is_invisible (gunichar c)
+{
+  switch (g_unichar_type (c)) {
+  case G_UNICODE_SPACE_SEPARATOR:
+  case G_UNICODE_LINE_SEPARATOR:
+  case G_UNICODE_PARAGRAPH_SEPARATOR:
+  case G_UNICODE_FORMAT:
+  case G_UNICODE_NON_SPACING_MARK:
+  case G_UNICODE_ENCLOSING_MARK:
+  case G_UNICODE_SPACING_MARK:
+    return TRUE;
+  default:
+    return c == 0x3164 || c == 0xFFA0 || c == 0x115F || c == 0x1160; /* Hangul fillers: drawn as nothing */
+  }
+}
+
 gboolean
 mc_protocol_validate_name (const char *name, GError **error)
 {
   glong n_chars;
+  gboolean visible = FALSE;
 
   if (name == NULL || name[0] == '\0')
     return malformed (error, "name is missing or empty");
@@ -88,9 +117,16 @@ mc_protocol_validate_name (const char *name, GError **error)
     return malformed (error, "name is %ld characters long; at most %d are allowed", n_chars,
                       MC_PROTOCOL_MAX_NAME_CHARS);
   for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+    gunichar c = g_utf8_get_char (p);
+    if (g_unichar_iscntrl (c))
       return malformed (error, "name contains a control character");
+    if (is_bidi_control (c))
+      return malformed (error, "name contains the bidirectional control character U+%04X, which would reorder "
+                               "the text shown around it", c);
+    visible = visible || !is_invisible (c);
   }
+  if (!visible)
+    return malformed (error, "name has no visible character (only spaces, zero-width or combining characters)");
   return TRUE;
 }
 
@@ -107,8 +143,10 @@ mc_protocol_parse_peer (JsonNode *node, const char **peer_id, const char **name,
   *peer_id = mc_json_get_string (obj, "peerId");
   if (!mc_protocol_validate_id ("peerId", *peer_id, error))
     return FALSE;
+  /* A name this side would refuse (from a server that does not check them)
+   * is shown as the peer id instead. */
   *name = mc_json_get_string (obj, "name");
-  if (*name == NULL)
+  if (*name == NULL || !mc_protocol_validate_name (*name, NULL))
     *name = *peer_id;
   return TRUE;
 }

@@ -202,7 +202,7 @@ mc_signaling_in_call (McSignaling *sig)
 }
 
 void
-mc_signaling_emit_error (McSignaling *sig, GQuark domain, gint code, const char *format, ...)
+mc_signaling_emit_error (McSignaling *sig, gboolean final, GQuark domain, gint code, const char *format, ...)
 {
   g_autoptr (GError) error = NULL;
   va_list args;
@@ -212,7 +212,7 @@ mc_signaling_emit_error (McSignaling *sig, GQuark domain, gint code, const char 
   va_end (args);
   MC_WARNING ("signaling %s: %s: %s", sig->params.peer_id, mc_signaling_error_code (error), error->message);
   if (sig->events.error != NULL)
-    sig->events.error (sig, error, sig->user_data);
+    sig->events.error (sig, error, final, sig->user_data);
 }
 
 void

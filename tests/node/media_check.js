@@ -2,7 +2,11 @@
 // after --timeout seconds naming the condition that did not hold.
 //   node media_check.js --timeout 20 --peers 3 --min-frames 10 --min-audio 10 \
 //        --width 320 --height 240 [--absent PEER_ID] [--rising] [--max-first-frame S]
-//        [--signaling STATE] [--participants N] [--candidate-type TYPE] FILE...
+//        [--signaling STATE] [--participants N] [--candidate-type TYPE]
+//        [--state PEER_ID:STATE] [--ignore PEER_ID] FILE...
+// --absent: PEER_ID must not be listed; --ignore: it may be, and is left out of the other checks.
+// --state: PEER_ID must be listed with that connectionState (e.g. reconnecting); it is left out
+//   of the other checks too.
 // --max-first-frame: every peer's first decoded frame came at most S seconds after we joined.
 // --signaling: the document's signalingState (e.g. joined, reconnecting).
 // --participants: the document's participants count (including itself).
@@ -10,8 +14,8 @@
 'use strict';
 const fs = require('fs');
 
-const opts = { timeout: 20, peers: -1, minFrames: 1, minAudio: 1, width: 0, height: 0, absent: [], rising: false, maxFirstFrame: -1,
-               signaling: null, participants: -1, candidateType: null, files: [] };
+const opts = { timeout: 20, peers: -1, minFrames: 1, minAudio: 1, width: 0, height: 0, absent: [], ignore: [], states: [],
+               rising: false, maxFirstFrame: -1, signaling: null, participants: -1, candidateType: null, files: [] };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -23,6 +27,12 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--width') opts.width = Number(next());
   else if (a === '--height') opts.height = Number(next());
   else if (a === '--absent') opts.absent.push(next());
+  else if (a === '--ignore') opts.ignore.push(next());
+  else if (a === '--state') {
+    const [id, state] = next().split(':');
+    opts.states.push({ id, state });
+    opts.ignore.push(id);
+  }
   else if (a === '--rising') opts.rising = true;
   else if (a === '--max-first-frame') opts.maxFirstFrame = Number(next());
   else if (a === '--signaling') opts.signaling = next();
@@ -39,9 +49,14 @@ function read(file) {
 function check(file) {
   const doc = read(file);
   if (!doc) return `${file}: not written yet`;
-  const peers = (doc.peers || []).filter((p) => !opts.absent.includes(p.peerId));
+  const peers = (doc.peers || []).filter((p) => !opts.absent.includes(p.peerId) && !opts.ignore.includes(p.peerId));
   for (const id of opts.absent) {
     if ((doc.peers || []).some((p) => p.peerId === id)) return `${file}: ${id} is still listed`;
+  }
+  for (const { id, state } of opts.states) {
+    const p = (doc.peers || []).find((q) => q.peerId === id);
+    if (!p) return `${file}: ${id} is not listed (want it ${state})`;
+    if (p.connectionState !== state) return `${file}: ${id} is ${p.connectionState}, want ${state}`;
   }
   if (opts.peers >= 0 && peers.length !== opts.peers)
     return `${file}: ${peers.length} peers listed, want ${opts.peers}`;
@@ -85,6 +100,7 @@ function poll() {
       const now = opts.files.map(counts);
       opts.files.forEach((f, i) => {
         for (const id of Object.keys(now[i])) {
+          if (opts.ignore.includes(id)) continue;
           const before = snapshot[i][id];
           if (!before) continue;
           if (now[i][id][0] <= before[0]) problems.push(`${f}: video from ${now[i][id][2]} not rising`);

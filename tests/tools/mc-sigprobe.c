@@ -187,7 +187,7 @@ on_signal_rejected (McSignaling *sig, const char *from, const GError *error, gpo
 }
 
 static void
-on_error (McSignaling *sig, const GError *error, gpointer user_data)
+on_error (McSignaling *sig, const GError *error, gboolean final, gpointer user_data)
 {
   print_error (mc_signaling_error_code (error), error->message);
 }

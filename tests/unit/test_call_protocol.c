@@ -50,8 +50,18 @@ test_validate_name (void)
   GString *max = g_string_new (NULL);
   g_autofree char *over = NULL;
   g_autofree char *max_str = NULL;
-  const char *good[] = { "Alice", "Zoë Å", "會議室", "🙂 smile", "x" };
-  const char *bad[] = { "", "a\nb", "\x01", "tab\there", "\x7f", "nel\xc2\x85", "\xff\xfe", "bad\xc3" };
+  const char *good[] = { "Alice", "Zoë Å", "會議室", "🙂 smile", "x", "שלום", "مرحبا",
+                         "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", /* emoji with a zero-width joiner */
+                         "e\xcc\x81" };                                        /* e + combining acute */
+  const char *bad[] = { "", "a\nb", "\x01", "tab\there", "\x7f", "nel\xc2\x85", "\xff\xfe", "bad\xc3",
+                        "evil\xe2\x80\xaegnp.exe",            /* U+202E right-to-left override */
+                        "\xe2\x81\xa6x\xe2\x81\xa9",           /* U+2066..U+2069 isolate */
+                        "a\xe2\x80\x8f" "b",                  /* U+200F right-to-left mark */
+                        "\xe2\x80\x8b\xe2\x80\x8b",            /* only zero-width spaces */
+                        "\xef\xbb\xbf",                         /* only U+FEFF */
+                        "   ", "\xe3\x80\x80",                  /* only spaces (U+3000) */
+                        "\xcc\x81\xcc\x81",                     /* only combining accents */
+                        "\xe3\x85\xa4" };                       /* Hangul filler */
 
   for (int i = 0; i < 64; i++)
     g_string_append (max, "ä");
@@ -347,8 +357,15 @@ test_payloads (void)
   g_assert_cmpstr (name, ==, "Zoë");
   {
     g_autoptr (JsonNode) nameless = json ("{\"peerId\":\"p2\",\"name\":7}");
+    g_autoptr (JsonNode) spoof = json ("{\"peerId\":\"p3\",\"name\":\"evil\\u202egnp.exe\"}");
+    g_autoptr (JsonNode) blank = json ("{\"peerId\":\"p4\",\"name\":\"\\u200b\\u200b\"}");
     g_assert_true (mc_protocol_parse_peer (nameless, &id, &name, NULL));
     g_assert_cmpstr (name, ==, "p2");
+    /* names a meshcall server would refuse are shown as the peer id */
+    g_assert_true (mc_protocol_parse_peer (spoof, &id, &name, NULL));
+    g_assert_cmpstr (name, ==, "p3");
+    g_assert_true (mc_protocol_parse_peer (blank, &id, &name, NULL));
+    g_assert_cmpstr (name, ==, "p4");
   }
   for (const char *const *t = (const char *const[]) { "[]", "{}", "{\"peerId\":\"a b\"}", "{\"peerId\":1}", NULL }; *t;
        t++) {

@@ -71,6 +71,9 @@ test_invalid (void)
     { "listen = 1\n", MC_CONFIG_ERROR_SYNTAX, ":1: key 'listen' comes before any [group]" },
     { "[serve]\njust words\n", MC_CONFIG_ERROR_SYNTAX, ":2: expected 'key = value'" },
     { "[serve\n", MC_CONFIG_ERROR_SYNTAX, ":1: a group header looks like [name]" },
+    { "[media]\nfps = 15\n\nfps = 30\n", MC_CONFIG_ERROR_DUPLICATE, ":4: [media] fps is set twice (first on line 2)" },
+    { "[media]\nfps = 15\n[serve]\ntoken = a\n[media]\nfps = 30\n", MC_CONFIG_ERROR_DUPLICATE,
+      ":6: [media] fps is set twice (first on line 2)" },
     { "[serve]\ntoken = \xff\xfe\n", MC_CONFIG_ERROR_SYNTAX, "not a text file" },
   };
 

@@ -232,9 +232,10 @@ typedef struct {
 } Life;
 
 static void
-life_error (McSignaling *sig, const GError *error, gpointer user_data)
+life_error (McSignaling *sig, const GError *error, gboolean final, gpointer user_data)
 {
   Life *life = user_data;
+  g_assert_false (final);
   g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT);
   g_assert_nonnull (strstr (error->message, "retrying in"));
   life->connect_errors++;

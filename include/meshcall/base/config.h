@@ -20,6 +20,7 @@ typedef enum {
   MC_CONFIG_ERROR_SYNTAX,     /* not a key file */
   MC_CONFIG_ERROR_UNKNOWN,    /* unknown group or key */
   MC_CONFIG_ERROR_VALUE,      /* value of the wrong type or out of range */
+  MC_CONFIG_ERROR_DUPLICATE,  /* a key set twice in its group */
 } McConfigError;
 
 typedef struct _McConfig McConfig;

@@ -5,10 +5,15 @@
  *  - peer_joined(existing=FALSE): we create the peer and send the offer;
  *    existing=TRUE: we create it and wait for its offer (the offer rule).
  *  - A malformed or unsupported SDP/candidate drops that peer (one log line
- *    saying what was wrong); a peer that leaves or vanishes (ICE failed, DTLS
- *    closed, no media for media_timeout) is torn down, from the main loop,
- *    within seconds; the others are untouched. An unanswered offer is
- *    retried once.
+ *    saying what was wrong), and so does an offer unanswered twice. A peer
+ *    that leaves signaling is torn down, from the main loop, at once. A
+ *    connection that worked and went away (ICE failed, DTLS closed, no media
+ *    for media_timeout: a frozen or cut-off peer) is torn down and made
+ *    again for as long as signaling lists the peer: its stats say
+ *    "reconnecting", the side that made the first offer offers again after
+ *    1, 2, 4 ... 30 s, the other waits twice as long (+2 s) for that offer
+ *    before offering itself. peer_removed comes only when signaling says the
+ *    peer left. The others are untouched throughout.
  *  - Signaling lost mid-call leaves working peers alone; after a re-join the
  *    back end reports only the roster difference.
  *  - The expensive parts of a first connection (DTLS key: mc_peer_warm_up,
@@ -57,7 +62,10 @@ typedef struct {
   void (*peer_removed) (McCall *call, const char *peer_id, gpointer user_data);
   void (*peer_state_changed) (McCall *call, const char *peer_id, McPeerState state, gpointer user_data);
   void (*signaling_state_changed) (McCall *call, McSignalingState state, gpointer user_data);
-  /* Fatal: the call cannot go on (bad token, call full, duplicate peer id, capture failed). */
+  /* Fatal: the call cannot go on (signaling gave up: a bad token, a full
+   * call on the first join, ...; the capture failed). Retryable refusals
+   * (a duplicate peer id, an unreachable server) are not fatal: the call
+   * tells the user once and signaling retries. */
   void (*fatal_error) (McCall *call, const GError *error, gpointer user_data);
   /* Streaming thread, MUST NOT block: the local camera, small (self view;
    * needs self_view_width). */

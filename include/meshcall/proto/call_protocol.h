@@ -55,12 +55,15 @@ const char *mc_protocol_error_to_code (McProtocolError error);
 /* callId, peerId, targetPeerId: 1..64 chars of [A-Za-z0-9_.-]; `what`
  * names the field in the message. */
 gboolean mc_protocol_validate_id (const char *what, const char *id, GError **error);
-/* name: 1..64 UTF-8 characters, no control characters. */
+/* name: 1..64 UTF-8 characters, no control characters, no bidirectional
+ * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), and at
+ * least one visible character (not only spaces, zero-width/format
+ * characters or combining marks). */
 gboolean mc_protocol_validate_name (const char *name, GError **error);
 
 /* A participant as existing-peers and peer-joined list it: {peerId, name}.
- * The strings point into node; a missing or non-string name reads as the
- * peer id. */
+ * The strings point into node; a missing, non-string or invalid name (one
+ * mc_protocol_validate_name refuses) reads as the peer id. */
 gboolean mc_protocol_parse_peer (JsonNode *node, const char **peer_id, const char **name, GError **error);
 JsonNode *mc_protocol_peer_to_json (const char *peer_id, const char *name);
 

@@ -82,8 +82,11 @@ typedef struct {
    * was dropped. */
   void (*signal_rejected) (McSignaling *sig, const char *from_peer_id, const GError *error,
                            gpointer user_data);
-  /* A rejection from the server (call-error) or a transport problem. */
-  void (*error) (McSignaling *sig, const GError *error, gpointer user_data);
+  /* A rejection from the server (call-error) or a transport problem.
+   * final=TRUE: the back end gives up (state FAILED follows: a bad token, a
+   * malformed join, a full call on the first join); FALSE: it retries on its
+   * own (the message says when) or the refusal concerned one message. */
+  void (*error) (McSignaling *sig, const GError *error, gboolean final, gpointer user_data);
   void (*state_changed) (McSignaling *sig, McSignalingState state, gpointer user_data);
 } McSignalingEvents;
 
@@ -168,8 +171,8 @@ void mc_signaling_init_base (McSignaling *sig, const McSignalingClass *klass, co
 void mc_signaling_set_state (McSignaling *sig, McSignalingState state);
 /* FALSE once we leave or gave up: back ends stop reporting then. */
 gboolean mc_signaling_in_call (McSignaling *sig);
-void mc_signaling_emit_error (McSignaling *sig, GQuark domain, gint code, const char *format, ...)
-  G_GNUC_PRINTF (4, 5);
+void mc_signaling_emit_error (McSignaling *sig, gboolean final, GQuark domain, gint code, const char *format, ...)
+  G_GNUC_PRINTF (5, 6);
 void mc_signaling_emit_joined (McSignaling *sig, const char *peer_id, const char *name, gboolean existing);
 void mc_signaling_emit_left (McSignaling *sig, const char *peer_id);
 /* A signal object as it came off the wire: checked, decoded, and reported as

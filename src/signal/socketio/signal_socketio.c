@@ -225,7 +225,7 @@ fail (SioSignaling *self, GQuark domain, gint code, const char *message)
   clear_source (&self->reconnect_timer);
   clear_source (&self->grace_timer);
   g_queue_clear_full (&self->queue, queued_signal_free);
-  mc_signaling_emit_error (&self->base, domain, code, "%s", message);
+  mc_signaling_emit_error (&self->base, TRUE, domain, code, "%s", message);
   mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_FAILED);
 }
 
@@ -250,7 +250,7 @@ schedule_reconnect (SioSignaling *self, GQuark domain, gint code, const char *re
   mc_signaling_set_state (&self->base, self->joined_once ? MC_SIGNALING_STATE_RECONNECTING
                                                          : MC_SIGNALING_STATE_CONNECTING);
   if (mc_signaling_in_call (&self->base))
-    mc_signaling_emit_error (&self->base, domain, code, "%s; retrying in %.1f s (retry %u)", reason, delay / 1000.0,
+    mc_signaling_emit_error (&self->base, FALSE, domain, code, "%s; retrying in %.1f s (retry %u)", reason, delay / 1000.0,
                              self->attempts);
 }
 
@@ -326,6 +326,9 @@ join_rejected (SioSignaling *self, const char *code, const char *message)
     fail (self, MC_PROTOCOL_ERROR, error, text);
     return;
   case MC_PROTOCOL_ERROR_CALL_FULL:
+  case MC_PROTOCOL_ERROR_TOO_MANY_CALLS:
+    /* Final on the first join (the user asked for this call now); after a
+     * re-join, retried: the call goes on between the others meanwhile. */
     if (!self->joined_once) {
       fail (self, MC_PROTOCOL_ERROR, error, text);
       return;
@@ -394,7 +397,7 @@ on_call_error (SioSignaling *self, JsonNode *arg)
     fail (self, MC_PROTOCOL_ERROR, error, message ? message : "the server refused our token");
     return;
   }
-  mc_signaling_emit_error (&self->base, MC_PROTOCOL_ERROR, error, "%s: %s", code ? code : "error",
+  mc_signaling_emit_error (&self->base, FALSE, MC_PROTOCOL_ERROR, error, "%s: %s", code ? code : "error",
                            message ? message : "(no message)");
 }
 

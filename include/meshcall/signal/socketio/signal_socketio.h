@@ -8,8 +8,8 @@
  * attempt (the message says when it retries) and retry like socket.io-client:
  * 1 s doubling to 5 s, +-50 % jitter, unlimited, 20 s per attempt; a server
  * silent for pingInterval + pingTimeout counts as lost. Final (state FAILED,
- * no retry): bad-token, malformed, a refused CONNECT, and call-full on the
- * first join; duplicate-peer and other rejections retry with the same
+ * no retry): bad-token, malformed, a refused CONNECT, and call-full or
+ * too-many-calls on the first join; duplicate-peer and other rejections retry with the same
  * back-off. After a re-join, peers missing from the server's list get 8 s to
  * re-join too before peer_left is reported (roster.h). leave: leave-call (ack
  * awaited up to 1 s), DISCONNECT, websocket close (up to 1 s), then done. */

@@ -1,0 +1,46 @@
+// Names that would mislead the people shown them (issue 14): a server of the
+// call protocol, started by the caller on PORT, must refuse them at
+// join-call; with --spoof, join one such name (and stay) so that a client
+// can be checked to show the peer id instead.
+//   node names_check.js PORT                 meshcall serve: every bad name refused as malformed
+//   node names_check.js PORT --spoof CALLID  (a server that does not check): join as 'spoof', wait
+'use strict';
+const { log, assert, connect, run, portArg, join } = require('./serve_helpers');
+
+const BAD = [
+  ['right-to-left override', 'evil\u202egnp.exe'],
+  ['left-to-right isolate', '\u2066admin\u2069'],
+  ['right-to-left mark', 'a\u200fb'],
+  ['only zero-width spaces', '\u200b\u200b\u200b'],
+  ['only a byte-order mark', '\ufeff'],
+  ['only spaces', '   '],
+  ['only combining accents', '\u0301\u0301'],
+];
+const GOOD = ['Zoë', 'שלום', '👨\u200d👩', 'e\u0301'];
+
+const port = portArg();
+if (process.argv[3] === '--spoof') {
+  run('spoof', async () => {
+    const s = await connect(port, {}, 'spoof');
+    await join(s, process.argv[4], 'spoof', BAD[0][1]);
+    log('joined as spoof with a right-to-left override in its name');
+    await new Promise(() => {});   /* stays until killed */
+  });
+} else {
+  run('names', async () => {
+    const s = await connect(port, {}, 'names');
+    for (const [what, name] of BAD) {
+      const ack = await s.timeout(5000).emitWithAck('join-call', { callId: 'names', peerId: 'n1', name });
+      assert(ack && ack.ok === false && ack.error === 'malformed',
+             `a name with ${what} was answered ${JSON.stringify(ack)}, expected malformed`);
+      assert(/bidirectional|visible/.test(ack.message), `the refusal of ${what} does not say why: ${ack.message}`);
+      log(`refused (${what}): ${ack.message}`);
+    }
+    for (const name of GOOD) {
+      const ack = await s.timeout(5000).emitWithAck('join-call', { callId: 'names', peerId: 'n1', name });
+      assert(ack && ack.ok === true, `the name ${JSON.stringify(name)} was refused: ${JSON.stringify(ack)}`);
+      await s.timeout(5000).emitWithAck('leave-call');
+    }
+    log('accepted names that are only unusual');
+  });
+}
