@@ -24,14 +24,16 @@ const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 function usage(msg) {
   if (msg) process.stderr.write(`stock_server: ${msg}\n`);
   process.stderr.write('usage: node stock_server.js [--host H] [--port P] [--port-file F] [--token T]\n' +
-                       '         [--ping-interval MS] [--ping-timeout MS] [--max-participants N] [--verbose]\n');
+                       '         [--ping-interval MS] [--ping-timeout MS] [--max-participants N] [--verbose]\n' +
+                       '         [--hostile]   (relay any name, control characters included: a server that\n' +
+                       '                        does not check, for the clients\' hostile-input tests)\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
   const opts = {
     host: '127.0.0.1', port: 0, portFile: null, token: null,
-    pingInterval: 25000, pingTimeout: 20000, maxParticipants: 6, verbose: false,
+    pingInterval: 25000, pingTimeout: 20000, maxParticipants: 6, verbose: false, hostile: false,
   };
   const intOpt = (name, v, min) => {
     const n = Number(v);
@@ -56,6 +58,7 @@ function parseArgs(argv) {
       case '--ping-timeout': opts.pingTimeout = intOpt(key, next(), 1); break;
       case '--max-participants': opts.maxParticipants = intOpt(key, next(), 1); break;
       case '--verbose': case '-v': opts.verbose = true; break;
+      case '--hostile': opts.hostile = true; break;
       case '--help': case '-h': usage(); break;
       default: usage(`unknown option '${a}'`);
     }
@@ -184,7 +187,7 @@ io.on('connection', (socket) => {
     }
     if (!validId(callId)) return callError(socket, 'malformed', 'callId must be 1..64 characters of A-Z a-z 0-9 _ . -', ack);
     if (!validId(peerId)) return callError(socket, 'malformed', 'peerId must be 1..64 characters of A-Z a-z 0-9 _ . -', ack);
-    if (!validName(name)) return callError(socket, 'malformed', 'name must be 1..64 characters without control characters', ack);
+    if (!(opts.hostile && typeof name === 'string') && !validName(name)) return callError(socket, 'malformed', 'name must be 1..64 characters without control characters', ack);
     if (socket.data.member) return callError(socket, 'malformed', `already in call ${socket.data.member.callId}; send leave-call first`, ack);
     let call = calls.get(callId);
     if (call && call.has(peerId)) return callError(socket, 'duplicate-peer', `peer id ${peerId} is already in call ${callId}`, ack);
