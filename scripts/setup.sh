@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   # build
   build-essential cmake pkg-config git
-  libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev glib-networking
   libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev
   # run: GStreamer elements (webrtcbin, libnice, codecs, capture)

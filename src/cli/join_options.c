@@ -90,7 +90,7 @@ load_config (McJoinFlags *f, McConfig *config)
   mc_ice_options_load (&f->ice, config, s);
   mc_media_options_load (&f->media, config, s);
   mc_option_strings_set (s, &f->stats_json, mc_config_get_string (config, "call", "stats-json", NULL));
-  f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 4);
+  f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 2);
   f->headless = mc_config_get_bool (config, "call", "headless", FALSE);
   mc_option_strings_set (s, &f->render, mc_config_get_string (config, "display", "render", "auto"));
   mc_option_strings_set (s, &f->font, mc_config_get_string (config, "display", "font", NULL));
@@ -116,7 +116,8 @@ add_join_entries (McJoinOptions *o, GArray *entries)
       "Rewrite FILE every second (and at exit) with per-peer statistics", "FILE" },
     { "duration", 0, 0, G_OPTION_ARG_INT, &f->duration_s, "Leave after SECONDS", "SECONDS" },
     { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
-      "Drop a connected peer that sent nothing for SECONDS (default 4)", "SECONDS" },
+      "A connected peer that sent nothing for SECONDS is reconnected: ICE restart, then a new connection "
+      "(default 2; 0 = never)", "SECONDS" },
     { "render", 'r', 0, G_OPTION_ARG_STRING, &f->render, mc_join_options_render_help (o), "KIND" },
     { "fullscreen", 'f', 0, G_OPTION_ARG_NONE, &f->fullscreen,
       "Kiosk: fullscreen window, no decorations, hidden cursor", NULL },

@@ -9,6 +9,7 @@ struct _McNegotiation {
   gboolean polite;           /* glare: we restart as the answerer */
   gboolean offerer;          /* our offer started the current session */
   gboolean offer_sent;       /* OFFERING: our offer is out, an answer may come */
+  gboolean restarting;       /* OFFERING: that offer restarts ICE */
   /* What webrtcbin is working on: an event it reports is taken only when
    * one is expected, so a stray or late one cannot move the machine. */
   guint offers_applying;     /* their offers handed to set-remote-description */
@@ -51,6 +52,7 @@ mc_negotiation_action_to_string (McNegotiationAction action)
   case MC_NEGOTIATION_RECREATE: return "recreate";
   case MC_NEGOTIATION_REJECT: return "reject";
   case MC_NEGOTIATION_FAIL_NO_ANSWER: return "fail-no-answer";
+  case MC_NEGOTIATION_FAIL_NEW_SESSION: return "fail-new-session";
   }
   return "unknown";
 }
@@ -127,12 +129,47 @@ mc_negotiation_start_offer (McNegotiation *n)
   return d;
 }
 
+gboolean
+mc_negotiation_can_restart_ice (const McNegotiation *n)
+{
+  return n->state == MC_NEGOTIATION_STABLE ||
+         (n->state == MC_NEGOTIATION_OFFERING && n->restarting && n->offer_sent);
+}
+
+McNegotiationDecision
+mc_negotiation_restart_ice (McNegotiation *n)
+{
+  McNegotiationDecision d;
+
+  if (!mc_negotiation_can_restart_ice (n)) {
+    if (is_over (n))
+      return decide (MC_NEGOTIATION_IGNORE, NULL);
+    d = decide (MC_NEGOTIATION_IGNORE, NULL);
+    d.why = g_strdup_printf ("no ICE restart while %s", mc_negotiation_state_to_string (n->state));
+    return d;
+  }
+  n->state = MC_NEGOTIATION_OFFERING;
+  n->offerer = TRUE;
+  n->restarting = TRUE;
+  n->offer_sent = FALSE;
+  /* Their candidates of the old generation are of no use to the new one. */
+  n->has_remote = FALSE;
+  g_ptr_array_set_size (n->pending, 0);
+  d = decide (MC_NEGOTIATION_CREATE_OFFER, NULL);
+  d.ice_restart = TRUE;
+  return d;
+}
+
 McNegotiationDecision
 mc_negotiation_local_offer (McNegotiation *n)
 {
   if (n->state != MC_NEGOTIATION_OFFERING || n->offer_sent)
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   n->offer_sent = TRUE;
+  /* A restart has no answer timer: the connection is there, and how long
+   * to wait for a peer that may be frozen is the call's recovery's call. */
+  if (n->restarting)
+    return decide (MC_NEGOTIATION_IGNORE, NULL);
   return decide (MC_NEGOTIATION_START_TIMER, NULL);
 }
 
@@ -177,6 +214,15 @@ same_session (const McNegotiation *n, const McNegotiationRemote *remote)
          g_strcmp0 (remote->fingerprint, n->remote_fingerprint) == 0;
 }
 
+/* The same DTLS session with new ICE credentials. */
+static gboolean
+is_ice_restart (const McNegotiation *n, const McNegotiationRemote *remote)
+{
+  return remote->ice_ufrag != NULL && n->remote_ufrag != NULL && remote->fingerprint != NULL &&
+         g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) != 0 &&
+         g_strcmp0 (remote->fingerprint, n->remote_fingerprint) == 0;
+}
+
 McNegotiationDecision
 mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote)
 {
@@ -187,6 +233,10 @@ mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote
   case MC_NEGOTIATION_CLOSED:
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   case MC_NEGOTIATION_OFFERING:
+    /* An offer from a DTLS session other than the one in force: they were
+     * made again and will never answer our offer in the old one. */
+    if (n->remote_fingerprint != NULL && g_strcmp0 (remote->fingerprint, n->remote_fingerprint) != 0)
+      return decide (MC_NEGOTIATION_RECREATE, "their offer comes from a new DTLS session: taking it");
     /* Glare. webrtcbin 1.22 cannot roll back, so the polite side (lower
      * peerId) starts over as the answerer; the other ignores the offer. */
     if (n->polite)
@@ -203,11 +253,23 @@ mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote
   case MC_NEGOTIATION_ANSWERING:
   case MC_NEGOTIATION_STABLE:
     /* A new offer in a running session: the same ICE and DTLS identity is a
-     * renegotiation webrtcbin can take; anything else gets a fresh peer.
-     * Issue 11 goes here: a new ufrag with the same fingerprint is an ICE
-     * restart, to be applied in place where webrtcbin allows it. */
+     * renegotiation webrtcbin can take; a new ufrag with the same DTLS
+     * fingerprint is an ICE restart, taken in place once the session is
+     * stable; anything else gets a fresh peer. */
+    if (is_ice_restart (n, remote) && n->state == MC_NEGOTIATION_STABLE) {
+      n->state = MC_NEGOTIATION_ANSWERING;
+      n->offerer = FALSE;
+      n->offers_applying++;
+      take_remote (n, remote);
+      n->has_remote = FALSE;
+      g_ptr_array_set_size (n->pending, 0);
+      d = decide (MC_NEGOTIATION_APPLY, "ICE restart by the remote: taking it in place");
+      d.ice_restart = TRUE;
+      return d;
+    }
     if (!same_session (n, remote))
-      return decide (MC_NEGOTIATION_RECREATE, "new session (ICE restart or restarted remote): recreating");
+      return decide (MC_NEGOTIATION_RECREATE, "new session (restarted remote, or an ICE restart in the middle of "
+                                              "a negotiation): recreating");
     n->state = MC_NEGOTIATION_ANSWERING;
     n->offerer = FALSE;
     n->offers_applying++;
@@ -226,8 +288,15 @@ mc_negotiation_remote_answer (McNegotiation *n, const McNegotiationRemote *remot
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   if (n->state != MC_NEGOTIATION_OFFERING || !n->offer_sent)
     return decide (MC_NEGOTIATION_IGNORE, "ignoring an answer we did not ask for");
+  /* An answer to a re-offer from a DTLS session other than the one in
+   * force: they were made again meanwhile, and webrtcbin cannot switch. */
+  if (n->remote_fingerprint != NULL && g_strcmp0 (remote->fingerprint, n->remote_fingerprint) != 0) {
+    mc_negotiation_fail (n);
+    return decide (MC_NEGOTIATION_FAIL_NEW_SESSION, "their answer comes from a new DTLS session: connecting anew");
+  }
   n->state = MC_NEGOTIATION_STABLE;
   n->offer_sent = FALSE;
+  n->restarting = FALSE;
   n->answer_applying = TRUE;
   take_remote (n, remote);
   d = decide (MC_NEGOTIATION_APPLY, NULL);
@@ -288,7 +357,7 @@ mc_negotiation_answer_timeout (McNegotiation *n)
 
   /* A timer that fires after the answer came (or after a failure) lost a
    * race with it: nothing to do. */
-  if (n->state != MC_NEGOTIATION_OFFERING || !n->offer_sent)
+  if (n->state != MC_NEGOTIATION_OFFERING || !n->offer_sent || n->restarting)
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   mc_negotiation_fail (n);
   d = decide (MC_NEGOTIATION_FAIL_NO_ANSWER, NULL);
@@ -300,7 +369,7 @@ static void
 end (McNegotiation *n, McNegotiationState state)
 {
   n->state = state;
-  n->offer_sent = FALSE;
+  n->offer_sent = n->restarting = FALSE;
   n->offers_applying = n->answers_creating = 0;
   n->answer_applying = FALSE;
   g_ptr_array_set_size (n->pending, 0);

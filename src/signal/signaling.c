@@ -301,6 +301,13 @@ mc_signaling_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_da
 }
 
 void
+mc_signaling_network_changed (McSignaling *sig)
+{
+  if (sig != NULL && sig->klass->network_changed != NULL)
+    sig->klass->network_changed (sig);
+}
+
+void
 mc_signaling_free (McSignaling *sig)
 {
   if (sig == NULL)

@@ -82,7 +82,7 @@ test_defaults (void)
   g_assert_null (o.signal.token);
   check_media (&o.call.media, MC_MEDIA_SOURCE_AUTO, MC_MEDIA_SOURCE_AUTO, 640, 480, 30, MC_VIDEO_CODEC_VP8, TRUE);
   g_assert_cmpuint (o.call.peer.jitter_latency_ms, ==, 50);
-  g_assert_cmpuint (o.call.peer.media_timeout_ms, ==, 4000);
+  g_assert_cmpuint (o.call.peer.media_timeout_ms, ==, 2000);
   g_assert_cmpuint (o.call.peer.answer_timeout_ms, ==, 0);   /* the peer's default */
   g_assert_nonnull (o.call.peer.ice);
   g_assert_null (o.call.peer.ice->stun_server);

@@ -106,6 +106,9 @@ typedef struct {
   void (*leave) (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data);
   /* Free back-end state; called once from mc_signaling_free(). */
   void (*finalize) (McSignaling *sig);
+  /* Optional: this machine's addresses changed; a connection that used one
+   * that is gone is dead and made again at once. */
+  void (*network_changed) (McSignaling *sig);
 } McSignalingClass;
 
 /* Common part of every back end; a back end allocates (g_new0) a struct that
@@ -154,6 +157,8 @@ gboolean mc_signaling_join (McSignaling *sig, GError **error);
 /* Encodes and checks the signal (size included) and hands it to the back end. */
 gboolean mc_signaling_send_signal (McSignaling *sig, const char *to_peer_id, const McSignal *signal, GError **error);
 void mc_signaling_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data);
+/* This machine's addresses changed (netwatch.h): the back end checks its connection. */
+void mc_signaling_network_changed (McSignaling *sig);
 void mc_signaling_free (McSignaling *sig);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McSignaling, mc_signaling_free)
 

@@ -4,7 +4,7 @@
  *   connect (CONNECT with auth {token}) -> join-call (with an ack) -> joined
  *
  * Any loss goes back to the start after a socket.io-client style back-off
- * (1 s doubling to 5 s, +-50 % jitter, unlimited attempts, 20 s per attempt
+ * (1 s doubling to 4 s, +-50 % jitter, unlimited attempts, 20 s per attempt
  * up to joined); only a bad token, a malformed join, a refused CONNECT and a
  * full call (or a server out of calls) on the first join are final. What the
  * server says of the others goes through the roster (roster.h), so the call
@@ -15,6 +15,7 @@
 #include "meshcall/base/backoff.h"
 #include "meshcall/base/json.h"
 #include "meshcall/base/log.h"
+#include "meshcall/net/netwatch.h"
 #include "meshcall/proto/sio_packet.h"
 #include "meshcall/signal/roster.h"
 #include "sio_client.h"
@@ -28,7 +29,9 @@
 #define LEAVE_CLOSE_TIMEOUT_MS 1000
 #define MAX_QUEUED_SIGNALS 1024
 
-static const McBackoff reconnect_backoff = { 1000, 5000, 0.5 };
+/* socket.io-client's schedule, capped at 4 s instead of 5 s so that everyone
+ * is back within 5 s of a restarted server. */
+static const McBackoff reconnect_backoff = { 1000, 4000, 0.5 };
 
 typedef enum {
   CONN_NONE,        /* no connection (waiting to retry, failed, or idle) */
@@ -687,12 +690,40 @@ sio_finalize (McSignaling *sig)
   g_free (self->ws_url);
 }
 
+/* A connection whose local address is gone can neither send nor hear a
+ * thing, and would be noticed only at the ping timeout: made again now. A
+ * retry that waits goes now too (the new address may get through). */
+static void
+sio_network_changed (McSignaling *sig)
+{
+  SioSignaling *self = (SioSignaling *) sig;
+  g_autofree char *local = NULL;
+
+  if (self->base.leaving || !self->started || self->base.state == MC_SIGNALING_STATE_FAILED)
+    return;
+  if (self->client == NULL) {
+    if (self->reconnect_timer != NULL) {
+      MC_INFO ("signaling %s: the network changed: retrying now", self_id (self));
+      clear_source (&self->reconnect_timer);
+      start_attempt (self);
+    }
+    return;
+  }
+  local = sio_client_get_local_address (self->client);
+  if (local != NULL && !mc_netwatch_address_is_local (local)) {
+    g_autofree char *reason = g_strdup_printf ("our address %s is gone", local);
+    self->attempts = 0;
+    connection_lost (self, reason);
+  }
+}
+
 static const McSignalingClass sio_class = {
   .name = "socketio",
   .join = sio_join,
   .send_signal = sio_send_signal,
   .leave = sio_leave,
   .finalize = sio_finalize,
+  .network_changed = sio_network_changed,
 };
 
 /* ---- URLs and construction ------------------------------------------------ */

@@ -59,6 +59,26 @@ lose (SioClient *c, const char *reason)
 
 /* ---- sending ------------------------------------------------------------------ */
 
+char *
+sio_client_get_local_address (SioClient *c)
+{
+  GIOStream *stream = c->ws ? soup_websocket_connection_get_io_stream (c->ws) : NULL;
+  g_autoptr (GIOStream) base = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
+
+  /* TLS wraps the socket connection. */
+  if (stream != NULL && G_IS_TLS_CONNECTION (stream)) {
+    g_object_get (stream, "base-io-stream", &base, NULL);
+    stream = base;
+  }
+  if (stream == NULL || !G_IS_SOCKET_CONNECTION (stream))
+    return NULL;
+  local = g_socket_connection_get_local_address (G_SOCKET_CONNECTION (stream), NULL);
+  if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (local))
+    return NULL;
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+}
+
 gboolean
 sio_client_is_open (SioClient *c)
 {
