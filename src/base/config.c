@@ -38,6 +38,7 @@ static const SchemaKey schema[] = {
   { "serve", "ping-interval", KEY_INT, 50, 600000 },
   { "serve", "ping-timeout", KEY_INT, 50, 600000 },
   { "serve", "rate-limit", KEY_INT, 1, 100000 },
+  { "serve", "resume-grace", KEY_INT, 0, 600000 },
 
   { "media", "video", KEY_STRING },
   { "media", "audio", KEY_STRING },

@@ -173,6 +173,9 @@ on_peer_state (McPeer *peer, McPeerState state, gpointer user_data)
       mc_log_user ("reconnected to %s", e->name);
     else
       mc_log_user ("connected to %s", e->name);
+    /* Who offered the first connection (after any glare) restarts ICE later. */
+    if (!e->was_connected)
+      mc_recovery_set_offer_side (e->recovery, mc_peer_is_offerer (peer));
     e->was_connected = TRUE;
     mc_recovery_media_flowing (e->recovery, now);
     schedule_recovery (e);
@@ -291,10 +294,6 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     set_state (call, e, "new");
   if (offer) {
     e->offers_sent++;
-    if (!e->was_connected && mc_recovery_get_phase (e->recovery) == MC_RECOVERY_IDLE) {
-      e->offered = TRUE;
-      mc_recovery_set_offer_side (e->recovery, TRUE);
-    }
     mc_peer_start_offer (e->peer);
   }
 }

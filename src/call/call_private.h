@@ -26,7 +26,6 @@ typedef struct {
   char *name;
   McPeer *peer;           /* NULL between a failure and the next attempt */
   guint offers_sent;      /* offers made by the current McPeer's line (first-connection retry budget) */
-  gboolean offered;       /* we made the first offer to it (the offer rule named us) */
   gboolean was_connected; /* a connection to it worked once: it is recovered, not given up */
   McRecovery *recovery;   /* staying connected (recovery.h) */
   GSource *recovery_timer;/* the recovery's next step */

@@ -145,9 +145,10 @@ void
 mc_recovery_remote_restarted (McRecovery *r, gint64 now_us)
 {
   r->restart_out = r->resend_ok = FALSE;
+  gint64 wait = r->offer_side ? MC_RECOVERY_ANSWERED_GRACE_US : MC_RECOVERY_OTHER_SIDE_WAIT_US;
+
   if (r->phase == MC_RECOVERY_INTERRUPTED)
-    due_at (r, r->scheduled ? MAX (r->next_at, now_us + MC_RECOVERY_ANSWERED_GRACE_US)
-                            : now_us + MC_RECOVERY_ANSWERED_GRACE_US);
+    due_at (r, r->scheduled ? MAX (r->next_at, now_us + wait) : now_us + wait);
 }
 
 void
@@ -168,7 +169,8 @@ mc_recovery_poll (McRecovery *r, gint64 now_us, gboolean restart_possible)
 {
   if (r->phase == MC_RECOVERY_IDLE || !r->scheduled || now_us < r->next_at || !r->signaling_up)
     return MC_RECOVERY_NONE;
-  if (r->phase == MC_RECOVERY_INTERRUPTED && r->restarts < MC_RECOVERY_MAX_RESTARTS) {
+  /* The offer side restarts in place; the other side only rebuilds. */
+  if (r->phase == MC_RECOVERY_INTERRUPTED && r->offer_side && r->restarts < MC_RECOVERY_MAX_RESTARTS) {
     if (r->restart_out && !r->resend_ok && now_us < r->restart_out_at + MC_RECOVERY_ANSWER_WAIT_US) {
       /* Its answer or a re-join moves us on; else, in time, another one. */
       due_at (r, r->restart_out_at + MC_RECOVERY_ANSWER_WAIT_US);

@@ -5,15 +5,19 @@
  * signaling lists and carries out what it decides (call.c).
  *
  *   media stops (the peer is DISCONNECTED) ──> INTERRUPTED
- *       ICE is restarted in place, which keeps the pipeline, the decoders
- *       and the tile. The side that made the first offer (the offer rule)
- *       does it at once; the other waits 4 s for that restart before making
- *       one itself (for when only its direction broke). One restart is out
- *       at a time: another is made only after signaling re-joined (the
- *       first may have been lost with the old connection), after an
- *       answered one did not bring media back within 5 s, or after 20 s
- *       without an answer (a frozen peer answers when it runs again); at
- *       most MC_RECOVERY_MAX_RESTARTS times, then the peer is rebuilt.
+ *       The side that made the first offer (the offer rule) restarts ICE in
+ *       place at once, which keeps the pipeline, the decoders and the tile.
+ *       One restart is out at a time: another is made only after signaling
+ *       re-joined (the first may have been lost with the old connection),
+ *       after an answered one did not bring media back within 5 s, or after
+ *       20 s without an answer (a frozen peer answers when it runs again);
+ *       at most MC_RECOVERY_MAX_RESTARTS times, then the peer is rebuilt.
+ *       The other side never restarts ICE itself: two restarts that cross
+ *       (both sides cut off at once, each offer held up until the cable is
+ *       back) would be glare, which webrtcbin 1.22 can only settle by a new
+ *       peer (it cannot roll back). It waits for the offer side's restart
+ *       and rebuilds only if none came within 20 s (for when only its
+ *       direction broke, or the offer side lost its state).
  *   the peer failed (ICE failed, DTLS closed, a new remote session), or the
  *   network address it used went away ──> REBUILDING
  *       a new peer (new webrtcbin) offers again after 1, 2, 4 ... 30 s on
@@ -31,7 +35,7 @@
 G_BEGIN_DECLS
 
 #define MC_RECOVERY_MAX_RESTARTS 3                      /* in-place restarts per outage before a rebuild */
-#define MC_RECOVERY_OTHER_SIDE_WAIT_US (4 * G_USEC_PER_SEC)   /* before the non-offering side acts */
+#define MC_RECOVERY_OTHER_SIDE_WAIT_US (20 * G_USEC_PER_SEC)  /* before the non-offering side rebuilds */
 #define MC_RECOVERY_ANSWERED_GRACE_US (5 * G_USEC_PER_SEC)    /* an answered restart has to bring media in */
 #define MC_RECOVERY_ANSWER_WAIT_US (20 * G_USEC_PER_SEC)      /* an unanswered restart is made again */
 
@@ -66,8 +70,8 @@ void mc_recovery_failed (McRecovery *r, gint64 now_us);
 /* The address our connection used is gone: in-place restarts cannot help
  * (libnice gathers once), the peer is rebuilt at once. */
 void mc_recovery_path_lost (McRecovery *r, gint64 now_us);
-/* An ICE restart took place: `ours` answered (our offer got its answer), or
- * theirs taken (their restart offer, answered by us). */
+/* Our restart offer got its answer / theirs was taken (and answered by us):
+ * either way media gets time to come back. */
 void mc_recovery_restart_answered (McRecovery *r, gint64 now_us);
 void mc_recovery_remote_restarted (McRecovery *r, gint64 now_us);
 /* Signaling joined (TRUE) or lost (FALSE). */

@@ -66,6 +66,7 @@ typedef struct {
   McRoster *roster;
   GSource *grace_timer;
   GQueue queue;                  /* QueuedSignal*, sent once joined */
+  char *resume;                  /* our resume secret: a re-join takes our seat back at once */
 
   /* Leaving. */
   gint64 leave_ack_id;
@@ -366,6 +367,8 @@ on_join_ack (SioSignaling *self, JsonNode *arg)
     join_rejected (self, code ? code : "error", NULL);
     return;
   }
+  if (json_object_get_boolean_member_with_default (obj, "resumed", FALSE))
+    MC_INFO ("signaling %s: took our place in call %s back (resumed)", self_id (self), self->base.params.call_id);
   if (self->conn != CONN_JOINING)
     return; /* existing-peers came first */
   peers = json_object_get_member (obj, "peers");
@@ -376,7 +379,8 @@ static void
 send_join (SioSignaling *self)
 {
   g_autoptr (JsonNode) payload = mc_protocol_join_payload (self->base.params.call_id, self->base.params.peer_id,
-                                                           self->base.params.name, self->base.params.token);
+                                                           self->base.params.name, self->base.params.token,
+                                                           self->resume);
 
   self->conn = CONN_JOINING;
   self->join_ack_id = sio_client_emit (self->client, MC_EVENT_JOIN_CALL, payload, TRUE);
@@ -398,6 +402,11 @@ on_call_error (SioSignaling *self, JsonNode *arg)
   }
   if (error == MC_PROTOCOL_ERROR_BAD_TOKEN) {
     fail (self, MC_PROTOCOL_ERROR, error, message ? message : "the server refused our token");
+    return;
+  }
+  /* Only a holder of our resume secret can do that: not a thing to fight over. */
+  if (error == MC_PROTOCOL_ERROR_REPLACED) {
+    fail (self, MC_PROTOCOL_ERROR, error, "another connection took this participant's place in the call");
     return;
   }
   mc_signaling_emit_error (&self->base, FALSE, MC_PROTOCOL_ERROR, error, "%s: %s", code ? code : "error",
@@ -688,6 +697,7 @@ sio_finalize (McSignaling *sig)
   g_clear_pointer (&self->roster, mc_roster_free);
   g_clear_object (&self->session);
   g_free (self->ws_url);
+  g_free (self->resume);
 }
 
 /* A connection whose local address is gone can neither send nor hear a
@@ -802,6 +812,7 @@ mc_signal_socketio_new (const char *url, const McSignalingParams *params, GError
   self->leave_ack_id = MC_SIO_NO_ACK;
   self->roster = mc_roster_new (MC_ROSTER_DEFAULT_GRACE_US);
   g_queue_init (&self->queue);
+  self->resume = mc_protocol_generate_resume_secret ();
   /* libsoup 3: a session belongs to the context it was created in. */
   g_main_context_push_thread_default (self->base.context);
   self->session = soup_session_new ();
