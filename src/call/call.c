@@ -28,7 +28,7 @@ typedef struct {
 
 struct _McCall {
   McCallConfig cfg;       /* our copy: sources, stats path and peer settings owned */
-  const char *call_id, *peer_id, *name;   /* the signaling params' */
+  const char *call_id, *name;   /* the signaling params' (our peer id: mc_signaling_get_peer_id, set at sign-in) */
 
   McCallCallbacks cb;
   gpointer user_data;
@@ -305,7 +305,7 @@ create_peer (McCall *call, Entry *e, gboolean offer)
     .audio_level = on_peer_audio_level,
   };
   McPeerConfig cfg = {
-    .local_id = call->peer_id,
+    .local_id = mc_signaling_get_peer_id (call->sig),
     .remote_id = e->peer_id,
     .remote_name = e->name,
     .capture = call->capture,
@@ -510,7 +510,7 @@ report_retry (McCall *call, const GError *error)
   if (error->domain == MC_PROTOCOL_ERROR && error->code == MC_PROTOCOL_ERROR_DUPLICATE_PEER)
     mc_log_user ("peer id %s is already in call %s: someone else uses it, or the server still holds this "
                  "participant's previous connection (it lets go within a minute); retrying. If it is someone "
-                 "else, join with another --peer-id", call->peer_id, call->call_id);
+                 "else, join with another --peer-id", mc_signaling_get_peer_id (call->sig), call->call_id);
   else if (unreachable && call->joined_at < 0)
     mc_log_user ("%s. Is the signaling server running there? (start one with 'meshcall serve')", error->message);
   else
@@ -548,7 +548,7 @@ on_signaling_state (McSignaling *sig, McSignalingState state, gpointer user_data
   if (state == MC_SIGNALING_STATE_JOINED && call->joined_at < 0)
     call->joined_at = g_get_real_time () / 1e6;
   if (state == MC_SIGNALING_STATE_JOINED) {
-    mc_log_user ("in call %s as %s", call->call_id, call->peer_id);
+    mc_log_user ("in call %s as %s", call->call_id, mc_signaling_get_peer_id (call->sig));
     call->retry_said_us = 0;
   }
   if (call->cb.signaling_state_changed)
@@ -578,7 +578,7 @@ mc_call_get_stats_json (McCall *call)
   g_autoptr (GArray) tiers = g_array_new (FALSE, TRUE, sizeof (McCaptureTierInfo));
   g_autoptr (GList) ids = g_hash_table_get_keys (call->entries);
   McCallStatsSelf self = {
-    .peer_id = call->peer_id,
+    .peer_id = mc_signaling_get_peer_id (call->sig),
     .name = call->name,
     .call_id = call->call_id,
     .signaling_state = call->sig ? mc_signaling_state_to_string (mc_signaling_get_state (call->sig)) : "idle",
@@ -712,7 +712,6 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call_config_copy (&call->cfg, cfg);
   call->sig = sig;
   call->call_id = mc_signaling_get_params (sig)->call_id;
-  call->peer_id = mc_signaling_get_params (sig)->peer_id;
   call->name = mc_signaling_get_params (sig)->name;
   mc_signaling_set_events (sig, &events, call);
   if (callbacks)
@@ -884,7 +883,7 @@ mc_call_get_media_state (McCall *call, McMediaState *state)
 const char *
 mc_call_get_peer_id (McCall *call)
 {
-  return call->peer_id;
+  return mc_signaling_get_peer_id (call->sig);
 }
 
 McCapture *
