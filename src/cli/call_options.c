@@ -163,6 +163,7 @@ mc_signal_options_finish (McSignalOptions *o, const char *call_id, McOptionStrin
   /* The default (no URL) is a local server, which is always acceptable. The
    * token is the server's to judge. */
   check = (McSignalingParams) { .call_id = (char *) call_id, .peer_id = o->peer_id, .name = o->name };
+  mc_signal_firestore_set_config (&o->firestore);   /* its URL check looks at the credentials */
   if (!mc_signaling_check (mc_cli_signaling_backends, o->url ? o->url : "ws://127.0.0.1", &check, &local)) {
     int code = g_error_matches (local, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER) ? MC_EXIT_FAILURE
                                                                                       : MC_EXIT_USAGE;
@@ -171,7 +172,6 @@ mc_signal_options_finish (McSignalOptions *o, const char *call_id, McOptionStrin
   }
   *params = check;
   params->token = o->token;
-  mc_signal_firestore_set_config (&o->firestore);
   return MC_EXIT_OK;
 }
 

@@ -181,17 +181,18 @@ decode_fields (const char *what, JsonNode *fields, guint depth, GError **error)
 {
   g_autoptr (JsonNode) out = json_node_new (JSON_NODE_OBJECT);
   g_autoptr (JsonObject) obj = json_object_new ();
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
+  g_autoptr (GList) names = NULL;
 
   if (fields != NULL && !JSON_NODE_HOLDS_OBJECT (fields)) {
     MALFORMED (error, "%s: fields is %s, expected an object", what, mc_json_describe_kind (fields));
     return NULL;
   }
   if (fields != NULL) {
-    json_object_iter_init (&iter, json_node_get_object (fields));
-    while (json_object_iter_next (&iter, &name, &member)) {
+    /* In the order the text had them (json-glib's iterator is unordered). */
+    names = json_object_get_members (json_node_get_object (fields));
+    for (GList *l = names; l; l = l->next) {
+      const char *name = l->data;
+      JsonNode *member = json_object_get_member (json_node_get_object (fields), name);
       g_autofree char *path = g_strdup_printf ("%s.%s", what, name);
       JsonNode *plain;
 
@@ -388,14 +389,12 @@ encode_object (JsonObject *obj, guint depth, GError **error)
   JsonNode *fields_node = json_node_new (JSON_NODE_OBJECT);
   JsonObject *map = json_object_new ();
   JsonNode *map_node = json_node_new (JSON_NODE_OBJECT);
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
+  g_autoptr (GList) names = json_object_get_members (obj);
 
   json_node_take_object (fields_node, fields);
-  json_object_iter_init (&iter, obj);
-  while (json_object_iter_next (&iter, &name, &member)) {
-    JsonNode *v = encode_value (member, depth + 1, FALSE, error);
+  for (GList *l = names; l; l = l->next) {
+    const char *name = l->data;
+    JsonNode *v = encode_value (json_object_get_member (obj, name), depth + 1, FALSE, error);
     if (v == NULL) {
       json_node_unref (fields_node);
       json_object_unref (map);

@@ -870,12 +870,43 @@ bad:
   return FALSE;
 }
 
+static char *emulator_host (const char *variable, GError **error);
+
+/* The credentials the configuration names, or refused before anything starts. */
+static gboolean
+check_credentials (const McFirestoreConfig *cfg, const char *project, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *host = emulator_host ("FIRESTORE_EMULATOR_HOST", &local);
+  g_autofree char *auth_host = local ? NULL : emulator_host ("FIREBASE_AUTH_EMULATOR_HOST", &local);
+
+  if (local != NULL) {
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
+  }
+  if (cfg->id_token_file != NULL || cfg->api_key != NULL || (host != NULL && auth_host == NULL))
+    return TRUE;
+  if (host != NULL)
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER,
+                 "FIREBASE_AUTH_EMULATOR_HOST is set, so Firestore project %s signs in anonymously there: set "
+                 "[firestore] api-key (any value for the emulator)", project);
+  else
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER,
+                 "Firestore project %s needs credentials: set [firestore] api-key in the config to the project's "
+                 "Web API key (anonymous sign-in; Firebase console, Project settings), or give --id-token-file FILE "
+                 "(with the emulator, FIRESTORE_EMULATOR_HOST=HOST:PORT is enough)", project);
+  return FALSE;
+}
+
 static gboolean
 check_url (const char *url, GError **error)
 {
   g_autofree char *project = NULL, *database = NULL;
+  McFirestoreConfig defaults;
 
-  return mc_signal_firestore_parse_url (url, &project, &database, error);
+  mc_firestore_config_init (&defaults);
+  return mc_signal_firestore_parse_url (url, &project, &database, error) &&
+         check_credentials (process_config_set ? &process_config : &defaults, project, error);
 }
 
 /* "host:port" from an environment variable, as the SDKs take it. */
@@ -915,19 +946,14 @@ set_up_auth (FsSignaling *self, const McSignalingParams *params, const char *aut
     .token_base = token_base,
   };
 
-  if (self->cfg.id_token_file != NULL) {
-    a.mode = FS_AUTH_TOKEN_FILE;
-  } else if (self->cfg.api_key != NULL) {
-    a.mode = FS_AUTH_ANONYMOUS;
-  } else if (self->emulator && auth_host == NULL) {
-    a.mode = FS_AUTH_MOCK;
-  } else {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER,
-                 "Firestore project %s needs credentials: set [firestore] api-key in the config to the project's "
-                 "Web API key (anonymous sign-in; Firebase console, Project settings), or give --id-token-file FILE",
-                 self->project);
+  if (!check_credentials (&self->cfg, self->project, error))
     return FALSE;
-  }
+  if (self->cfg.id_token_file != NULL)
+    a.mode = FS_AUTH_TOKEN_FILE;
+  else if (self->cfg.api_key != NULL)
+    a.mode = FS_AUTH_ANONYMOUS;
+  else
+    a.mode = FS_AUTH_MOCK;
   self->auth = fs_auth_new (self->http, self->base.context, &a, on_auth, self);
   return TRUE;
 }
