@@ -84,6 +84,7 @@ struct _FsSignaling {
   char *update_time;      /* our document's version */
   gboolean outage;        /* a request is being retried: the user was told */
   gint64 busy_until_us;   /* poll fast until then (monotonic) */
+  gboolean peer_late;     /* someone missed a heartbeat: read the list every second */
 
   /* the others */
   GHashTable *peers;      /* peer id -> McFirestoreParticipant*: live, as last read */

@@ -16,6 +16,7 @@
 #define BUSY_US (3 * G_USEC_PER_SEC)
 #define BUSY_PARTICIPANTS_POLL_MS 1000
 #define LIST_LIMIT 50
+#define LATE_HEARTBEAT_US (MC_FIRESTORE_HEARTBEAT_MS * 1000 + 2 * G_USEC_PER_SEC)
 
 static void start_create (FsSignaling *self, const char *replace_update_time);
 static void schedule_participants (FsSignaling *self);
@@ -274,8 +275,14 @@ apply_participants (FsSignaling *self, GPtrArray *docs, gint64 read_time_us)
     return FALSE;
   }
   g_ptr_array_sort (fresh, by_join_order);
-  for (guint i = 0; i < fresh->len; i++)
-    g_hash_table_add (live, ((McFirestoreParticipant *) fresh->pdata[i])->peer_id);
+  self->peer_late = FALSE;
+  for (guint i = 0; i < fresh->len; i++) {
+    McFirestoreParticipant *p = fresh->pdata[i];
+    g_hash_table_add (live, p->peer_id);
+    /* A heartbeat missed: look every second, so that a dead one goes soon after 15 s. */
+    if (p->heartbeat_at_us < read_time_us - LATE_HEARTBEAT_US)
+      self->peer_late = TRUE;
+  }
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, &key, NULL)) {
     if (!g_hash_table_contains (live, key))
@@ -328,7 +335,8 @@ static void
 schedule_participants (FsSignaling *self)
 {
   guint idle = self->cfg.participants_poll_ms;
-  guint ms = g_get_monotonic_time () < self->busy_until_us ? MIN (idle, BUSY_PARTICIPANTS_POLL_MS) : idle;
+  gboolean soon = self->peer_late || g_get_monotonic_time () < self->busy_until_us;
+  guint ms = soon ? MIN (idle, BUSY_PARTICIPANTS_POLL_MS) : idle;
 
   fs_clear_source (&self->participants_timer);
   if (fs_joined (self))
