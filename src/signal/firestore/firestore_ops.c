@@ -131,7 +131,7 @@ on_done (McHttpRequest *request, const McHttpResponse *r, gpointer data)
   FsOp **slot;
 
   op->request = NULL;
-  if (r->status == 0 || r->status == 429 || r->status >= 500) {
+  if ((r->status == 0 || r->status == 429 || r->status >= 500) && !op->no_retry) {
     why = fs_describe_status (r);
     retry (op, why);
     return;

@@ -48,6 +48,7 @@ struct _FsOp {
   char *method, *url, *body;
   FsOpDone done;
   gboolean critical;     /* a 403 is final */
+  gboolean no_retry;     /* a failure goes to done too (status 0, 429, 5xx): the caller recovers */
   guint attempts;
   guint unauthorized;    /* 401s in a row */
   McHttpRequest *request;

@@ -131,9 +131,10 @@ fs_outage (FsSignaling *self, const char *message)
   if (!mc_signaling_in_call (&self->base) || self->phase == PHASE_LEAVING)
     return;
   self->outage = TRUE;
-  if (self->phase == PHASE_JOINED)
-    mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_RECONNECTING);
+  /* What failed first, then the state: the user reads both. */
   mc_signaling_emit_error (&self->base, FALSE, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT, "%s", message);
+  if (self->phase == PHASE_JOINED && mc_signaling_in_call (&self->base))
+    mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_RECONNECTING);
 }
 
 void
