@@ -9,6 +9,18 @@
 
 /* ---- documents ------------------------------------------------------------------ */
 
+/* The protocol's id check, as this module's error. */
+static gboolean
+valid_id (const char *what, const char *id, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (mc_protocol_validate_id (what, id, &local))
+    return TRUE;
+  MALFORMED (error, "%s", local->message);
+  return FALSE;
+}
+
 char *
 mc_firestore_document_id (const char *name, const char *parent, GError **error)
 {
@@ -16,11 +28,13 @@ mc_firestore_document_id (const char *name, const char *parent, GError **error)
   const char *id;
 
   if (name == NULL || strncmp (name, parent, plen) != 0 || name[plen] != '/') {
-    MALFORMED (error, "document '%.200s' is not in %s", name ? name : "(no name)", parent);
+    g_autofree char *cut = g_strndup (name ? name : "(no name)", 200);
+    g_autofree char *shown = g_utf8_make_valid (cut, -1);
+    MALFORMED (error, "document '%s' is not in %s", shown, parent);
     return NULL;
   }
   id = name + plen + 1;
-  if (!mc_protocol_validate_id ("document id", id, error))
+  if (!valid_id ("document id", id, error))
     return NULL;
   return g_strdup (id);
 }
@@ -70,12 +84,12 @@ mc_firestore_participant_parse (JsonNode *doc, const char *parent, GError **erro
   p->peer_id = mc_firestore_document_id (name, parent, error);
   if (p->peer_id == NULL || !mc_firestore_value_get_string ("name", json_object_get_member (fields, "name"), &display, error) ||
       !mc_firestore_value_get_string ("session", json_object_get_member (fields, "session"), &session, error) ||
-      !mc_protocol_validate_id ("session", session, error) ||
+      !valid_id ("session", session, error) ||
       !mc_firestore_value_get_timestamp ("joinedAt", json_object_get_member (fields, "joinedAt"), &p->joined_at_us,
                                          error) ||
       !mc_firestore_value_get_timestamp ("heartbeatAt", json_object_get_member (fields, "heartbeatAt"),
                                          &p->heartbeat_at_us, error)) {
-    g_prefix_error (error, "participant %.200s: ", name);
+    g_prefix_error (error, "participant: ");
     return NULL;
   }
   /* As the LAN protocol reads names: an unusable one shows as the id. */
@@ -115,9 +129,9 @@ mc_firestore_message_parse (JsonNode *doc, const char *parent, GError **error)
     return NULL;
   signal = json_object_get_member (fields, "signal");
   if (!mc_firestore_value_get_string ("from", json_object_get_member (fields, "from"), &from, error) ||
-      !mc_protocol_validate_id ("from", from, error) ||
+      !valid_id ("from", from, error) ||
       !mc_firestore_value_get_string ("session", json_object_get_member (fields, "session"), &session, error) ||
-      !mc_protocol_validate_id ("session", session, error) ||
+      !valid_id ("session", session, error) ||
       !mc_firestore_value_get_integer ("seq", json_object_get_member (fields, "seq"), &m->seq, error) ||
       !mc_firestore_value_get_timestamp ("createdAt", json_object_get_member (fields, "createdAt"), &m->created_at_us,
                                          error)) {
@@ -433,7 +447,7 @@ mc_firestore_token_claims (const char *token, char **uid, gint64 *exp_s, GError 
   obj = json_node_get_object (claims);
   id = either (obj, "user_id", "sub");
   exp = json_object_get_member (obj, "exp");
-  if (id == NULL || !mc_protocol_validate_id ("the ID token's uid", id, error)) {
+  if (id == NULL || !valid_id ("the ID token's uid", id, error)) {
     g_clear_error (error);
     MALFORMED (error, "the ID token names no uid meshcall can use as a peer id (user_id or sub: 1..64 of "
                       "A-Z a-z 0-9 _ . -)");

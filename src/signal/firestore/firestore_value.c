@@ -12,6 +12,15 @@ G_DEFINE_QUARK (mc-firestore-error-quark, mc_firestore_error)
 
 #define MALFORMED(error, ...) g_set_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_MALFORMED, __VA_ARGS__)
 
+/* At most 40 bytes of text for a message, as valid UTF-8 whatever came in. */
+static char *
+excerpt (const char *text)
+{
+  g_autofree char *cut = g_strndup (text, 40);
+
+  return g_utf8_make_valid (cut, -1);
+}
+
 /* ---- timestamps ------------------------------------------------------------ */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
@@ -103,10 +112,16 @@ mc_firestore_timestamp_parse (const char *text, gint64 *out_us, GError **error)
   if (*p != '\0' || y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month (y, mo) || h > 23 || mi > 59 || s > 59)
     goto bad;
   *out_us = ((days_from_civil (y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_s) * G_USEC_PER_SEC) + frac;
+  /* An offset must not move it out of years 0001..9999. */
+  if (*out_us < days_from_civil (1, 1, 1) * 86400 * G_USEC_PER_SEC ||
+      *out_us >= days_from_civil (10000, 1, 1) * 86400 * G_USEC_PER_SEC)
+    goto bad;
   return TRUE;
 
-bad:
-  MALFORMED (error, "'%.40s' is not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)", text);
+bad: {
+    g_autofree char *shown = excerpt (text);
+    MALFORMED (error, "'%s' is not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)", shown);
+  }
   return FALSE;
 }
 
@@ -115,9 +130,13 @@ mc_firestore_timestamp_format (gint64 us)
 {
   g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC - (us % G_USEC_PER_SEC < 0));
   gint64 frac = ((us % G_USEC_PER_SEC) + G_USEC_PER_SEC) % G_USEC_PER_SEC;
-  g_autofree char *base = t ? g_date_time_format (t, "%Y-%m-%dT%H:%M:%S") : g_strdup ("1970-01-01T00:00:00");
+  gint y = 1970, m = 1, d = 1;
 
-  return g_strdup_printf ("%s.%06" G_GINT64_FORMAT "Z", base, frac);
+  if (t != NULL)
+    g_date_time_get_ymd (t, &y, &m, &d);
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06" G_GINT64_FORMAT "Z", y, m, d,
+                          t ? g_date_time_get_hour (t) : 0, t ? g_date_time_get_minute (t) : 0,
+                          t ? g_date_time_get_second (t) : 0, frac);
 }
 
 /* ---- typed values -> plain JSON ------------------------------------------------ */
@@ -321,10 +340,12 @@ decode_value (const char *what, JsonNode *value, guint depth, GError **error)
     return decode_map (what, content, depth, error);
   if (g_str_equal (kind, "arrayValue"))
     return decode_array (what, content, depth, error);
-  if (g_strv_contains (unused, kind))
+  if (g_strv_contains (unused, kind)) {
     MALFORMED (error, "%s: %s is not used by meshcall's schema", what, kind);
-  else
-    MALFORMED (error, "%s: unknown Firestore value kind '%.40s'", what, kind);
+  } else {
+    g_autofree char *shown = excerpt (kind);
+    MALFORMED (error, "%s: unknown Firestore value kind '%s'", what, shown);
+  }
   return NULL;
 }
 
@@ -492,7 +513,8 @@ get_kind (const char *what, JsonNode *value, const char *want, JsonNode **conten
   if (!value_kind (what, value, &kind, content, error))
     return FALSE;
   if (!g_str_equal (kind, want)) {
-    MALFORMED (error, "%s is a %.40s, expected a %s", what, kind, want);
+    g_autofree char *shown = excerpt (kind);
+    MALFORMED (error, "%s is a %s, expected a %s", what, shown, want);
     return FALSE;
   }
   return TRUE;
