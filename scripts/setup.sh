@@ -46,7 +46,14 @@ else
   echo "setup: all Debian packages present"
 fi
 
-# Test-only peers (stock socket.io server/client, playwright-core) live in a
+# The Firestore emulator (tests/integration/firestore_*.sh) comes with the
+# Google Cloud CLI's package, not from Debian: present on these machines.
+if ! dpkg-query -W -f='${Status}' google-cloud-cli-firestore-emulator 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: warning: google-cloud-cli-firestore-emulator is not installed; the firestore_* tests will fail" >&2
+fi
+
+# Test-only peers (stock socket.io server/client, playwright-core, the
+# Firebase JS SDK and firebase-tools for the Auth emulator) live in a
 # local folder, never installed globally.
 if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
   echo "setup: installing npm test peers into tests/node/node_modules"

@@ -29,6 +29,12 @@ static const SchemaKey schema[] = {
   { "signaling", "name", KEY_STRING },
   { "signaling", "peer-id", KEY_STRING },
 
+  { "firestore", "api-key", KEY_STRING },
+  { "firestore", "id-token-file", KEY_STRING },
+  { "firestore", "inbox-poll-ms", KEY_INT, 50, 60000 },
+  { "firestore", "participants-poll-ms", KEY_INT, 100, 60000 },
+  { "firestore", "fast-poll-ms", KEY_INT, 20, 5000 },
+
   { "serve", "listen", KEY_STRING },
   { "serve", "token", KEY_STRING },
   { "serve", "max-participants", KEY_INT, 2, 64 },

@@ -163,7 +163,7 @@ report_retry (McCall *call, const GError *error)
   if (error->domain == MC_PROTOCOL_ERROR && error->code == MC_PROTOCOL_ERROR_DUPLICATE_PEER)
     mc_log_user ("peer id %s is already in call %s: someone else uses it, or the server still holds this "
                  "participant's previous connection (it lets go within a minute); retrying. If it is someone "
-                 "else, join with another --peer-id", call->peer_id, call->call_id);
+                 "else, join with another --peer-id", mc_signaling_get_peer_id (call->sig), call->call_id);
   else if (unreachable && call->joined_at < 0)
     mc_log_user ("%s. Is the signaling server running there? (start one with 'meshcall serve')", error->message);
   else
@@ -202,7 +202,7 @@ on_signaling_state (McSignaling *sig, McSignalingState state, gpointer user_data
     gboolean rejoined = call->joined_at >= 0;
     if (!rejoined)
       call->joined_at = g_get_real_time () / 1e6;
-    mc_log_user ("in call %s as %s", call->call_id, call->peer_id);
+    mc_log_user ("in call %s as %s", call->call_id, mc_signaling_get_peer_id (call->sig));
     call->retry_said_us = 0;
     call->signaling_up = TRUE;
     call_peers_signaling (call, TRUE, rejoined);
@@ -266,7 +266,6 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call_config_copy (&call->cfg, cfg);
   call->sig = sig;
   call->call_id = mc_signaling_get_params (sig)->call_id;
-  call->peer_id = mc_signaling_get_params (sig)->peer_id;
   call->name = mc_signaling_get_params (sig)->name;
   mc_signaling_set_events (sig, &events, call);
   if (callbacks)
@@ -445,7 +444,7 @@ mc_call_get_media_state (McCall *call, McMediaState *state)
 const char *
 mc_call_get_peer_id (McCall *call)
 {
-  return call->peer_id;
+  return mc_signaling_get_peer_id (call->sig);
 }
 
 McCapture *

@@ -274,7 +274,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .audio_level = on_peer_audio_level,
   };
   McPeerConfig cfg = {
-    .local_id = call->peer_id,
+    .local_id = mc_signaling_get_peer_id (call->sig),
     .remote_id = e->peer_id,
     .remote_name = e->name,
     .capture = call->capture,

@@ -35,7 +35,7 @@ typedef struct {
 
 struct _McCall {
   McCallConfig cfg;       /* our copy: sources, stats path and peer settings owned */
-  const char *call_id, *peer_id, *name;   /* the signaling params' */
+  const char *call_id, *name;   /* the signaling params' (our peer id: mc_signaling_get_peer_id, set at sign-in) */
 
   McCallCallbacks cb;
   gpointer user_data;

@@ -27,7 +27,7 @@ mc_call_get_stats_json (McCall *call)
   g_autoptr (GArray) tiers = g_array_new (FALSE, TRUE, sizeof (McCaptureTierInfo));
   g_autoptr (GList) ids = g_hash_table_get_keys (call->entries);
   McCallStatsSelf self = {
-    .peer_id = call->peer_id,
+    .peer_id = mc_signaling_get_peer_id (call->sig),
     .name = call->name,
     .call_id = call->call_id,
     .signaling_state = call->sig ? mc_signaling_state_to_string (mc_signaling_get_state (call->sig)) : "idle",

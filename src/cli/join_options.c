@@ -33,7 +33,7 @@ struct _McJoinFlags {
 
 /* The order --help lists them in. */
 static const char *const help_order[] = {
-  "signal", "name", "peer-id", "token",
+  "signal", "name", "peer-id", "token", "id-token-file",
   "video", "audio", "size", "fps", "video-codec",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
   "headless", "stats-json", "duration", "no-audio-processing", "jitter-latency", "media-timeout",

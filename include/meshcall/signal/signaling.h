@@ -174,6 +174,10 @@ McSignalingState mc_signaling_get_state (McSignaling *sig);
 void mc_signaling_init_base (McSignaling *sig, const McSignalingClass *klass, const char *url,
                              const McSignalingParams *params);
 void mc_signaling_set_state (McSignaling *sig, McSignalingState state);
+/* For a back end whose peer id is known only once it signed in (Firestore:
+ * the auth uid): replaces params.peer_id before the state is JOINED. Whoever
+ * uses the id reads mc_signaling_get_peer_id() then, not a copy from before. */
+void mc_signaling_set_peer_id (McSignaling *sig, const char *peer_id);
 /* FALSE once we leave or gave up: back ends stop reporting then. */
 gboolean mc_signaling_in_call (McSignaling *sig);
 void mc_signaling_emit_error (McSignaling *sig, gboolean final, GQuark domain, gint code, const char *format, ...)
