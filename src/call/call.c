@@ -227,7 +227,7 @@ on_network_changed (gpointer data)
   if (call->leaving)
     return;
   call_peers_network_changed (call);
-  mc_signaling_network_changed (call->sig);
+  mc_signaling_check_connection (call->sig);
 }
 
 static void

@@ -183,6 +183,8 @@ on_peer_state (McPeer *peer, McPeerState state, gpointer user_data)
     call_send_media_state (call, e->peer_id, FALSE);
     break;
   case MC_PEER_STATE_DISCONNECTED:
+    /* Our own network may be what broke: signaling checks its connection. */
+    mc_signaling_check_connection (call->sig);
     outage_begins (call, e, "no media");
     mc_recovery_media_stopped (e->recovery, now);
     schedule_recovery (e);
@@ -406,9 +408,10 @@ call_peers_signaling (McCall *call, gboolean up, gboolean rejoined)
   while (g_hash_table_iter_next (&it, NULL, &value)) {
     Entry *e = value;
     mc_recovery_signaling (e->recovery, up, now);
-    /* Our first offer, made before the outage, may be lost with the old
-     * connection: a new one, rather than waiting out the answer timer. */
-    if (rejoined && e->peer != NULL && !e->was_connected && mc_peer_is_offerer (e->peer) &&
+    /* An offer of ours for a new connection (a first one or a rebuild),
+     * made before the outage, may be lost with the old connection: a new
+     * one now, rather than waiting out the answer timer. */
+    if (rejoined && e->peer != NULL && mc_peer_is_offerer (e->peer) &&
         mc_peer_get_state (e->peer) == MC_PEER_STATE_NEGOTIATING && is_listed (call, e)) {
       MC_INFO ("%s: offering again after the signaling outage", e->name);
       e->offers_sent = 0;
@@ -429,7 +432,9 @@ call_peers_network_changed (McCall *call)
   while (g_hash_table_iter_next (&it, NULL, &value)) {
     Entry *e = value;
     g_autofree char *address = e->peer ? mc_peer_get_local_address (e->peer) : NULL;
-    if (address == NULL || mc_netwatch_address_is_local (address))
+    /* A link-local address goes with its link (IPv6 drops it while the
+     * cable is out) and comes back the same: not a path that is gone. */
+    if (address == NULL || mc_netwatch_address_is_local (address) || mc_netwatch_address_is_link_local (address))
       continue;
     /* libnice gathers once: a vanished address needs a new peer. */
     outage_begins (call, e, "our network address changed");

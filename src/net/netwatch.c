@@ -135,3 +135,12 @@ mc_netwatch_address_is_local (const char *address)
   freeifaddrs (list);
   return found;
 }
+
+gboolean
+mc_netwatch_address_is_link_local (const char *address)
+{
+  g_autofree char *bare = g_strndup (address, strcspn (address, "%"));
+  g_autoptr (GInetAddress) a = g_inet_address_new_from_string (bare);
+
+  return a != NULL && g_inet_address_get_is_link_local (a);
+}

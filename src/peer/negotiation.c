@@ -17,7 +17,8 @@ struct _McNegotiation {
   gboolean answer_applying;  /* their answer handed to set-remote-description */
   gboolean has_remote;       /* a remote description is in force in webrtcbin */
   gboolean expects_media;    /* the last remote description lets them send */
-  char *remote_ufrag, *remote_fingerprint;   /* the remote session's identity */
+  char *remote_session, *remote_ufrag, *remote_fingerprint;   /* the remote session's identity */
+  gboolean have_remote;      /* a remote description was taken (the identity above is known) */
   GPtrArray *pending;        /* McNegotiationCandidate*, before has_remote */
   guint answer_timeout_ms;
 };
@@ -95,6 +96,7 @@ mc_negotiation_free (McNegotiation *n)
 {
   if (n == NULL)
     return;
+  g_free (n->remote_session);
   g_free (n->remote_ufrag);
   g_free (n->remote_fingerprint);
   g_ptr_array_unref (n->pending);
@@ -200,6 +202,9 @@ mc_negotiation_local_answer (McNegotiation *n)
 static void
 take_remote (McNegotiation *n, const McNegotiationRemote *remote)
 {
+  n->have_remote = TRUE;
+  g_free (n->remote_session);
+  n->remote_session = g_strdup (remote->session_id);
   g_free (n->remote_ufrag);
   n->remote_ufrag = g_strdup (remote->ice_ufrag);
   g_free (n->remote_fingerprint);
@@ -207,20 +212,29 @@ take_remote (McNegotiation *n, const McNegotiationRemote *remote)
   n->expects_media = remote->sends_media;
 }
 
+/* The same peer connection on their side: its SDP session id (o=, constant
+ * for a connection's life, JSEP 5.2.1) and DTLS fingerprint. The id is what
+ * tells a new connection from the same process apart: its webrtcbins share
+ * one certificate. */
 static gboolean
-same_session (const McNegotiation *n, const McNegotiationRemote *remote)
+same_connection (const McNegotiation *n, const McNegotiationRemote *remote)
 {
-  return g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) == 0 &&
+  return n->have_remote && g_strcmp0 (remote->session_id, n->remote_session) == 0 &&
          g_strcmp0 (remote->fingerprint, n->remote_fingerprint) == 0;
 }
 
-/* The same DTLS session with new ICE credentials. */
+static gboolean
+same_session (const McNegotiation *n, const McNegotiationRemote *remote)
+{
+  return same_connection (n, remote) && g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) == 0;
+}
+
+/* The same connection with new ICE credentials. */
 static gboolean
 is_ice_restart (const McNegotiation *n, const McNegotiationRemote *remote)
 {
   return remote->ice_ufrag != NULL && n->remote_ufrag != NULL && remote->fingerprint != NULL &&
-         g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) != 0 &&
-         g_strcmp0 (remote->fingerprint, n->remote_fingerprint) == 0;
+         same_connection (n, remote) && g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) != 0;
 }
 
 McNegotiationDecision
@@ -235,8 +249,8 @@ mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote
   case MC_NEGOTIATION_OFFERING:
     /* An offer from a DTLS session other than the one in force: they were
      * made again and will never answer our offer in the old one. */
-    if (n->remote_fingerprint != NULL && g_strcmp0 (remote->fingerprint, n->remote_fingerprint) != 0)
-      return decide (MC_NEGOTIATION_RECREATE, "their offer comes from a new DTLS session: taking it");
+    if (n->have_remote && !same_connection (n, remote))
+      return decide (MC_NEGOTIATION_RECREATE, "their offer comes from a new connection of theirs: taking it");
     /* Glare. webrtcbin 1.22 cannot roll back, so the polite side (lower
      * peerId) starts over as the answerer; the other ignores the offer. */
     if (n->polite)
@@ -290,9 +304,9 @@ mc_negotiation_remote_answer (McNegotiation *n, const McNegotiationRemote *remot
     return decide (MC_NEGOTIATION_IGNORE, "ignoring an answer we did not ask for");
   /* An answer to a re-offer from a DTLS session other than the one in
    * force: they were made again meanwhile, and webrtcbin cannot switch. */
-  if (n->remote_fingerprint != NULL && g_strcmp0 (remote->fingerprint, n->remote_fingerprint) != 0) {
+  if (n->have_remote && !same_connection (n, remote)) {
     mc_negotiation_fail (n);
-    return decide (MC_NEGOTIATION_FAIL_NEW_SESSION, "their answer comes from a new DTLS session: connecting anew");
+    return decide (MC_NEGOTIATION_FAIL_NEW_SESSION, "their answer comes from a new connection of theirs: connecting anew");
   }
   n->state = MC_NEGOTIATION_STABLE;
   n->offer_sent = FALSE;

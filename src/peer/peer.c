@@ -40,6 +40,7 @@ peer_unref (McPeer *peer)
   g_free (peer->local_id);
   g_free (peer->remote_id);
   g_free (peer->remote_name);
+  peer_ice_clear_pending (peer);
   mc_peer_settings_clear (&peer->settings);
   mc_negotiation_free (peer->negotiation);
   g_mutex_clear (&peer->lock);
@@ -118,15 +119,25 @@ peer_get_description (McPeer *peer, const char *property)
 
 /* ---- work queued from webrtcbin's threads onto the peer's context ------- */
 
+void
+job_free_unqueued (PeerJob *job)
+{
+  g_free (job->text);
+  g_free (job->sdp);
+  g_free (job->ufrag);
+  g_free (job->pwd);
+  if (job->desc)
+    gst_webrtc_session_description_free (job->desc);
+  if (job->stats)
+    gst_structure_free (job->stats);
+  g_free (job);
+}
+
 static void
 job_free (PeerJob *job)
 {
   peer_unref (job->peer);
-  g_free (job->text);
-  g_free (job->sdp);
-  if (job->stats)
-    gst_structure_free (job->stats);
-  g_free (job);
+  job_free_unqueued (job);
 }
 
 static void
@@ -175,7 +186,7 @@ run_job (gpointer data)
 
   switch (job->type) {
   case JOB_SEND_SDP:
-    peer_negotiate_send_sdp (peer, job->offer, job->sdp, job->ice_restart);
+    peer_negotiate_send_sdp (peer, job);
     break;
   case JOB_SEND_CANDIDATE:
     peer_negotiate_send_candidate (peer, job->number, job->text);

@@ -8,17 +8,29 @@
  * ICE agent, and libnice's nice_agent_restart() does the rest of RFC 8445
  * §9 on the stream: new local credentials, remote candidates and checks
  * dropped, the selected pair kept until a new one is found (so media goes
- * on over the old path meanwhile). A restart is therefore:
- *   nice_agent_restart() -> create the description -> put the agent's new
- *   credentials into it -> set it locally and send it -> send our local
- *   candidates again (libnice does not gather a second time, so webrtcbin
- *   signals none).
+ * on over the old path meanwhile).
+ *
+ * But webrtcbin's receive side drops everything while its ICE transport is
+ * not connected, and a restarted agent is not connected until the new
+ * checks pass; restarting the agent when our offer goes out would black out
+ * what we receive until the answer comes (for the whole outage, when the
+ * offer is held up with a dead signaling connection, while the old path
+ * came back on its own). So our restart is two steps:
+ *   1. create the offer, put new credentials of ours into it, send it and
+ *      our local candidates again (libnice gathers once, so webrtcbin
+ *      signals none); keep it; the agent and webrtcbin stay as they are;
+ *   2. its answer: nice_agent_restart_stream(), the offered credentials on
+ *      the agent, set-local-description of the kept offer, then their answer.
+ * A newer restart offer before any answer replaces the kept one. Answering
+ * their restart, the agent restarts first (the new checks come right after,
+ * with their candidates), then the answer carries the agent's credentials.
  * What it cannot do: gather on addresses that appeared after the first
  * gathering (libnice 0.1.21 gathers once per stream). A changed address
  * therefore needs a new peer; the call does that (call.c). */
 #include "peer_private.h"
 
 #include "meshcall/base/log.h"
+#include "meshcall/proto/call_protocol.h"
 
 #include <nice/agent.h>
 
@@ -164,4 +176,54 @@ gboolean
 mc_peer_can_restart_ice (McPeer *peer)
 {
   return peer->state != MC_PEER_STATE_FAILED && mc_negotiation_can_restart_ice (peer->negotiation);
+}
+
+void
+peer_ice_new_credentials (GstSDPMessage *sdp, char **ufrag, char **pwd)
+{
+  g_autofree char *a = mc_protocol_generate_resume_secret ();   /* 128 random bits as hex: valid ice-chars */
+  g_autofree char *b = mc_protocol_generate_resume_secret ();
+
+  *ufrag = g_strndup (a, 16);
+  *pwd = g_steal_pointer (&b);
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    replace_credentials ((GstSDPMedia *) gst_sdp_message_get_media (sdp, i), *ufrag, *pwd);
+}
+
+void
+peer_ice_clear_pending (McPeer *peer)
+{
+  g_clear_pointer (&peer->pending_offer, gst_webrtc_session_description_free);
+  g_clear_pointer (&peer->pending_ufrag, g_free);
+  g_clear_pointer (&peer->pending_pwd, g_free);
+}
+
+void
+peer_ice_set_pending (McPeer *peer, GstWebRTCSessionDescription *offer, char *ufrag, char *pwd)
+{
+  peer_ice_clear_pending (peer);
+  peer->pending_offer = offer;
+  peer->pending_ufrag = ufrag;
+  peer->pending_pwd = pwd;
+}
+
+gboolean
+peer_ice_apply_pending (McPeer *peer)
+{
+  g_autoptr (NiceAgent) agent = get_agent (peer);
+  guint stream = get_stream_id (peer);
+  gboolean ok = agent != NULL && stream != 0 && nice_agent_restart_stream (agent, stream) &&
+                nice_agent_set_local_credentials (agent, stream, peer->pending_ufrag, peer->pending_pwd);
+
+  if (!ok) {
+    MC_WARNING ("peer %s: cannot restart ICE in place (webrtcbin's ICE agent is not libnice, or has no stream)",
+                peer->remote_id);
+    peer_ice_clear_pending (peer);
+    return FALSE;
+  }
+  MC_INFO ("peer %s: ICE restarted on stream %u (our offer was answered)", peer->remote_id, stream);
+  g_signal_emit_by_name (peer->webrtc, "set-local-description", peer->pending_offer, NULL);
+  peer->ice_restarts++;
+  peer_ice_clear_pending (peer);
+  return TRUE;
 }

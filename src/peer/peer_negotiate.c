@@ -98,17 +98,28 @@ on_description_created (GstPromise *promise, gpointer user_data)
     peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "webrtcbin created no %s", type);
     goto out;
   }
-  /* webrtcbin 1.22 copied the old credentials; the agent has new ones. */
-  if (data->ice_restart && !peer_ice_put_credentials (peer, desc->sdp)) {
-    peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "ICE restart: the ICE agent has no local credentials");
-    gst_webrtc_session_description_free (desc);
-    goto out;
-  }
-  g_signal_emit_by_name (peer->webrtc, "set-local-description", desc, NULL);
   job = g_new0 (PeerJob, 1);
   job->type = JOB_SEND_SDP;
   job->offer = data->offer;
   job->ice_restart = data->ice_restart;
+  if (data->ice_restart && data->offer) {
+    /* Our restart offer goes out with new credentials, but nothing changes
+     * here until its answer comes (peer_ice.c says why). */
+    peer_ice_new_credentials (desc->sdp, &job->ufrag, &job->pwd);
+    job->sdp = gst_sdp_message_as_text (desc->sdp);
+    job->desc = desc;
+    peer_queue_job (peer, job);
+    goto out;
+  }
+  /* Answering their restart: webrtcbin 1.22 copied the old credentials; the
+   * agent, restarted, has new ones. */
+  if (data->ice_restart && !peer_ice_put_credentials (peer, desc->sdp)) {
+    peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "ICE restart: the ICE agent has no local credentials");
+    gst_webrtc_session_description_free (desc);
+    job_free_unqueued (job);
+    goto out;
+  }
+  g_signal_emit_by_name (peer->webrtc, "set-local-description", desc, NULL);
   job->sdp = gst_sdp_message_as_text (desc->sdp);
   gst_webrtc_session_description_free (desc);
   peer_queue_job (peer, job);
@@ -214,17 +225,24 @@ send_local_candidates (McPeer *peer)
 }
 
 void
-peer_negotiate_send_sdp (McPeer *peer, gboolean offer, const char *sdp, gboolean ice_restart)
+peer_negotiate_send_sdp (McPeer *peer, PeerJob *job)
 {
+  gboolean offer = job->offer, ice_restart = job->ice_restart;
   const char *type = offer ? "offer" : "answer";
   g_auto (McNegotiationDecision) d = { 0 };
 
   MC_INFO ("peer %s: sending %s%s", peer->remote_id, ice_restart ? "ICE restart " : "", type);
-  MC_DEBUG ("peer %s: %s:\n%s", peer->remote_id, type, sdp);
-  send_signal (peer, mc_signal_new_description (offer ? MC_SIGNAL_OFFER : MC_SIGNAL_ANSWER, sdp));
+  MC_DEBUG ("peer %s: %s:\n%s", peer->remote_id, type, job->sdp);
+  if (job->desc != NULL) {
+    /* Kept until its answer; a newer restart offer replaces an older one. */
+    peer_ice_set_pending (peer, g_steal_pointer (&job->desc), g_steal_pointer (&job->ufrag),
+                          g_steal_pointer (&job->pwd));
+  }
+  send_signal (peer, mc_signal_new_description (offer ? MC_SIGNAL_OFFER : MC_SIGNAL_ANSWER, job->sdp));
   if (ice_restart) {
     peer->ice_restarting = FALSE;
-    peer->ice_restarts++;
+    if (!offer)
+      peer->ice_restarts++;
     send_local_candidates (peer);
   }
   d = offer ? mc_negotiation_local_offer (peer->negotiation) : mc_negotiation_local_answer (peer->negotiation);
@@ -287,10 +305,6 @@ mc_peer_restart_ice (McPeer *peer)
     log_why (peer, &d);
     return FALSE;
   }
-  if (!peer_ice_restart (peer)) {
-    peer_fail (peer, MC_PEER_FAILURE_CONNECTION, "ICE cannot be restarted in place");
-    return FALSE;
-  }
   peer->ice_restarting = TRUE;
   create_description (peer, TRUE);
   return TRUE;
@@ -345,6 +359,7 @@ handle_description (McPeer *peer, gboolean offer, const char *text, GError **err
   sdp = mc_peer_sdp_parse (text, error);
   if (sdp == NULL)
     return MC_PEER_SIGNAL_INVALID;
+  remote.session_id = gst_sdp_message_get_origin (sdp) ? gst_sdp_message_get_origin (sdp)->sess_id : NULL;
   remote.ice_ufrag = sdp_attr (sdp, "ice-ufrag");
   remote.fingerprint = sdp_attr (sdp, "fingerprint");
   remote.sends_media = remote_expects_media (sdp);
@@ -362,6 +377,13 @@ handle_description (McPeer *peer, gboolean offer, const char *text, GError **err
 
   if (d.stop_timer)
     peer_clear_source (&peer->answer_timer);
+  /* The answer to our restart offer: only now does the agent restart, take
+   * the credentials we offered, and webrtcbin set our offer (ahead of their
+   * answer, in the order of its task queue). */
+  if (!offer && peer->pending_offer != NULL && !peer_ice_apply_pending (peer)) {
+    mc_negotiation_fail (peer->negotiation);
+    return MC_PEER_SIGNAL_RECREATE;
+  }
   /* Their ICE restart: our agent restarts too (new credentials, the old
    * checks dropped) before it learns their new credentials. */
   if (d.ice_restart) {

@@ -560,6 +560,8 @@ on_event (McSioServer *sio, McSioServerClient *client, const char *name, JsonArr
     on_join_call (p, arg, ack_id);
   else if (g_str_equal (name, MC_EVENT_LEAVE_CALL))
     on_leave_call (p, ack_id);
+  else if (g_str_equal (name, MC_EVENT_CHECK_CONNECTION))
+    ack_ok (p, ack_id);   /* the client wants to know the connection still carries */
   else {
     g_autofree char *shown = g_utf8_make_valid (name, MIN (strlen (name), 40));
     reject (p, "event", ack_id, CODE (UNKNOWN_EVENT), "unknown event '%s'", shown);

@@ -312,10 +312,10 @@ mc_signaling_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_da
 }
 
 void
-mc_signaling_network_changed (McSignaling *sig)
+mc_signaling_check_connection (McSignaling *sig)
 {
-  if (sig != NULL && sig->klass->network_changed != NULL)
-    sig->klass->network_changed (sig);
+  if (sig != NULL && sig->klass->check_connection != NULL)
+    sig->klass->check_connection (sig);
 }
 
 void

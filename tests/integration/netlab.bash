@@ -1,8 +1,8 @@
 # A network lab for the net_*.sh tests (sourced after call_lib.bash; needs
 # root): a "switch" namespace with a bridge, where `meshcall serve` runs on
 # 10.77.0.1, and one namespace per participant, each wired to the switch by
-# a veth pair ("its cable") with its own address 10.77.0.(10+i)/24. Nothing
-# routes anywhere else. Every namespace is deleted on exit (with its veths),
+# a veth pair ("its cable") with its own address 10.77.0.(10+i)/24, IPv4
+# only. Nothing routes anywhere else. Every namespace is deleted on exit (with its veths),
 # and every process started here is stopped by PID first.
 #
 #   lab_start                          the switch (call first)
@@ -55,6 +55,9 @@ lab_add() {
   ns=$(lab_ns "$1")
   ip netns add "$ns" || fail "cannot create namespace $ns"
   LAB_NS+=("$ns")
+  # IPv4 only: the pair ICE picks is then the address the tests move and cut
+  # (an IPv6 link-local pair would survive an IPv4 address change unnoticed).
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$ns" link set lo up
   ip link add "c-$name-$$" netns "$ns" type veth peer name "s-$name-$$" netns "$LAB_SWITCH" ||
     fail "cannot create the veth pair for $name"

@@ -301,6 +301,11 @@ io.on('connection', (socket) => {
     if (typeof ack === 'function') ack({ ok: true });
   }));
 
+  socket.on('check-connection', guard('check-connection', (payload, ack) => {
+    if (typeof payload === 'function') ack = payload;
+    if (typeof ack === 'function') ack({ ok: true });
+  }));
+
   socket.on('leave-call', guard('leave-call', (payload, ack) => {
     if (typeof payload === 'function') ack = payload;
     if (!removeFromCall(socket, 'leave-call')) return callError(socket, 'not-in-call', 'not in a call', ack);

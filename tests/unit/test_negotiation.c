@@ -7,10 +7,12 @@
 
 #include <string.h>
 
-static const McNegotiationRemote REMOTE_A = { "ufragA", "sha-256 AA:BB", TRUE };
-static const McNegotiationRemote REMOTE_NEW_UFRAG = { "ufragB", "sha-256 AA:BB", TRUE };
-static const McNegotiationRemote REMOTE_NEW_FINGERPRINT = { "ufragA", "sha-256 CC:DD", TRUE };
-static const McNegotiationRemote REMOTE_A_RECVONLY = { "ufragA", "sha-256 AA:BB", FALSE };
+static const McNegotiationRemote REMOTE_A = { "1001", "ufragA", "sha-256 AA:BB", TRUE };
+static const McNegotiationRemote REMOTE_NEW_UFRAG = { "1001", "ufragB", "sha-256 AA:BB", TRUE };
+static const McNegotiationRemote REMOTE_NEW_FINGERPRINT = { "1001", "ufragA", "sha-256 CC:DD", TRUE };
+/* A new connection of the same process: the same certificate, another session id. */
+static const McNegotiationRemote REMOTE_NEW_CONNECTION = { "2002", "ufragC", "sha-256 AA:BB", TRUE };
+static const McNegotiationRemote REMOTE_A_RECVONLY = { "1001", "ufragA", "sha-256 AA:BB", FALSE };
 
 /* Where a machine is driven to before the event under test. */
 typedef enum {
@@ -365,9 +367,9 @@ test_unasked_answer (void)
 static void
 test_reoffer (void)
 {
-  static const McNegotiationRemote no_ufrag = { NULL, "sha-256 AA:BB", TRUE };
-  static const McNegotiationRemote new_both = { "ufragB", "sha-256 CC:DD", TRUE };
-  const McNegotiationRemote *new_sessions[] = { &REMOTE_NEW_FINGERPRINT, &no_ufrag, &new_both };
+  static const McNegotiationRemote no_ufrag = { "1001", NULL, "sha-256 AA:BB", TRUE };
+  static const McNegotiationRemote new_both = { "1001", "ufragB", "sha-256 CC:DD", TRUE };
+  const McNegotiationRemote *new_sessions[] = { &REMOTE_NEW_FINGERPRINT, &no_ufrag, &new_both, &REMOTE_NEW_CONNECTION };
 
   for (gsize i = 0; i < G_N_ELEMENTS (new_sessions); i++) {
     g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
@@ -483,6 +485,15 @@ test_restart_ice_ours (void)
     g_assert_cmpint (mc_negotiation_get_state (n), ==, MC_NEGOTIATION_FAILED);
   }
   {
+    /* Same certificate, another session id: a new connection too. */
+    g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
+    g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) sent = mc_negotiation_local_offer (n);
+    g_auto (McNegotiationDecision) a = mc_negotiation_remote_answer (n, &REMOTE_NEW_CONNECTION);
+
+    g_assert_cmpint (a.action, ==, MC_NEGOTIATION_FAIL_NEW_SESSION);
+  }
+  {
     /* Unanswered, it can be made again (new credentials again); no timer. */
     g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
     g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
@@ -508,9 +519,11 @@ test_restart_ice_ours (void)
     g_auto (McNegotiationDecision) sent = mc_negotiation_local_offer (n);
     g_auto (McNegotiationDecision) same = mc_negotiation_remote_offer (n, &REMOTE_NEW_UFRAG);
     g_auto (McNegotiationDecision) other = mc_negotiation_remote_offer (n, &REMOTE_NEW_FINGERPRINT);
+    g_auto (McNegotiationDecision) rebuilt = mc_negotiation_remote_offer (n, &REMOTE_NEW_CONNECTION);
 
     g_assert_cmpint (same.action, ==, MC_NEGOTIATION_IGNORE);
     g_assert_cmpint (other.action, ==, MC_NEGOTIATION_RECREATE);
+    g_assert_cmpint (rebuilt.action, ==, MC_NEGOTIATION_RECREATE);
   }
   for (Setup at = AT_IDLE; at < N_AT; at++) {
     g_autoptr (McNegotiation) n = machine_at (at);

@@ -16,8 +16,10 @@
  *       (both sides cut off at once, each offer held up until the cable is
  *       back) would be glare, which webrtcbin 1.22 can only settle by a new
  *       peer (it cannot roll back). It waits for the offer side's restart
- *       and rebuilds only if none came within 20 s (for when only its
- *       direction broke, or the offer side lost its state).
+ *       and rebuilds only if media is still gone after 60 s (for when only
+ *       its direction broke, or the offer side lost its state): sooner, a
+ *       rebuild would replace a connection whose path comes back by
+ *       itself when a cable is plugged in again after half a minute.
  *   the peer failed (ICE failed, DTLS closed, a new remote session), or the
  *   network address it used went away ──> REBUILDING
  *       a new peer (new webrtcbin) offers again after 1, 2, 4 ... 30 s on
@@ -35,7 +37,7 @@
 G_BEGIN_DECLS
 
 #define MC_RECOVERY_MAX_RESTARTS 3                      /* in-place restarts per outage before a rebuild */
-#define MC_RECOVERY_OTHER_SIDE_WAIT_US (20 * G_USEC_PER_SEC)  /* before the non-offering side rebuilds */
+#define MC_RECOVERY_OTHER_SIDE_WAIT_US (60 * G_USEC_PER_SEC)  /* before the non-offering side rebuilds */
 #define MC_RECOVERY_ANSWERED_GRACE_US (5 * G_USEC_PER_SEC)    /* an answered restart has to bring media in */
 #define MC_RECOVERY_ANSWER_WAIT_US (20 * G_USEC_PER_SEC)      /* an unanswered restart is made again */
 

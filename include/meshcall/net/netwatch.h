@@ -27,5 +27,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McNetwatch, mc_netwatch_free)
  * configured on one of this machine's interfaces (whether the link is up or
  * not: a cable pulled for a while does not take the address away). */
 gboolean mc_netwatch_address_is_local (const char *address);
+/* fe80::/10 or 169.254.0.0/16 (an IPv6 zone is ignored). */
+gboolean mc_netwatch_address_is_link_local (const char *address);
 
 G_END_DECLS

@@ -7,19 +7,21 @@
  *
  *   IDLE ──start_offer──> OFFERING ──their answer──────────> STABLE
  *   IDLE ──their offer──> ANSWERING ──our answer created───> STABLE
- *   STABLE, ANSWERING ──their offer, same ICE ufrag and DTLS fingerprint──> ANSWERING
+ * A remote connection is known by its SDP session id (o=) and DTLS
+ * fingerprint; its ICE generation by its ufrag.
+ *   STABLE, ANSWERING ──their offer, same connection and ufrag──> ANSWERING
  *                       (a renegotiation webrtcbin takes)
  *   STABLE ──restart_ice──> OFFERING (ice_restart: new ICE credentials, same DTLS;
  *                            no answer timer; restart_ice again makes a new one)
- *   STABLE ──their offer, another ufrag, same fingerprint──> ANSWERING (ice_restart)
- *   STABLE, ANSWERING ──their offer, another fingerprint (or no ufrag)──> RECREATE
+ *   STABLE ──their offer, same connection, another ufrag──> ANSWERING (ice_restart)
+ *   STABLE, ANSWERING ──their offer from another connection (or no ufrag)──> RECREATE
  *   ANSWERING ──their offer, another ufrag──> RECREATE
- *                       (a restarted remote, or a restart we cannot take in place:
+ *                       (a remote made anew, or a restart we cannot take in place:
  *                        a new peer takes it)
- *   OFFERING ──their answer from another DTLS session──> FAIL_NEW_SESSION
+ *   OFFERING ──their answer from another connection──> FAIL_NEW_SESSION
  *   OFFERING ──their offer (glare)──> we are polite (lower peerId): RECREATE_AS_ANSWERER
  *                                     we are not: ignored, they will answer ours
- *   OFFERING ──their offer from another DTLS session than the one in force──> RECREATE
+ *   OFFERING ──their offer from another connection than the one in force──> RECREATE
  *   OFFERING ──answer timer──> FAILED (no answer; a retry is the call's business)
  *   any ──mc_negotiation_fail──> FAILED;  any ──mc_negotiation_close──> CLOSED
  *
@@ -100,6 +102,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (McNegotiationDecision, mc_negotiation_decision
 
 /* What a remote description says about the session it belongs to. */
 typedef struct {
+  const char *session_id;    /* o= sess-id: the same for every description of one peer connection */
   const char *ice_ufrag;     /* a=ice-ufrag (session level, else the first m-line), or NULL */
   const char *fingerprint;   /* a=fingerprint, the same way, or NULL */
   gboolean sends_media;      /* an active audio or video m-line lets them send to us */

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 #define MC_EVENT_PEER_JOINED "peer-joined"        /* server -> client */
 #define MC_EVENT_PEER_LEFT "peer-left"            /* server -> client */
 #define MC_EVENT_CALL_ERROR "call-error"          /* server -> client */
+#define MC_EVENT_CHECK_CONNECTION "check-connection"  /* client -> server: answered at once (a liveness probe) */
 
 /* ---- error codes ------------------------------------------------------------- */
 

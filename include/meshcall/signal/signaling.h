@@ -106,9 +106,10 @@ typedef struct {
   void (*leave) (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data);
   /* Free back-end state; called once from mc_signaling_free(). */
   void (*finalize) (McSignaling *sig);
-  /* Optional: this machine's addresses changed; a connection that used one
-   * that is gone is dead and made again at once. */
-  void (*network_changed) (McSignaling *sig);
+  /* Optional: something suggests the connection may be dead (this
+   * machine's addresses or links changed, media from a peer stopped):
+   * verify it now and make it again at once if it is. */
+  void (*check_connection) (McSignaling *sig);
 } McSignalingClass;
 
 /* Common part of every back end; a back end allocates (g_new0) a struct that
@@ -157,8 +158,10 @@ gboolean mc_signaling_join (McSignaling *sig, GError **error);
 /* Encodes and checks the signal (size included) and hands it to the back end. */
 gboolean mc_signaling_send_signal (McSignaling *sig, const char *to_peer_id, const McSignal *signal, GError **error);
 void mc_signaling_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data);
-/* This machine's addresses changed (netwatch.h): the back end checks its connection. */
-void mc_signaling_network_changed (McSignaling *sig);
+/* The connection may be dead (the network changed, media stopped): the back
+ * end verifies it now and makes it again if it is. Cheap; any number of
+ * calls. */
+void mc_signaling_check_connection (McSignaling *sig);
 void mc_signaling_free (McSignaling *sig);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McSignaling, mc_signaling_free)
 

@@ -28,6 +28,7 @@
 #define LEAVE_ACK_TIMEOUT_MS 1000
 #define LEAVE_CLOSE_TIMEOUT_MS 1000
 #define MAX_QUEUED_SIGNALS 1024
+#define CHECK_TIMEOUT_MS 2000   /* a check-connection unanswered this long: the connection is dead */
 
 /* socket.io-client's schedule, capped at 4 s instead of 5 s so that everyone
  * is back within 5 s of a restarted server. */
@@ -56,6 +57,8 @@ typedef struct {
   SioClient *client;
   GSource *connect_timer;
   gint64 join_ack_id;
+  gint64 check_ack_id;           /* a check-connection in flight */
+  GSource *check_timer;
 
   /* Across attempts. */
   gboolean started;
@@ -193,9 +196,11 @@ static void
 teardown_connection (SioSignaling *self, gboolean now)
 {
   clear_source (&self->connect_timer);
+  clear_source (&self->check_timer);
   sio_client_free (g_steal_pointer (&self->client), now);
   self->conn = CONN_NONE;
   self->join_ack_id = MC_SIO_NO_ACK;
+  self->check_ack_id = MC_SIO_NO_ACK;
 }
 
 static void
@@ -503,6 +508,11 @@ on_client_ack (SioClient *client, gint64 ack_id, JsonNode *arg, gpointer data)
   } else if (ack_id == self->join_ack_id && self->join_ack_id != MC_SIO_NO_ACK) {
     self->join_ack_id = MC_SIO_NO_ACK;
     on_join_ack (self, arg);
+  } else if (ack_id == self->check_ack_id && self->check_ack_id != MC_SIO_NO_ACK) {
+    /* Any answer (a server that does not know the event refuses it) proves the connection. */
+    self->check_ack_id = MC_SIO_NO_ACK;
+    clear_source (&self->check_timer);
+    MC_DEBUG ("signaling %s: the connection answers", self_id (self));
   }
 }
 
@@ -703,8 +713,20 @@ sio_finalize (McSignaling *sig)
 /* A connection whose local address is gone can neither send nor hear a
  * thing, and would be noticed only at the ping timeout: made again now. A
  * retry that waits goes now too (the new address may get through). */
+static gboolean
+on_check_timeout (gpointer data)
+{
+  SioSignaling *self = data;
+
+  g_clear_pointer (&self->check_timer, g_source_unref);
+  self->check_ack_id = MC_SIO_NO_ACK;
+  self->attempts = 0;
+  connection_lost (self, "no answer to a connection check within 2 s");
+  return G_SOURCE_REMOVE;
+}
+
 static void
-sio_network_changed (McSignaling *sig)
+sio_check_connection (McSignaling *sig)
 {
   SioSignaling *self = (SioSignaling *) sig;
   g_autofree char *local = NULL;
@@ -724,6 +746,14 @@ sio_network_changed (McSignaling *sig)
     g_autofree char *reason = g_strdup_printf ("our address %s is gone", local);
     self->attempts = 0;
     connection_lost (self, reason);
+    return;
+  }
+  /* A TCP connection that lived through a cable pulled for a while may be
+   * stuck in its retransmission back-off for a minute: ask, and make it
+   * again (the resume secret takes our seat back) if nothing comes. */
+  if (self->conn == CONN_JOINED && self->check_ack_id == MC_SIO_NO_ACK && sio_client_is_open (self->client)) {
+    self->check_ack_id = sio_client_emit (self->client, MC_EVENT_CHECK_CONNECTION, NULL, TRUE);
+    self->check_timer = add_timeout (self, CHECK_TIMEOUT_MS, on_check_timeout);
   }
 }
 
@@ -733,7 +763,7 @@ static const McSignalingClass sio_class = {
   .send_signal = sio_send_signal,
   .leave = sio_leave,
   .finalize = sio_finalize,
-  .network_changed = sio_network_changed,
+  .check_connection = sio_check_connection,
 };
 
 /* ---- URLs and construction ------------------------------------------------ */
@@ -809,6 +839,7 @@ mc_signal_socketio_new (const char *url, const McSignalingParams *params, GError
   self->ws_url = g_steal_pointer (&ws_url);
   self->conn = CONN_NONE;
   self->join_ack_id = MC_SIO_NO_ACK;
+  self->check_ack_id = MC_SIO_NO_ACK;
   self->leave_ack_id = MC_SIO_NO_ACK;
   self->roster = mc_roster_new (MC_ROSTER_DEFAULT_GRACE_US);
   g_queue_init (&self->queue);
