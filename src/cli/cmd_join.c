@@ -200,12 +200,16 @@ chain_status_callbacks (Join *j, McCallCallbacks *callbacks)
 static gboolean
 open_status (Join *j, const McJoinOptions *o, GError **error)
 {
-  j->status = mc_join_status_new (o->status_host, o->status_port, o->status_min_peers, error);
+  g_autoptr (GError) local = NULL;
+
+  j->status = mc_join_status_new (o->status_host, o->status_port, o->status_min_peers, &local);
   if (j->status == NULL) {
-    g_prefix_error (error, "--status-listen: ");
-    if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-      g_prefix_error (error, "another program (or meshcall) already uses %s:%u; choose another port. ",
-                      o->status_host, o->status_port);
+    if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                   "--status-listen %s:%u: another program (or another meshcall) already listens there; "
+                   "choose another port (%s)", o->status_host, o->status_port, local->message);
+    else
+      g_set_error (error, local->domain, local->code, "--status-listen: %s", local->message);
     return FALSE;
   }
   if (o->status_host)

@@ -44,7 +44,7 @@ log "bad --status-listen values exit 2 with a message"
 
 start_server
 SERVE_PORT=$(cat "$WORK/port")
-refuse 1 "already uses 127.0.0.1:$SERVE_PORT; choose another port" --signal "$SIGNAL_URL" \
+refuse 1 "--status-listen 127.0.0.1:$SERVE_PORT: another program (or another meshcall) already listens there; choose another port" --signal "$SIGNAL_URL" \
   --status-listen "127.0.0.1:$SERVE_PORT"
 log "a port in use exits 1 saying so"
 
