@@ -36,6 +36,7 @@ send_state (McNotify *n, const char *state)
 #endif
 }
 
+#ifdef MESHCALL_WITH_SYSTEMD
 static gboolean
 on_ping (gpointer data)
 {
@@ -52,6 +53,7 @@ on_ping (gpointer data)
   }
   return G_SOURCE_CONTINUE;
 }
+#endif
 
 McNotify *
 mc_notify_new (void)

@@ -8,9 +8,9 @@
 
 #define MC_LOG_CATEGORY (&mc_log_main)
 
-/* Connections are closed this long after they were accepted... */
+/* A connection not answered this long after it was accepted is closed... */
 #define CONNECTION_LIFETIME_S 10
-/* ...and at most this many are open (accepted within that time). */
+/* ...and at most this many wait for their answer at once. */
 #define MAX_CONNECTIONS 64
 
 struct _McStatusServer {
@@ -20,7 +20,7 @@ struct _McStatusServer {
   gpointer user_data;
   guint min_peers;
   guint port;
-  GQueue conns;   /* Conn: accepted in the last CONNECTION_LIFETIME_S */
+  GQueue conns;   /* Conn: accepted and not closed yet (by libsoup, once answered) */
   gboolean refusing_said;
 };
 
@@ -36,8 +36,8 @@ conn_free (Conn *c)
 {
   GSocket *socket = g_socket_connection_get_socket (c->conn);
 
-  /* A shutdown, not a close: libsoup sees the end of the stream and lets go
-   * of the connection itself. */
+  /* Still open: a shutdown, not a close, so that libsoup sees the end of
+   * the stream and lets go of the connection itself. */
   if (!g_socket_is_closed (socket))
     g_socket_shutdown (socket, TRUE, TRUE, NULL);
   g_source_destroy (c->expiry);
@@ -46,14 +46,33 @@ conn_free (Conn *c)
   g_free (c);
 }
 
+static void
+conn_drop (Conn *c)
+{
+  g_queue_delete_link (&c->server->conns, c->link);
+  conn_free (c);
+}
+
 static gboolean
 on_conn_expired (gpointer data)
 {
-  Conn *c = data;
-
-  g_queue_delete_link (&c->server->conns, c->link);
-  conn_free (c);
+  conn_drop (data);
   return G_SOURCE_REMOVE;
+}
+
+/* libsoup closes a connection once it has answered ("Connection: close"):
+ * those no longer count. */
+static void
+drop_closed (McStatusServer *s)
+{
+  GList *next;
+
+  for (GList *l = s->conns.head; l; l = next) {
+    Conn *c = l->data;
+    next = l->next;
+    if (g_socket_is_closed (g_socket_connection_get_socket (c->conn)))
+      conn_drop (c);
+  }
 }
 
 /* ---- answers --------------------------------------------------------------------- */
@@ -171,10 +190,10 @@ on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source_o
   g_autoptr (GError) error = NULL;
   Conn *c;
 
+  drop_closed (s);
   if (s->conns.length >= MAX_CONNECTIONS) {
     if (!s->refusing_said)
-      MC_WARNING ("status: %d connections in %d s; closing new ones at once", MAX_CONNECTIONS,
-                  CONNECTION_LIFETIME_S);
+      MC_WARNING ("status: %d connections wait for an answer; closing new ones at once", MAX_CONNECTIONS);
     s->refusing_said = TRUE;
     g_socket_close (g_socket_connection_get_socket (conn), NULL);
     return TRUE;
@@ -211,6 +230,8 @@ status_listen (McStatusServer *s, const char *host, guint port, GError **error)
   }
   addr = g_inet_socket_address_new (inet, port);
   s->service = g_socket_service_new ();
+  /* GSocketListener's default is 10: room for a burst of monitors. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (s->service), MAX_CONNECTIONS);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (s->service), addr, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, &local_error)) {
     g_set_error (error, G_IO_ERROR, local_error->domain == G_IO_ERROR ? local_error->code : G_IO_ERROR_FAILED,

@@ -2,7 +2,7 @@
  * loopback: 200 and 503 with the health document, ?min-peers, a bad
  * min-peers (400), /stats as the --stats-json layout and 503 before a call,
  * 404 for other paths, 405 (with Allow) for other methods, HEAD, JSON
- * bodies and no caching, and a port in use. */
+ * bodies and no caching, at most 64 connections waiting, and a port in use. */
 #include "meshcall/base/json.h"
 #include "meshcall/status/status_server.h"
 
@@ -227,6 +227,55 @@ test_other_requests (Fixture *f, gconstpointer data)
   }
 }
 
+/* Iterates the default context until socket reads end-of-stream (the
+ * server closed it) or timeout_ms pass; TRUE when it was closed. */
+static gboolean
+closed_by_server (GSocket *socket, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+  char byte;
+
+  while (g_get_monotonic_time () < end) {
+    g_autoptr (GError) error = NULL;
+    gssize n = g_socket_receive_with_blocking (socket, &byte, 1, FALSE, NULL, &error);
+    if (n == 0 || (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
+      return TRUE;
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (1000);
+  }
+  return FALSE;
+}
+
+/* 64 connections that send nothing: the next one is closed at once, and
+ * so is a request; once they go, requests are answered again. */
+static void
+test_connection_cap (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GSocketConnection) extra = NULL;
+  guint port = mc_status_server_get_port (f->server);
+  g_autoptr (GError) error = NULL;
+
+  set_stats (f, joined_two);
+  for (guint i = 0; i < 64; i++) {
+    GSocketConnection *c = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+    g_assert_no_error (error);
+    g_ptr_array_add (idle, c);
+    for (guint j = 0; j < 5; j++)   /* the server accepts it */
+      g_main_context_iteration (NULL, FALSE);
+  }
+  extra = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (closed_by_server (g_socket_connection_get_socket (extra), 5000));
+  /* The 64 are still open: nobody closed them. */
+  g_assert_false (closed_by_server (g_socket_connection_get_socket (idle->pdata[0]), 100));
+  g_ptr_array_set_size (idle, 0);   /* they go: libsoup sees them close */
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  json_object_unref (get_json (f, "/health", SOUP_STATUS_OK));
+}
+
 static void
 test_port_in_use (Fixture *f, gconstpointer data)
 {
@@ -251,6 +300,7 @@ main (int argc, char **argv)
   ADD ("/status-server/bad-min-peers", test_bad_min_peers);
   ADD ("/status-server/stats", test_stats);
   ADD ("/status-server/other-requests", test_other_requests);
+  ADD ("/status-server/connection-cap", test_connection_cap);
   ADD ("/status-server/port-in-use", test_port_in_use);
   return g_test_run ();
 }

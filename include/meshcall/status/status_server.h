@@ -5,9 +5,10 @@
  * JSON. docs/status.md is the exact contract.
  *
  * It never blocks its loop: libsoup answers asynchronously, each answer is
- * built from the document in memory. A connection is closed 10 s after it
- * was accepted, answered or not, and at most 64 are accepted in any 10 s:
- * a client that opens connections and sends nothing cannot pile them up.
+ * built from the document in memory. A connection that has not been
+ * answered 10 s after it was accepted is closed, and at most 64 wait for
+ * their answer at once (more are closed as they come): a client that opens
+ * connections and sends nothing cannot pile them up.
  *
  * Threading: serves on the GMainContext that is thread-default when
  * mc_status_server_new() is called; the source's callbacks run there. */
