@@ -147,11 +147,11 @@ mc_health_judge (JsonNode *stats, const McHealthPolicy *policy, gboolean *health
   gboolean ok;
   JsonNode *node;
 
-  if (root == NULL || policy->phase == MC_HEALTH_STARTING) {
+  if (policy->phase == MC_HEALTH_LEAVING)
+    add_reason (reasons, "leaving", NULL, "leaving the call");
+  else if (root == NULL || policy->phase == MC_HEALTH_STARTING)
     add_reason (reasons, "starting", NULL, "not in a call yet: meshcall is starting");
-  } else {
-    if (policy->phase == MC_HEALTH_LEAVING)
-      add_reason (reasons, "leaving", NULL, "leaving the call");
+  if (root != NULL && policy->phase != MC_HEALTH_STARTING) {
     if (!g_str_equal (sstate, "joined"))
       add_reason (reasons, "signaling", NULL, "signaling is %s, not joined", sstate);
     connected = judge_peers (root, reasons, list);
@@ -219,10 +219,10 @@ mc_health_describe (JsonNode *stats, McHealthPhase phase)
   gboolean joined_once = get_number (root, "joinedAt", -1) >= 0;
   GString *s;
 
+  if (phase == MC_HEALTH_LEAVING)
+    return root ? g_strdup_printf ("leaving call %s", call_id) : g_strdup ("leaving the call");
   if (root == NULL || phase == MC_HEALTH_STARTING)
     return g_strdup ("starting");
-  if (phase == MC_HEALTH_LEAVING)
-    return g_strdup_printf ("leaving call %s", call_id);
   if (!joined_once)
     return g_strdup_printf ("joining call %s (signaling %s)", call_id, sstate);
   s = g_string_new (NULL);

@@ -140,7 +140,9 @@ answer_stats (McStatusServer *s, SoupServerMessage *msg)
   g_autoptr (JsonNode) stats = s->source.get_stats (s->user_data);
 
   if (stats == NULL) {
-    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "not in a call yet: meshcall is starting");
+    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                   s->source.get_phase (s->user_data) == MC_HEALTH_LEAVING ? "the call is over: meshcall is leaving"
+                                                                           : "not in a call yet: meshcall is starting");
     return;
   }
   /* The layout of the --stats-json file, so both read the same. */

@@ -152,6 +152,8 @@ test_signaling_and_phases (void)
   check (joined, MC_HEALTH_LEAVING, 0, "leaving");
   check (joined, MC_HEALTH_STARTING, 0, "starting");
   check (NULL, MC_HEALTH_RUNNING, 0, "starting");
+  /* The call already freed while the process winds down. */
+  check (NULL, MC_HEALTH_LEAVING, 0, "leaving");
   check (unconnected, MC_HEALTH_RUNNING, 0, "unconnected");
 }
 
@@ -201,6 +203,7 @@ test_describe (void)
     { joining, MC_HEALTH_RUNNING, "joining call lobby (signaling connecting)" },
     { alone, MC_HEALTH_LEAVING, "leaving call lobby" },
     { NULL, MC_HEALTH_RUNNING, "starting" },
+    { NULL, MC_HEALTH_LEAVING, "leaving the call" },
     { alone, MC_HEALTH_STARTING, "starting" },
   };
 

@@ -189,6 +189,11 @@ test_stats (Fixture *f, gconstpointer data)
   obj = get_json (f, "/stats", SOUP_STATUS_SERVICE_UNAVAILABLE);
   g_assert_cmpstr (json_object_get_string_member (obj, "error"), ==, "not in a call yet: meshcall is starting");
   json_object_unref (obj);
+  f->phase = MC_HEALTH_LEAVING;
+  obj = get_json (f, "/stats", SOUP_STATUS_SERVICE_UNAVAILABLE);
+  g_assert_cmpstr (json_object_get_string_member (obj, "error"), ==, "the call is over: meshcall is leaving");
+  json_object_unref (obj);
+  f->phase = MC_HEALTH_RUNNING;
   set_stats (f, joined_two);
   /* Byte for byte what --stats-json writes (call_stats.c: the pretty layout). */
   expected = mc_json_encode_pretty (f->stats);
