@@ -12,13 +12,15 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config git
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev glib-networking
-  libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev
+  libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev libsystemd-dev
+  # the Debian package: build, check, install on a clean system under systemd
+  dpkg-dev fakeroot lintian man-db debootstrap systemd-container
   # run: GStreamer elements (webrtcbin, libnice, codecs, capture)
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-nice gstreamer1.0-alsa gstreamer1.0-pulseaudio gstreamer1.0-libav gstreamer1.0-tools
   # test: display, terminal, browsers, TURN, sanitizers, fuzzing, leak checks
   xvfb xauth xdotool x11-utils tmux imagemagick coturn chromium
-  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 curl nodejs npm
+  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 curl python3 nodejs npm
 )
 
 as_root() {

@@ -62,6 +62,9 @@ static const SchemaKey schema[] = {
   { "call", "stats-json", KEY_STRING },
   { "call", "media-timeout", KEY_INT, 0, 600 },
 
+  { "status", "listen", KEY_STRING },
+  { "status", "min-peers", KEY_INT, 0, 64 },
+
   { "display", "render", KEY_STRING },
   { "display", "fullscreen", KEY_BOOL },
   { "display", "font", KEY_STRING },

@@ -55,6 +55,12 @@ mc_call_stats_peer_update_counters (McCallStatsPeer *p, const McPeerCounters *c,
     p->first_frame_at = (g_get_real_time () - (g_get_monotonic_time () - c->first_frame_us)) / 1e6;
   if (p->prev_us > 0 && now_us - p->prev_us < G_USEC_PER_SEC / 2)
     return;   /* too short an interval for rates (e.g. the final write at exit) */
+  /* A new McPeer for the same participant starts its counters from zero:
+   * no rate across that. */
+  if (c->video_bytes_received + c->audio_bytes_received < p->prev.video_bytes_received + p->prev.audio_bytes_received ||
+      c->video_bytes_sent + c->audio_bytes_sent < p->prev.video_bytes_sent + p->prev.audio_bytes_sent ||
+      c->video_frames_decoded < p->prev.video_frames_decoded)
+    p->prev_us = 0;
   if (p->prev_us > 0) {
     double secs = (now_us - p->prev_us) / 1e6;
     guint64 in = c->video_bytes_received + c->audio_bytes_received;
