@@ -287,11 +287,16 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
   g_autoptr (GError) error = NULL;
 
   call_bury (call, g_steal_pointer (&e->peer));
+  /* The new connection's counters start from zero; the totals go on. */
+  e->stats->gaps_before = e->stats->media_gaps;
+  e->stats->ice_restarts = 0;
+  g_clear_pointer (&e->stats->local_address, g_free);
   e->peer = mc_peer_new (&cfg, call->cb.audio_level ? &callbacks_with_levels : &callbacks, call, &error);
   if (e->peer == NULL) {
     mc_log_error ("cannot set up a connection to %s: %s", e->name, error->message);
     return;
   }
+  e->stats->connections++;
   if (!e->was_connected && mc_recovery_get_phase (e->recovery) == MC_RECOVERY_IDLE)
     set_state (call, e, "new");
   if (offer) {

@@ -89,6 +89,9 @@ call_on_stats_tick (gpointer data)
     mc_peer_get_counters (e->peer, &c);
     mc_call_stats_peer_update_counters (e->stats, &c, now);
     e->stats->tier = mc_peer_get_tier (e->peer);
+    e->stats->ice_restarts = mc_peer_get_ice_restarts (e->peer);
+    g_free (e->stats->local_address);
+    e->stats->local_address = mc_peer_get_local_address (e->peer);
     e->stats->tier_bitrate_kbps = 0;
     if (e->stats->tier >= 0 && mc_capture_get_tier_info (call->capture, e->stats->tier, &info))
       e->stats->tier_bitrate_kbps = info.bitrate_kbps;

@@ -338,8 +338,17 @@ count_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   g_mutex_lock (&probe->peer->lock);
   G_STRUCT_MEMBER (guint64, counters, count_fields[probe->which].packets) += packets;
   G_STRUCT_MEMBER (guint64, counters, count_fields[probe->which].bytes) += bytes;
-  if (count_fields[probe->which].in)
-    counters->last_media_us = g_get_monotonic_time ();
+  if (count_fields[probe->which].in) {
+    gint64 now = g_get_monotonic_time ();
+    /* The end of an interruption, measured where media arrives. */
+    if (counters->last_media_us > 0 && probe->peer->settings.media_timeout_ms > 0 &&
+        now - counters->last_media_us > (gint64) probe->peer->settings.media_timeout_ms * 1000) {
+      counters->media_gaps++;
+      counters->last_gap_us = now - counters->last_media_us;
+      counters->last_gap_end_us = now;
+    }
+    counters->last_media_us = now;
+  }
   g_mutex_unlock (&probe->peer->lock);
   return GST_PAD_PROBE_OK;
 }

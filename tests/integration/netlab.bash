@@ -10,7 +10,7 @@
 #   lab_serve [serve args...]          meshcall serve in the switch; sets SIGNAL_URL
 #   lab_join NAME [join args...]       meshcall join in NAME's namespace (as start_join)
 #   lab_cable NAME down|up             pull / plug NAME's cable (its end of the veth)
-#   lab_readdress NAME                 NAME's address replaced by another one (a network change)
+#   lab_readdress NAME                 NAME's address deleted and another one added (a network change)
 #   lab_ns NAME                        the namespace's name, for `ip netns exec`
 
 LAB_ID="mc$$"
@@ -100,8 +100,8 @@ lab_readdress() {
   old=${LAB_ADDR[$name]}
   new="10.77.0.$LAB_NEXT"
   LAB_NEXT=$((LAB_NEXT + 1))
-  ip -n "$ns" addr add "$new/24" dev eth0
   ip -n "$ns" addr del "$old/24" dev eth0
+  ip -n "$ns" addr add "$new/24" dev eth0
   LAB_ADDR[$name]=$new
   log "$name moved from $old to $new"
 }

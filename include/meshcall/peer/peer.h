@@ -97,6 +97,9 @@ typedef struct {
   gint64 last_media_us;                          /* monotonic time of the last RTP packet in, 0 = never */
   gint64 connected_us;                           /* monotonic time of CONNECTED, 0 = not yet */
   gint64 first_frame_us;                         /* monotonic time of the first decoded frame, 0 = none */
+  guint media_gaps;                              /* times nothing came in for longer than media_timeout */
+  gint64 last_gap_us;                            /* ... the last one: from the packet before to the one after */
+  gint64 last_gap_end_us;                        /* ... monotonic time media came again, 0 = never */
 } McPeerCounters;
 
 McPeer *mc_peer_new (const McPeerConfig *cfg, const McPeerCallbacks *callbacks, gpointer user_data, GError **error);

@@ -277,6 +277,22 @@ connection_lost (SioSignaling *self, const char *reason)
   schedule_reconnect (self, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT, reason);
 }
 
+/* The connection is dead for a reason of ours (our address went, a check
+ * went unanswered): a new one at once, no back-off; the back-off applies if
+ * that fails. */
+static void
+reconnect_now (SioSignaling *self, const char *reason)
+{
+  MC_INFO ("signaling %s: connection lost: %s; connecting again now", self_id (self), reason);
+  teardown_connection (self, FALSE);
+  clear_source (&self->reconnect_timer);
+  self->attempts = 0;
+  mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_RECONNECTING);
+  mc_signaling_emit_error (&self->base, FALSE, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT,
+                           "%s; connecting again now", reason);
+  start_attempt (self);
+}
+
 static gboolean
 on_connect_timeout (gpointer data)
 {
@@ -720,8 +736,7 @@ on_check_timeout (gpointer data)
 
   g_clear_pointer (&self->check_timer, g_source_unref);
   self->check_ack_id = MC_SIO_NO_ACK;
-  self->attempts = 0;
-  connection_lost (self, "no answer to a connection check within 2 s");
+  reconnect_now (self, "no answer to a connection check within 2 s");
   return G_SOURCE_REMOVE;
 }
 
@@ -744,8 +759,7 @@ sio_check_connection (McSignaling *sig)
   local = sio_client_get_local_address (self->client);
   if (local != NULL && !mc_netwatch_address_is_local (local)) {
     g_autofree char *reason = g_strdup_printf ("our address %s is gone", local);
-    self->attempts = 0;
-    connection_lost (self, reason);
+    reconnect_now (self, reason);
     return;
   }
   /* A TCP connection that lived through a cable pulled for a while may be

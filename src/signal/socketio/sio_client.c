@@ -62,13 +62,18 @@ lose (SioClient *c, const char *reason)
 char *
 sio_client_get_local_address (SioClient *c)
 {
-  GIOStream *stream = c->ws ? soup_websocket_connection_get_io_stream (c->ws) : NULL;
-  g_autoptr (GIOStream) base = NULL;
+  g_autoptr (GIOStream) stream = c->ws ? g_object_ref (soup_websocket_connection_get_io_stream (c->ws)) : NULL;
   g_autoptr (GSocketAddress) local = NULL;
 
-  /* TLS wraps the socket connection. */
-  if (stream != NULL && G_IS_TLS_CONNECTION (stream)) {
-    g_object_get (stream, "base-io-stream", &base, NULL);
+  /* libsoup wraps the connection (SoupIOStream's "base-iostream"), TLS too
+   * (GTlsConnection's "base-io-stream"). */
+  for (int depth = 0; stream != NULL && !G_IS_SOCKET_CONNECTION (stream) && depth < 4; depth++) {
+    GIOStream *base = NULL;
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream"))
+      g_object_get (stream, "base-iostream", &base, NULL);
+    else if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-io-stream"))
+      g_object_get (stream, "base-io-stream", &base, NULL);
+    g_object_unref (stream);
     stream = base;
   }
   if (stream == NULL || !G_IS_SOCKET_CONNECTION (stream))
