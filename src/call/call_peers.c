@@ -47,6 +47,23 @@ call_lookup_entry_by_peer (McCall *call, McPeer *peer)
   return NULL;
 }
 
+/* An entry's McPeer goes (a new one will follow): the next connection's
+ * counters start from zero; the totals go on, and the media gap, if media
+ * had flowed, lasts until the new one's first packet. */
+static void
+retire_peer (McCall *call, Entry *e)
+{
+  McPeerCounters c;
+
+  if (e->peer == NULL)
+    return;
+  mc_peer_get_counters (e->peer, &c);
+  e->stats->gaps_before += c.media_gaps;
+  if (c.last_media_us > 0)
+    e->stats->carried_last_media_us = c.last_media_us;
+  call_bury (call, g_steal_pointer (&e->peer));
+}
+
 /* ---- what the user and the renderer see ----------------------------------- */
 
 static void
@@ -224,7 +241,7 @@ on_peer_failed (McPeer *peer, McPeerFailure failure, const char *reason, gpointe
                  (failure == MC_PEER_FAILURE_NO_ANSWER && (e->was_connected ||
                                                            mc_recovery_get_phase (e->recovery) != MC_RECOVERY_IDLE)))) {
     outage_begins (call, e, reason);
-    call_bury (call, g_steal_pointer (&e->peer));
+    retire_peer (call, e);
     mc_recovery_failed (e->recovery, g_get_monotonic_time ());
     schedule_recovery (e);
     set_state (call, e, "reconnecting");
@@ -286,9 +303,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
   };
   g_autoptr (GError) error = NULL;
 
-  call_bury (call, g_steal_pointer (&e->peer));
-  /* The new connection's counters start from zero; the totals go on. */
-  e->stats->gaps_before = e->stats->media_gaps;
+  retire_peer (call, e);
   e->stats->ice_restarts = 0;
   g_clear_pointer (&e->stats->local_address, g_free);
   e->peer = mc_peer_new (&cfg, call->cb.audio_level ? &callbacks_with_levels : &callbacks, call, &error);
@@ -444,7 +459,7 @@ call_peers_network_changed (McCall *call)
     /* libnice gathers once: a vanished address needs a new peer. */
     outage_begins (call, e, "our network address changed");
     MC_INFO ("%s: our address %s is gone", e->name, address);
-    call_bury (call, g_steal_pointer (&e->peer));
+    retire_peer (call, e);
     mc_recovery_path_lost (e->recovery, now);
     set_state (call, e, "reconnecting");
     schedule_recovery (e);

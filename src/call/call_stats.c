@@ -55,6 +55,13 @@ mc_call_stats_peer_update_counters (McCallStatsPeer *p, const McPeerCounters *c,
   }
   if (c->first_frame_us > 0 && p->first_frame_at < 0)
     p->first_frame_at = (g_get_real_time () - (g_get_monotonic_time () - c->first_frame_us)) / 1e6;
+  /* The gap between two connections (a rebuild) ends with the new one's first packet. */
+  if (p->carried_last_media_us > 0 && c->first_media_us > p->carried_last_media_us) {
+    p->gaps_before++;
+    p->last_gap_s = (c->first_media_us - p->carried_last_media_us) / 1e6;
+    p->last_gap_end_at = (g_get_real_time () - (g_get_monotonic_time () - c->first_media_us)) / 1e6;
+    p->carried_last_media_us = 0;
+  }
   p->media_gaps = p->gaps_before + c->media_gaps;
   if (c->last_gap_end_us > 0) {
     p->last_gap_s = c->last_gap_us / 1e6;
@@ -66,8 +73,10 @@ mc_call_stats_peer_update_counters (McCallStatsPeer *p, const McPeerCounters *c,
    * no rate across that. */
   if (c->video_bytes_received + c->audio_bytes_received < p->prev.video_bytes_received + p->prev.audio_bytes_received ||
       c->video_bytes_sent + c->audio_bytes_sent < p->prev.video_bytes_sent + p->prev.audio_bytes_sent ||
-      c->video_frames_decoded < p->prev.video_frames_decoded)
+      c->video_frames_decoded < p->prev.video_frames_decoded) {
     p->prev_us = 0;
+    p->fps = p->inbound_kbps = p->outbound_kbps = -1;
+  }
   if (p->prev_us > 0) {
     double secs = (now_us - p->prev_us) / 1e6;
     guint64 in = c->video_bytes_received + c->audio_bytes_received;

@@ -347,6 +347,8 @@ count_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       counters->last_gap_us = now - counters->last_media_us;
       counters->last_gap_end_us = now;
     }
+    if (counters->first_media_us == 0)
+      counters->first_media_us = now;
     counters->last_media_us = now;
   }
   g_mutex_unlock (&probe->peer->lock);

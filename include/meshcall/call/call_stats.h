@@ -44,6 +44,7 @@ typedef struct {
   double last_gap_s;            /* the last one's length (packet before to packet after); < 0: none */
   double last_gap_end_at;       /* wall-clock time it ended; < 0: none */
   guint gaps_before;            /* media_gaps of the connections before the current one */
+  gint64 carried_last_media_us; /* the previous connection's last packet, until the new one's first */
 
   gboolean remote_audio_muted;   /* from the peer's media-state signal */
   gboolean remote_video_off;

@@ -95,6 +95,7 @@ typedef struct {
   guint64 video_bytes_sent, audio_bytes_sent;   /* RTP payloaded */
   guint64 video_packets_sent, audio_packets_sent;
   gint64 last_media_us;                          /* monotonic time of the last RTP packet in, 0 = never */
+  gint64 first_media_us;                         /* ... of the first one, 0 = never */
   gint64 connected_us;                           /* monotonic time of CONNECTED, 0 = not yet */
   gint64 first_frame_us;                         /* monotonic time of the first decoded frame, 0 = none */
   guint media_gaps;                              /* times nothing came in for longer than media_timeout */
