@@ -2,6 +2,7 @@
  * server (sio_server.h); the HTTP side (listening, /health, /stats) is
  * server_http.c. */
 #include "meshcall/server/call_server.h"
+#include "meshcall/server/auth_throttle.h"
 #include "meshcall/base/log.h"
 #include "meshcall/proto/call_protocol.h"
 #include "meshcall/proto/sio_packet.h"
@@ -56,6 +57,7 @@ struct _McCallServer {
   McSioServer *sio;        /* /socket.io */
   GHashTable *calls;       /* call_id -> Call* (owned) */
   GHashTable *peers;       /* Peer* set (owned) */
+  McAuthThrottle *throttle;/* wrong tokens per source address */
   guint n_in_calls;
   guint64 relayed;
   guint64 join_seq;
@@ -242,6 +244,32 @@ string_member (JsonObject *obj, const char *name, gboolean *bad)
   return json_node_get_string (n);
 }
 
+/* A token from a client, checked unless its address is blocked (then not
+ * even looked at). FALSE: refused, *code and *message set, *delay_ms how
+ * long to hold the refusal back. */
+static gboolean
+check_token (McCallServer *srv, McSioServerClient *client, const char *token, char **code, char **message,
+             guint *delay_ms)
+{
+  g_autofree char *address = mc_auth_throttle_address_of (mc_sio_server_client_get_remote (client));
+  gint64 now = g_get_monotonic_time ();
+  guint retry_s = 0;
+
+  if (!mc_auth_throttle_allow (srv->throttle, address, now, &retry_s)) {
+    *code = g_strdup (CODE (RATE_LIMITED));
+    *message = g_strdup_printf ("%s: too many wrong tokens from %s; try again in %u s", *code, address, retry_s);
+    return FALSE;
+  }
+  if (token == NULL || !mc_server_token_equal (token, srv->token)) {
+    *delay_ms = mc_auth_throttle_failed (srv->throttle, address, now);
+    *code = g_strdup (CODE (BAD_TOKEN));
+    *message = g_strdup_printf ("%s: wrong token", *code);
+    return FALSE;
+  }
+  mc_auth_throttle_succeeded (srv->throttle, address);
+  return TRUE;
+}
+
 /* ---- held seats and resuming ------------------------------------------------------ */
 
 /* The seat leaves the call for good: peer-left to the others. */
@@ -374,8 +402,18 @@ on_join_call (Peer *p, JsonNode *arg, gint64 ack_id)
     reject (p, event, ack_id, CODE (MALFORMED), "%s", error->message);
     return;
   }
-  if (has_token (srv) && !(token ? mc_server_token_equal (token, srv->token) : p->token_ok)) {
-    reject (p, event, ack_id, CODE (BAD_TOKEN), token ? "wrong token" : "this server needs a token");
+  if (has_token (srv) && token != NULL) {
+    /* Throttled like a CONNECT's token (the refusal is not held back here,
+     * but counts toward the block). */
+    g_autofree char *code = NULL, *message = NULL;
+    guint delay_ms = 0;
+    if (!check_token (srv, p->client, token, &code, &message, &delay_ms)) {
+      const char *text = strchr (message, ':');
+      reject (p, event, ack_id, code, "%s", text ? text + 2 : message);
+      return;
+    }
+  } else if (has_token (srv) && !p->token_ok) {
+    reject (p, event, ack_id, CODE (BAD_TOKEN), "this server needs a token");
     return;
   }
   if (p->call) {
@@ -518,7 +556,7 @@ peer_free (Peer *p)
 
 static gboolean
 on_authorize (McSioServer *sio, McSioServerClient *client, JsonNode *auth, char **code,
-              char **message, gpointer user_data)
+              char **message, guint *delay_ms, gpointer user_data)
 {
   McCallServer *srv = user_data;
   gboolean token_ok = !has_token (srv);
@@ -527,12 +565,10 @@ on_authorize (McSioServer *sio, McSioServerClient *client, JsonNode *auth, char 
   if (has_token (srv) && auth && JSON_NODE_HOLDS_OBJECT (auth)) {
     JsonNode *t = json_object_get_member (json_node_get_object (auth), "token");
     if (t && !JSON_NODE_HOLDS_NULL (t)) {
-      if (!JSON_NODE_HOLDS_VALUE (t) || json_node_get_value_type (t) != G_TYPE_STRING ||
-          !mc_server_token_equal (json_node_get_string (t), srv->token)) {
-        *code = g_strdup (CODE (BAD_TOKEN));
-        *message = g_strdup_printf ("%s: wrong token", *code);
+      const char *given = JSON_NODE_HOLDS_VALUE (t) && json_node_get_value_type (t) == G_TYPE_STRING
+                          ? json_node_get_string (t) : NULL;
+      if (!check_token (srv, client, given, code, message, delay_ms))
         return FALSE;
-      }
       token_ok = TRUE;
     }
   }
@@ -626,6 +662,18 @@ add_counters (JsonObject *obj, gpointer user_data)
 }
 
 static void
+add_auth_counters (JsonObject *obj, McCallServer *srv)
+{
+  McAuthThrottleStats st;
+
+  mc_auth_throttle_get_stats (srv->throttle, g_get_monotonic_time (), &st);
+  json_object_set_int_member (obj, "authFailures", (gint64) st.failures);
+  json_object_set_int_member (obj, "authDelayed", (gint64) st.delayed);
+  json_object_set_int_member (obj, "authBlocked", (gint64) st.blocked);
+  json_object_set_int_member (obj, "blockedAddresses", st.blocked_now);
+}
+
+static void
 add_stats (JsonObject *obj, gpointer user_data)
 {
   McCallServer *srv = user_data;
@@ -636,6 +684,7 @@ add_stats (JsonObject *obj, gpointer user_data)
   add_counters (obj, srv);
   json_object_set_int_member (obj, "messagesRelayed", (gint64) srv->relayed);
   json_object_set_int_member (obj, "resumed", (gint64) srv->resumed);
+  add_auth_counters (obj, srv);
   json_object_set_int_member (obj, "maxParticipants", srv->cfg.max_participants);
   g_hash_table_iter_init (&iter, srv->calls);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
@@ -705,6 +754,7 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
   srv->cfg.token = srv->token;
   srv->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) call_free);
   srv->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
+  srv->throttle = mc_auth_throttle_new ();
   srv->started = g_get_monotonic_time ();
   srv->http = mc_server_http_new (host, cfg->port, srv->token, &http_events, srv, error);
   if (srv->http == NULL)
@@ -733,6 +783,7 @@ mc_call_server_free (McCallServer *srv)
   g_clear_pointer (&srv->http, mc_server_http_free);
   g_clear_pointer (&srv->peers, g_hash_table_unref);
   g_clear_pointer (&srv->calls, g_hash_table_unref);
+  g_clear_pointer (&srv->throttle, mc_auth_throttle_free);
   g_free (srv->address);
   g_free (srv->token);
   g_free (srv);
