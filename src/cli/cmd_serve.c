@@ -7,9 +7,14 @@
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define MC_LOG_CATEGORY (&mc_log_server)
+
+/* Descriptors the server needs besides its clients' connections: stdio, the
+ * listener and its reserve, the epoll set, wakeups, requests in flight. */
+#define FD_HEADROOM 64
 
 typedef struct {
   const char *name;
@@ -32,6 +37,31 @@ check_range (const IntOption *opt)
     return FALSE;
   }
   return TRUE;
+}
+
+/* A server's descriptors are its clients: take the hard limit (the usual
+ * soft one, 1024, is below max-connections' default), and say so when even
+ * that is too few for max-connections. */
+static void
+raise_descriptor_limit (gint max_connections)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur < rl.rlim_max && rl.rlim_max != RLIM_INFINITY) {
+    rlim_t soft = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
+      MC_INFO ("descriptor limit raised from %llu to %llu", (unsigned long long) soft, (unsigned long long) rl.rlim_cur);
+    else
+      rl.rlim_cur = soft;
+  }
+  if (rl.rlim_cur != RLIM_INFINITY && (rlim_t) max_connections + FD_HEADROOM > rl.rlim_cur)
+    MC_WARNING ("max-connections %d does not fit in the %llu descriptors this process may open (ulimit -n): "
+                "past about %llu connections new ones are refused (503); raise ulimit -n or lower max-connections",
+                max_connections, (unsigned long long) rl.rlim_cur,
+                (unsigned long long) (rl.rlim_cur > FD_HEADROOM ? rl.rlim_cur - FD_HEADROOM : 0));
 }
 
 static gint
@@ -69,6 +99,10 @@ mc_cmd_serve (int argc, char **argv)
   IntOption ping_interval = { "ping-interval", config_int (config, "ping-interval", cfg.ping_interval_ms), 50, 600000 };
   IntOption ping_timeout = { "ping-timeout", config_int (config, "ping-timeout", cfg.ping_timeout_ms), 50, 600000 };
   IntOption rate_limit = { "rate-limit", config_int (config, "rate-limit", cfg.rate_limit), 1, 100000 };
+  IntOption header_timeout = { "header-timeout", config_int (config, "header-timeout", cfg.header_timeout_ms), 100, 600000 };
+  IntOption max_pending = { "max-pending-per-address",
+                            config_int (config, "max-pending-per-address", cfg.max_pending_per_address), 1, 1000000 };
+  IntOption backlog = { "listen-backlog", config_int (config, "listen-backlog", cfg.listen_backlog), 1, 65535 };
 
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -89,6 +123,15 @@ mc_cmd_serve (int argc, char **argv)
       "within ping-interval + ping-timeout", "MS" },
     { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit.value,
       "Messages per second a client may send, bursts of twice that (default 200)", "N" },
+    { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout.value,
+      "Close a connection whose request head has not arrived this long after it connected, in ms (default "
+      "10000; answered 408); a request body, and reading a response, get as long again", "MS" },
+    { "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &max_pending.value,
+      "Connections from one IP address that may wait for their request at once (default 128); the next "
+      "closes the oldest of them if it waited 1 s or more, else it is refused (503)", "N" },
+    { "listen-backlog", 0, 0, G_OPTION_ARG_INT, &backlog.value,
+      "Connections the kernel queues before they are accepted (default 4096, capped by "
+      "net.core.somaxconn)", "N" },
     { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
       "Write the bound port to FILE once listening (for scripts and tests)", "FILE" },
     MC_CLI_CONFIG_OPTION_ENTRY (&config_path),
@@ -106,7 +149,12 @@ mc_cmd_serve (int argc, char **argv)
   g_option_context_set_description (ctx,
       "Settings come from the [serve] group of the config file; flags override them.\n"
       "Logs: warnings about misbehaving clients go to stderr; GST_DEBUG=meshcall-server:5\n"
-      "shows every connection.\n");
+      "shows every connection.\n"
+      "Descriptors: the soft limit (ulimit -n) is raised to the hard one at start; when even\n"
+      "that is short, accepting backs off (one warning), the connections that waited\n"
+      "longest for their request are closed to make room and others are refused (503).\n"
+      "Request bodies are refused (413) before they are read, except Engine.IO polling\n"
+      "POSTs up to max-payload. Limits: docs/protocol.md.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     mc_log_error ("%s (see 'meshcall serve --help')", error->message);
@@ -123,7 +171,7 @@ mc_cmd_serve (int argc, char **argv)
   if (token == NULL)
     token = mc_config_get_string (config, "serve", "token", NULL);
   const IntOption *ints[] = { &max_participants, &max_calls, &max_connections, &max_payload,
-                              &ping_interval, &ping_timeout, &rate_limit };
+                              &ping_interval, &ping_timeout, &rate_limit, &header_timeout, &max_pending, &backlog };
   for (gsize i = 0; i < G_N_ELEMENTS (ints); i++) {
     if (!check_range (ints[i]))
       return MC_EXIT_USAGE;
@@ -137,6 +185,7 @@ mc_cmd_serve (int argc, char **argv)
    * show them unless the user chose levels with GST_DEBUG. */
   if (g_getenv ("GST_DEBUG") == NULL)
     mc_log_set_threshold ("meshcall-server", MC_LEVEL_WARNING);
+  raise_descriptor_limit (max_connections.value);
 
   cfg.address = address;
   cfg.token = token;
@@ -147,6 +196,9 @@ mc_cmd_serve (int argc, char **argv)
   cfg.ping_interval_ms = ping_interval.value;
   cfg.ping_timeout_ms = ping_timeout.value;
   cfg.rate_limit = rate_limit.value;
+  cfg.header_timeout_ms = header_timeout.value;
+  cfg.max_pending_per_address = max_pending.value;
+  cfg.listen_backlog = backlog.value;
 
   server = mc_call_server_new (&cfg, &error);
   if (server == NULL) {

@@ -3,6 +3,7 @@
  * (the websocket side is eio_websocket.c). Wire facts:
  * /work/shared/notes/socketio-v4.md. */
 #include "eio_internal.h"
+#include "http_listener.h"
 #include "meshcall/base/log.h"
 #include "server_util.h"
 
@@ -36,8 +37,9 @@ typedef struct {
 } Leftover;
 
 typedef struct {
+  McEioServer *server;
+  char *sid;           /* the session the body is for, if named */
   GByteArray *data;
-  gsize max;
   gboolean too_large;
 } BodyBuf;
 
@@ -413,7 +415,23 @@ static void
 body_buf_free (BodyBuf *buf)
 {
   g_byte_array_unref (buf->data);
+  g_free (buf->sid);
   g_free (buf);
+}
+
+/* Answered before the rest of the body is read (http_listener.h); the
+ * session it was for has broken the protocol. */
+static void
+refuse_body (McEioServer *server, SoupServerMessage *msg, const char *sid)
+{
+  g_autofree char *remote = mc_eio_remote_of (msg);
+  McEioSession *s = sid ? g_hash_table_lookup (server->sessions, sid) : NULL;
+
+  MC_INFO ("HTTP 413 to POST %s from %s: body over maxPayload", g_uri_get_path (soup_server_message_get_uri (msg)),
+           remote);
+  mc_http_refuse_body (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "{\"code\":3,\"message\":\"Payload too large\"}");
+  if (s && !s->closed)
+    mc_eio_session_fail (s, "transport error", "polling body over maxPayload (%u bytes)", server->cfg.max_payload);
 }
 
 static void
@@ -421,28 +439,42 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, BodyBuf *buf)
 {
   gsize len = g_bytes_get_size (chunk);
 
-  if (buf->too_large || buf->data->len + len > buf->max) {
+  if (buf->too_large)
+    return;
+  if (buf->data->len + len > buf->server->cfg.max_payload) {
     buf->too_large = TRUE;
+    g_signal_handlers_disconnect_by_data (msg, buf);
+    refuse_body (buf->server, msg, buf->sid);
     return;
   }
   g_byte_array_append (buf->data, g_bytes_get_data (chunk, NULL), len);
 }
 
 /* POST bodies are collected here, bounded by max_payload, instead of by
- * libsoup, which would keep any size in memory. */
+ * libsoup, which would keep any size in memory; one announced as larger is
+ * refused before it is read. */
 static void
 early_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
           gpointer user_data)
 {
   McEioServer *server = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *sid = query ? g_hash_table_lookup (query, "sid") : NULL;
   BodyBuf *buf;
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     return;
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > server->cfg.max_payload) {
+    refuse_body (server, msg, sid);
+    return;
+  }
+  mc_http_claim_body (msg);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   buf = g_new0 (BodyBuf, 1);
+  buf->server = server;
+  buf->sid = g_strdup (sid);
   buf->data = g_byte_array_new ();
-  buf->max = server->cfg.max_payload;
   g_object_set_data_full (G_OBJECT (msg), BODY_KEY, buf, (GDestroyNotify) body_buf_free);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), buf);
 }
@@ -488,16 +520,12 @@ polling_get (McEioSession *s, SoupServerMessage *msg)
 static void
 polling_post (McEioSession *s, SoupServerMessage *msg)
 {
+  /* Set by early_cb; a body over maxPayload was refused there, with a
+   * status, so this handler does not run for it. */
   BodyBuf *buf = g_object_get_data (G_OBJECT (msg), BODY_KEY);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) packets = NULL;
 
-  if (buf == NULL || buf->too_large) {
-    http_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, EIO_ERR_BAD_REQUEST, "Payload too large",
-                "body over maxPayload");
-    mc_eio_session_fail (s, "transport error", "polling body over maxPayload (%u bytes)", s->server->cfg.max_payload);
-    return;
-  }
   packets = mc_eio_payload_decode ((const char *) buf->data->data, buf->data->len, &error);
   if (packets == NULL) {
     http_error (msg, SOUP_STATUS_BAD_REQUEST, EIO_ERR_BAD_REQUEST, "Bad request", error->message);
