@@ -19,9 +19,10 @@
 /* Heads are read between batches, so that a burst does not leave hundreds
  * of connections waiting at once (they count against the per-address cap). */
 #define ACCEPT_BATCH 16
-/* A connection that has waited less than this is never closed to make room:
- * a client that has just connected is about to send its request. */
-#define EVICT_AGE_US (1 * G_USEC_PER_SEC)
+/* A connection that has waited less than this for its request is never
+ * closed to make room: a client that has just connected is about to send
+ * its request, a slowloris is not. */
+#define WAIT_GRACE_US (1 * G_USEC_PER_SEC)
 /* After a refusal, the client's time to read the answer before the close. */
 #define LINGER_US (2 * G_USEC_PER_SEC)
 #define BACKOFF_MIN_MS 50
@@ -60,7 +61,7 @@ typedef struct {
 struct _AddrEntry {
   char *key;
   GQueue waiting;             /* Conn*, oldest first */
-  gboolean warned;            /* the cap was hit (one warning while the entry lives) */
+  gboolean warned;            /* went over the cap (one warning while the entry lives) */
 };
 
 typedef struct {
@@ -86,7 +87,7 @@ struct _McHttpListener {
   gint64 next_sweep;          /* 0 = none scheduled */
   gint64 short_since;         /* out-of-descriptors episode: start and last EMFILE; 0 = none */
   gint64 short_last;
-  guint64 short_refused_at_start, short_evicted_at_start;
+  guint64 short_refused_at_start, short_closed_at_start;
   McHttpListenerStats stats;
 };
 
@@ -152,14 +153,6 @@ addr_entry_free (AddrEntry *e)
 {
   g_free (e->key);
   g_free (e);
-}
-
-static guint
-addr_waiting (McHttpListener *l, const char *key)
-{
-  AddrEntry *e = g_hash_table_lookup (l->addrs, key);
-
-  return e ? e->waiting.length : 0;
 }
 
 static void
@@ -258,13 +251,15 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
   conn_set_deadline (c, LINGER_US);
 }
 
+/* counter: the statistic the close counts in. */
 static void
-conn_close_busy (Conn *c, const char *why)
+conn_close_busy (Conn *c, guint64 *counter, const char *why)
 {
   g_autofree char *json = error_json ("server busy: this connection waited too long for its request");
 
-  MC_INFO ("connection from %s closed to make room: %s", c->key, why);
-  c->listener->stats.evicted++;
+  MC_INFO ("connection from %s closed after waiting %.1f s for its request: %s", c->key,
+           (g_get_monotonic_time () - c->accepted_at) / 1e6, why);
+  (*counter)++;
   conn_close (c, c->state == CONN_LINGER ? 0 : SOUP_STATUS_SERVICE_UNAVAILABLE, json, FALSE);
 }
 
@@ -421,35 +416,35 @@ address_key (const struct sockaddr_storage *ss, char key[INET6_ADDRSTRLEN])
     inet_ntop (AF_INET6, &in6->sin6_addr, key, INET6_ADDRSTRLEN);
 }
 
-/* Closes the connection that has waited longest for its request, if it has
- * waited long enough; TRUE when one was closed. key NULL: from any address. */
+/* Closes the connection that has waited longest for its request (from
+ * address key, or any when NULL) if it has waited past the grace time;
+ * TRUE when one was closed. */
 static gboolean
-evict_oldest (McHttpListener *l, const char *key, gint64 now, const char *why)
+evict_oldest (McHttpListener *l, const char *key, gint64 now)
 {
   AddrEntry *e = key ? g_hash_table_lookup (l->addrs, key) : NULL;
   GList *link = key ? (e ? e->waiting.head : NULL) : l->waiting.head;
-  Conn *c;
+  Conn *c = link ? link->data : NULL;
 
-  if (link == NULL)
+  if (c == NULL || now - c->accepted_at < WAIT_GRACE_US)
     return FALSE;
-  c = link->data;
-  if (now - c->accepted_at < EVICT_AGE_US)
-    return FALSE;
-  conn_close_busy (c, why);
+  if (key)
+    conn_close_busy (c, &l->stats.closed_busy, "its address has max-pending-per-address connections waiting");
+  else
+    conn_close_busy (c, &l->stats.closed_no_fd, "out of file descriptors");
   return TRUE;
 }
 
-/* Over the per-address cap: TRUE when the new connection may go on. */
+/* A new connection from key when that address has max_pending_per_address
+ * waiting: the oldest of them makes room if it has waited past the grace
+ * time; FALSE when the new one is to be refused. */
 static gboolean
 admit_address (McHttpListener *l, const char *key, gint64 now)
 {
-  AddrEntry *e;
+  AddrEntry *e = g_hash_table_lookup (l->addrs, key);
 
-  if (addr_waiting (l, key) < l->cfg.max_pending_per_address)
+  if (e == NULL || e->waiting.length < l->cfg.max_pending_per_address || evict_oldest (l, key, now))
     return TRUE;
-  if (evict_oldest (l, key, now, "its address has max-pending-per-address connections waiting"))
-    return TRUE;
-  e = g_hash_table_lookup (l->addrs, key);
   if (!e->warned) {
     MC_WARNING ("%s has %u connections waiting for their request (max-pending-per-address); refusing more "
                 "from it until they send one or time out", key, e->waiting.length);
@@ -471,7 +466,7 @@ admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t l
   address_key (ss, key);
   if (!admit_address (l, key, now)) {
     l->stats.refused_busy++;
-    refuse_fd (fd, "too many connections from this address are waiting to send a request");
+    refuse_fd (fd, "too many connections from this address are waiting to send their request");
     return;
   }
   socket = g_socket_new_from_fd (fd, &error);
@@ -490,6 +485,8 @@ admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t l
   c->remote = g_socket_address_new_from_native ((gpointer) ss, len);
   c->accepted_at = now;
   c->deadline = now + header_timeout_us (l);
+  c->wait_link.data = c;
+  c->addr_link.data = c;
   memcpy (c->key, key, sizeof key);
   g_object_set_data (G_OBJECT (c->remote), CONN_KEY, c);
   g_hash_table_add (l->conns, c);
@@ -535,7 +532,7 @@ shortage_begin (McHttpListener *l, int err, gint64 now)
     return;
   l->short_since = now;
   l->short_refused_at_start = l->stats.refused_no_fd;
-  l->short_evicted_at_start = l->stats.evicted;
+  l->short_closed_at_start = l->stats.closed_no_fd;
   l->stats.shortages++;
   getrlimit (RLIMIT_NOFILE, &rl);
   MC_WARNING ("cannot accept connections: %s (this process may open %llu descriptors, ulimit -n); closing "
@@ -548,7 +545,7 @@ shortage_end (McHttpListener *l, gint64 now)
 {
   MC_INFO ("accepting normally again after %.1f s short of descriptors: %" G_GUINT64_FORMAT " connections "
            "refused, %" G_GUINT64_FORMAT " closed to make room", (l->short_last - l->short_since) / 1e6,
-           l->stats.refused_no_fd - l->short_refused_at_start, l->stats.evicted - l->short_evicted_at_start);
+           l->stats.refused_no_fd - l->short_refused_at_start, l->stats.closed_no_fd - l->short_closed_at_start);
   l->short_since = 0;
   l->backoff_ms = BACKOFF_MIN_MS;
 }
@@ -587,7 +584,7 @@ accept_batch (McHttpListener *l, gint64 now)
       continue;
     /* EMFILE, ENFILE, ENOBUFS, ENOMEM, or worse: never retry at once. */
     shortage_begin (l, errno, now);
-    if (evict_oldest (l, NULL, now, "out of file descriptors"))
+    if (evict_oldest (l, NULL, now))
       continue;
     refuse_with_reserve (l);
     accept_pause (l, now);

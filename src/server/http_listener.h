@@ -6,9 +6,9 @@
  *  - a listen backlog fit for a reconnect storm (GSocketListener's is 10);
  *  - out of descriptors (EMFILE, ENFILE), it does not spin: it closes the
  *    connection that has waited longest for its request (if it has waited
- *    a second or more), or else answers queued connections 503 with a
- *    descriptor kept in reserve and stops accepting for 50 ms to 1 s, with
- *    one warning per episode;
+ *    1 s or more), or else answers queued connections 503 with a descriptor
+ *    kept in reserve and stops accepting for 50 ms to 1 s, with one warning
+ *    per episode;
  *  - a connection must send its request head within header_timeout_ms of
  *    being accepted, and the body (if any) within as long again; a response
  *    must be read by the client within header_timeout_ms once it is being
@@ -16,7 +16,7 @@
  *    answered yet);
  *  - at most max_pending_per_address connections from one IP address may
  *    wait for their request at once; the next one closes the oldest of them
- *    if that has waited a second or more, and is refused 503 otherwise;
+ *    if that has waited 1 s or more, and is refused (503) otherwise;
  *  - a request body is refused (413, before it is read) unless the handler
  *    of its path claimed it from an early handler (mc_http_claim_body).
  *
@@ -45,7 +45,8 @@ typedef struct {
   guint waiting;             /* connections waiting for their request now */
   guint64 timed_out;         /* closed by the header timeout (or a response not read in time) */
   guint64 refused_busy;      /* refused: their address had max_pending_per_address waiting */
-  guint64 evicted;           /* closed to make room (per address, or out of descriptors) */
+  guint64 closed_busy;       /* closed to make room for a newer one from their address */
+  guint64 closed_no_fd;      /* closed to make room while out of descriptors */
   guint64 refused_no_fd;     /* refused 503 while out of descriptors */
   guint64 bodies_refused;    /* 413 before the body was read */
   guint64 shortages;         /* out-of-descriptor episodes */

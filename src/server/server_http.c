@@ -133,7 +133,8 @@ add_listener_stats (McServerHttp *http, JsonObject *obj)
   json_object_set_int_member (o, "waiting", st.waiting);
   json_object_set_int_member (o, "timedOut", (gint64) st.timed_out);
   json_object_set_int_member (o, "refusedBusyAddress", (gint64) st.refused_busy);
-  json_object_set_int_member (o, "closedToMakeRoom", (gint64) st.evicted);
+  json_object_set_int_member (o, "closedBusyAddress", (gint64) st.closed_busy);
+  json_object_set_int_member (o, "closedNoDescriptors", (gint64) st.closed_no_fd);
   json_object_set_int_member (o, "refusedNoDescriptors", (gint64) st.refused_no_fd);
   json_object_set_int_member (o, "bodiesRefused", (gint64) st.bodies_refused);
   json_object_set_int_member (o, "descriptorShortages", (gint64) st.shortages);
