@@ -51,8 +51,9 @@ typedef struct {
   SoupServerMessage *msg;     /* libsoup's, while it serves the connection (ref) */
   GIOStream *stolen;          /* once refused: taken from libsoup, closed by us */
   char key[INET6_ADDRSTRLEN]; /* the client's address */
-  AddrEntry *addr;            /* non-NULL while waiting (HEAD, BODY, LINGER) */
-  GList wait_link;            /* in listener->waiting, oldest first */
+  AddrEntry *addr;            /* non-NULL while waiting (HEAD, BODY) */
+  GQueue *queue;              /* listener->waiting (HEAD, BODY) or ->lingering (LINGER) */
+  GList wait_link;            /* in *queue, oldest first */
   GList addr_link;            /* in addr->waiting */
   gint64 accepted_at;
   gint64 deadline;            /* monotonic µs; 0 = none */
@@ -81,6 +82,7 @@ struct _McHttpListener {
   gpointer fd_tag;
   GHashTable *conns;          /* Conn* (owned) */
   GQueue waiting;             /* Conn* waiting for their request, in accept order */
+  GQueue lingering;           /* Conn* refused, closing soon: the first to go when out of descriptors */
   GHashTable *addrs;          /* address -> AddrEntry* (owned), for waiting connections */
   gint64 resume_at;           /* accepting paused until then; 0 = accepting */
   guint backoff_ms;
@@ -159,11 +161,8 @@ static void
 conn_wait_join (Conn *c)
 {
   McHttpListener *l = c->listener;
-  AddrEntry *e;
+  AddrEntry *e = g_hash_table_lookup (l->addrs, c->key);
 
-  if (c->addr)
-    return;
-  e = g_hash_table_lookup (l->addrs, c->key);
   if (e == NULL) {
     e = g_new0 (AddrEntry, 1);
     e->key = g_strdup (c->key);
@@ -171,20 +170,25 @@ conn_wait_join (Conn *c)
   }
   c->addr = e;
   g_queue_push_tail_link (&e->waiting, &c->addr_link);
-  g_queue_push_tail_link (&l->waiting, &c->wait_link);
+  c->queue = &l->waiting;
+  g_queue_push_tail_link (c->queue, &c->wait_link);
 }
 
+/* Leaves the waiting or the lingering queue, if in one. */
 static void
 conn_wait_leave (Conn *c)
 {
   McHttpListener *l = c->listener;
   AddrEntry *e = c->addr;
 
+  if (c->queue) {
+    g_queue_unlink (c->queue, &c->wait_link);
+    c->queue = NULL;
+  }
   if (e == NULL)
     return;
   c->addr = NULL;
   g_queue_unlink (&e->waiting, &c->addr_link);
-  g_queue_unlink (&l->waiting, &c->wait_link);
   if (e->waiting.length == 0)
     g_hash_table_remove (l->addrs, e->key);
 }
@@ -246,8 +250,11 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
     return;
   }
   shutdown (fd, SHUT_WR);
+  /* Answered: no longer counted against its address. */
+  conn_wait_leave (c);
   c->state = CONN_LINGER;
-  conn_wait_join (c);
+  c->queue = &c->listener->lingering;
+  g_queue_push_tail_link (c->queue, &c->wait_link);
   conn_set_deadline (c, LINGER_US);
 }
 
@@ -260,7 +267,7 @@ conn_close_busy (Conn *c, guint64 *counter, const char *why)
   MC_INFO ("connection from %s closed after waiting %.1f s for its request: %s", c->key,
            (g_get_monotonic_time () - c->accepted_at) / 1e6, why);
   (*counter)++;
-  conn_close (c, c->state == CONN_LINGER ? 0 : SOUP_STATUS_SERVICE_UNAVAILABLE, json, FALSE);
+  conn_close (c, SOUP_STATUS_SERVICE_UNAVAILABLE, json, FALSE);
 }
 
 static void
@@ -418,7 +425,8 @@ address_key (const struct sockaddr_storage *ss, char key[INET6_ADDRSTRLEN])
 
 /* Closes the connection that has waited longest for its request (from
  * address key, or any when NULL) if it has waited past the grace time;
- * TRUE when one was closed. */
+ * TRUE when one was closed. Out of descriptors, one refused and lingering
+ * goes first, however young. */
 static gboolean
 evict_oldest (McHttpListener *l, const char *key, gint64 now)
 {
@@ -426,6 +434,10 @@ evict_oldest (McHttpListener *l, const char *key, gint64 now)
   GList *link = key ? (e ? e->waiting.head : NULL) : l->waiting.head;
   Conn *c = link ? link->data : NULL;
 
+  if (key == NULL && l->lingering.head) {
+    conn_end (l->lingering.head->data, TRUE);
+    return TRUE;
+  }
   if (c == NULL || now - c->accepted_at < WAIT_GRACE_US)
     return FALSE;
   if (key)
