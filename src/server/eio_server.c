@@ -452,17 +452,27 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, BodyBuf *buf)
 
 /* POST bodies are collected here, bounded by max_payload, instead of by
  * libsoup, which would keep any size in memory; one announced as larger is
- * refused before it is read. */
+ * refused before it is read. Other bodies are refused by the listener
+ * (http_listener.h), a GET's with 413, those of other methods here with
+ * engine.io's 400. */
 static void
 early_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
           gpointer user_data)
 {
   McEioServer *server = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
   const char *sid = query ? g_hash_table_lookup (query, "sid") : NULL;
   BodyBuf *buf;
 
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+  if (method != SOUP_METHOD_POST && method != SOUP_METHOD_GET && mc_http_has_body (msg)) {
+    /* What http_cb would answer, without reading the body first. */
+    g_autofree char *remote = mc_eio_remote_of (msg);
+    MC_INFO ("HTTP 400 to %s %s from %s: method not GET or POST", method, path, remote);
+    mc_http_refuse_body (msg, SOUP_STATUS_BAD_REQUEST, "{\"code\":3,\"message\":\"Bad request\"}");
+    return;
+  }
+  if (method != SOUP_METHOD_POST)
     return;
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_content_length (headers) > server->cfg.max_payload) {

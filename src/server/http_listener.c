@@ -308,8 +308,8 @@ conn_of (SoupServerMessage *msg)
   return remote ? g_object_get_data (G_OBJECT (remote), CONN_KEY) : NULL;
 }
 
-static gboolean
-has_body (SoupServerMessage *msg)
+gboolean
+mc_http_has_body (SoupServerMessage *msg)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
 
@@ -330,7 +330,7 @@ on_got_headers (SoupServerMessage *msg, Conn *c)
   McHttpListener *l = c->listener;
   g_autofree char *json = NULL;
 
-  if (!has_body (msg))
+  if (!mc_http_has_body (msg))
     return;
   if (g_object_get_data (G_OBJECT (msg), BODY_CLAIM_KEY)) {
     c->state = CONN_BODY;

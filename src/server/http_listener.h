@@ -70,6 +70,9 @@ guint mc_http_listener_get_port (McHttpListener *listener);
 guint mc_http_listener_get_backlog (McHttpListener *listener);
 void mc_http_listener_get_stats (McHttpListener *listener, McHttpListenerStats *stats);
 
+/* Whether msg's request head announces a body (a Content-Length above 0, or chunked). */
+gboolean mc_http_has_body (SoupServerMessage *msg);
+
 /* From an early handler: this request's body is the handler's to read
  * (and to bound); without it a body is refused with 413. */
 void mc_http_claim_body (SoupServerMessage *msg);
