@@ -125,7 +125,7 @@ mc_cmd_serve (int argc, char **argv)
       "Messages per second a client may send, bursts of twice that (default 200)", "N" },
     { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout.value,
       "Close a connection whose request head has not arrived this long after it connected, in ms (default "
-      "10000; answered 408); a request body, and reading a response, get as long again", "MS" },
+      "10000; answered 408); a request body gets as long again, and a response as long to be written out", "MS" },
     { "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &max_pending.value,
       "Connections from one IP address that may wait for their request at once (default 128); the next "
       "closes the oldest of them if it waited 1 s or more, else it is refused (503)", "N" },

@@ -4,16 +4,15 @@
  *
  * Our own accept loop on the GMainContext, not GSocketService's:
  *  - a listen backlog fit for a reconnect storm (GSocketListener's is 10);
- *  - out of descriptors (EMFILE, ENFILE), it does not spin: it closes the
- *    connection that has waited longest for its request (if it has waited
- *    1 s or more), or else answers queued connections 503 with a descriptor
- *    kept in reserve and stops accepting for 50 ms to 1 s, with one warning
- *    per episode;
+ *  - out of descriptors (EMFILE, ENFILE), it does not spin: it closes a
+ *    refused connection still lingering, or the one that has waited
+ *    longest for its request if that was 1 s or more, and accepts again; or
+ *    else answers queued connections 503 with a descriptor kept in reserve
+ *    and stops accepting for 50 ms to 1 s; one warning per episode;
  *  - a connection must send its request head within header_timeout_ms of
  *    being accepted, and the body (if any) within as long again; a response
- *    must be read by the client within header_timeout_ms once it is being
- *    written; otherwise the connection is closed (408 when nothing was
- *    answered yet);
+ *    must be written out within as long of its first byte; otherwise the
+ *    connection is closed (408 when nothing was answered yet);
  *  - at most max_pending_per_address connections from one IP address may
  *    wait for their request at once; the next one closes the oldest of them
  *    if that has waited 1 s or more, and is refused (503) otherwise;

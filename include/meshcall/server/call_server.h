@@ -38,7 +38,7 @@ typedef struct {
   guint ping_timeout_ms;     /* default 20000 */
   guint rate_limit;          /* messages per second per connection, bursts of twice that (default 200) */
   /* HTTP connections before their request is read (docs/protocol.md, "Limits"): */
-  guint header_timeout_ms;   /* the request head within this of connecting, a body within as long again (default 10000) */
+  guint header_timeout_ms;   /* the request head within this of connecting; a body, and writing a response, as long again (default 10000) */
   guint max_pending_per_address;  /* connections from one IP address waiting for their request (default 128) */
   guint listen_backlog;      /* listen(2) backlog, capped by net.core.somaxconn (default 4096) */
 } McCallServerConfig;
