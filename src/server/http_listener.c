@@ -710,19 +710,16 @@ listen_on (McHttpListener *l, GSocketAddress *address, GError **error)
 McHttpListener *
 mc_http_listener_new (SoupServer *soup, GSocketAddress *address, const McHttpListenerConfig *cfg, GError **error)
 {
-  g_autoptr (McHttpListener) l = g_new0 (McHttpListener, 1);
-  McHttpListenerConfig defaults;
+  g_autoptr (McHttpListener) l = NULL;
 
-  mc_http_listener_config_init (&defaults);
+  g_return_val_if_fail (cfg == NULL || (cfg->header_timeout_ms > 0 && cfg->max_pending_per_address > 0 &&
+                                        cfg->backlog > 0), NULL);
+  l = g_new0 (McHttpListener, 1);
   l->soup = g_object_ref (soup);
-  l->cfg = cfg ? *cfg : defaults;
-  /* 0: the default */
-  if (l->cfg.header_timeout_ms == 0)
-    l->cfg.header_timeout_ms = defaults.header_timeout_ms;
-  if (l->cfg.max_pending_per_address == 0)
-    l->cfg.max_pending_per_address = defaults.max_pending_per_address;
-  if (l->cfg.backlog == 0)
-    l->cfg.backlog = defaults.backlog;
+  if (cfg)
+    l->cfg = *cfg;
+  else
+    mc_http_listener_config_init (&l->cfg);
   l->fd = -1;
   l->reserve_fd = -1;
   l->backoff_ms = BACKOFF_MIN_MS;

@@ -56,7 +56,8 @@ typedef struct _McHttpListener McHttpListener;
 void mc_http_listener_config_init (McHttpListenerConfig *cfg);
 
 /* Binds address, listens and hands every connection to soup. Fails with
- * the bind or listen error. cfg is copied (NULL: the defaults). */
+ * the bind or listen error. cfg (every value positive) is copied; NULL:
+ * the defaults. */
 McHttpListener *mc_http_listener_new (SoupServer *soup, GSocketAddress *address, const McHttpListenerConfig *cfg,
                                       GError **error);
 /* Stops listening and closes the connections refused or timed out but not
