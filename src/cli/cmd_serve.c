@@ -29,6 +29,19 @@ quit_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The server runs on the default main context until SIGINT or SIGTERM. */
+static void
+run_until_signal (void)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
+  guint sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
+
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+}
+
 static gboolean
 check_range (const IntOption *opt)
 {
@@ -77,7 +90,6 @@ mc_cmd_serve (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (McCallServer) server = NULL;
-  g_autoptr (GMainLoop) loop = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *token = NULL;
@@ -85,7 +97,6 @@ mc_cmd_serve (int argc, char **argv)
   g_autofree char *address = NULL;
   g_autofree char *url = NULL;
   McCallServerConfig cfg;
-  guint sigint, sigterm;
 
   config = mc_cli_config_load (argc, argv);
   if (config == NULL)
@@ -218,12 +229,7 @@ mc_cmd_serve (int argc, char **argv)
                token && token[0] ? ", token required" : "");
   mc_log_user ("join with: meshcall join CALL_ID --signal %s", url);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
-  sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  run_until_signal ();
   mc_log_user ("stopping");
   return MC_EXIT_OK;
 }
