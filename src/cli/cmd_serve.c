@@ -12,8 +12,9 @@
 
 #define MC_LOG_CATEGORY (&mc_log_server)
 
-/* Descriptors the server needs besides its clients' connections: stdio, the
- * listener and its reserve, the epoll set, wakeups, requests in flight. */
+/* Descriptors kept for HTTP requests (and so for /health and for closing
+ * idle connections to make room) when max-connections has to be lowered to
+ * fit the limit; a quarter of a small limit. */
 #define FD_HEADROOM 64
 
 typedef struct {
@@ -53,12 +54,15 @@ check_range (const IntOption *opt)
 }
 
 /* A server's descriptors are its clients: take the hard limit (the usual
- * soft one, 1024, is below max-connections' default), and say so when even
- * that is too few for max-connections. */
+ * soft one, 1024, is below max-connections' default). When even that is too
+ * few, sessions (each a websocket: a descriptor) are capped below it, so
+ * that they cannot take the descriptors HTTP requests need; *max_connections
+ * is lowered, with a warning. */
 static void
-raise_descriptor_limit (gint max_connections)
+fit_descriptor_limit (gint *max_connections)
 {
   struct rlimit rl;
+  rlim_t headroom, fit;
 
   if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
     return;
@@ -70,11 +74,16 @@ raise_descriptor_limit (gint max_connections)
     else
       rl.rlim_cur = soft;
   }
-  if (rl.rlim_cur != RLIM_INFINITY && (rlim_t) max_connections + FD_HEADROOM > rl.rlim_cur)
-    MC_WARNING ("max-connections %d does not fit in the %llu descriptors this process may open (ulimit -n): "
-                "past about %llu connections new ones are refused (503); raise ulimit -n or lower max-connections",
-                max_connections, (unsigned long long) rl.rlim_cur,
-                (unsigned long long) (rl.rlim_cur > FD_HEADROOM ? rl.rlim_cur - FD_HEADROOM : 0));
+  if (rl.rlim_cur == RLIM_INFINITY)
+    return;
+  headroom = MIN (FD_HEADROOM, rl.rlim_cur / 4);
+  fit = rl.rlim_cur - headroom;
+  if ((rlim_t) *max_connections <= fit)
+    return;
+  MC_WARNING ("max-connections %d lowered to %llu: this process may open %llu descriptors (ulimit -n) and keeps "
+              "%llu for HTTP requests; raise ulimit -n for more", *max_connections, (unsigned long long) fit,
+              (unsigned long long) rl.rlim_cur, (unsigned long long) headroom);
+  *max_connections = (gint) MAX (fit, 1);
 }
 
 static gint
@@ -162,8 +171,9 @@ mc_cmd_serve (int argc, char **argv)
       "Logs: warnings about misbehaving clients go to stderr; GST_DEBUG=meshcall-server:5\n"
       "shows every connection.\n"
       "Descriptors: the soft limit (ulimit -n) is raised to the hard one at start; when even\n"
-      "that is short, accepting backs off (one warning), the connections that waited\n"
-      "longest for their request are closed to make room and others are refused (503).\n"
+      "that is too few, max-connections is lowered to leave 64 for HTTP requests. Out of\n"
+      "descriptors (one warning), connections that waited longest for their request make\n"
+      "room for ones that sent theirs; the rest are refused (503); accepting never spins.\n"
       "Request bodies are refused (413) before they are read, except Engine.IO polling\n"
       "POSTs up to max-payload. Limits: docs/protocol.md.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -196,7 +206,7 @@ mc_cmd_serve (int argc, char **argv)
    * show them unless the user chose levels with GST_DEBUG. */
   if (g_getenv ("GST_DEBUG") == NULL)
     mc_log_set_threshold ("meshcall-server", MC_LEVEL_WARNING);
-  raise_descriptor_limit (max_connections.value);
+  fit_descriptor_limit (&max_connections.value);
 
   cfg.address = address;
   cfg.token = token;

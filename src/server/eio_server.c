@@ -91,6 +91,20 @@ http_error (SoupServerMessage *msg, guint status, int code, const char *message,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
 }
 
+gboolean
+mc_eio_server_is_full (McEioServer *server, const char *remote)
+{
+  guint n = g_hash_table_size (server->sessions);
+
+  if (n < server->cfg.max_clients)
+    return FALSE;
+  /* One warning until there is room again: a storm must not flood the log. */
+  if (server->full_refused++ == 0)
+    MC_WARNING ("connection from %s refused: %u sessions open (max-connections); refusing others silently "
+                "until one closes", remote, n);
+  return TRUE;
+}
+
 McEioSession *
 mc_eio_session_ref (McEioSession *s)
 {
@@ -350,6 +364,11 @@ mc_eio_session_close (McEioSession *s, const char *reason)
   mc_eio_websocket_release (&s->ws);
   MC_INFO ("session %s (%s) closed: %s", s->sid, s->remote, reason);
   g_hash_table_remove (server->sessions, s->sid);
+  if (server->full_refused) {
+    MC_INFO ("room for sessions again: %" G_GUINT64_FORMAT " connections were refused at max-connections",
+             server->full_refused);
+    server->full_refused = 0;
+  }
   mc_eio_session_unref (s);
 }
 
@@ -495,9 +514,7 @@ polling_handshake (McEioServer *server, SoupServerMessage *msg)
   g_autofree char *remote = mc_eio_remote_of (msg);
   McEioSession *s;
 
-  if (g_hash_table_size (server->sessions) >= server->cfg.max_clients) {
-    MC_WARNING ("connection from %s refused: %u sessions open (max-connections)", remote,
-                 g_hash_table_size (server->sessions));
+  if (mc_eio_server_is_full (server, remote)) {
     http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
     return;
   }
@@ -602,12 +619,12 @@ http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
                   "transport=websocket without a websocket upgrade");
       return;
     }
-    if (s == NULL && g_hash_table_size (server->sessions) >= server->cfg.max_clients) {
+    if (s == NULL) {
       g_autofree char *remote = mc_eio_remote_of (msg);
-      MC_WARNING ("websocket from %s refused: %u sessions open (max-connections)", remote,
-                   g_hash_table_size (server->sessions));
-      http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
-      return;
+      if (mc_eio_server_is_full (server, remote)) {
+        http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
+        return;
+      }
     }
     if (s && (s->transport != MC_EIO_TRANSPORT_POLLING || s->probe)) {
       http_error (msg, SOUP_STATUS_BAD_REQUEST, EIO_ERR_BAD_REQUEST, "Bad request",

@@ -25,6 +25,8 @@
 #define WAIT_GRACE_US (1 * G_USEC_PER_SEC)
 /* After a refusal, the client's time to read the answer before the close. */
 #define LINGER_US (2 * G_USEC_PER_SEC)
+/* Out of descriptors: queued connections looked at per pause, and the pause. */
+#define TRIAGE_BATCH 64
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 1000
 /* An out-of-descriptors episode ends after this long without EMFILE. */
@@ -424,11 +426,11 @@ address_key (const struct sockaddr_storage *ss, char key[INET6_ADDRSTRLEN])
 }
 
 /* Closes the connection that has waited longest for its request (from
- * address key, or any when NULL) if it has waited past the grace time;
- * TRUE when one was closed. Out of descriptors, one refused and lingering
- * goes first, however young. */
+ * address key, or any when NULL) if it has waited min_age µs or more; TRUE
+ * when one was closed. Out of descriptors, one refused and lingering goes
+ * first, however young. */
 static gboolean
-evict_oldest (McHttpListener *l, const char *key, gint64 now)
+evict_oldest (McHttpListener *l, const char *key, gint64 min_age, gint64 now)
 {
   AddrEntry *e = key ? g_hash_table_lookup (l->addrs, key) : NULL;
   GList *link = key ? (e ? e->waiting.head : NULL) : l->waiting.head;
@@ -438,7 +440,7 @@ evict_oldest (McHttpListener *l, const char *key, gint64 now)
     conn_end (l->lingering.head->data, TRUE);
     return TRUE;
   }
-  if (c == NULL || now - c->accepted_at < WAIT_GRACE_US)
+  if (c == NULL || now - c->accepted_at < min_age)
     return FALSE;
   if (key)
     conn_close_busy (c, &l->stats.closed_busy, "its address has max-pending-per-address connections waiting");
@@ -455,7 +457,7 @@ admit_address (McHttpListener *l, const char *key, gint64 now)
 {
   AddrEntry *e = g_hash_table_lookup (l->addrs, key);
 
-  if (e == NULL || e->waiting.length < l->cfg.max_pending_per_address || evict_oldest (l, key, now))
+  if (e == NULL || e->waiting.length < l->cfg.max_pending_per_address || evict_oldest (l, key, WAIT_GRACE_US, now))
     return TRUE;
   if (!e->warned) {
     MC_WARNING ("%s has %u connections waiting for their request (max-pending-per-address); refusing more "
@@ -515,23 +517,39 @@ reserve_open (McHttpListener *l)
     l->reserve_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-/* With the reserve descriptor free for a moment, the queued connections
- * get a clean 503 instead of waiting in the backlog for nothing. */
-static void
-refuse_with_reserve (McHttpListener *l)
+/* Out of descriptors with no connection old enough to close: the reserve
+ * descriptor lets us look at queued connections one at a time. One that has
+ * already sent bytes (its request, most likely) is worth the descriptor of
+ * the connection that has waited longest, however briefly; one that has
+ * sent nothing is refused. Returns how many were looked at. */
+static guint
+triage_with_reserve (McHttpListener *l, gint64 now)
 {
-  if (l->reserve_fd < 0)
-    return;
-  close (l->reserve_fd);
-  l->reserve_fd = -1;
-  for (guint i = 0; i < ACCEPT_BATCH; i++) {
-    int fd = accept4 (l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
+  guint n = 0;
+
+  while (n < TRIAGE_BATCH && l->reserve_fd >= 0) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char byte;
+    int fd;
+
+    close (l->reserve_fd);
+    l->reserve_fd = -1;
+    fd = accept4 (l->fd, (struct sockaddr *) &ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      reserve_open (l);
       break;
-    l->stats.refused_no_fd++;
-    refuse_fd (fd, "server out of file descriptors; try again shortly");
+    }
+    n++;
+    if (recv (fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1 && evict_oldest (l, NULL, 0, now)) {
+      admit (l, fd, &ss, len, now);
+    } else {
+      l->stats.refused_no_fd++;
+      refuse_fd (fd, "server out of file descriptors; try again shortly");
+    }
+    reserve_open (l);
   }
-  reserve_open (l);
+  return n;
 }
 
 static void
@@ -562,12 +580,16 @@ shortage_end (McHttpListener *l, gint64 now)
   l->backoff_ms = BACKOFF_MIN_MS;
 }
 
+/* Stops accepting for a moment: the shortest while queued connections are
+ * being dealt with (progress), longer each time nothing could be. */
 static void
-accept_pause (McHttpListener *l, gint64 now)
+accept_pause (McHttpListener *l, gint64 now, gboolean progress)
 {
+  guint ms = progress ? BACKOFF_MIN_MS : l->backoff_ms;
+
   g_source_modify_unix_fd (&l->source->source, l->fd_tag, 0);
-  l->resume_at = now + (gint64) l->backoff_ms * 1000;
-  l->backoff_ms = MIN (l->backoff_ms * 2, BACKOFF_MAX_MS);
+  l->resume_at = now + (gint64) ms * 1000;
+  l->backoff_ms = progress ? BACKOFF_MIN_MS : MIN (l->backoff_ms * 2, BACKOFF_MAX_MS);
 }
 
 static gboolean
@@ -596,10 +618,9 @@ accept_batch (McHttpListener *l, gint64 now)
       continue;
     /* EMFILE, ENFILE, ENOBUFS, ENOMEM, or worse: never retry at once. */
     shortage_begin (l, errno, now);
-    if (evict_oldest (l, NULL, now))
+    if (evict_oldest (l, NULL, WAIT_GRACE_US, now))
       continue;
-    refuse_with_reserve (l);
-    accept_pause (l, now);
+    accept_pause (l, now, triage_with_reserve (l, now) > 0);
     break;
   }
   reserve_open (l);

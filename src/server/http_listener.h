@@ -6,9 +6,12 @@
  *  - a listen backlog fit for a reconnect storm (GSocketListener's is 10);
  *  - out of descriptors (EMFILE, ENFILE), it does not spin: it closes a
  *    refused connection still lingering, or the one that has waited
- *    longest for its request if that was 1 s or more, and accepts again; or
- *    else answers queued connections 503 with a descriptor kept in reserve
- *    and stops accepting for 50 ms to 1 s; one warning per episode;
+ *    longest for its request if that was 1 s or more, and accepts again;
+ *    or else, with a descriptor kept in reserve, it takes queued
+ *    connections one at a time: one that has sent bytes gets the place of
+ *    the oldest waiting one, one that has not is refused (503); then it
+ *    stops accepting for 50 ms (up to 1 s while even that fails); one
+ *    warning per episode;
  *  - a connection must send its request head within header_timeout_ms of
  *    being accepted, and the body (if any) within as long again; a response
  *    must be written out within as long of its first byte; otherwise the

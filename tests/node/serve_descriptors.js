@@ -1,27 +1,33 @@
 #!/usr/bin/env node
-// Out of descriptors: `meshcall serve` runs under `ulimit -n LIMIT`. Two
-// stock socket.io-clients (127.0.0.1) join a call first; then an attacker
-// opens idle connections from 127.0.0.10-13 (up to max-pending-per-address
-// each, twice what the server may open in all), keeps every one it can and
-// reopens each that is closed 100 ms later. Over the attack:
+// Out of descriptors: `meshcall serve` runs under `ulimit -n LIMIT`, which
+// lowered its max-connections to MAX_SESSIONS. Two stock socket.io-clients
+// (127.0.0.1) join a call first. The attacker opens 200 sessions from
+// 127.0.0.20-23 (websocket: a descriptor each): MAX_SESSIONS - 2 get in, the
+// rest are refused; it closes 20 of them (room for one more client later).
+// Then it opens idle connections from 127.0.0.10-13 (up to
+// max-pending-per-address each, twice what the server may open in all),
+// keeps every one it can and reopens each that is closed 100 ms later.
+// Over the attack:
 //  - the server does run out of descriptors (its fd count reaches LIMIT - 8);
 //  - /health from 127.0.0.1 answers 200 every time, each within 5 s;
 //  - the call keeps relaying (a signal a -> b every 250 ms, each within 2 s),
 //    and a third client joins it during the attack and gets a signal;
 //  - the server's CPU time stays under 10 % of the attack's duration.
 // After it, the server serves normally again.
-//   node serve_descriptors.js PORT SERVER_PID LIMIT PER_ADDRESS SECONDS
+//   node serve_descriptors.js PORT SERVER_PID LIMIT MAX_SESSIONS PER_ADDRESS SECONDS
 'use strict';
 
 const fs = require('fs');
 const net = require('net');
+const { io } = require('socket.io-client');
 const h = require('./serve_helpers');
 
 const port = h.portArg();
 const pid = Number(process.argv[3]);
 const LIMIT = Number(process.argv[4]);
-const PER_ADDRESS = Number(process.argv[5]);
-const SECONDS = Number(process.argv[6]);
+const MAX_SESSIONS = Number(process.argv[5]);
+const PER_ADDRESS = Number(process.argv[6]);
+const SECONDS = Number(process.argv[7]);
 
 const fdCount = () => fs.readdirSync(`/proc/${pid}/fd`).length;
 const HZ = Number(process.env.CLK_TCK || 100);
@@ -81,6 +87,23 @@ h.run('serve_descriptors', async () => {
                     5000, 'a and b to upgrade to websocket');
   h.log(`call up; the server has ${fdCount()} descriptors open of ${LIMIT}`);
 
+  // Sessions: no more than max-connections (as lowered) get in.
+  const sessions = [];
+  let inSessions = 0;
+  let refusedSessions = 0;
+  for (let i = 0; i < 200; i++) {
+    const s = io(`http://127.0.0.1:${port}`,
+                 { transports: ['websocket'], reconnection: false, localAddress: `127.0.0.${20 + (i % 4)}` });
+    s.once('connect', () => inSessions++);
+    s.once('connect_error', () => refusedSessions++);
+    sessions.push(s);
+  }
+  await h.waitUntil(() => inSessions + refusedSessions === 200, 15000, 'the attacker\'s 200 sessions to be answered');
+  h.log(`attacker sessions: ${inSessions} in, ${refusedSessions} refused; ${fdCount()} descriptors open`);
+  h.assertEq(inSessions, MAX_SESSIONS - 2, 'attacker sessions let in (max-connections as lowered, a and b in)');
+  sessions.filter((s) => s.connected).slice(0, 20).forEach((s) => s.disconnect());
+  sessions.filter((s) => !s.connected).forEach((s) => s.close());
+
   const atk = attacker(['127.0.0.10', '127.0.0.11', '127.0.0.12', '127.0.0.13']);
   await h.waitUntil(() => fdCount() >= LIMIT - 8, 15000, `the server to reach ${LIMIT - 8} descriptors`);
   h.log(`out of descriptors: ${fdCount()} open`);
@@ -134,7 +157,7 @@ h.run('serve_descriptors', async () => {
   h.assert(cpu < secs * 100, `the server used ${cpu} ms of CPU in ${secs.toFixed(1)} s (limit 10 %)`);
 
   // After the attack: the waiting connections are gone and everything works.
-  await h.waitUntil(() => fdCount() < 64, 15000, 'the server to close the attacker\'s connections');
+  await h.waitUntil(() => fdCount() < MAX_SESSIONS, 15000, 'the server to close the attacker\'s connections');
   const after = await timedHealth();
   h.assertEq(after.status, 200, '/health after the attack');
   const stats = (await h.getJson(port, '/stats')).body;
@@ -142,5 +165,5 @@ h.run('serve_descriptors', async () => {
   h.assert(stats.http.descriptorShortages >= 1, '/stats counts no descriptor shortage');
   h.assert(stats.http.closedNoDescriptors >= 1, '/stats counts no connection closed to make room');
   h.assertEq(stats.peers, 3, 'participants in the call at the end');
-  [a, b, c].forEach((s) => s.disconnect());
+  [a, b, c, ...sessions].forEach((s) => s.disconnect());
 });
