@@ -10,7 +10,8 @@
 // Over the attack:
 //  - the server does run out of descriptors (its fd count reaches LIMIT - 8);
 //  - /health from 127.0.0.1 answers 200 every time, each within 5 s;
-//  - the call keeps relaying (a signal a -> b every 250 ms, each within 2 s),
+//  - the call keeps relaying (a signal a -> b every 250 ms, each within 5 s:
+//    bounds for a shared, loaded machine, not latency targets),
 //    and a third client joins it during the attack and gets a signal;
 //  - the server's CPU time stays under 10 % of the attack's duration.
 // After it, the server serves normally again.
@@ -119,7 +120,7 @@ h.run('serve_descriptors', async () => {
     const hres = timedHealth().then((r) => health.push(r));
     const sig = h.candidate(signals);
     const ts = Date.now();
-    const got = h.waitFor(b, 'webrtc-signal', 2000, (m) => m.signal.candidate.candidate === sig.candidate.candidate,
+    const got = h.waitFor(b, 'webrtc-signal', 5000, (m) => m.signal.candidate.candidate === sig.candidate.candidate,
                           `b: signal ${signals} during the attack`);
     a.emit('webrtc-signal', { targetPeerId: 'b', signal: sig });
     await got;
@@ -131,7 +132,7 @@ h.run('serve_descriptors', async () => {
       cJoined = (async () => {
         c = await h.connect(port, { timeout: 10000 }, 'c');
         await h.join(c, 'fds', 'c');
-        const toC = h.waitFor(c, 'webrtc-signal', 2000, (m) => m.fromPeerId === 'a', 'c: a signal from a');
+        const toC = h.waitFor(c, 'webrtc-signal', 5000, (m) => m.fromPeerId === 'a', 'c: a signal from a');
         a.emit('webrtc-signal', { targetPeerId: 'c', signal: h.candidate(7) });
         await toC;
         h.log(`c joined during the attack in ${Date.now() - tc} ms (${fdCount()} descriptors open) and got a signal`);
