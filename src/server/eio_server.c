@@ -40,7 +40,6 @@ typedef struct {
   McEioServer *server;
   char *sid;           /* the session the body is for, if named */
   GByteArray *data;
-  gboolean too_large;
 } BodyBuf;
 
 void
@@ -92,16 +91,18 @@ http_error (SoupServerMessage *msg, guint status, int code, const char *message,
 }
 
 gboolean
-mc_eio_server_is_full (McEioServer *server, const char *remote)
+mc_eio_server_is_full (McEioServer *server, SoupServerMessage *msg)
 {
   guint n = g_hash_table_size (server->sessions);
 
   if (n < server->cfg.max_clients)
     return FALSE;
   /* One warning until there is room again: a storm must not flood the log. */
-  if (server->full_refused++ == 0)
+  if (server->full_refused++ == 0) {
+    g_autofree char *remote = mc_eio_remote_of (msg);
     MC_WARNING ("connection from %s refused: %u sessions open (max-connections); refusing others silently "
                 "until one closes", remote, n);
+  }
   return TRUE;
 }
 
@@ -458,11 +459,8 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, BodyBuf *buf)
 {
   gsize len = g_bytes_get_size (chunk);
 
-  if (buf->too_large)
-    return;
   if (buf->data->len + len > buf->server->cfg.max_payload) {
-    buf->too_large = TRUE;
-    g_signal_handlers_disconnect_by_data (msg, buf);
+    g_signal_handlers_disconnect_by_data (msg, buf);   /* no more chunks for us */
     refuse_body (buf->server, msg, buf->sid);
     return;
   }
@@ -514,7 +512,7 @@ polling_handshake (McEioServer *server, SoupServerMessage *msg)
   g_autofree char *remote = mc_eio_remote_of (msg);
   McEioSession *s;
 
-  if (mc_eio_server_is_full (server, remote)) {
+  if (mc_eio_server_is_full (server, msg)) {
     http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
     return;
   }
@@ -619,12 +617,9 @@ http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
                   "transport=websocket without a websocket upgrade");
       return;
     }
-    if (s == NULL) {
-      g_autofree char *remote = mc_eio_remote_of (msg);
-      if (mc_eio_server_is_full (server, remote)) {
-        http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
-        return;
-      }
+    if (s == NULL && mc_eio_server_is_full (server, msg)) {
+      http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
+      return;
     }
     if (s && (s->transport != MC_EIO_TRANSPORT_POLLING || s->probe)) {
       http_error (msg, SOUP_STATUS_BAD_REQUEST, EIO_ERR_BAD_REQUEST, "Bad request",

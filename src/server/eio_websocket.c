@@ -188,7 +188,7 @@ websocket_open (McEioServer *server, SoupServerMessage *msg, McWsConn *ws)
     return;
   }
 
-  if (mc_eio_server_is_full (server, remote)) {
+  if (mc_eio_server_is_full (server, msg)) {
     ws_reject (ws, "too many connections");
     return;
   }
