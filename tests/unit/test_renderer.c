@@ -506,6 +506,168 @@ test_threads (void)
   mc_renderer_view_clear (&v);
 }
 
+/* ---- the redraw rate, on a fake clock --------------------------------------------- */
+
+static gint64 fake_now_us;
+
+static gint64
+fake_clock (void)
+{
+  return fake_now_us;
+}
+
+/* Runs `seconds` of fake time in 1 ms steps: tile i gets a frame every
+ * periods_us[i] (0: none) starting at offsets_us[i]; the back end ticks at
+ * max_fps. Returns how many ticks got a view to draw. */
+static guint
+run_rate (McRenderer *r, const gint64 *periods_us, const gint64 *offsets_us, guint n, GstSample *s, double seconds,
+          guint max_fps)
+{
+  static const char *const ids[] = { "a", "b", "c" };
+  gint64 end = fake_now_us + (gint64) (seconds * G_TIME_SPAN_SECOND);
+  gint64 tick = G_TIME_SPAN_SECOND / max_fps, next_tick = fake_now_us + tick;
+  gint64 next[3];
+  guint draws = 0;
+  McRendererView v;
+
+  for (guint i = 0; i < n; i++)
+    next[i] = fake_now_us + offsets_us[i];
+  for (; fake_now_us < end; fake_now_us += G_TIME_SPAN_MILLISECOND) {
+    for (guint i = 0; i < n; i++)
+      if (periods_us[i] > 0 && fake_now_us >= next[i]) {
+        mc_renderer_push_frame (r, ids[i], s);
+        next[i] += periods_us[i];
+      }
+    if (fake_now_us >= next_tick) {
+      next_tick += tick;
+      if (mc_renderer_take_view (r, &v)) {
+        draws++;
+        mc_renderer_view_clear (&v);
+      }
+    }
+  }
+  return draws;
+}
+
+/* Two 30 fps streams out of phase would make a 60 Hz tick draw 60 times a
+ * second; the redraws follow the fastest stream instead (30), a slower one
+ * alone sets its own rate, a stream that stops no longer counts, and a
+ * change of the model is drawn at once. */
+static void
+test_redraw_rate (void)
+{
+  McRendererOptions opts = { 0 };
+  g_autoptr (McRenderer) r = NULL;
+  g_autoptr (GstSample) s = make_sample (64, 48);
+  const gint64 f30 = G_TIME_SPAN_SECOND / 30, f15 = G_TIME_SPAN_SECOND / 15, f120 = G_TIME_SPAN_SECOND / 120;
+  McRendererView v;
+  guint draws;
+
+  fake_now_us = 1000 * G_TIME_SPAN_SECOND;
+  opts.clock = fake_clock;
+  opts.max_fps = 60;
+  r = new_none (&opts);
+  mc_renderer_add_tile (r, "a", "A");
+  mc_renderer_add_tile (r, "b", "B");
+  g_assert_true (mc_renderer_take_view (r, &v));
+  mc_renderer_view_clear (&v);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), ==, G_TIME_SPAN_SECOND / 60);  /* no frames yet */
+
+  /* a and b at 30 fps, half a frame apart: 30 redraws a second, not 60. */
+  draws = run_rate (r, (gint64[]) { f30, f30 }, (gint64[]) { 0, f30 / 2 }, 2, s, 4.0, 60);
+  g_assert_cmpuint (draws, >=, 4 * 28);
+  g_assert_cmpuint (draws, <=, 4 * 31);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), >=, f30 - 2000);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), <=, f30 + 2000);
+
+  /* a at 30, b at 15: still the fastest, 30. */
+  draws = run_rate (r, (gint64[]) { f30, f15 }, (gint64[]) { 5000, 11000 }, 2, s, 4.0, 60);
+  g_assert_cmpuint (draws, >=, 4 * 28);
+  g_assert_cmpuint (draws, <=, 4 * 31);
+
+  /* a stops: after four of its intervals only b's 15 fps count. */
+  draws = run_rate (r, (gint64[]) { 0, f15 }, (gint64[]) { 0, 3000 }, 2, s, 4.0, 60);
+  g_assert_cmpuint (draws, >=, 4 * 14);
+  g_assert_cmpuint (draws, <=, 4 * 16);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), >=, f15 - 4000);
+
+  /* Three streams at 120 fps: never more than max_fps. */
+  mc_renderer_add_tile (r, "c", "C");
+  draws = run_rate (r, (gint64[]) { f120, f120, f120 }, (gint64[]) { 0, 2000, 5000 }, 3, s, 2.0, 60);
+  g_assert_cmpuint (draws, >=, 2 * 55);
+  g_assert_cmpuint (draws, <=, 2 * 61);
+
+  /* Right after a redraw, a new frame waits but a new mark does not. */
+  mc_renderer_push_frame (r, "a", s);
+  fake_now_us += 20 * G_TIME_SPAN_MILLISECOND;
+  if (mc_renderer_take_view (r, &v))
+    mc_renderer_view_clear (&v);
+  mc_renderer_push_frame (r, "a", s);
+  g_assert_false (mc_renderer_take_view (r, &v));
+  mc_renderer_set_tile_flags (r, "b", MC_TILE_MUTED);
+  g_assert_true (mc_renderer_take_view (r, &v));
+  g_assert_cmpuint (tile_at (&v, 1)->flags, ==, MC_TILE_MUTED);
+  mc_renderer_view_clear (&v);
+}
+
+/* ---- the prepare hook ---------------------------------------------------------- */
+
+static McRendererTarget prepared_for;
+static guint prepare_calls;
+
+static GstSample *
+prepare_half (GstSample *sample, const McRendererTarget *target)
+{
+  g_atomic_int_inc (&prepare_calls);
+  prepared_for = *target;
+  if (target->width <= 0)
+    return NULL;
+  return make_sample (target->width, target->height);
+}
+
+static const McRendererClass prepare_class = {
+  .name = "preparer",
+  .prepare = prepare_half,
+};
+
+/* A class's prepare runs on the push with the target the back end set; the
+ * view carries both the frame and what prepare made of it; a hidden self
+ * view is not prepared. */
+static void
+test_prepare (void)
+{
+  McRendererOptions opts = { .clock = fake_clock };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (McRenderer) r = mc_renderer_new (&prepare_class, &opts, &error);
+  g_autoptr (GstSample) s = make_sample (64, 48);
+  McRendererTarget target = { 32, 24, 7 };
+  McRendererView v;
+
+  g_assert_no_error (error);
+  mc_renderer_add_tile (r, "a", "A");
+  mc_renderer_push_frame (r, "a", s);  /* no target yet: drawn from the frame */
+  g_assert_cmpuint (prepare_calls, ==, 1);
+  g_assert_cmpint (prepared_for.width, ==, 0);
+  g_assert_true (mc_renderer_take_view (r, &v));
+  g_assert_null (tile_at (&v, 0)->prepared);
+  mc_renderer_view_clear (&v);
+
+  mc_renderer_set_tile_target (r, "a", &target);
+  mc_renderer_set_tile_target (r, "nobody", &target);  /* ignored */
+  mc_renderer_push_frame (r, "a", s);
+  fake_now_us += G_TIME_SPAN_SECOND;
+  g_assert_cmpint (prepared_for.width, ==, 32);
+  g_assert_cmpuint (prepared_for.format, ==, 7);
+  g_assert_true (mc_renderer_take_view (r, &v));
+  g_assert_true (tile_at (&v, 0)->sample == s);
+  g_assert_cmpint (tile_at (&v, 0)->width, ==, 64);  /* the stream's size, for the overlay */
+  g_assert_nonnull (tile_at (&v, 0)->prepared);
+  mc_renderer_view_clear (&v);
+
+  mc_renderer_push_self_frame (r, s);  /* self view off: not prepared */
+  g_assert_cmpuint (prepare_calls, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -522,5 +684,7 @@ main (int argc, char **argv)
   g_test_add_func ("/renderer/hotkeys", test_hotkeys);
   g_test_add_func ("/renderer/active-speaker", test_active_speaker);
   g_test_add_func ("/renderer/threads", test_threads);
+  g_test_add_func ("/renderer/redraw-rate", test_redraw_rate);
+  g_test_add_func ("/renderer/prepare", test_prepare);
   return g_test_run ();
 }
