@@ -12,7 +12,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config git
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev glib-networking
-  libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev
+  libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev libyuv-dev
   # run: GStreamer elements (webrtcbin, libnice, codecs, capture)
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-nice gstreamer1.0-alsa gstreamer1.0-pulseaudio gstreamer1.0-libav gstreamer1.0-tools

@@ -45,6 +45,7 @@ typedef struct {
   Source *self;
   int width, height, fps;
   char *format;
+  const char *path;
   FILE *events;
   guint self_flags;
   guint last_tiles, last_frames;
@@ -53,6 +54,9 @@ typedef struct {
   GArray *latencies;     /* gint64 us per present with uploads */
   GArray *render_costs;  /* gint64 us */
   guint64 uploads;
+  guint64 drawn, full_repaints, presents_all;
+  gint64 first_present_us;  /* monotonic, of the first present with every tile's frame */
+  gint64 start_us;
   int exit_code;
 } Demo;
 
@@ -329,6 +333,11 @@ on_presented (McRenderer *r, const McRenderPresentInfo *info, gpointer data)
 {
   Demo *d = data;
 
+  d->presents_all++;
+  d->drawn += info->n_drawn;
+  d->full_repaints += info->full ? 1 : 0;
+  if (d->first_present_us == 0 && info->n_tiles > 0 && info->n_with_frames == info->n_tiles)
+    d->first_present_us = g_get_monotonic_time ();
   if (info->n_uploaded > 0) {
     d->uploads += info->n_uploaded;
     if (d->latencies) {
@@ -383,11 +392,15 @@ write_bench (Demo *d, const char *path, const char *kind, guint n_tiles, double 
     return;
   }
   fprintf (f,
-           "{\"renderer\":\"%s\",\"tiles\":%u,\"width\":%d,\"height\":%d,\"fps\":%d,\"seconds\":%.2f,"
-           "\"uploads\":%" G_GUINT64_FORMAT ",\"presents\":%u,\"cpu_seconds\":%.3f,\"cpu_percent\":%.2f,"
+           "{\"renderer\":\"%s\",\"path\":\"%s\",\"tiles\":%u,\"width\":%d,\"height\":%d,\"fps\":%d,"
+           "\"seconds\":%.2f,\"uploads\":%" G_GUINT64_FORMAT ",\"presents\":%u,\"presents_all\":%" G_GUINT64_FORMAT ","
+           "\"pictures_drawn\":%" G_GUINT64_FORMAT ",\"full_repaints\":%" G_GUINT64_FORMAT ","
+           "\"first_picture_ms\":%.1f,\"cpu_seconds\":%.3f,\"cpu_percent\":%.2f,"
            "\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f},"
            "\"render_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f}}\n",
-           kind, n_tiles, d->width, d->height, d->fps, seconds, d->uploads, d->latencies->len, cpu_s,
+           kind, d->path ? d->path : "auto", n_tiles, d->width, d->height, d->fps, seconds, d->uploads,
+           d->latencies->len, d->presents_all, d->drawn, d->full_repaints,
+           d->first_present_us ? (d->first_present_us - d->start_us) / 1000.0 : -1.0, cpu_s,
            seconds > 0 ? 100.0 * cpu_s / seconds : 0.0, percentile (d->latencies, 0.5),
            percentile (d->latencies, 0.9), percentile (d->latencies, 0.99), percentile (d->render_costs, 0.5),
            percentile (d->render_costs, 0.9), percentile (d->render_costs, 0.99));
@@ -419,11 +432,14 @@ main (int argc, char **argv)
 {
   g_autofree char *render = NULL, *tiles = NULL, *script = NULL, *control = NULL, *events = NULL;
   g_autofree char *window = NULL, *size = NULL, *call_id = NULL, *font = NULL, *bench = NULL, *format = NULL;
+  g_autofree char *render_path = NULL;
   gboolean fullscreen = FALSE, self_view = FALSE, stats = FALSE;
   double duration = 0;
   int fps = 30;
   GOptionEntry entries[] = {
     { "render", 'r', 0, G_OPTION_ARG_STRING, &render, "Renderer: auto, sdl, text, text:symbols|sixel|kitty, none", "KIND" },
+    { "render-path", 0, 0, G_OPTION_ARG_STRING, &render_path,
+      "How the SDL grid draws: auto, surface, software, opengl, opengles2", "PATH" },
     { "tiles", 't', 0, G_OPTION_ARG_STRING, &tiles, "Participants: NAME:PATTERN,...", "LIST" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Video size of every source (default 320x240)", "WxH" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "Frame rate of every source (default 30)", "N" },
@@ -480,6 +496,7 @@ main (int argc, char **argv)
   if (events)
     d.events = fopen (events, "w");
 
+  opts.path = render_path;
   opts.fullscreen = fullscreen;
   opts.self_view = self_view;
   opts.show_stats = stats;
@@ -490,6 +507,8 @@ main (int argc, char **argv)
   opts.presented = on_presented;
   opts.user_data = &d;
 
+  d.path = render_path;
+  d.start_us = g_get_monotonic_time ();
   d.loop = g_main_loop_new (NULL, FALSE);
   d.sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
   d.latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
