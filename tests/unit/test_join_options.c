@@ -98,6 +98,7 @@ test_defaults (void)
   g_assert_false (o.render_options.fullscreen);
   g_assert_cmpint (o.render_options.width, ==, 0);
   g_assert_cmpuint (o.render_options.max_fps, ==, 0);
+  g_assert_cmpstr (o.render_options.path, ==, "auto");
   g_assert_null (o.render_options.font);
   g_assert_cmpstr (o.render_options.call_id, ==, "c1");
   g_assert_cmpuint (o.duration_s, ==, 0);
@@ -112,7 +113,7 @@ static const char full_config[] =
   "transport-policy = relay\n"
   "[call]\nheadless = false\nstats-json = /tmp/s.json\nmedia-timeout = 9\n"
   "[display]\nrender = text:sixel\nfont = Mono\nfullscreen = true\nself-view = false\nstats = true\n"
-  "width = 1280\nheight = 720\nmax-fps = 24\n";
+  "width = 1280\nheight = 720\nmax-fps = 24\nrender-path = opengl\n";
 
 static void
 test_config_values (void)
@@ -144,6 +145,7 @@ test_config_values (void)
   g_assert_cmpint (o.render_options.width, ==, 1280);
   g_assert_cmpint (o.render_options.height, ==, 720);
   g_assert_cmpuint (o.render_options.max_fps, ==, 24);
+  g_assert_cmpstr (o.render_options.path, ==, "opengl");
   mc_join_options_clear (&o);
 }
 
@@ -160,7 +162,7 @@ test_flags_override (void)
                                 "turns://x:y@c:5349", "--ice-transport-policy", "all", "--jitter-latency", "0",
                                 "--media-timeout", "0", "--answer-timeout", "500", "--duration", "7",
                                 "--stats-json", "/tmp/t.json", "--render", "none", "--font", "Sans",
-                                "--window-size", "800x600", "--max-fps", "10", "c2"),
+                                "--window-size", "800x600", "--max-fps", "10", "--render-path", "surface", "c2"),
                           &error), ==, MC_EXIT_OK);
   g_assert_no_error (error);
   g_assert_cmpstr (o.call_id, ==, "c2");
@@ -182,6 +184,7 @@ test_flags_override (void)
   g_assert_cmpint (o.render_options.width, ==, 800);
   g_assert_cmpint (o.render_options.height, ==, 600);
   g_assert_cmpuint (o.render_options.max_fps, ==, 10);
+  g_assert_cmpstr (o.render_options.path, ==, "surface");
   mc_join_options_clear (&o);
 
   /* Booleans: --no-self-view over self-view = true; --headless means no picture. */
@@ -246,6 +249,8 @@ test_refusals (void)
     { NULL, ARGS ("c1", "--window-size", "3x3"), MC_EXIT_USAGE,
       "--window-size '3x3': expected WIDTHxHEIGHT with even numbers, e.g. 1280x720" },
     { NULL, ARGS ("c1", "--max-fps", "241"), MC_EXIT_USAGE, "--max-fps 241: expected 0 (default) to 240" },
+    { NULL, ARGS ("c1", "--render-path", "gl"), MC_EXIT_USAGE,
+      "--render-path: unknown drawing path 'gl': expected auto, surface, software, opengl, opengles2" },
     /* The config file's values are checked as the flags are. */
     { "[media]\nsize = huge\n", ARGS ("c1"), MC_EXIT_USAGE, "*--size 'huge'" },
     { "[ice]\nturn = stun://x\n", ARGS ("c1"), MC_EXIT_USAGE, "*--turn 'stun://x'" },
