@@ -32,6 +32,8 @@ typedef struct {
   GstSample *prepared;     /* the class's prepare of `sample`, or NULL */
   McRendererTarget target; /* what the back end draws the picture at */
   gint64 interval_us;      /* between pushes, smoothed; 0 until two frames came */
+  gint64 first_push_us;    /* when its first frame came; 0: none yet */
+  gboolean shown;          /* a frame of it was presented */
 } Tile;
 
 struct _McRenderer {
@@ -334,6 +336,8 @@ push_into (McRenderer *r, Tile *t, GstSample *sample, GstSample **prepared, GstS
     t->interval_us = t->interval_us ? (3 * t->interval_us + dt) / 4 : dt;
   }
   t->push_us = now;
+  if (t->first_push_us == 0)
+    t->first_push_us = now;
 }
 
 /* push_frame and push_self_frame: the class's prepare runs here, on the
@@ -694,11 +698,34 @@ mc_renderer_view_clear (McRendererView *view)
   g_clear_pointer (&view->waiting, g_free);
 }
 
+/* The first picture of each tile on screen, with the wall clock (the join
+ * benchmark compares it with the first decoded frame) and how long it took
+ * from the frame's arrival. */
+static void
+note_first_pictures (McRenderer *r, const McRendererView *view)
+{
+  gint64 now = renderer_now (r);
+
+  g_mutex_lock (&r->lock);
+  for (guint i = 0; view->tiles && i < view->tiles->len; i++) {
+    McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
+    Tile *t = v->seq > 0 ? find_tile (r, v->id, NULL) : NULL;
+
+    if (t && !t->shown) {
+      t->shown = TRUE;
+      MC_INFO ("first picture of %s on screen at %.6f (wall clock), %.1f ms after its first frame came", t->id,
+               g_get_real_time () / 1e6, (now - t->first_push_us) / 1000.0);
+    }
+  }
+  g_mutex_unlock (&r->lock);
+}
+
 void
 mc_renderer_report_present_info (McRenderer *r, const McRendererView *view, const McRenderPresentInfo *drawn)
 {
   McRenderPresentInfo info = *drawn;
 
+  note_first_pictures (r, view);
   if (!r->options.presented)
     return;
   info.n_tiles = view->tiles ? view->tiles->len : 0;

@@ -6,7 +6,7 @@
 //
 //   node browser_peer.js --signal ws://127.0.0.1:PORT --call ID --peer ID --name N
 //        [--stats-file F] [--transport websocket|polling|default] [--token T]
-//        [--duration S] [--size WxH] [--fps N] [--peer ID2 --name N2 --stats-file F2 ...]
+//        [--duration S] [--size WxH] [--fps N] [--grid] [--peer ID2 --name N2 --stats-file F2 ...]
 //
 // Each --peer starts one participant (its own page, socket and peer
 // connections) in one shared chromium process; --name, --stats-file and
@@ -14,6 +14,8 @@
 // --peer they are defaults for all. "{peer}" in a stats-file path is replaced
 // by the peer id.
 //
+// --grid: the remote videos fill the 1280x720 page in meshcall's grid (the
+// render benchmark, bench/render-call.sh).
 // --transport websocket (default) connects straight to --signal, as a page
 // from another origin does. polling/default connect to this script's own
 // HTTP server, which proxies /socket.io/ to --signal: polling needs the same
@@ -45,13 +47,14 @@ function usage(msg, code = 2) {
   (code === 0 ? process.stdout : process.stderr).write(
     'usage: node browser_peer.js --signal ws://HOST:PORT --call ID --peer ID [--name N] [--stats-file F]\n' +
     '         [--transport websocket|polling|default] [--token T] [--duration S] [--size WxH] [--fps N]\n' +
-    '         [--all-interfaces] [--log-sdp]\n' +
+    '         [--all-interfaces] [--log-sdp] [--grid]\n' +
     '         [--peer ID2 [--name N2] [--stats-file F2] [--transport T2]] ...\n');
   process.exit(code);
 }
 
 function parseArgs(argv) {
-  const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, logSdp: false, width: 320, height: 240, fps: 15,
+  const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, logSdp: false, grid: false,
+                 width: 320, height: 240, fps: 15,
                  defaults: { name: null, statsFile: null, transport: 'websocket' }, peers: [] };
   const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
   for (let i = 2; i < argv.length; i++) {
@@ -74,6 +77,7 @@ function parseArgs(argv) {
       case '--transport': cur.transport = next(); break;
       case '--all-interfaces': opts.allInterfaces = true; break;
       case '--log-sdp': opts.logSdp = true; break;
+      case '--grid': opts.grid = true; break;
       case '--duration': opts.duration = Number(next()); break;
       case '--fps': opts.fps = Number(next()); break;
       case '--size': {
@@ -340,6 +344,7 @@ async function main() {
       loopback: opts.allInterfaces ? '0' : '1', logsdp: opts.logSdp ? '1' : '0',
     });
     if (opts.token) q.set('token', opts.token);
+    if (opts.grid) q.set('layout', 'grid');
     await page.goto(`${origin}/?${q}`);
   }
 

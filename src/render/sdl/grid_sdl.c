@@ -232,6 +232,24 @@ open_display (Sdl *s, GError **error)
   return TRUE;
 }
 
+/* Whether a window manager runs on the window's X display (it owns the
+ * WM_S0 selection). Other video drivers: taken as yes. */
+static gboolean
+have_window_manager (SDL_Window *win)
+{
+#ifdef SDL_VIDEO_DRIVER_X11
+  SDL_SysWMinfo info;
+
+  SDL_VERSION (&info.version);
+  if (SDL_GetWindowWMInfo (win, &info) && info.subsystem == SDL_SYSWM_X11) {
+    Display *dpy = info.info.x11.display;
+
+    return XGetSelectionOwner (dpy, XInternAtom (dpy, "WM_S0", False)) != None;
+  }
+#endif
+  return TRUE;
+}
+
 static gboolean
 create_window (Sdl *s, const McRendererOptions *o, GError **error)
 {
@@ -240,7 +258,7 @@ create_window (Sdl *s, const McRendererOptions *o, GError **error)
   SDL_DisplayMode mode;
 
   if (o->fullscreen) {
-    flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+    flags |= SDL_WINDOW_BORDERLESS;
     /* A kiosk often has no window manager to honour the fullscreen
      * request (X11 started straight into meshcall): cover the screen. */
     if (SDL_GetDesktopDisplayMode (0, &mode) == 0 && mode.w > 0 && mode.h > 0) {
@@ -255,6 +273,12 @@ create_window (Sdl *s, const McRendererOptions *o, GError **error)
                  SDL_GetError ());
     return FALSE;
   }
+  /* Fullscreen is asked of the window manager, and SDL waits 100 ms for an
+   * answer that never comes without one (the join would wait with it): the
+   * borderless window over the whole screen is the kiosk's picture then. */
+  if (o->fullscreen && have_window_manager (s->win) &&
+      SDL_SetWindowFullscreen (s->win, SDL_WINDOW_FULLSCREEN_DESKTOP) != 0)
+    MC_WARNING ("fullscreen failed: %s", SDL_GetError ());
   return TRUE;
 }
 
