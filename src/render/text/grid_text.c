@@ -3,9 +3,13 @@
  * The layout is computed in "virtual pixels" (terminal cells times the cell
  * size in pixels, from TIOCGWINSZ or a 1:2 guess) so tiles keep their aspect
  * on screen, then mapped back to cells. Each tile's latest frame is converted
- * and scaled to RGBA at the canvas size by a GstVideoConverter and handed to
- * a ChafaCanvas; chafa does the symbol selection / sixel / kitty encoding.
- * A tile is re-printed only when it has a new frame or the layout changed.
+ * and scaled to RGBA at the canvas size by a GstVideoConverter. In symbols
+ * mode every cell is an upper half block with the top pixel as foreground
+ * and the bottom one as background (two pixels of truecolor per cell, as
+ * mpv's tct output draws): chafa's symbol search cost 20-35 ms a frame for a
+ * 160x48 terminal, this costs about one (docs/bench-render.md). Sixel and
+ * kitty are encoded by a ChafaCanvas. A tile is re-printed only when it has
+ * a new frame or the layout changed.
  *
  * The terminal itself (raw mode, keys, signals, restoring it) is the
  * program's: it is taken through the host at start and released at stop. */
@@ -203,9 +207,9 @@ prepare_tile (Text *t, TextTile *tt, GstSample *sample, int cols, int rows)
   if (!caps || !gst_video_info_from_caps (&in_info, caps))
     return FALSE;
   if (t->mode == MC_TEXT_MODE_SYMBOLS) {
-    /* chafa looks at 8x8 samples per cell; 4x8 keeps 1:2 cells square. */
-    px_w = cols * 4;
-    px_h = rows * 8;
+    /* Two pixels a cell, one above the other. */
+    px_w = cols;
+    px_h = rows * 2;
   } else {
     px_w = cols * t->cell_w;
     px_h = rows * t->cell_h;
@@ -228,7 +232,7 @@ prepare_tile (Text *t, TextTile *tt, GstSample *sample, int cols, int rows)
   tt->rgba = g_malloc ((gsize) px_w * px_h * 4);
   tt->cols = cols;
   tt->rows = rows;
-  {
+  if (t->mode != MC_TEXT_MODE_SYMBOLS) {
     ChafaCanvasConfig *cfg = chafa_canvas_config_new ();
     ChafaSymbolMap *map = chafa_symbol_map_new ();
 
@@ -264,6 +268,57 @@ move_to (GString *out, int col, int row)
   g_string_append_printf (out, "\x1b[%d;%dH", row + 1, col + 1);
 }
 
+/* ";R;G;Bm" without printf: this runs for every cell of every frame. */
+static void
+append_rgb (GString *out, const guint8 *px)
+{
+  char buf[16], *p = buf;
+
+  for (int i = 0; i < 3; i++) {
+    guint v = px[i];
+
+    *p++ = ';';
+    if (v >= 100)
+      *p++ = (char) ('0' + v / 100);
+    if (v >= 10)
+      *p++ = (char) ('0' + v / 10 % 10);
+    *p++ = (char) ('0' + v % 10);
+  }
+  *p++ = 'm';
+  g_string_append_len (out, buf, p - buf);
+}
+
+/* Each cell an upper half block: top pixel in front, bottom pixel behind;
+ * a colour is only sent when it differs from the cell before. */
+static void
+print_half_blocks (Text *t, TextTile *tt, int col, int row)
+{
+  for (int r = 0; r < tt->rows; r++) {
+    const guint8 *top = tt->rgba + (gsize) (2 * r) * tt->px_w * 4;
+    const guint8 *bottom = top + (gsize) tt->px_w * 4;
+    guint32 fg = G_MAXUINT32, bg = G_MAXUINT32;
+
+    move_to (t->out, col, row + r);
+    for (int c = 0; c < tt->cols; c++, top += 4, bottom += 4) {
+      guint32 f = (guint32) top[0] << 16 | (guint32) top[1] << 8 | top[2];
+      guint32 b = (guint32) bottom[0] << 16 | (guint32) bottom[1] << 8 | bottom[2];
+
+      if (f != fg) {
+        g_string_append (t->out, "\x1b[38;2");
+        append_rgb (t->out, top);
+        fg = f;
+      }
+      if (b != bg) {
+        g_string_append (t->out, "\x1b[48;2");
+        append_rgb (t->out, bottom);
+        bg = b;
+      }
+      g_string_append (t->out, "\xe2\x96\x80");  /* U+2580 UPPER HALF BLOCK */
+    }
+    g_string_append (t->out, "\x1b[0m");
+  }
+}
+
 /* Draws the tile's frame at (col,row); a canvas is printed line by line so
  * each line starts at the tile's column. */
 static void
@@ -288,24 +343,15 @@ print_frame (Text *t, TextTile *tt, GstSample *sample, int col, int row)
   }
   gst_video_frame_unmap (&in);
 
+  if (t->mode == MC_TEXT_MODE_SYMBOLS) {
+    print_half_blocks (t, tt, col, row);
+    return;
+  }
   chafa_canvas_draw_all_pixels (tt->canvas, CHAFA_PIXEL_RGBA8_UNASSOCIATED, tt->rgba, tt->px_w, tt->px_h,
                                 tt->px_w * 4);
   gs = chafa_canvas_print (tt->canvas, t->term_info);
-  if (t->mode == MC_TEXT_MODE_SYMBOLS) {
-    char *line = gs->str;
-
-    for (int i = 0; line && *line && i < tt->rows; i++) {
-      char *nl = strchr (line, '\n');
-
-      move_to (t->out, col, row + i);
-      g_string_append_len (t->out, line, nl ? nl - line : (gssize) strlen (line));
-      g_string_append (t->out, "\x1b[0m");
-      line = nl ? nl + 1 : NULL;
-    }
-  } else {
-    move_to (t->out, col, row);
-    g_string_append_len (t->out, gs->str, (gssize) gs->len);
-  }
+  move_to (t->out, col, row);
+  g_string_append_len (t->out, gs->str, (gssize) gs->len);
   g_string_free (gs, TRUE);
 }
 
