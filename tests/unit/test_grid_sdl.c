@@ -10,6 +10,8 @@
 #include "meshcall/render/sdl/grid_sdl.h"
 #include "meshcall/render/sdl/sdl_video.h"
 
+#include "video_sample.h"
+
 #include <SDL.h>
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
@@ -17,24 +19,7 @@
 static GstSample *
 make_sample (const char *format, int width, int height, guint32 argb)
 {
-  g_autofree char *desc = g_strdup_printf (
-      "videotestsrc num-buffers=1 pattern=solid-color foreground-color=0x%08x ! "
-      "video/x-raw,format=%s,width=%d,height=%d,pixel-aspect-ratio=1/1 ! appsink name=sink",
-      argb, format, width, height);
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (desc, &error);
-  GstElement *sink;
-  GstSample *sample;
-
-  g_assert_no_error (error);
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
-  g_assert_nonnull (sample);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
-  return sample;
+  return test_video_sample (format, width, height, argb);
 }
 
 static gint64 now_us;

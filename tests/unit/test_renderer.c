@@ -8,29 +8,15 @@
 #include "meshcall/render/renderer.h"
 #include "meshcall/render/renderer_table.h"
 
+#include "video_sample.h"
+
 #include <gst/app/gstappsink.h>
 #include <string.h>
 
 static GstSample *
 make_sample (int width, int height)
 {
-  g_autofree char *desc = g_strdup_printf (
-      "videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
-      "appsink name=sink", width, height);
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (desc, &error);
-  GstElement *sink;
-  GstSample *sample;
-
-  g_assert_no_error (error);
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
-  g_assert_nonnull (sample);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
-  return sample;
+  return test_video_sample ("I420", width, height, 0);
 }
 
 static McRenderer *
