@@ -3,7 +3,8 @@
  * The layout is computed in "virtual pixels" (terminal cells times the cell
  * size in pixels, from TIOCGWINSZ or a 1:2 guess) so tiles keep their aspect
  * on screen, then mapped back to cells. Each tile's latest frame is converted
- * and scaled to RGBA at the canvas size by a GstVideoConverter. In symbols
+ * and scaled to RGBA at the canvas size (I420 by libyuv's box filter, other
+ * formats by a GstVideoConverter). In symbols
  * mode every cell is an upper half block with the top pixel as foreground
  * and the bottom one as background (two pixels of truecolor per cell, as
  * mpv's tct output draws): chafa's symbol search cost 20-35 ms a frame for a
@@ -21,6 +22,7 @@
 
 #include <chafa.h>
 #include <gst/video/video.h>
+#include <libyuv.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -33,6 +35,7 @@
 
 typedef struct {
   GstVideoConverter *conv;
+  guint8 *planes;        /* symbols from I420: the frame scaled by libyuv (no converter) */
   GstVideoInfo in_info;
   int px_w, px_h;        /* RGBA size fed to chafa */
   guint8 *rgba;
@@ -162,6 +165,7 @@ static void
 text_tile_clear (TextTile *t)
 {
   g_clear_pointer (&t->conv, gst_video_converter_free);
+  g_clear_pointer (&t->planes, g_free);
   g_clear_pointer (&t->rgba, g_free);
   g_clear_pointer (&t->canvas, chafa_canvas_unref);
   t->px_w = t->px_h = t->cols = t->rows = 0;
@@ -214,18 +218,26 @@ prepare_tile (Text *t, TextTile *tt, GstSample *sample, int cols, int rows)
     px_w = cols * t->cell_w;
     px_h = rows * t->cell_h;
   }
-  if (tt->conv && tt->cols == cols && tt->rows == rows && gst_video_info_is_equal (&in_info, &tt->in_info))
+  if ((tt->conv || tt->planes) && tt->cols == cols && tt->rows == rows &&
+      gst_video_info_is_equal (&in_info, &tt->in_info))
     return TRUE;
 
   text_tile_clear (tt);
-  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, px_w, px_h);
-  /* The converter only scales and converts colours, never rates or fields. */
-  GST_VIDEO_INFO_FPS_N (&out_info) = GST_VIDEO_INFO_FPS_N (&in_info);
-  GST_VIDEO_INFO_FPS_D (&out_info) = GST_VIDEO_INFO_FPS_D (&in_info);
-  GST_VIDEO_INFO_INTERLACE_MODE (&out_info) = GST_VIDEO_INFO_INTERLACE_MODE (&in_info);
-  tt->conv = gst_video_converter_new (&in_info, &out_info, NULL);
-  if (!tt->conv)
-    return FALSE;
+  if (t->mode == MC_TEXT_MODE_SYMBOLS && (GST_VIDEO_INFO_FORMAT (&in_info) == GST_VIDEO_FORMAT_I420 ||
+                                          GST_VIDEO_INFO_FORMAT (&in_info) == GST_VIDEO_FORMAT_YV12)) {
+    /* What decoders give: libyuv's box filter averages the few pixels a
+     * cell stands for, a tenth of what GStreamer's converter costs here. */
+    tt->planes = g_malloc ((gsize) px_w * px_h + 2 * (gsize) ((px_w + 1) / 2) * ((px_h + 1) / 2));
+  } else {
+    gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, px_w, px_h);
+    /* The converter only scales and converts colours, never rates or fields. */
+    GST_VIDEO_INFO_FPS_N (&out_info) = GST_VIDEO_INFO_FPS_N (&in_info);
+    GST_VIDEO_INFO_FPS_D (&out_info) = GST_VIDEO_INFO_FPS_D (&in_info);
+    GST_VIDEO_INFO_INTERLACE_MODE (&out_info) = GST_VIDEO_INFO_INTERLACE_MODE (&in_info);
+    tt->conv = gst_video_converter_new (&in_info, &out_info, NULL);
+    if (!tt->conv)
+      return FALSE;
+  }
   tt->in_info = in_info;
   tt->px_w = px_w;
   tt->px_h = px_h;
@@ -332,7 +344,17 @@ print_frame (Text *t, TextTile *tt, GstSample *sample, int col, int row)
   if (!buf || !gst_video_frame_map (&in, &tt->in_info, buf, GST_MAP_READ))
     return;
   gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, tt->px_w, tt->px_h);
-  {
+  if (tt->planes) {
+    int w = tt->px_w, h = tt->px_h, cw = (w + 1) / 2;
+    guint8 *y = tt->planes, *u = y + (gsize) w * h, *v = u + (gsize) cw * ((h + 1) / 2);
+
+    /* libyuv's "ABGR" is R, G, B, A in memory. */
+    I420Scale (GST_VIDEO_FRAME_COMP_DATA (&in, 0), GST_VIDEO_FRAME_COMP_STRIDE (&in, 0),
+               GST_VIDEO_FRAME_COMP_DATA (&in, 1), GST_VIDEO_FRAME_COMP_STRIDE (&in, 1),
+               GST_VIDEO_FRAME_COMP_DATA (&in, 2), GST_VIDEO_FRAME_COMP_STRIDE (&in, 2),
+               GST_VIDEO_FRAME_WIDTH (&in), GST_VIDEO_FRAME_HEIGHT (&in), y, w, u, cw, v, cw, w, h, kFilterBox);
+    I420ToABGR (y, w, u, cw, v, cw, tt->rgba, w * 4, w, h);
+  } else {
     GstBuffer *wrap = gst_buffer_new_wrapped_full (0, tt->rgba, (gsize) tt->px_w * tt->px_h * 4, 0,
                                                    (gsize) tt->px_w * tt->px_h * 4, NULL, NULL);
     if (gst_video_frame_map (&out, &out_info, wrap, GST_MAP_WRITE)) {
