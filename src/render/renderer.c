@@ -41,6 +41,7 @@ struct _McRenderer {
   McRendererOptions options;   /* strings owned (copied) */
   gpointer backend_data;
   GSource *tick_source;
+  GMainContext *context;       /* the ticks' (the main loop's) */
   gboolean started;
 
   GMutex lock;                 /* protects everything below */
@@ -58,6 +59,7 @@ struct _McRenderer {
   char *active_id;
   gint64 fps_mark_us;
   gint64 last_view_us;         /* when a back end last took a view */
+  GSource *wake_source;        /* a tick now: a tile's first picture */
 };
 
 static const McRendererClass none_class = { .name = "none" };
@@ -158,9 +160,37 @@ mc_renderer_start (McRenderer *r, GError **error)
     g_source_set_priority (r->tick_source, G_PRIORITY_DEFAULT);
     g_source_set_callback (r->tick_source, tick_cb, r, NULL);
     g_source_set_name (r->tick_source, "mc-renderer-tick");
-    g_source_attach (r->tick_source, g_main_context_get_thread_default ());
+    r->context = g_main_context_ref_thread_default ();
+    g_source_attach (r->tick_source, r->context);
   }
   return TRUE;
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  McRenderer *r = data;
+
+  g_mutex_lock (&r->lock);
+  g_clear_pointer (&r->wake_source, g_source_unref);
+  g_mutex_unlock (&r->lock);
+  r->klass->tick (r);
+  return G_SOURCE_REMOVE;
+}
+
+/* Call with the lock held (any thread): a tick at once rather than up to
+ * 1/max_fps later, for a tile's first picture (the join's first picture on
+ * screen). Ticks run on the main context only; stop cancels a pending one. */
+static void
+wake_now (McRenderer *r)
+{
+  if (!r->context || r->wake_source)
+    return;
+  r->wake_source = g_idle_source_new ();
+  g_source_set_priority (r->wake_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (r->wake_source, wake_cb, r, NULL);
+  g_source_set_name (r->wake_source, "mc-renderer-first-picture");
+  g_source_attach (r->wake_source, r->context);
 }
 
 void
@@ -172,6 +202,13 @@ mc_renderer_stop (McRenderer *r)
     g_source_destroy (r->tick_source);
     g_clear_pointer (&r->tick_source, g_source_unref);
   }
+  g_mutex_lock (&r->lock);
+  if (r->wake_source) {
+    g_source_destroy (r->wake_source);
+    g_clear_pointer (&r->wake_source, g_source_unref);
+  }
+  g_clear_pointer (&r->context, g_main_context_unref);
+  g_mutex_unlock (&r->lock);
   if (r->klass->stop)
     r->klass->stop (r);
   r->started = FALSE;
@@ -365,9 +402,15 @@ push (McRenderer *r, const char *id, GstSample *sample)
   g_mutex_lock (&r->lock);
   t = push_target (r, id);
   if (t) {
+    gboolean first = t->first_push_us == 0;
+
     push_into (r, t, sample, &prepared, old);
     if (id != NULL || r->self_view)
       r->frames_dirty = TRUE;  /* a hidden self view is kept for when it is shown again */
+    if (first && id != NULL) {
+      r->dirty = TRUE;         /* the placeholder gives way to the picture: not rate-limited */
+      wake_now (r);
+    }
   }
   g_mutex_unlock (&r->lock);
   g_clear_pointer (&prepared, gst_sample_unref);
