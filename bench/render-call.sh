@@ -17,6 +17,7 @@
 # renderer's "first picture" log line, wall clock).
 #   bench/render-call.sh [SECONDS] [PARTICIPANTS...]     (default 15 s; 2 3 6)
 #   MODES="headless sdl ..." RUNS=5 MESHCALL_BUILD_DIR=build-rel bench/render-call.sh
+#   JOIN_ONLY=1 bench/render-call.sh: the join runs alone, replacing only "join" in the JSON
 # Writes bench/results/render-call.json. Summary: docs/bench-render.md.
 source "$(dirname "$0")/call-common.sh"
 seconds=${1:-15}
@@ -154,9 +155,14 @@ observe() {
   [ "$mode" = text ] && tmux -S "$WORK/tmux-$call" kill-server 2>/dev/null || true
 }
 
-for n in "${sizes[@]}"; do
-  for mode in "${modes[@]}"; do observe "$mode" "$n"; done
-done
+join_only=${JOIN_ONLY:-0}
+[ "$join_only" = 1 ] && [ ! -s "$out" ] && die "JOIN_ONLY=1 needs an earlier $out"
+touch "$WORK/rows"
+if [ "$join_only" != 1 ]; then
+  for n in "${sizes[@]}"; do
+    for mode in "${modes[@]}"; do observe "$mode" "$n"; done
+  done
+fi
 
 # Join time: exec -> first decoded frame (headless) / first picture (sdl).
 join "alice" "bench-join" --headless
@@ -182,9 +188,9 @@ for i in $(seq "$runs"); do
   done
 done
 
-python3 - "$WORK" "$out" "$seconds" "$runs" "bench/render-call.sh $*" "$(machine)" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$WORK" "$out" "$seconds" "$runs" "bench/render-call.sh $*" "$(machine)" "$(getconf CLK_TCK)" "$join_only" <<'PY'
 import json, re, statistics, sys, time
-work, out, seconds, runs, command, machine, hz = sys.argv[1:8]
+work, out, seconds, runs, command, machine, hz, join_only = sys.argv[1:9]
 runs, hz = int(runs), int(hz)
 rows = []
 for line in open(f'{work}/rows'):
@@ -273,6 +279,11 @@ result = {
     'targets': targets,
     'join': join,
 }
+if join_only == '1':
+    result = json.load(open(out))
+    result['join'] = join
+    result['join']['command'] = 'JOIN_ONLY=1 ' + command
+    result['join']['date'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
 json.dump(result, open(out, 'w'), indent=2)
 for r in rows:
     print(f"{r['mode']:11} n={r['participants']} cpu={r['cpu_percent']:5.1f}% display={r['display_server_cpu_percent']:5.1f}% "
