@@ -23,26 +23,11 @@ read -r -a paths <<<"${PATHS:-surface software opengl opengles2}"
 repeat=${REPEAT:-3}
 out=bench/results/render.json
 work=$(mktemp -d)
-xvfb=""
-cleanup() {
-  [ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
-  tmux -S "$work/tmux.sock" kill-server 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/render-common.sh
 [ -x "$demo" ] || { echo "render-bench: build first ($demo missing)" >&2; exit 1; }
 
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp 3>"$work/display" 2>/dev/null &
-xvfb=$!
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-display=":$(head -n1 "$work/display")"
+start_xvfb
 
-tile_list() {
-  local colors=(red green blue yellow cyan magenta) list="" i
-  for ((i = 0; i < $1; i++)); do list+="${list:+,}P$i:${colors[i % 6]}"; done
-  echo "$list"
-}
 common() { echo "--size 640x480 --fps 30 --duration $seconds --self-view --tiles $(tile_list "$1")"; }
 xvfb_ticks() { awk '{ print $14 + $15 }' "/proc/$xvfb/stat"; }
 

@@ -29,14 +29,7 @@ read -r -a paths <<<"${PATHS:-surface software text}"
 f1=${F1:-8} f2=${F2:-24} fps=${FPS:-4}
 out=bench/results/render-callgrind.json
 work=$(mktemp -d "${TMPDIR:-/tmp}/render-callgrind.XXXXXX")
-xvfb=""
-cleanup() {
-  [ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null
-  tmux -S "$work/tmux.sock" kill-server 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/render-common.sh
 die() { echo "render-callgrind: $*" >&2; exit 1; }
 [ -x "$demo" ] || die "build first ($demo missing)"
 for tool in valgrind callgrind_annotate Xvfb tmux python3; do
@@ -44,17 +37,8 @@ for tool in valgrind callgrind_annotate Xvfb tmux python3; do
 done
 [ "$f2" -gt "$f1" ] || die "F2 ($f2) must be more frames than F1 ($f1)"
 
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp 3>"$work/display" 2>/dev/null &
-xvfb=$!
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-[ -s "$work/display" ] || die "Xvfb did not start"
-display=":$(head -n1 "$work/display")"
+start_xvfb
 
-tile_list() {
-  local colors=(red green blue yellow cyan magenta) list="" i
-  for ((i = 0; i < $1; i++)); do list+="${list:+,}P$i:${colors[i % 6]}"; done
-  echo "$list"
-}
 cg=(valgrind --tool=callgrind --dump-instr=no)
 
 # run MODE TILES FRAMES: one counted run, $work/MODE-TILES-FRAMES.{cg,json}.
