@@ -25,7 +25,8 @@
  * Redraws follow the pictures: the core hands a back end a view at most as
  * often as the fastest incoming frame rate (each tile's frame interval is
  * measured from its pushes), never more than max_fps, and only when
- * something changed.
+ * something changed. A tile's first frame is not made to wait for a tick:
+ * its push wakes the main context for one at once.
  */
 #pragma once
 
@@ -241,8 +242,9 @@ struct _McRendererClass {
   int self_view_width;       /* width of the self-view frames it wants (0: none) */
   gboolean (*start) (McRenderer *r, GError **error);
   void (*stop) (McRenderer *r);
-  /* Called on the main context at max_fps: poll input, and draw if
-   * mc_renderer_take_view() says something changed. */
+  /* Called on the main context at max_fps, and once at once for a tile's
+   * first frame: poll input, and draw if mc_renderer_take_view() says
+   * something changed. */
   void (*tick) (McRenderer *r);
   /* Optional: what the back end will draw of a pushed frame, made on the
    * pushing (streaming) thread outside the model's lock, for the target the
