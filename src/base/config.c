@@ -76,6 +76,7 @@ static const SchemaKey schema[] = {
   { "display", "width", KEY_INT, 160, 7680 },
   { "display", "height", KEY_INT, 120, 4320 },
   { "display", "max-fps", KEY_INT, 0, 240 },
+  { "display", "render-path", KEY_ENUM, 0, 0, "auto|surface|software|opengl|opengles2" },
 };
 
 struct _McConfig {

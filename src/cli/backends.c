@@ -44,6 +44,28 @@ static const struct {
 };
 
 gboolean
+mc_cli_render_path_check (const char *path, GError **error)
+{
+#ifdef MESHCALL_WITH_SDL
+  if (mc_grid_sdl_check_path (path))
+    return TRUE;
+  {
+    g_autofree char *names = g_strjoinv (", ", (char **) mc_grid_sdl_path_names ());
+
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND, "unknown drawing path '%s': expected %s",
+                 path, names);
+  }
+#else
+  if (!path || g_ascii_strcasecmp (path, "auto") == 0)
+    return TRUE;
+  g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_BAD_KIND,
+               "'%s' is a drawing path of the SDL renderer, which this build of meshcall has not got (it was "
+               "configured with -DMESHCALL_WITH_SDL=OFF): expected auto", path);
+#endif
+  return FALSE;
+}
+
+gboolean
 mc_cli_renderer_choice_parse (McRendererChoice *choice, const char *spec, GError **error)
 {
   g_autoptr (GError) local = NULL;

@@ -30,7 +30,7 @@ struct _McJoinFlags {
   gint status_min_peers;
   char *status_host;
   /* [display] */
-  char *render, *font, *window_size;
+  char *render, *font, *window_size, *render_path;
   gboolean fullscreen, self_view, show_stats;
   gint width, height, max_fps;
   char *config_path;
@@ -43,7 +43,7 @@ static const char *const help_order[] = {
   "video", "audio", "size", "fps", "video-codec",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
   "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout",
-  "render", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
+  "render", "render-path", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
   "config", NULL,
 };
 
@@ -103,6 +103,7 @@ load_config (McJoinFlags *f, McConfig *config)
   f->status_min_peers = (gint) mc_config_get_int (config, "status", "min-peers", 0);
   mc_option_strings_set (s, &f->render, mc_config_get_string (config, "display", "render", "auto"));
   mc_option_strings_set (s, &f->font, mc_config_get_string (config, "display", "font", NULL));
+  mc_option_strings_set (s, &f->render_path, mc_config_get_string (config, "display", "render-path", "auto"));
   mc_option_strings_set (s, &f->window_size, NULL);
   f->fullscreen = mc_config_get_bool (config, "display", "fullscreen", FALSE);
   f->self_view = mc_config_get_bool (config, "display", "self-view", TRUE);
@@ -133,6 +134,9 @@ add_join_entries (McJoinOptions *o, GArray *entries)
       "A connected peer that sent nothing for SECONDS is reconnected: ICE restart, then a new connection "
       "(default 2; 0 = never)", "SECONDS" },
     { "render", 'r', 0, G_OPTION_ARG_STRING, &f->render, mc_join_options_render_help (o), "KIND" },
+    { "render-path", 0, 0, G_OPTION_ARG_STRING, &f->render_path,
+      "How the window is drawn: auto (default: OpenGL when a GPU backs it, else surface), surface (no GL; "
+      "repaints only what changed), software, opengl, opengles2", "PATH" },
     { "fullscreen", 'f', 0, G_OPTION_ARG_NONE, &f->fullscreen,
       "Kiosk: fullscreen window, no decorations, hidden cursor", NULL },
     { "font", 0, 0, G_OPTION_ARG_STRING, &f->font, "Font file or fontconfig pattern (default \"DejaVu Sans:bold\")",
@@ -142,7 +146,7 @@ add_join_entries (McJoinOptions *o, GArray *entries)
     { "show-stats", 0, 0, G_OPTION_ARG_NONE, &f->show_stats,
       "Start with the per-tile stats overlay ('s' toggles it)", NULL },
     { "window-size", 0, 0, G_OPTION_ARG_STRING, &f->window_size, "Initial window size (default 960x540)", "WxH" },
-    { "max-fps", 0, 0, G_OPTION_ARG_INT, &f->max_fps, "Redraw at most N times a second (default 60, text 15)", "N" },
+    { "max-fps", 0, 0, G_OPTION_ARG_INT, &f->max_fps, "Redraw at most N times a second (default 60, text 15; redraws follow the fastest incoming video below that)", "N" },
     MC_CLI_CONFIG_OPTION_ENTRY (&f->config_path),
   };
 
@@ -273,6 +277,11 @@ finish_display (McJoinOptions *o, GError **error)
   if (f->max_fps < 0 || f->max_fps > 240)
     return refuse (error, "--max-fps %d: expected 0 (default) to 240", f->max_fps);
   r->max_fps = (guint) f->max_fps;
+  if (!mc_cli_render_path_check (f->render_path, error)) {
+    g_prefix_error (error, "--render-path: ");
+    return FALSE;
+  }
+  r->path = f->render_path;
   r->fullscreen = f->fullscreen;
   r->self_view = f->self_view;
   r->show_stats = f->show_stats;

@@ -29,6 +29,11 @@ typedef struct {
   GstCaps *geometry_caps;  /* caps the geometry below was computed from */
   int width, height;
   double aspect;
+  GstSample *prepared;     /* the class's prepare of `sample`, or NULL */
+  McRendererTarget target; /* what the back end draws the picture at */
+  gint64 interval_us;      /* between pushes, smoothed; 0 until two frames came */
+  gint64 first_push_us;    /* when its first frame came; 0: none yet */
+  gboolean shown;          /* a frame of it was presented */
 } Tile;
 
 struct _McRenderer {
@@ -36,13 +41,15 @@ struct _McRenderer {
   McRendererOptions options;   /* strings owned (copied) */
   gpointer backend_data;
   GSource *tick_source;
+  GMainContext *context;       /* the ticks' (the main loop's) */
   gboolean started;
 
   GMutex lock;                 /* protects everything below */
   GPtrArray *tiles;            /* Tile* in order of arrival */
   Tile self;
   guint self_flags;
-  gboolean dirty;
+  gboolean dirty;              /* the model changed: drawn on the next tick */
+  gboolean frames_dirty;       /* only new frames: drawn at the redraw rate */
   char *status;
   char *waiting;
   gboolean self_view;
@@ -51,6 +58,8 @@ struct _McRenderer {
   McSpeaker *speaker;
   char *active_id;
   gint64 fps_mark_us;
+  gint64 last_view_us;         /* when a back end last took a view */
+  GSource *wake_source;        /* a tick now: a tile's first picture */
 };
 
 static const McRendererClass none_class = { .name = "none" };
@@ -69,12 +78,19 @@ mc_render_action_to_string (McRenderAction action)
   return "unknown";
 }
 
+static gint64
+renderer_now (McRenderer *r)
+{
+  return r->options.clock ? r->options.clock () : g_get_monotonic_time ();
+}
+
 static void
 tile_clear (Tile *t)
 {
   g_clear_pointer (&t->id, g_free);
   g_clear_pointer (&t->name, g_free);
   g_clear_pointer (&t->sample, gst_sample_unref);
+  g_clear_pointer (&t->prepared, gst_sample_unref);
   g_clear_pointer (&t->geometry_caps, gst_caps_unref);
 }
 
@@ -99,6 +115,7 @@ mc_renderer_new (const McRendererClass *klass, const McRendererOptions *options,
   r->options.font = g_strdup (options->font);
   r->options.call_id = g_strdup (options->call_id);
   r->options.title = g_strdup (options->title ? options->title : "meshcall");
+  r->options.path = g_strdup (options->path);
   if (r->options.width <= 0 || r->options.height <= 0) {
     r->options.width = 960;
     r->options.height = 540;
@@ -114,7 +131,7 @@ mc_renderer_new (const McRendererClass *klass, const McRendererOptions *options,
   r->fullscreen = options->fullscreen;
   r->speaker = mc_speaker_new (NULL);
   r->dirty = TRUE;
-  r->fps_mark_us = g_get_monotonic_time ();
+  r->fps_mark_us = renderer_now (r);
   MC_INFO ("renderer %s created", r->klass->name);
   (void) error;
   return r;
@@ -143,9 +160,37 @@ mc_renderer_start (McRenderer *r, GError **error)
     g_source_set_priority (r->tick_source, G_PRIORITY_DEFAULT);
     g_source_set_callback (r->tick_source, tick_cb, r, NULL);
     g_source_set_name (r->tick_source, "mc-renderer-tick");
-    g_source_attach (r->tick_source, g_main_context_get_thread_default ());
+    r->context = g_main_context_ref_thread_default ();
+    g_source_attach (r->tick_source, r->context);
   }
   return TRUE;
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  McRenderer *r = data;
+
+  g_mutex_lock (&r->lock);
+  g_clear_pointer (&r->wake_source, g_source_unref);
+  g_mutex_unlock (&r->lock);
+  r->klass->tick (r);
+  return G_SOURCE_REMOVE;
+}
+
+/* Call with the lock held (any thread): a tick at once rather than up to
+ * 1/max_fps later, for a tile's first picture (the join's first picture on
+ * screen). Ticks run on the main context only; stop cancels a pending one. */
+static void
+wake_now (McRenderer *r)
+{
+  if (!r->context || r->wake_source)
+    return;
+  r->wake_source = g_idle_source_new ();
+  g_source_set_priority (r->wake_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (r->wake_source, wake_cb, r, NULL);
+  g_source_set_name (r->wake_source, "mc-renderer-first-picture");
+  g_source_attach (r->wake_source, r->context);
 }
 
 void
@@ -157,6 +202,13 @@ mc_renderer_stop (McRenderer *r)
     g_source_destroy (r->tick_source);
     g_clear_pointer (&r->tick_source, g_source_unref);
   }
+  g_mutex_lock (&r->lock);
+  if (r->wake_source) {
+    g_source_destroy (r->wake_source);
+    g_clear_pointer (&r->wake_source, g_source_unref);
+  }
+  g_clear_pointer (&r->context, g_main_context_unref);
+  g_mutex_unlock (&r->lock);
   if (r->klass->stop)
     r->klass->stop (r);
   r->started = FALSE;
@@ -180,6 +232,7 @@ mc_renderer_free (McRenderer *r)
   g_free ((char *) r->options.font);
   g_free ((char *) r->options.call_id);
   g_free ((char *) r->options.title);
+  g_free ((char *) r->options.path);
   g_mutex_clear (&r->lock);
   g_free (r);
 }
@@ -295,50 +348,99 @@ mc_renderer_get_n_tiles (McRenderer *r)
   return n;
 }
 
-/* Swaps in the new sample; the old one is released outside the lock. */
-static void
-push_into (McRenderer *r, Tile *t, GstSample *sample, GstSample **old)
+/* Call with the lock held: the tile a push is for (id NULL: the self view). */
+static Tile *
+push_target (McRenderer *r, const char *id)
 {
-  *old = t->sample;
+  return id ? find_tile (r, id, NULL) : &r->self;
+}
+
+/* Swaps in the new sample (and what prepare made of it); the old ones are
+ * released outside the lock. The interval between pushes is smoothed over
+ * about four frames: the redraw rate follows it. */
+static void
+push_into (McRenderer *r, Tile *t, GstSample *sample, GstSample **prepared, GstSample *old[2])
+{
+  gint64 now = renderer_now (r);
+
+  old[0] = t->sample;
+  old[1] = t->prepared;
   t->sample = gst_sample_ref (sample);
+  t->prepared = g_steal_pointer (prepared);
   t->seq++;
-  t->push_us = g_get_monotonic_time ();
-  r->dirty = TRUE;
+  if (t->push_us > 0) {
+    gint64 dt = CLAMP (now - t->push_us, G_TIME_SPAN_MILLISECOND, G_TIME_SPAN_SECOND);
+    t->interval_us = t->interval_us ? (3 * t->interval_us + dt) / 4 : dt;
+  }
+  t->push_us = now;
+  if (t->first_push_us == 0)
+    t->first_push_us = now;
+}
+
+/* push_frame and push_self_frame: the class's prepare runs here, on the
+ * pushing thread, for the target read under the lock (none for a hidden
+ * self view: it is drawn from the frame when shown again). */
+static void
+push (McRenderer *r, const char *id, GstSample *sample)
+{
+  McRendererTarget target = { 0 };
+  GstSample *prepared = NULL, *old[2] = { NULL, NULL };
+  gboolean wanted = FALSE;
+  Tile *t;
+
+  g_return_if_fail (sample != NULL);
+  if (r->klass->prepare) {
+    g_mutex_lock (&r->lock);
+    t = push_target (r, id);
+    wanted = t != NULL && (id != NULL || r->self_view);
+    if (t)
+      target = t->target;
+    g_mutex_unlock (&r->lock);
+    if (wanted)
+      prepared = r->klass->prepare (sample, &target);
+  }
+  g_mutex_lock (&r->lock);
+  t = push_target (r, id);
+  if (t) {
+    gboolean first = t->first_push_us == 0;
+
+    push_into (r, t, sample, &prepared, old);
+    if (id != NULL || r->self_view)
+      r->frames_dirty = TRUE;  /* a hidden self view is kept for when it is shown again */
+    if (first && id != NULL) {
+      r->dirty = TRUE;         /* the placeholder gives way to the picture: not rate-limited */
+      wake_now (r);
+    }
+  }
+  g_mutex_unlock (&r->lock);
+  g_clear_pointer (&prepared, gst_sample_unref);
+  g_clear_pointer (&old[0], gst_sample_unref);
+  g_clear_pointer (&old[1], gst_sample_unref);
 }
 
 void
 mc_renderer_push_frame (McRenderer *r, const char *id, GstSample *sample)
 {
-  GstSample *old = NULL;
-  Tile *t;
-
-  g_return_if_fail (sample != NULL);
-  g_mutex_lock (&r->lock);
-  t = find_tile (r, id, NULL);
-  if (t)
-    push_into (r, t, sample, &old);
-  g_mutex_unlock (&r->lock);
-  if (old)
-    gst_sample_unref (old);
+  g_return_if_fail (id != NULL);
+  push (r, id, sample);
 }
 
 void
 mc_renderer_push_self_frame (McRenderer *r, GstSample *sample)
 {
-  GstSample *old = NULL;
+  push (r, NULL, sample);
+}
 
-  g_return_if_fail (sample != NULL);
+void
+mc_renderer_set_tile_target (McRenderer *r, const char *id, const McRendererTarget *target)
+{
+  Tile *t;
+
   g_mutex_lock (&r->lock);
-  {
-    gboolean was_dirty = r->dirty;
-
-    push_into (r, &r->self, sample, &old);
-    if (!r->self_view)
-      r->dirty = was_dirty;  /* kept for when it is shown again, no redraw now */
-  }
+  t = push_target (r, id);
+  if (t)
+    t->target = *target;
   g_mutex_unlock (&r->lock);
-  if (old)
-    gst_sample_unref (old);
 }
 
 void
@@ -397,7 +499,7 @@ mc_renderer_set_tile_level (McRenderer *r, const char *id, double level_db)
 {
   g_mutex_lock (&r->lock);
   if (find_tile (r, id, NULL)) {
-    mc_speaker_update (r->speaker, id, level_db, g_get_monotonic_time ());
+    mc_speaker_update (r->speaker, id, level_db, renderer_now (r));
     update_active (r);
   }
   g_mutex_unlock (&r->lock);
@@ -505,6 +607,7 @@ tile_to_view (Tile *t, McRendererTileView *v)
   v->name = g_strdup (t->name);
   v->flags = t->flags;
   v->sample = t->sample ? gst_sample_ref (t->sample) : NULL;
+  v->prepared = t->prepared ? gst_sample_ref (t->prepared) : NULL;
   v->seq = t->seq;
   v->push_us = t->push_us;
   v->stats = t->stats;
@@ -521,6 +624,7 @@ tile_view_clear (McRendererTileView *v)
   g_clear_pointer (&v->id, g_free);
   g_clear_pointer (&v->name, g_free);
   g_clear_pointer (&v->sample, gst_sample_unref);
+  g_clear_pointer (&v->prepared, gst_sample_unref);
 }
 
 static void
@@ -550,20 +654,63 @@ measure_fps (McRenderer *r, gint64 now)
     r->dirty = TRUE;
 }
 
+/* Call with the lock held: the shortest frame interval of the pictures
+ * shown that still come in (a stalled stream stops counting after four of
+ * its intervals), never below 1/max_fps. */
+static gint64
+redraw_interval (McRenderer *r, gint64 now)
+{
+  gint64 floor = G_TIME_SPAN_SECOND / r->options.max_fps, fastest = 0;
+
+  for (guint i = 0; i <= r->tiles->len; i++) {
+    Tile *t = i < r->tiles->len ? g_ptr_array_index (r->tiles, i) : (r->self_view ? &r->self : NULL);
+
+    if (t && t->interval_us > 0 && now - t->push_us < MAX (4 * t->interval_us, 250 * G_TIME_SPAN_MILLISECOND))
+      fastest = fastest ? MIN (fastest, t->interval_us) : t->interval_us;
+  }
+  return MAX (floor, fastest);
+}
+
+gint64
+mc_renderer_get_redraw_interval (McRenderer *r)
+{
+  gint64 interval;
+
+  g_mutex_lock (&r->lock);
+  interval = redraw_interval (r, renderer_now (r));
+  g_mutex_unlock (&r->lock);
+  return interval;
+}
+
+/* Call with the lock held: whether new frames may be drawn now (a change
+ * of the model is drawn at once: keys, marks and names do not wait). The
+ * ticks come every 1/max_fps, so half a tick of slack keeps a 30 fps stream
+ * at 30 redraws a second rather than every third tick. */
+static gboolean
+redraw_due (McRenderer *r, gint64 now)
+{
+  gint64 slack = G_TIME_SPAN_SECOND / r->options.max_fps / 2;
+
+  if (r->dirty)
+    return TRUE;
+  return r->frames_dirty && (r->last_view_us == 0 || now - r->last_view_us >= redraw_interval (r, now) - slack);
+}
+
 gboolean
 mc_renderer_take_view (McRenderer *r, McRendererView *view)
 {
-  gint64 now = g_get_monotonic_time ();
+  gint64 now = renderer_now (r);
 
   memset (view, 0, sizeof *view);
   g_mutex_lock (&r->lock);
   if (mc_speaker_tick (r->speaker, now))
     update_active (r);
   measure_fps (r, now);
-  if (!r->dirty) {
+  if (!redraw_due (r, now)) {
     g_mutex_unlock (&r->lock);
     return FALSE;
   }
+  r->last_view_us = now;
   view->tiles = g_array_sized_new (FALSE, TRUE, sizeof (McRendererTileView), r->tiles->len);
   g_array_set_clear_func (view->tiles, tile_view_clear_func);
   for (guint i = 0; i < r->tiles->len; i++) {
@@ -588,7 +735,7 @@ mc_renderer_take_view (McRenderer *r, McRendererView *view)
                                      r->options.call_id, r->options.call_id);
   else
     view->waiting = g_strdup ("Waiting for others to join");
-  r->dirty = FALSE;
+  r->dirty = r->frames_dirty = FALSE;
   g_mutex_unlock (&r->lock);
   return TRUE;
 }
@@ -602,25 +749,59 @@ mc_renderer_view_clear (McRendererView *view)
   g_clear_pointer (&view->waiting, g_free);
 }
 
-void
-mc_renderer_report_present (McRenderer *r, const McRendererView *view, guint n_uploaded,
-                            gint64 max_latency_us, gint64 render_us)
+/* The first picture of each tile on screen, with the wall clock (the join
+ * benchmark compares it with the first decoded frame) and how long it took
+ * from the frame's arrival. */
+static void
+note_first_pictures (McRenderer *r, const McRendererView *view)
 {
-  McRenderPresentInfo info = { 0 };
+  gint64 now = renderer_now (r);
 
+  g_mutex_lock (&r->lock);
+  for (guint i = 0; view->tiles && i < view->tiles->len; i++) {
+    McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
+    Tile *t = v->seq > 0 ? find_tile (r, v->id, NULL) : NULL;
+
+    if (t && !t->shown) {
+      t->shown = TRUE;
+      MC_INFO ("first picture of %s on screen at %.6f (wall clock), %.1f ms after its first frame came", t->id,
+               g_get_real_time () / 1e6, (now - t->first_push_us) / 1000.0);
+    }
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+mc_renderer_report_present_info (McRenderer *r, const McRendererView *view, const McRenderPresentInfo *drawn)
+{
+  McRenderPresentInfo info = *drawn;
+
+  note_first_pictures (r, view);
   if (!r->options.presented)
     return;
   info.n_tiles = view->tiles ? view->tiles->len : 0;
+  info.n_with_frames = 0;
   for (guint i = 0; i < info.n_tiles; i++) {
     McRendererTileView *v = &g_array_index (view->tiles, McRendererTileView, i);
 
     if (v->seq > 0)
       info.n_with_frames++;
   }
+  r->options.presented (r, &info, r->options.user_data);
+}
+
+void
+mc_renderer_report_present (McRenderer *r, const McRendererView *view, guint n_uploaded,
+                            gint64 max_latency_us, gint64 render_us)
+{
+  McRenderPresentInfo info = { 0 };
+
   info.n_uploaded = n_uploaded;
+  info.n_drawn = n_uploaded;
+  info.full = TRUE;
   info.max_latency_us = max_latency_us;
   info.render_us = render_us;
-  r->options.presented (r, &info, r->options.user_data);
+  mc_renderer_report_present_info (r, view, &info);
 }
 
 static void

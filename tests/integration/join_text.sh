@@ -35,19 +35,7 @@ expect_stats 25 --peers 2 --min-frames 10 $(stats_files term)
 log "term decodes red and blue"
 
 # For each pane row: which of the two colours it shows ("R", "B", "RB" or "").
-# Truecolor cells arrive as 38;2;R;G;B / 48;2;R;G;B in capture-pane -e.
-row_colors() {
-  pane -e | awk '{
-    line = $0; red = 0; blue = 0
-    while (match(line, /[34]8;2;[0-9]+;[0-9]+;[0-9]+/)) {
-      split(substr(line, RSTART + 5, RLENGTH - 5), c, ";")
-      if (c[1] > 200 && c[2] < 60 && c[3] < 60) red = 1
-      if (c[3] > 200 && c[1] < 60 && c[2] < 60) blue = 1
-      line = substr(line, RSTART + RLENGTH)
-    }
-    print (red ? "R" : "") (blue ? "B" : "")
-  }'
-}
+row_colors() { pane -e | awk -f "$(dirname "${BASH_SOURCE[0]}")/pane_colors.awk"; }
 # Side by side, red on the left: rows with both, and red's columns first.
 side_by_side() {
   row_colors >"$WORK/rows"

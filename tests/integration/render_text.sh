@@ -42,19 +42,7 @@ start_demo() {
 }
 
 # For each pane row: which of the two colours it shows ("R", "B", "RB" or "").
-# Truecolor cells arrive as 38;2;R;G;B / 48;2;R;G;B in capture-pane -e.
-row_colors() {
-  tmux -S "$sock" capture-pane -p -e -t t | awk '{
-    line = $0; red = 0; blue = 0
-    while (match(line, /[34]8;2;[0-9]+;[0-9]+;[0-9]+/)) {
-      split(substr(line, RSTART + 5, RLENGTH - 5), c, ";")
-      if (c[1] > 200 && c[2] < 60 && c[3] < 60) red = 1
-      if (c[3] > 200 && c[1] < 60 && c[2] < 60) blue = 1
-      line = substr(line, RSTART + RLENGTH)
-    }
-    print (red ? "R" : "") (blue ? "B" : "")
-  }'
-}
+row_colors() { tmux -S "$sock" capture-pane -p -e -t t | awk -f "$(dirname "$0")/pane_colors.awk"; }
 side_by_side() {
   row_colors > "$tmp/rows"
   [ "$(grep -cx RB "$tmp/rows")" -ge 5 ]

@@ -6,7 +6,7 @@
 //
 //   node browser_peer.js --signal ws://127.0.0.1:PORT --call ID --peer ID --name N
 //        [--stats-file F] [--transport websocket|polling|default] [--token T]
-//        [--duration S] [--size WxH] [--fps N] [--peer ID2 --name N2 --stats-file F2 ...]
+//        [--duration S] [--size WxH] [--fps N] [--grid] [--peer ID2 --name N2 --stats-file F2 ...]
 //        [--control FILE]
 //
 // --control FILE: a test's remote control. When FILE appears, its one line
@@ -21,6 +21,8 @@
 // --peer they are defaults for all. "{peer}" in a stats-file path is replaced
 // by the peer id.
 //
+// --grid: the remote videos fill the 1280x720 page in meshcall's grid (the
+// render benchmark, bench/render-call.sh).
 // --transport websocket (default) connects straight to --signal, as a page
 // from another origin does. polling/default connect to this script's own
 // HTTP server, which proxies /socket.io/ to --signal: polling needs the same
@@ -52,13 +54,14 @@ function usage(msg, code = 2) {
   (code === 0 ? process.stdout : process.stderr).write(
     'usage: node browser_peer.js --signal ws://HOST:PORT --call ID --peer ID [--name N] [--stats-file F]\n' +
     '         [--transport websocket|polling|default] [--token T] [--duration S] [--size WxH] [--fps N]\n' +
-    '         [--all-interfaces] [--log-sdp] [--control FILE]\n' +
+    '         [--all-interfaces] [--log-sdp] [--grid] [--control FILE]\n' +
     '         [--peer ID2 [--name N2] [--stats-file F2] [--transport T2]] ...\n');
   process.exit(code);
 }
 
 function parseArgs(argv) {
-  const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, logSdp: false, width: 320, height: 240, fps: 15,
+  const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, logSdp: false, grid: false,
+                 width: 320, height: 240, fps: 15,
                  control: null,
                  defaults: { name: null, statsFile: null, transport: 'websocket' }, peers: [] };
   const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -82,6 +85,7 @@ function parseArgs(argv) {
       case '--transport': cur.transport = next(); break;
       case '--all-interfaces': opts.allInterfaces = true; break;
       case '--log-sdp': opts.logSdp = true; break;
+      case '--grid': opts.grid = true; break;
       case '--duration': opts.duration = Number(next()); break;
       case '--control': opts.control = next(); break;
       case '--fps': opts.fps = Number(next()); break;
@@ -371,6 +375,7 @@ async function main() {
       loopback: opts.allInterfaces ? '0' : '1', logsdp: opts.logSdp ? '1' : '0',
     });
     if (opts.token) q.set('token', opts.token);
+    if (opts.grid) q.set('layout', 'grid');
     await page.goto(`${origin}/?${q}`);
   }
 

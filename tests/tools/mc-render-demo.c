@@ -15,6 +15,10 @@
  * in the terminal): "ready renderer=KIND pid=PID", "presented tiles=N frames=M", "action NAME",
  * "stopped".
  *
+ * --frames N (bench/render-callgrind.sh): the sources are not live; each
+ * sends N frames paced by the clock, none dropped, and the demo quits once
+ * all have ended, so that a run's instruction count depends on N alone.
+ *
  * It is a program like meshcall join: the renderers come from the same
  * table (cli/backends.h), and the terminal and the signals are its own
  * through cli/terminal.h (keys typed go to the renderer; SIGINT, SIGTERM
@@ -45,6 +49,7 @@ typedef struct {
   Source *self;
   int width, height, fps;
   char *format;
+  const char *path;
   FILE *events;
   guint self_flags;
   guint last_tiles, last_frames;
@@ -53,7 +58,14 @@ typedef struct {
   GArray *latencies;     /* gint64 us per present with uploads */
   GArray *render_costs;  /* gint64 us */
   guint64 uploads;
+  guint64 drawn, full_repaints, presents_all;
+  gint64 first_present_us;  /* monotonic, of the first present with every tile's frame */
+  gint64 start_us;
   int exit_code;
+  /* --frames: every source sends this many frames, paced by the clock, then
+   * the demo quits once each has ended (instruction counts per frame). */
+  int frames;
+  guint n_sources, n_ended;
 } Demo;
 
 static void
@@ -91,8 +103,10 @@ new_sample (GstAppSink *sink, gpointer data)
 }
 
 static char *
-source_description (const char *pattern)
+source_description (const Demo *d, const char *pattern)
 {
+  g_autofree char *live = d->frames > 0 ? g_strdup_printf ("is-live=false num-buffers=%d", d->frames)
+                                        : g_strdup ("is-live=true");
   static const struct {
     const char *name;
     guint32 rgb;
@@ -104,21 +118,43 @@ source_description (const char *pattern)
 
   for (gsize i = 0; i < G_N_ELEMENTS (colors); i++)
     if (g_ascii_strcasecmp (pattern, colors[i].name) == 0)
-      return g_strdup_printf ("videotestsrc is-live=true pattern=solid-color foreground-color=0x%08x",
+      return g_strdup_printf ("videotestsrc %s pattern=solid-color foreground-color=0x%08x", live,
                               0xff000000u | colors[i].rgb);
   if (g_str_has_prefix (pattern, "0x") && strlen (pattern) == 8)
-    return g_strdup_printf ("videotestsrc is-live=true pattern=solid-color foreground-color=0xff%s", pattern + 2);
-  return g_strdup_printf ("videotestsrc is-live=true pattern=%s", pattern);
+    return g_strdup_printf ("videotestsrc %s pattern=solid-color foreground-color=0xff%s", live, pattern + 2);
+  return g_strdup_printf ("videotestsrc %s pattern=%s", live, pattern);
+}
+
+static gboolean
+quit_soon (gpointer data)
+{
+  g_main_loop_quit (((Demo *) data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* --frames: a source has sent its frames. The last ones are drawn on the
+ * next ticks; then the demo quits. */
+static gboolean
+source_bus_cb (GstBus *bus, GstMessage *msg, gpointer data)
+{
+  Demo *d = data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS && ++d->n_ended == d->n_sources)
+    g_timeout_add (300, quit_soon, d);
+  return G_SOURCE_CONTINUE;
 }
 
 static Source *
 source_new (Demo *d, const char *name, const char *pattern, GError **error)
 {
-  g_autofree char *src = source_description (pattern);
+  g_autofree char *src = source_description (d, pattern);
+  /* Live sources are never waited for; counted frames are paced by the
+   * clock instead (sync), and none is dropped when the renderer is late. */
   g_autofree char *desc = g_strdup_printf (
       "%s ! video/x-raw,format=%s,width=%d,height=%d,framerate=%d/1 ! "
-      "appsink name=sink sync=false max-buffers=1 drop=true",
-      src, d->format, d->width, d->height, d->fps);
+      "appsink name=sink %s",
+      src, d->format, d->width, d->height, d->fps,
+      d->frames > 0 ? "sync=true max-buffers=1" : "sync=false max-buffers=1 drop=true");
   GstAppSinkCallbacks cb = { 0 };
   GstElement *pipeline = gst_parse_launch (desc, error);
   GstElement *sink;
@@ -132,6 +168,13 @@ source_new (Demo *d, const char *name, const char *pattern, GError **error)
   cb.new_sample = new_sample;
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, d, NULL);
   gst_object_unref (sink);
+  if (d->frames > 0) {
+    GstBus *bus = gst_element_get_bus (pipeline);
+
+    gst_bus_add_watch (bus, source_bus_cb, d);
+    gst_object_unref (bus);
+    d->n_sources++;
+  }
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_STATE_CHANGE, "cannot play '%s'", desc);
     gst_object_unref (pipeline);
@@ -147,7 +190,10 @@ static void
 source_free (gpointer data)
 {
   Source *s = data;
+  GstBus *bus = gst_element_get_bus (s->pipeline);
 
+  gst_bus_remove_watch (bus);   /* --frames only; else there is none */
+  gst_object_unref (bus);
   gst_element_set_state (s->pipeline, GST_STATE_NULL);
   gst_object_unref (s->pipeline);
   g_free (s->name);
@@ -329,6 +375,11 @@ on_presented (McRenderer *r, const McRenderPresentInfo *info, gpointer data)
 {
   Demo *d = data;
 
+  d->presents_all++;
+  d->drawn += info->n_drawn;
+  d->full_repaints += info->full ? 1 : 0;
+  if (d->first_present_us == 0 && info->n_tiles > 0 && info->n_with_frames == info->n_tiles)
+    d->first_present_us = g_get_monotonic_time ();
   if (info->n_uploaded > 0) {
     d->uploads += info->n_uploaded;
     if (d->latencies) {
@@ -383,11 +434,15 @@ write_bench (Demo *d, const char *path, const char *kind, guint n_tiles, double 
     return;
   }
   fprintf (f,
-           "{\"renderer\":\"%s\",\"tiles\":%u,\"width\":%d,\"height\":%d,\"fps\":%d,\"seconds\":%.2f,"
-           "\"uploads\":%" G_GUINT64_FORMAT ",\"presents\":%u,\"cpu_seconds\":%.3f,\"cpu_percent\":%.2f,"
+           "{\"renderer\":\"%s\",\"path\":\"%s\",\"tiles\":%u,\"width\":%d,\"height\":%d,\"fps\":%d,"
+           "\"seconds\":%.2f,\"uploads\":%" G_GUINT64_FORMAT ",\"presents\":%u,\"presents_all\":%" G_GUINT64_FORMAT ","
+           "\"pictures_drawn\":%" G_GUINT64_FORMAT ",\"full_repaints\":%" G_GUINT64_FORMAT ","
+           "\"first_picture_ms\":%.1f,\"cpu_seconds\":%.3f,\"cpu_percent\":%.2f,"
            "\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f},"
            "\"render_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f}}\n",
-           kind, n_tiles, d->width, d->height, d->fps, seconds, d->uploads, d->latencies->len, cpu_s,
+           kind, d->path ? d->path : "auto", n_tiles, d->width, d->height, d->fps, seconds, d->uploads,
+           d->latencies->len, d->presents_all, d->drawn, d->full_repaints,
+           d->first_present_us ? (d->first_present_us - d->start_us) / 1000.0 : -1.0, cpu_s,
            seconds > 0 ? 100.0 * cpu_s / seconds : 0.0, percentile (d->latencies, 0.5),
            percentile (d->latencies, 0.9), percentile (d->latencies, 0.99), percentile (d->render_costs, 0.5),
            percentile (d->render_costs, 0.9), percentile (d->render_costs, 0.99));
@@ -419,11 +474,15 @@ main (int argc, char **argv)
 {
   g_autofree char *render = NULL, *tiles = NULL, *script = NULL, *control = NULL, *events = NULL;
   g_autofree char *window = NULL, *size = NULL, *call_id = NULL, *font = NULL, *bench = NULL, *format = NULL;
+  g_autofree char *render_path = NULL;
   gboolean fullscreen = FALSE, self_view = FALSE, stats = FALSE;
   double duration = 0;
   int fps = 30;
+  Demo d = { 0 };
   GOptionEntry entries[] = {
     { "render", 'r', 0, G_OPTION_ARG_STRING, &render, "Renderer: auto, sdl, text, text:symbols|sixel|kitty, none", "KIND" },
+    { "render-path", 0, 0, G_OPTION_ARG_STRING, &render_path,
+      "How the SDL grid draws: auto, surface, software, opengl, opengles2", "PATH" },
     { "tiles", 't', 0, G_OPTION_ARG_STRING, &tiles, "Participants: NAME:PATTERN,...", "LIST" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Video size of every source (default 320x240)", "WxH" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "Frame rate of every source (default 30)", "N" },
@@ -438,6 +497,8 @@ main (int argc, char **argv)
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &control, "Read commands, one per line, from this FIFO", "FIFO" },
     { "events", 'e', 0, G_OPTION_ARG_FILENAME, &events, "Write events to FILE (default stdout unless text)", "FILE" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Quit after SECONDS", "SECONDS" },
+    { "frames", 0, 0, G_OPTION_ARG_INT, &d.frames,
+      "Every source sends N frames (not live, paced by the clock, none dropped), then quit", "N" },
     { "bench", 0, 0, G_OPTION_ARG_FILENAME, &bench, "Write render cost and latency JSON to FILE at exit", "FILE" },
     { NULL }
   };
@@ -446,7 +507,6 @@ main (int argc, char **argv)
   McRendererOptions opts = { 0 };
   McRendererChoice choice = { 0 };
   McCliTerminal *term;
-  Demo d = { 0 };
   gint64 t0;
   double cpu0;
   int ch_fd = -1;
@@ -480,6 +540,7 @@ main (int argc, char **argv)
   if (events)
     d.events = fopen (events, "w");
 
+  opts.path = render_path;
   opts.fullscreen = fullscreen;
   opts.self_view = self_view;
   opts.show_stats = stats;
@@ -490,6 +551,8 @@ main (int argc, char **argv)
   opts.presented = on_presented;
   opts.user_data = &d;
 
+  d.path = render_path;
+  d.start_us = g_get_monotonic_time ();
   d.loop = g_main_loop_new (NULL, FALSE);
   d.sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
   d.latencies = g_array_new (FALSE, FALSE, sizeof (gint64));

@@ -98,6 +98,7 @@ test_defaults (void)
   g_assert_false (o.render_options.fullscreen);
   g_assert_cmpint (o.render_options.width, ==, 0);
   g_assert_cmpuint (o.render_options.max_fps, ==, 0);
+  g_assert_cmpstr (o.render_options.path, ==, "auto");
   g_assert_null (o.render_options.font);
   g_assert_cmpstr (o.render_options.call_id, ==, "c1");
   g_assert_cmpuint (o.duration_s, ==, 0);
@@ -115,7 +116,7 @@ static const char full_config[] =
   "[call]\nheadless = false\nstats-json = /tmp/s.json\nmedia-timeout = 9\n"
   "[status]\nlisten = 0.0.0.0:9100\nmin-peers = 2\n"
   "[display]\nrender = text:sixel\nfont = Mono\nfullscreen = true\nself-view = false\nstats = true\n"
-  "width = 1280\nheight = 720\nmax-fps = 24\n";
+  "width = 1280\nheight = 720\nmax-fps = 24\nrender-path = opengl\n";
 
 static void
 test_config_values (void)
@@ -150,6 +151,7 @@ test_config_values (void)
   g_assert_cmpint (o.render_options.width, ==, 1280);
   g_assert_cmpint (o.render_options.height, ==, 720);
   g_assert_cmpuint (o.render_options.max_fps, ==, 24);
+  g_assert_cmpstr (o.render_options.path, ==, "opengl");
   mc_join_options_clear (&o);
 }
 
@@ -167,7 +169,7 @@ test_flags_override (void)
                                 "--media-timeout", "0", "--answer-timeout", "500", "--duration", "7",
                                 "--stats-json", "/tmp/t.json", "--render", "none", "--font", "Sans",
                                 "--window-size", "800x600", "--max-fps", "10", "--status-listen", "[::1]:9200",
-                                "--status-min-peers", "0", "c2"),
+                                "--status-min-peers", "0", "--render-path", "surface", "c2"),
                           &error), ==, MC_EXIT_OK);
   g_assert_no_error (error);
   g_assert_cmpstr (o.call_id, ==, "c2");
@@ -189,6 +191,7 @@ test_flags_override (void)
   g_assert_cmpint (o.render_options.width, ==, 800);
   g_assert_cmpint (o.render_options.height, ==, 600);
   g_assert_cmpuint (o.render_options.max_fps, ==, 10);
+  g_assert_cmpstr (o.render_options.path, ==, "surface");
   g_assert_cmpstr (o.status_host, ==, "::1");
   g_assert_cmpuint (o.status_port, ==, 9200);
   g_assert_cmpuint (o.status_min_peers, ==, 0);
@@ -265,6 +268,8 @@ test_refusals (void)
     { NULL, ARGS ("c1", "--window-size", "3x3"), MC_EXIT_USAGE,
       "--window-size '3x3': expected WIDTHxHEIGHT with even numbers, e.g. 1280x720" },
     { NULL, ARGS ("c1", "--max-fps", "241"), MC_EXIT_USAGE, "--max-fps 241: expected 0 (default) to 240" },
+    { NULL, ARGS ("c1", "--render-path", "gl"), MC_EXIT_USAGE,
+      "--render-path: unknown drawing path 'gl': expected auto, surface, software, opengl, opengles2" },
     { NULL, ARGS ("c1", "--status-listen", "127.0.0.1:port"), MC_EXIT_USAGE,
       "--status-listen '127.0.0.1:port': 'port' is not a port number (0-65535)" },
     { NULL, ARGS ("c1", "--status-listen", "127.0.0.1:65536"), MC_EXIT_USAGE,

@@ -8,29 +8,15 @@
 #include "meshcall/render/renderer.h"
 #include "meshcall/render/renderer_table.h"
 
+#include "video_sample.h"
+
 #include <gst/app/gstappsink.h>
 #include <string.h>
 
 static GstSample *
 make_sample (int width, int height)
 {
-  g_autofree char *desc = g_strdup_printf (
-      "videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
-      "appsink name=sink", width, height);
-  g_autoptr (GError) error = NULL;
-  GstElement *pipeline = gst_parse_launch (desc, &error);
-  GstElement *sink;
-  GstSample *sample;
-
-  g_assert_no_error (error);
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  sample = gst_app_sink_pull_sample (GST_APP_SINK (sink));
-  g_assert_nonnull (sample);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
-  return sample;
+  return test_video_sample ("I420", width, height, 0);
 }
 
 static McRenderer *
@@ -511,6 +497,272 @@ test_threads (void)
   mc_renderer_view_clear (&v);
 }
 
+/* ---- the redraw rate, on a fake clock --------------------------------------------- */
+
+static gint64 fake_now_us;
+
+static gint64
+fake_clock (void)
+{
+  return fake_now_us;
+}
+
+/* Runs `seconds` of fake time in 1 ms steps: tile i gets a frame every
+ * periods_us[i] (0: none) starting at offsets_us[i]; the back end ticks at
+ * max_fps. Returns how many ticks got a view to draw. */
+static guint
+run_rate (McRenderer *r, const gint64 *periods_us, const gint64 *offsets_us, guint n, GstSample *s, double seconds,
+          guint max_fps)
+{
+  static const char *const ids[] = { "a", "b", "c" };
+  gint64 end = fake_now_us + (gint64) (seconds * G_TIME_SPAN_SECOND);
+  gint64 tick = G_TIME_SPAN_SECOND / max_fps, next_tick = fake_now_us + tick;
+  gint64 next[3];
+  guint draws = 0;
+  McRendererView v;
+
+  for (guint i = 0; i < n; i++)
+    next[i] = fake_now_us + offsets_us[i];
+  for (; fake_now_us < end; fake_now_us += G_TIME_SPAN_MILLISECOND) {
+    for (guint i = 0; i < n; i++)
+      if (periods_us[i] > 0 && fake_now_us >= next[i]) {
+        mc_renderer_push_frame (r, ids[i], s);
+        next[i] += periods_us[i];
+      }
+    if (fake_now_us >= next_tick) {
+      next_tick += tick;
+      if (mc_renderer_take_view (r, &v)) {
+        draws++;
+        mc_renderer_view_clear (&v);
+      }
+    }
+  }
+  return draws;
+}
+
+/* Two 30 fps streams out of phase would make a 60 Hz tick draw 60 times a
+ * second; the redraws follow the fastest stream instead (30), a slower one
+ * alone sets its own rate, a stream that stops no longer counts, and a
+ * change of the model is drawn at once. */
+static void
+test_redraw_rate (void)
+{
+  McRendererOptions opts = { 0 };
+  g_autoptr (McRenderer) r = NULL;
+  g_autoptr (GstSample) s = make_sample (64, 48);
+  const gint64 f30 = G_TIME_SPAN_SECOND / 30, f15 = G_TIME_SPAN_SECOND / 15, f120 = G_TIME_SPAN_SECOND / 120;
+  McRendererView v;
+  guint draws;
+
+  fake_now_us = 1000 * G_TIME_SPAN_SECOND;
+  opts.clock = fake_clock;
+  opts.max_fps = 60;
+  r = new_none (&opts);
+  mc_renderer_add_tile (r, "a", "A");
+  mc_renderer_add_tile (r, "b", "B");
+  g_assert_true (mc_renderer_take_view (r, &v));
+  mc_renderer_view_clear (&v);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), ==, G_TIME_SPAN_SECOND / 60);  /* no frames yet */
+
+  /* a and b at 30 fps, half a frame apart: 30 redraws a second, not 60. */
+  draws = run_rate (r, (gint64[]) { f30, f30 }, (gint64[]) { 0, f30 / 2 }, 2, s, 4.0, 60);
+  g_assert_cmpuint (draws, >=, 4 * 28);
+  g_assert_cmpuint (draws, <=, 4 * 31);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), >=, f30 - 2000);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), <=, f30 + 2000);
+
+  /* a at 30, b at 15: still the fastest, 30. */
+  draws = run_rate (r, (gint64[]) { f30, f15 }, (gint64[]) { 5000, 11000 }, 2, s, 4.0, 60);
+  g_assert_cmpuint (draws, >=, 4 * 28);
+  g_assert_cmpuint (draws, <=, 4 * 31);
+
+  /* a stops: after four of its intervals only b's 15 fps count. */
+  draws = run_rate (r, (gint64[]) { 0, f15 }, (gint64[]) { 0, 3000 }, 2, s, 4.0, 60);
+  g_assert_cmpuint (draws, >=, 4 * 14);
+  g_assert_cmpuint (draws, <=, 4 * 16);
+  g_assert_cmpint (mc_renderer_get_redraw_interval (r), >=, f15 - 4000);
+
+  /* Three streams at 120 fps: never more than max_fps. */
+  mc_renderer_add_tile (r, "c", "C");
+  draws = run_rate (r, (gint64[]) { f120, f120, f120 }, (gint64[]) { 0, 2000, 5000 }, 3, s, 2.0, 60);
+  g_assert_cmpuint (draws, >=, 2 * 55);
+  g_assert_cmpuint (draws, <=, 2 * 61);
+
+  /* Right after a redraw, a new frame waits but a new mark does not. */
+  mc_renderer_push_frame (r, "a", s);
+  fake_now_us += 20 * G_TIME_SPAN_MILLISECOND;
+  if (mc_renderer_take_view (r, &v))
+    mc_renderer_view_clear (&v);
+  mc_renderer_push_frame (r, "a", s);
+  g_assert_false (mc_renderer_take_view (r, &v));
+  mc_renderer_set_tile_flags (r, "b", MC_TILE_MUTED);
+  g_assert_true (mc_renderer_take_view (r, &v));
+  g_assert_cmpuint (tile_at (&v, 1)->flags, ==, MC_TILE_MUTED);
+  mc_renderer_view_clear (&v);
+}
+
+/* ---- the prepare hook ---------------------------------------------------------- */
+
+static McRendererTarget prepared_for;
+static guint prepare_calls;
+
+static GstSample *
+prepare_half (GstSample *sample, const McRendererTarget *target)
+{
+  g_atomic_int_inc (&prepare_calls);
+  prepared_for = *target;
+  if (target->width <= 0)
+    return NULL;
+  return make_sample (target->width, target->height);
+}
+
+static const McRendererClass prepare_class = {
+  .name = "preparer",
+  .prepare = prepare_half,
+};
+
+/* A class's prepare runs on the push with the target the back end set; the
+ * view carries both the frame and what prepare made of it; a hidden self
+ * view is not prepared. */
+static void
+test_prepare (void)
+{
+  McRendererOptions opts = { .clock = fake_clock };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (McRenderer) r = mc_renderer_new (&prepare_class, &opts, &error);
+  g_autoptr (GstSample) s = make_sample (64, 48);
+  McRendererTarget target = { 32, 24, 7 };
+  McRendererView v;
+
+  g_assert_no_error (error);
+  mc_renderer_add_tile (r, "a", "A");
+  mc_renderer_push_frame (r, "a", s);  /* no target yet: drawn from the frame */
+  g_assert_cmpuint (prepare_calls, ==, 1);
+  g_assert_cmpint (prepared_for.width, ==, 0);
+  g_assert_true (mc_renderer_take_view (r, &v));
+  g_assert_null (tile_at (&v, 0)->prepared);
+  mc_renderer_view_clear (&v);
+
+  mc_renderer_set_tile_target (r, "a", &target);
+  mc_renderer_set_tile_target (r, "nobody", &target);  /* ignored */
+  mc_renderer_push_frame (r, "a", s);
+  fake_now_us += G_TIME_SPAN_SECOND;
+  g_assert_cmpint (prepared_for.width, ==, 32);
+  g_assert_cmpuint (prepared_for.format, ==, 7);
+  g_assert_true (mc_renderer_take_view (r, &v));
+  g_assert_true (tile_at (&v, 0)->sample == s);
+  g_assert_cmpint (tile_at (&v, 0)->width, ==, 64);  /* the stream's size, for the overlay */
+  g_assert_nonnull (tile_at (&v, 0)->prepared);
+  mc_renderer_view_clear (&v);
+
+  mc_renderer_push_self_frame (r, s);  /* self view off: not prepared */
+  g_assert_cmpuint (prepare_calls, ==, 2);
+}
+
+/* ---- a tile's first picture is drawn at once ------------------------------------ */
+
+static guint ticks, ticks_drawn;
+
+static void
+count_tick (McRenderer *r)
+{
+  McRendererView v;
+
+  ticks++;
+  if (mc_renderer_take_view (r, &v)) {
+    ticks_drawn++;
+    mc_renderer_view_clear (&v);
+  }
+}
+
+static const McRendererClass ticking_class = {
+  .name = "ticking",
+  .tick = count_tick,
+};
+
+typedef struct {
+  McRenderer *r;
+  GstSample *s;
+  const char *id;
+} PushJob;
+
+static gpointer
+push_thread (gpointer data)
+{
+  PushJob *job = data;
+
+  mc_renderer_push_frame (job->r, job->id, job->s);
+  return NULL;
+}
+
+/* Pushes one frame from a streaming thread, then runs the context for up
+ * to `ms` (a tick of the 1 fps renderer is 1 s away): how many views were
+ * drawn meanwhile. */
+static guint
+push_and_run (GMainContext *ctx, McRenderer *r, const char *id, GstSample *s, guint ms)
+{
+  PushJob job = { r, s, id };
+  gint64 end;
+  guint before = ticks_drawn;
+
+  g_thread_join (g_thread_new ("push", push_thread, &job));
+  end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time () < end && ticks_drawn == before)
+    g_main_context_iteration (ctx, FALSE) || (g_usleep (1000), TRUE);
+  return ticks_drawn - before;
+}
+
+/* Each tile's first frame wakes the main context for a tick at once (the
+ * join's first picture must not wait for the next tick); later frames wait
+ * for the ticks; stop cancels a wake still pending. */
+static void
+test_first_picture_now (void)
+{
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  McRendererOptions opts = { .max_fps = 1 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstSample) s = make_sample (64, 48);
+  McRenderer *r;
+  McRendererView v;
+  gint64 start_us;
+  guint drawn;
+
+  g_main_context_push_thread_default (ctx);
+  r = mc_renderer_new (&ticking_class, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_true (mc_renderer_start (r, &error));
+  start_us = g_get_monotonic_time ();
+  mc_renderer_add_tile (r, "a", "A");
+  mc_renderer_add_tile (r, "b", "B");
+  g_assert_true (mc_renderer_take_view (r, &v));  /* the model as it is: drawn */
+  mc_renderer_view_clear (&v);
+
+  g_assert_cmpuint (push_and_run (ctx, r, "a", s, 500), ==, 1);
+  /* Not a first: it waits for the tick, unless the machine (valgrind) was
+   * so slow that the tick, a second after the start, came meanwhile. */
+  drawn = push_and_run (ctx, r, "a", s, 100);
+  if (g_get_monotonic_time () - start_us < 900 * G_TIME_SPAN_MILLISECOND)
+    g_assert_cmpuint (drawn, ==, 0);
+  else
+    g_test_message ("the 1 s tick may have come: the second frame's wait is not checked");
+  g_assert_cmpuint (push_and_run (ctx, r, "b", s, 500), ==, 1);  /* b's first, though a's are flowing */
+
+  /* A wake pending at stop never runs. */
+  mc_renderer_add_tile (r, "c", "C");
+  {
+    PushJob job = { r, s, "c" };
+    guint before = ticks;
+
+    g_thread_join (g_thread_new ("push", push_thread, &job));
+    mc_renderer_stop (r);
+    while (g_main_context_iteration (ctx, FALSE))
+      ;
+    g_assert_cmpuint (ticks, ==, before);
+  }
+  mc_renderer_free (r);
+  g_main_context_pop_thread_default (ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -527,5 +779,8 @@ main (int argc, char **argv)
   g_test_add_func ("/renderer/hotkeys", test_hotkeys);
   g_test_add_func ("/renderer/active-speaker", test_active_speaker);
   g_test_add_func ("/renderer/threads", test_threads);
+  g_test_add_func ("/renderer/redraw-rate", test_redraw_rate);
+  g_test_add_func ("/renderer/prepare", test_prepare);
+  g_test_add_func ("/renderer/first-picture-now", test_first_picture_now);
   return g_test_run ();
 }

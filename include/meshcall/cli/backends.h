@@ -23,4 +23,8 @@ extern const McRendererClass *const mc_cli_renderers[];
  * has no SDL renderer ..."). */
 gboolean mc_cli_renderer_choice_parse (McRendererChoice *choice, const char *spec, GError **error);
 
+/* Whether path is a drawing path of this build's window renderer (auto,
+ * surface, software, opengl, opengles2; only auto without SDL). */
+gboolean mc_cli_render_path_check (const char *path, GError **error);
+
 G_END_DECLS

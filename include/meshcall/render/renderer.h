@@ -18,7 +18,15 @@
  * mc_renderer_push_frame() / mc_renderer_push_self_frame() never block a
  * streaming thread: they only swap the tile's latest sample under a short
  * mutex (a stalled peer keeps its last frame; frames that arrive faster than
- * the display rate are dropped, never queued).
+ * the display rate are dropped, never queued). A back end with a prepare
+ * hook (McRendererClass) has it run there too, outside the lock: the frame
+ * scaled and converted to what it draws, in the stream's own thread.
+ *
+ * Redraws follow the pictures: the core hands a back end a view at most as
+ * often as the fastest incoming frame rate (each tile's frame interval is
+ * measured from its pushes), never more than max_fps, and only when
+ * something changed. A tile's first frame is not made to wait for a tick:
+ * its push wakes the main context for one at once.
  */
 #pragma once
 
@@ -78,6 +86,8 @@ typedef struct {
   guint n_uploaded;          /* new frames uploaded for this present */
   gint64 max_latency_us;     /* push_frame -> present, worst of the uploaded frames, or -1 */
   gint64 render_us;          /* time spent in this render (upload + draw + present) */
+  guint n_drawn;             /* pictures (tiles and self view) painted for this present */
+  gboolean full;             /* the whole window was repainted (layout or overlay change) */
 } McRenderPresentInfo;
 
 typedef void (*McRenderPresentedFunc) (McRenderer *r, const McRenderPresentInfo *info, gpointer user_data);
@@ -114,6 +124,12 @@ typedef struct {
   const char *title;         /* window title; NULL = "meshcall" */
   int width, height;         /* initial window size; 0 = 960x540 */
   guint max_fps;             /* render at most this often; 0 = 60 (SDL) / 15 (text) */
+  /* How the back end draws (its own names: the SDL grid's surface, software,
+   * opengl, opengles2); NULL or "auto": the cheapest it finds here. */
+  const char *path;
+  /* Monotonic time in microseconds; NULL = g_get_monotonic_time (tests
+   * drive the redraw rate with their own clock). */
+  gint64 (*clock) (void);
   McRenderActionFunc action;
   McRenderPresentedFunc presented;  /* optional */
   gpointer user_data;
@@ -185,6 +201,7 @@ typedef struct {
   double fps;            /* measured over the last second */
   int width, height;     /* of the latest frame, 0 if none */
   double aspect;         /* display aspect of the latest frame, 0 if none */
+  GstSample *prepared;   /* what the class's prepare made of the latest frame (a reference), or NULL */
 } McRendererTileView;
 
 /* A consistent copy of everything to draw, taken under the lock. */
@@ -197,6 +214,13 @@ typedef struct {
   char *status;          /* or NULL */
   char *waiting;         /* text for an empty call */
 } McRendererView;
+
+/* The size (and the back end's own pixel format code) a back end draws a
+ * tile's picture at, handed to its prepare hook. width 0: not known yet. */
+typedef struct {
+  int width, height;
+  guint32 format;
+} McRendererTarget;
 
 /* One row of a program's table of renderers. */
 struct _McRendererClass {
@@ -218,9 +242,16 @@ struct _McRendererClass {
   int self_view_width;       /* width of the self-view frames it wants (0: none) */
   gboolean (*start) (McRenderer *r, GError **error);
   void (*stop) (McRenderer *r);
-  /* Called on the main context at max_fps: poll input, and draw if
-   * mc_renderer_take_view() says something changed. */
+  /* Called on the main context at max_fps, and once at once for a tile's
+   * first frame: poll input, and draw if mc_renderer_take_view() says
+   * something changed. */
   void (*tick) (McRenderer *r);
+  /* Optional: what the back end will draw of a pushed frame, made on the
+   * pushing (streaming) thread outside the model's lock, for the target the
+   * back end last set for the tile (mc_renderer_set_tile_target). Returns
+   * a new sample, or NULL to draw from the frame itself. Must be
+   * thread-safe: several streams call it at once. */
+  GstSample *(*prepare) (GstSample *sample, const McRendererTarget *target);
   /* Fullscreen was toggled (optional). */
   void (*set_fullscreen) (McRenderer *r, gboolean fullscreen);
   void (*finalize) (McRenderer *r);
@@ -233,9 +264,18 @@ gboolean mc_renderer_take_view (McRenderer *r, McRendererView *view);
 void mc_renderer_view_clear (McRendererView *view);
 /* Forces a redraw on the next tick (resize, expose). */
 void mc_renderer_invalidate (McRenderer *r);
+/* What the back end draws a tile's picture at (id NULL: the self view), for
+ * the class's prepare hook. Any thread; unknown id: ignored. */
+void mc_renderer_set_tile_target (McRenderer *r, const char *id, const McRendererTarget *target);
+/* The shortest interval between redraws now, in microseconds: the fastest
+ * incoming frame interval, never below 1/max_fps. */
+gint64 mc_renderer_get_redraw_interval (McRenderer *r);
 /* Back ends report a finished present (drives McRenderPresentedFunc). */
 void mc_renderer_report_present (McRenderer *r, const McRendererView *view, guint n_uploaded,
                                  gint64 max_latency_us, gint64 render_us);
+/* The same with what a back end that repaints only what changed knows
+ * (n_drawn, full); n_tiles and n_with_frames are filled in here. */
+void mc_renderer_report_present_info (McRenderer *r, const McRendererView *view, const McRenderPresentInfo *info);
 
 const McRendererOptions *mc_renderer_get_options (McRenderer *r);
 /* Back-end private data (one pointer, owned by the back end). */

@@ -1,344 +1,114 @@
 /* SDL2 grid renderer: see grid_sdl.h.
  *
  * Runs entirely on the main context's thread: the renderer core's tick polls
- * SDL events and redraws only when the model changed. Frames are uploaded
- * straight from the mapped GstVideoFrame planes into streaming textures
- * (I420/YV12 -> IYUV, NV12/NV21 natively, packed formats as they are), which
- * is the only copy a frame sees on its way to the screen. */
+ * SDL events and draws when the core hands it a view (something changed,
+ * at most at the fastest incoming frame rate). What is drawn and where is
+ * the scene's (sdl_scene.h), the pictures sdl_video.h's; here are the
+ * window, the drawing path and the events.
+ *
+ * The paths (measured side by side in docs/bench-render.md):
+ * - surface: the window's own surface (X11: shared memory), no GL. Frames
+ *   are converted and scaled to the tile's size by the streams' threads,
+ *   blitted 1:1, and only the rectangles that changed are presented.
+ * - software, opengl, opengles2: an SDL_Renderer with that driver; every
+ *   present redraws the window, frames are uploaded as YUV textures at the
+ *   stream's size and the renderer scales them.
+ * auto takes a GL renderer only when it is backed by a GPU (llvmpipe and
+ * the other software rasterisers cost several times the surface path). */
 #include "meshcall/render/sdl/grid_sdl.h"
 
 #include "meshcall/base/log.h"
-#include "meshcall/render/layout.h"
-#include "meshcall/render/overlay.h"
-
-#include "meshcall/render/sdl/sdl_paint.h"
+#include "meshcall/render/sdl/sdl_scene.h"
 
 #include <SDL.h>
-#include <gst/video/video.h>
+#include <SDL_syswm.h>
 #include <string.h>
 
 #define MC_LOG_CATEGORY (&mc_log_render)
 
-#define TILE_PADDING 4
-#define BORDER 4
+typedef enum {
+  PATH_AUTO,
+  PATH_SURFACE,
+  PATH_SOFTWARE,
+  PATH_OPENGL,
+  PATH_OPENGLES2,
+} Path;
 
-typedef struct {
-  SDL_Texture *tex;
-  Uint32 format;
-  int w, h;
-  guint64 seq;          /* seq of the uploaded frame */
-  gboolean used;        /* seen in the current view (else dropped) */
-  gboolean bad_format;  /* warned once */
-} TileTex;
+static const char *const path_names[] = { "auto", "surface", "software", "opengl", "opengles2", NULL };
 
 typedef struct {
   SDL_Window *win;
-  SDL_Renderer *ren;
-  char *font_path;      /* until the renderer exists; then paint's */
-  McSdlPaint paint;     /* colours, rectangles, text and its textures */
-  GHashTable *tiles;    /* id -> TileTex* */
-  TileTex self;
+  SDL_Renderer *ren;    /* NULL on the surface path */
+  Path path;
+  char *font_path;      /* until the scene paints; then paint's */
+  McSdlScene scene;     /* the paint, the pictures, what was drawn */
+  gboolean scene_up;
   gboolean sdl_up, ttf_up;
 } Sdl;
 
-static const McSdlColor COLOR_BG = { 0x14, 0x14, 0x14, 0xff };
-static const McSdlColor COLOR_TILE = { 0x2a, 0x2a, 0x2e, 0xff };
-static const McSdlColor COLOR_TEXT = { 0xf0, 0xf0, 0xf0, 0xff };
-static const McSdlColor COLOR_LABEL_BG = { 0x00, 0x00, 0x00, 0xa0 };
-static const McSdlColor COLOR_SPEAKING = { 0x3c, 0xd0, 0x5a, 0xff };
-static const McSdlColor COLOR_MUTED = { 0xd8, 0x30, 0x30, 0xff };
-static const McSdlColor COLOR_STATUS = { 0xe0, 0x8a, 0x00, 0xe8 };
-static const McSdlColor COLOR_SELF_BORDER = { 0xd0, 0xd0, 0xd0, 0xff };
-
-static void
-tile_tex_free (gpointer data)
+gboolean
+mc_grid_sdl_check_path (const char *name)
 {
-  TileTex *t = data;
-
-  if (t->tex)
-    SDL_DestroyTexture (t->tex);
-  g_free (t);
+  for (guint i = 0; path_names[i]; i++)
+    if (g_ascii_strcasecmp (name ? name : "auto", path_names[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
-static Uint32
-sdl_format_for (GstVideoFormat f)
+const char *const *
+mc_grid_sdl_path_names (void)
 {
-  switch (f) {
-  case GST_VIDEO_FORMAT_I420:
-  case GST_VIDEO_FORMAT_YV12: return SDL_PIXELFORMAT_IYUV;
-  case GST_VIDEO_FORMAT_NV12: return SDL_PIXELFORMAT_NV12;
-  case GST_VIDEO_FORMAT_NV21: return SDL_PIXELFORMAT_NV21;
-  case GST_VIDEO_FORMAT_YUY2: return SDL_PIXELFORMAT_YUY2;
-  case GST_VIDEO_FORMAT_UYVY: return SDL_PIXELFORMAT_UYVY;
-  case GST_VIDEO_FORMAT_RGBA:
-  case GST_VIDEO_FORMAT_RGBx: return SDL_PIXELFORMAT_RGBA32;
-  case GST_VIDEO_FORMAT_BGRA:
-  case GST_VIDEO_FORMAT_BGRx: return SDL_PIXELFORMAT_BGRA32;
-  case GST_VIDEO_FORMAT_RGB: return SDL_PIXELFORMAT_RGB24;
-  case GST_VIDEO_FORMAT_BGR: return SDL_PIXELFORMAT_BGR24;
-  default: return SDL_PIXELFORMAT_UNKNOWN;
-  }
+  return path_names;
 }
 
-/* Uploads the sample into the tile's texture (re-created when the size or
- * format changes). The mapped planes go straight to SDL. */
-static gboolean
-upload (Sdl *s, TileTex *tt, GstSample *sample, const char *who)
+static Path
+path_from_string (const char *name)
 {
-  GstVideoInfo info;
-  GstVideoFrame frame;
-  GstBuffer *buf = gst_sample_get_buffer (sample);
-  GstCaps *caps = gst_sample_get_caps (sample);
-  Uint32 fmt;
-  int ok;
-
-  if (!buf || !caps || !gst_video_info_from_caps (&info, caps))
-    return FALSE;
-  fmt = sdl_format_for (GST_VIDEO_INFO_FORMAT (&info));
-  if (fmt == SDL_PIXELFORMAT_UNKNOWN) {
-    if (!tt->bad_format)
-      mc_log_error ("video of %s is %s, which the SDL grid cannot show (convert to I420 or NV12)", who,
-                    gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)));
-    tt->bad_format = TRUE;
-    return FALSE;
-  }
-  if (!tt->tex || tt->format != fmt || tt->w != GST_VIDEO_INFO_WIDTH (&info) || tt->h != GST_VIDEO_INFO_HEIGHT (&info)) {
-    if (tt->tex)
-      SDL_DestroyTexture (tt->tex);
-    tt->format = fmt;
-    tt->w = GST_VIDEO_INFO_WIDTH (&info);
-    tt->h = GST_VIDEO_INFO_HEIGHT (&info);
-    tt->tex = SDL_CreateTexture (s->ren, fmt, SDL_TEXTUREACCESS_STREAMING, tt->w, tt->h);
-    if (!tt->tex) {
-      MC_WARNING ("cannot create %dx%d texture for %s: %s", tt->w, tt->h, who, SDL_GetError ());
-      return FALSE;
-    }
-    SDL_SetTextureBlendMode (tt->tex, SDL_BLENDMODE_NONE);
-  }
-  if (!gst_video_frame_map (&frame, &info, buf, GST_MAP_READ))
-    return FALSE;
-  switch (fmt) {
-  case SDL_PIXELFORMAT_IYUV:
-    ok = SDL_UpdateYUVTexture (tt->tex, NULL,
-                               GST_VIDEO_FRAME_COMP_DATA (&frame, 0), GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0),
-                               GST_VIDEO_FRAME_COMP_DATA (&frame, 1), GST_VIDEO_FRAME_COMP_STRIDE (&frame, 1),
-                               GST_VIDEO_FRAME_COMP_DATA (&frame, 2), GST_VIDEO_FRAME_COMP_STRIDE (&frame, 2));
-    break;
-  case SDL_PIXELFORMAT_NV12:
-  case SDL_PIXELFORMAT_NV21:
-    ok = SDL_UpdateNVTexture (tt->tex, NULL,
-                              GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
-                              GST_VIDEO_FRAME_PLANE_DATA (&frame, 1), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 1));
-    break;
-  default:
-    ok = SDL_UpdateTexture (tt->tex, NULL, GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
-                            GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0));
-    break;
-  }
-  gst_video_frame_unmap (&frame);
-  if (ok != 0)
-    MC_WARNING ("texture upload for %s failed: %s", who, SDL_GetError ());
-  return ok == 0;
-}
-
-static TileTex *
-tile_tex_for (Sdl *s, const char *id)
-{
-  TileTex *tt = g_hash_table_lookup (s->tiles, id);
-
-  if (!tt) {
-    tt = g_new0 (TileTex, 1);
-    g_hash_table_insert (s->tiles, g_strdup (id), tt);
-  }
-  tt->used = TRUE;
-  return tt;
-}
-
-static SDL_Rect
-to_sdl (McRect r)
-{
-  return (SDL_Rect) { r.x, r.y, r.w, r.h };
-}
-
-/* Name and state marks along the bottom of the picture. */
-static void
-draw_name (Sdl *s, const McRendererTileView *v, SDL_Rect area)
-{
-  int pad = MAX (2, s->paint.font_px / 4);
-  int h = TTF_FontHeight (s->paint.font) + 2 * pad;
-  int x = area.x + pad, y = area.y + area.h - h - pad;
-  int right = area.x + area.w - pad;
-  McOverlayMark marks[MC_OVERLAY_MAX_MARKS];
-  guint n_marks = mc_overlay_marks (v->flags, marks);
-
-  if (area.h < h + 2 * pad)
-    y = area.y;
-  x += mc_sdl_paint_label (&s->paint, s->paint.font, v->name, COLOR_TEXT, COLOR_LABEL_BG, x, y, right - x) + pad;
-  /* The microphone mark in red, the others on the name's dark label. */
-  for (guint i = 0; i < n_marks && x < right; i++)
-    x += mc_sdl_paint_label (&s->paint, s->paint.font, marks[i].text, COLOR_TEXT,
-                     marks[i].flag == MC_TILE_MUTED ? COLOR_MUTED : COLOR_LABEL_BG, x, y, right - x) + pad;
-}
-
-static void
-draw_picture (Sdl *s, TileTex *tt, const McRendererTileView *v, SDL_Rect video, SDL_Rect cell,
-              guint *n_uploaded, gint64 *oldest_push)
-{
-  gboolean have = FALSE;
-
-  if (v->sample && !(v->flags & MC_TILE_CAMERA_OFF)) {
-    if (tt->seq != v->seq) {
-      if (upload (s, tt, v->sample, v->name)) {
-        (*n_uploaded)++;
-        *oldest_push = MIN (*oldest_push, v->push_us);
-      }
-      tt->seq = v->seq;
-    }
-    have = tt->tex != NULL && !tt->bad_format;
-  }
-  if (have) {
-    SDL_RenderCopy (s->ren, tt->tex, NULL, &video);
-  } else {
-    SDL_Rect box = video.w > 0 ? video : cell;
-
-    mc_sdl_paint_fill (&s->paint, box.x, box.y, box.w, box.h, COLOR_TILE);
-    mc_sdl_paint_centered (&s->paint, s->paint.font, mc_overlay_placeholder (v->flags), COLOR_TEXT, box, 0);
-  }
-}
-
-static void
-draw_tile (Sdl *s, const McRendererTileView *v, const McLayoutTile *lt, gboolean show_stats,
-           guint *n_uploaded, gint64 *oldest_push)
-{
-  TileTex *tt = tile_tex_for (s, v->id);
-  SDL_Rect video = to_sdl (lt->video), cell = to_sdl (lt->cell);
-
-  if (video.w <= 0 || video.h <= 0)
-    return;
-  draw_picture (s, tt, v, video, cell, n_uploaded, oldest_push);
-  if (v->flags & MC_TILE_SPEAKING) {
-    SDL_Rect b = { video.x - BORDER + 1, video.y - BORDER + 1, video.w + 2 * BORDER - 2, video.h + 2 * BORDER - 2 };
-
-    SDL_IntersectRect (&b, &cell, &b);
-    mc_sdl_paint_frame (&s->paint, b, BORDER, COLOR_SPEAKING);
-  }
-  draw_name (s, v, video);
-  if (show_stats) {
-    g_auto (GStrv) lines = mc_overlay_stats_lines (v);
-    g_autofree char *text = g_strjoinv ("\n", lines);
-    McSdlText *t = mc_sdl_paint_text (&s->paint, s->paint.font, text, COLOR_TEXT, video.w - 8);
-    int pad = MAX (2, s->paint.font_px / 4);
-
-    if (t) {
-      SDL_RenderSetClipRect (s->ren, &video);
-      mc_sdl_paint_fill (&s->paint, video.x + pad, video.y + pad, t->w + 2 * pad, t->h + 2 * pad, COLOR_LABEL_BG);
-      mc_sdl_paint_draw_text (&s->paint, t, video.x + 2 * pad, video.y + 2 * pad);
-      SDL_RenderSetClipRect (s->ren, NULL);
-    }
-  }
-}
-
-static void
-draw_self (Sdl *s, const McRendererView *view, int out_w, int out_h, guint *n_uploaded, gint64 *oldest_push)
-{
-  const McRendererTileView *v = &view->self;
-  double aspect = v->aspect > 0 ? v->aspect : 4.0 / 3.0;
-  int margin = MAX (8, out_w / 80);
-  int w = CLAMP (out_w / 5, 96, 480);
-  int h = (int) (w / aspect);
-  SDL_Rect video, border;
-  McRendererTileView named = *v;
-
-  if (!v->sample && !(v->flags & (MC_TILE_CAMERA_OFF | MC_TILE_MUTED)))
-    return;  /* nothing to show yet */
-  if (h > out_h / 3) {
-    h = out_h / 3;
-    w = (int) (h * aspect);
-  }
-  video = (SDL_Rect) { out_w - w - margin, out_h - h - margin, w, h };
-  border = (SDL_Rect) { video.x - 2, video.y - 2, video.w + 4, video.h + 4 };
-  mc_sdl_paint_frame (&s->paint, border, 2, COLOR_SELF_BORDER);
-  draw_picture (s, &s->self, v, video, video, n_uploaded, oldest_push);
-  named.name = (char *) MC_OVERLAY_SELF_NAME;
-  draw_name (s, &named, video);
+  for (guint i = 0; path_names[i]; i++)
+    if (g_ascii_strcasecmp (name ? name : "auto", path_names[i]) == 0)
+      return (Path) i;
+  return PATH_AUTO;
 }
 
 static void
 render (McRenderer *r, Sdl *s, McRendererView *view)
 {
   gint64 start = g_get_monotonic_time ();
-  gint64 oldest_push = G_MAXINT64;
-  guint n_uploaded = 0, n = view->tiles->len;
+  McRenderPresentInfo info = { 0 };
+  McSdlSceneResult res;
+  McSdlPaint *p = &s->scene.paint;
   int out_w = 0, out_h = 0;
-  GHashTableIter iter;
-  gpointer value;
 
-  SDL_GetRendererOutputSize (s->ren, &out_w, &out_h);
-  if (out_w <= 0 || out_h <= 0)
-    return;
-  if (!mc_sdl_paint_open_fonts (&s->paint, out_h))
-    return;
-  mc_sdl_paint_begin_frame (&s->paint);
-  g_hash_table_iter_init (&iter, s->tiles);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((TileTex *) value)->used = FALSE;
-
-  SDL_SetRenderDrawBlendMode (s->ren, SDL_BLENDMODE_BLEND);
-  mc_sdl_paint_set_color (&s->paint, COLOR_BG);
-  SDL_RenderClear (s->ren);
-
-  if (n == 0) {
-    SDL_Rect all = { 0, 0, out_w, out_h };
-    mc_sdl_paint_centered (&s->paint, s->paint.font_big, view->waiting, COLOR_TEXT, all, out_w * 4 / 5);
+  if (s->ren) {
+    SDL_GetRendererOutputSize (s->ren, &out_w, &out_h);
   } else {
-    McLayoutTile lt[MC_LAYOUT_MAX_TILES];
-    double aspects[MC_LAYOUT_MAX_TILES];
-    McLayoutParams params = { TILE_PADDING, 0 };
+    /* A new surface after a resize; the new size repaints everything. */
+    SDL_Surface *surface = SDL_GetWindowSurface (s->win);
 
-    n = MIN (n, MC_LAYOUT_MAX_TILES);
-    for (guint i = 0; i < n; i++)
-      aspects[i] = g_array_index (view->tiles, McRendererTileView, i).aspect;
-    mc_layout_compute (out_w, out_h, n, aspects, &params, lt, NULL);
-    for (guint i = 0; i < n; i++)
-      draw_tile (s, &g_array_index (view->tiles, McRendererTileView, i), &lt[i], view->show_stats,
-                 &n_uploaded, &oldest_push);
+    if (!surface)
+      return;
+    mc_sdl_paint_set_surface (p, surface);
+    out_w = surface->w;
+    out_h = surface->h;
   }
-  if (view->self_view)
-    draw_self (s, view, out_w, out_h, &n_uploaded, &oldest_push);
-  if (view->status) {
-    McSdlText *t = mc_sdl_paint_text (&s->paint, s->paint.font_big, view->status, COLOR_TEXT, out_w - 40);
+  if (out_w <= 0 || out_h <= 0 || !mc_sdl_paint_open_fonts (p, out_h))
+    return;
+  mc_sdl_paint_begin_frame (p);
+  if (s->ren)
+    SDL_SetRenderDrawBlendMode (s->ren, SDL_BLENDMODE_BLEND);
+  mc_sdl_scene_draw (&s->scene, r, view, out_w, out_h, &res);
+  if (s->ren)
+    SDL_RenderPresent (s->ren);
+  else if (res.n_regions > 0)
+    SDL_UpdateWindowSurfaceRects (s->win, res.regions, (int) res.n_regions);
+  mc_sdl_paint_end_frame (p, res.full);
 
-    if (t) {
-      int pad = s->paint.font_px / 2;
-      int x = (out_w - t->w) / 2;
-
-      mc_sdl_paint_fill (&s->paint, x - pad, pad, t->w + 2 * pad, t->h + 2 * pad, COLOR_STATUS);
-      mc_sdl_paint_draw_text (&s->paint, t, x, 2 * pad);
-    }
-  }
-  SDL_RenderPresent (s->ren);
-
-  /* Drop what no longer shows: textures of tiles that left, stale text. */
-  mc_sdl_paint_end_frame (&s->paint);
-  g_hash_table_iter_init (&iter, s->tiles);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (!((TileTex *) value)->used)
-      g_hash_table_iter_remove (&iter);
-
-  {
-    gint64 now = g_get_monotonic_time ();
-    mc_renderer_report_present (r, view, n_uploaded, n_uploaded ? now - oldest_push : -1, now - start);
-  }
-}
-
-static void
-drop_textures (Sdl *s)
-{
-  g_hash_table_remove_all (s->tiles);
-  mc_sdl_paint_forget (&s->paint);
-  if (s->self.tex)
-    SDL_DestroyTexture (s->self.tex);
-  memset (&s->self, 0, sizeof s->self);
+  info.n_uploaded = res.n_uploaded;
+  info.n_drawn = res.n_drawn;
+  info.full = res.full;
+  info.render_us = g_get_monotonic_time () - start;
+  info.max_latency_us = res.n_uploaded ? g_get_monotonic_time () - res.oldest_push_us : -1;
+  mc_renderer_report_present_info (r, view, &info);
 }
 
 static int
@@ -374,11 +144,15 @@ sdl_tick (McRenderer *r)
         mc_renderer_handle_key (r, key_for (ev.key.keysym.sym));
       break;
     case SDL_WINDOWEVENT:
+      /* Exposed, resized, shown: the surface path repaints it all too. */
+      if (s->scene_up)
+        mc_sdl_scene_invalidate (&s->scene);
       mc_renderer_invalidate (r);
       break;
     case SDL_RENDER_TARGETS_RESET:
     case SDL_RENDER_DEVICE_RESET:
-      drop_textures (s);
+      if (s->scene_up)
+        mc_sdl_scene_forget (&s->scene);
       mc_renderer_invalidate (r);
       break;
     default:
@@ -409,10 +183,10 @@ sdl_set_fullscreen (McRenderer *r, gboolean on)
 static void
 sdl_teardown (Sdl *s)
 {
-  g_clear_pointer (&s->tiles, g_hash_table_unref);
-  if (s->self.tex)
-    SDL_DestroyTexture (s->self.tex);
-  mc_sdl_paint_clear (&s->paint);   /* its textures and fonts before the renderer */
+  if (s->scene_up) {
+    mc_sdl_scene_clear (&s->scene);      /* textures before the renderer */
+    mc_sdl_paint_clear (&s->scene.paint);
+  }
   g_clear_pointer (&s->ren, SDL_DestroyRenderer);
   g_clear_pointer (&s->win, SDL_DestroyWindow);
   if (s->ttf_up)
@@ -424,90 +198,206 @@ sdl_teardown (Sdl *s)
 }
 
 static gboolean
+open_display (Sdl *s, GError **error)
+{
+  const char *driver, *wanted = g_getenv ("SDL_VIDEODRIVER");
+
+  /* The program owns the signals (it leaves the call cleanly); SDL must not. */
+  SDL_SetHint (SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  SDL_SetHint (SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+  /* The window surface as the display's own memory (X11: MIT-SHM), not a
+   * GL texture SDL would draw it through. */
+  SDL_SetHint (SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+  if (SDL_InitSubSystem (SDL_INIT_VIDEO) != 0) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
+                 "cannot open a display: %s (use --render text or --headless)", SDL_GetError ());
+    return FALSE;
+  }
+  s->sdl_up = TRUE;
+  /* With no display SDL falls back to its invisible drivers: that is no
+   * picture, unless asked for by name (benchmarks, tests). */
+  driver = SDL_GetCurrentVideoDriver ();
+  if (driver && (g_str_equal (driver, "offscreen") || g_str_equal (driver, "dummy")) &&
+      !(wanted && g_ascii_strcasecmp (wanted, driver) == 0)) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
+                 "cannot open a display (no $DISPLAY, $WAYLAND_DISPLAY or KMS/DRM; SDL offered only its "
+                 "'%s' driver): use --render text or --headless", driver);
+    return FALSE;
+  }
+  if (TTF_Init () != 0) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "SDL_ttf: %s", TTF_GetError ());
+    return FALSE;
+  }
+  s->ttf_up = TRUE;
+  return TRUE;
+}
+
+/* Whether a window manager runs on the window's X display (it owns the
+ * WM_S0 selection). Other video drivers: taken as yes. */
+static gboolean
+have_window_manager (SDL_Window *win)
+{
+#ifdef SDL_VIDEO_DRIVER_X11
+  SDL_SysWMinfo info;
+
+  SDL_VERSION (&info.version);
+  if (SDL_GetWindowWMInfo (win, &info) && info.subsystem == SDL_SYSWM_X11) {
+    Display *dpy = info.info.x11.display;
+
+    return XGetSelectionOwner (dpy, XInternAtom (dpy, "WM_S0", False)) != None;
+  }
+#endif
+  return TRUE;
+}
+
+static gboolean
+create_window (Sdl *s, const McRendererOptions *o, GError **error)
+{
+  Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+  int x = SDL_WINDOWPOS_CENTERED, y = SDL_WINDOWPOS_CENTERED, w = o->width, h = o->height;
+  SDL_DisplayMode mode;
+
+  if (o->fullscreen) {
+    flags |= SDL_WINDOW_BORDERLESS;
+    /* A kiosk often has no window manager to honour the fullscreen
+     * request (X11 started straight into meshcall): cover the screen. */
+    if (SDL_GetDesktopDisplayMode (0, &mode) == 0 && mode.w > 0 && mode.h > 0) {
+      x = y = 0;
+      w = mode.w;
+      h = mode.h;
+    }
+  }
+  s->win = SDL_CreateWindow (o->title, x, y, w, h, flags);
+  if (!s->win) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "cannot create a window: %s",
+                 SDL_GetError ());
+    return FALSE;
+  }
+  /* Fullscreen is asked of the window manager, and SDL waits 100 ms for an
+   * answer that never comes without one (the join would wait with it): the
+   * borderless window over the whole screen is the kiosk's picture then. */
+  if (o->fullscreen && have_window_manager (s->win) &&
+      SDL_SetWindowFullscreen (s->win, SDL_WINDOW_FULLSCREEN_DESKTOP) != 0)
+    MC_WARNING ("fullscreen failed: %s", SDL_GetError ());
+  return TRUE;
+}
+
+/* A GPU for GL to use: a DRM device or NVIDIA's. Without one, Mesa's GL is
+ * llvmpipe, which costs several times the window surface. */
+static gboolean
+have_gpu_device (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/dev/dri", 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    if (g_str_has_prefix (name, "renderD") || g_str_has_prefix (name, "card"))
+      return TRUE;
+  return g_file_test ("/dev/nvidia0", G_FILE_TEST_EXISTS);
+}
+
+/* The current GL context's GL_RENDERER names a software rasteriser. */
+static gboolean
+gl_is_software (void)
+{
+  typedef const unsigned char *(*GetString) (unsigned int);
+  GetString get_string = (GetString) SDL_GL_GetProcAddress ("glGetString");
+  const char *name = get_string ? (const char *) get_string (0x1F01 /* GL_RENDERER */) : NULL;
+  static const char *const software[] = { "llvmpipe", "softpipe", "swrast", "SwiftShader", "Software Rasterizer" };
+
+  MC_INFO ("GL renderer: %s", name ? name : "(unknown)");
+  if (!name)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (software); i++)
+    if (strstr (name, software[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* An SDL_Renderer of that driver (NULL: SDL's first accelerated one). No
+ * vsync: presenting must never block the main loop for a frame. */
+static gboolean
+open_renderer (Sdl *s, const char *driver, GError **error)
+{
+  int index = -1;
+
+  for (int i = 0; driver && i < SDL_GetNumRenderDrivers (); i++) {
+    SDL_RendererInfo info;
+
+    if (SDL_GetRenderDriverInfo (i, &info) == 0 && g_str_equal (info.name, driver))
+      index = i;
+  }
+  if (driver && index < 0) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
+                 "this SDL has no '%s' renderer (--render-path surface needs none)", driver);
+    return FALSE;
+  }
+  s->ren = SDL_CreateRenderer (s->win, index, g_strcmp0 (driver, "software") == 0 ? SDL_RENDERER_SOFTWARE : 0);
+  if (!s->ren) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "cannot create an SDL %s renderer: %s",
+                 driver ? driver : "accelerated", SDL_GetError ());
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* auto: a GL renderer where a GPU backs it, else the window surface. */
+static gboolean
+open_auto (Sdl *s)
+{
+  SDL_RendererInfo info;
+
+  if (!have_gpu_device () && g_strcmp0 (g_getenv ("SDL_VIDEODRIVER"), "kmsdrm") != 0)
+    return FALSE;
+  if (!open_renderer (s, NULL, NULL))
+    return FALSE;
+  if (SDL_GetRendererInfo (s->ren, &info) == 0 && (info.flags & SDL_RENDERER_ACCELERATED) &&
+      g_str_has_prefix (info.name, "opengl") && !gl_is_software ())
+    return TRUE;
+  g_clear_pointer (&s->ren, SDL_DestroyRenderer);
+  return FALSE;
+}
+
+static gboolean
+open_path (Sdl *s, const McRendererOptions *o, GError **error)
+{
+  s->path = path_from_string (o->path);
+  if (s->path == PATH_AUTO)
+    s->path = open_auto (s) ? PATH_OPENGL : PATH_SURFACE;
+  else if (s->path != PATH_SURFACE && !open_renderer (s, path_names[s->path], error))
+    return FALSE;
+  if (s->path == PATH_SURFACE && !SDL_GetWindowSurface (s->win)) {
+    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "the window has no surface to draw on: %s",
+                 SDL_GetError ());
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
 sdl_start (McRenderer *r, GError **error)
 {
   const McRendererOptions *o = mc_renderer_get_options (r);
   Sdl *s = g_new0 (Sdl, 1);
-  Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+  SDL_RendererInfo info;
 
   s->font_path = mc_sdl_paint_find_font (o->font, error);
-  if (!s->font_path)
-    goto fail;
-  /* The program owns the signals (it leaves the call cleanly); SDL must not. */
-  SDL_SetHint (SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-  SDL_SetHint (SDL_HINT_RENDER_SCALE_QUALITY, "linear");
-  if (SDL_InitSubSystem (SDL_INIT_VIDEO) != 0) {
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
-                 "cannot open a display: %s (use --render text or --headless)", SDL_GetError ());
-    goto fail;
-  }
-  s->sdl_up = TRUE;
-  {
-    /* With no display SDL falls back to its invisible drivers: that is no
-     * picture, unless asked for by name (benchmarks). */
-    const char *driver = SDL_GetCurrentVideoDriver ();
-    const char *wanted = g_getenv ("SDL_VIDEODRIVER");
-    if (driver && (g_str_equal (driver, "offscreen") || g_str_equal (driver, "dummy")) &&
-        !(wanted && g_ascii_strcasecmp (wanted, driver) == 0)) {
-      g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE,
-                   "cannot open a display (no $DISPLAY, $WAYLAND_DISPLAY or KMS/DRM; SDL offered only its "
-                   "'%s' driver): use --render text or --headless", driver);
-      goto fail;
-    }
-  }
-  if (TTF_Init () != 0) {
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "SDL_ttf: %s", TTF_GetError ());
-    goto fail;
-  }
-  s->ttf_up = TRUE;
-  {
-    int x = SDL_WINDOWPOS_CENTERED, y = SDL_WINDOWPOS_CENTERED, w = o->width, h = o->height;
-    SDL_DisplayMode mode;
-
-    if (o->fullscreen) {
-      flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
-      /* A kiosk often has no window manager to honour the fullscreen
-       * request (X11 started straight into meshcall): cover the screen. */
-      if (SDL_GetDesktopDisplayMode (0, &mode) == 0 && mode.w > 0 && mode.h > 0) {
-        x = y = 0;
-        w = mode.w;
-        h = mode.h;
-      }
-    }
-    s->win = SDL_CreateWindow (o->title, x, y, w, h, flags);
-  }
-  if (!s->win) {
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "cannot create a window: %s",
-                 SDL_GetError ());
-    goto fail;
-  }
-  /* No vsync: presenting must never block the main loop for a frame. */
-  s->ren = SDL_CreateRenderer (s->win, -1, SDL_RENDERER_ACCELERATED);
-  if (!s->ren)
-    s->ren = SDL_CreateRenderer (s->win, -1, SDL_RENDERER_SOFTWARE);
-  if (!s->ren) {
-    g_set_error (error, MC_RENDERER_ERROR, MC_RENDERER_ERROR_UNAVAILABLE, "cannot create an SDL renderer: %s",
-                 SDL_GetError ());
-    goto fail;
+  if (!s->font_path || !open_display (s, error) || !create_window (s, o, error) || !open_path (s, o, error)) {
+    sdl_teardown (s);
+    return FALSE;
   }
   if (o->fullscreen)
     SDL_ShowCursor (SDL_DISABLE);
-  s->tiles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, tile_tex_free);
-  mc_sdl_paint_init (&s->paint, s->ren, g_steal_pointer (&s->font_path));
-  {
-    SDL_RendererInfo info;
-
-    if (SDL_GetRendererInfo (s->ren, &info) == 0)
-      MC_INFO ("SDL video driver %s, renderer %s, font %s", SDL_GetCurrentVideoDriver (), info.name,
-                s->paint.font_path);
-  }
+  mc_sdl_paint_init (&s->scene.paint, s->ren, s->ren ? NULL : SDL_GetWindowSurface (s->win),
+                     g_steal_pointer (&s->font_path));
+  mc_sdl_scene_init (&s->scene, s->ren == NULL);
+  s->scene_up = TRUE;
+  MC_INFO ("SDL video driver %s, drawing on %s, font %s", SDL_GetCurrentVideoDriver (),
+           s->ren && SDL_GetRendererInfo (s->ren, &info) == 0 ? info.name : "the window surface",
+           s->scene.paint.font_path);
   mc_renderer_set_backend_data (r, s);
   mc_renderer_invalidate (r);
   return TRUE;
-
-fail:
-  sdl_teardown (s);
-  return FALSE;
 }
 
 static void
@@ -541,6 +431,7 @@ const McRendererClass mc_grid_sdl_class = {
   .where = "a window",
   .when = "when there is a display",
   .probe = sdl_probe,
+  .prepare = mc_sdl_video_prepare,
   .default_max_fps = 60,
   .self_view_width = 320,
   .start = sdl_start,

@@ -49,13 +49,17 @@ text_free (gpointer data)
 
   if (t->tex)
     SDL_DestroyTexture (t->tex);
+  if (t->surf)
+    SDL_FreeSurface (t->surf);
   g_free (t);
 }
 
 void
-mc_sdl_paint_init (McSdlPaint *p, SDL_Renderer *ren, char *font_path)
+mc_sdl_paint_init (McSdlPaint *p, SDL_Renderer *ren, SDL_Surface *surface, char *font_path)
 {
   p->ren = ren;
+  p->surface = surface;
+  p->region = (SDL_Rect) { 0, 0, surface ? surface->w : 0, surface ? surface->h : 0 };
   p->font_path = font_path;
   p->font = p->font_big = NULL;
   p->font_px = 0;
@@ -70,6 +74,33 @@ mc_sdl_paint_clear (McSdlPaint *p)
   g_clear_pointer (&p->font_big, TTF_CloseFont);
   g_clear_pointer (&p->font_path, g_free);
   p->ren = NULL;
+  p->surface = NULL;
+}
+
+void
+mc_sdl_paint_set_surface (McSdlPaint *p, SDL_Surface *surface)
+{
+  p->surface = surface;
+}
+
+void
+mc_sdl_paint_set_region (McSdlPaint *p, SDL_Rect region)
+{
+  p->region = region;
+  mc_sdl_paint_clip (p, NULL);
+}
+
+void
+mc_sdl_paint_clip (McSdlPaint *p, const SDL_Rect *r)
+{
+  SDL_Rect clip = p->region;
+
+  if (r && !SDL_IntersectRect (r, &p->region, &clip))
+    clip = (SDL_Rect) { p->region.x, p->region.y, 0, 0 };
+  if (p->surface)
+    SDL_SetClipRect (p->surface, &clip);
+  else
+    SDL_RenderSetClipRect (p->ren, &clip);
 }
 
 gboolean
@@ -95,24 +126,26 @@ mc_sdl_paint_open_fonts (McSdlPaint *p, int out_h)
 void
 mc_sdl_paint_begin_frame (McSdlPaint *p)
 {
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, p->texts);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((McSdlText *) value)->used = FALSE;
+  p->frame++;
 }
 
+/* A piece of text not drawn for this many partial repaints goes (the window
+ * surface repaints only what changed, so what shows is not drawn each time). */
+#define KEEP_UNDRAWN_FRAMES 300
+
 void
-mc_sdl_paint_end_frame (McSdlPaint *p)
+mc_sdl_paint_end_frame (McSdlPaint *p, gboolean full)
 {
   GHashTableIter iter;
   gpointer value;
 
   g_hash_table_iter_init (&iter, p->texts);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (!((McSdlText *) value)->used)
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    guint64 used = ((McSdlText *) value)->used;
+
+    if (full ? used != p->frame : p->frame - used > KEEP_UNDRAWN_FRAMES)
       g_hash_table_iter_remove (&iter);
+  }
 }
 
 void
@@ -124,7 +157,35 @@ mc_sdl_paint_forget (McSdlPaint *p)
 void
 mc_sdl_paint_set_color (McSdlPaint *p, McSdlColor c)
 {
-  SDL_SetRenderDrawColor (p->ren, c.r, c.g, c.b, c.a);
+  if (p->ren)
+    SDL_SetRenderDrawColor (p->ren, c.r, c.g, c.b, c.a);
+}
+
+/* A translucent box on the surface: SDL_FillRect does not blend, so a box
+ * of that colour is made once (cached like text) and blended on. */
+static McSdlText *
+surface_box (McSdlPaint *p, int w, int h, McSdlColor c)
+{
+  g_autofree char *key = g_strdup_printf ("box|%02x%02x%02x%02x|%dx%d", c.r, c.g, c.b, c.a, w, h);
+  McSdlText *t = g_hash_table_lookup (p->texts, key);
+  SDL_Surface *surf;
+
+  if (t) {
+    t->used = p->frame;
+    return t;
+  }
+  surf = SDL_CreateRGBSurfaceWithFormat (0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+  if (!surf)
+    return NULL;
+  SDL_FillRect (surf, NULL, SDL_MapRGBA (surf->format, c.r, c.g, c.b, c.a));
+  SDL_SetSurfaceBlendMode (surf, SDL_BLENDMODE_BLEND);
+  t = g_new0 (McSdlText, 1);
+  t->surf = surf;
+  t->w = w;
+  t->h = h;
+  t->used = p->frame;
+  g_hash_table_insert (p->texts, g_steal_pointer (&key), t);
+  return t;
 }
 
 void
@@ -132,8 +193,16 @@ mc_sdl_paint_fill (McSdlPaint *p, int x, int y, int w, int h, McSdlColor c)
 {
   SDL_Rect rect = { x, y, w, h };
 
-  mc_sdl_paint_set_color (p, c);
-  SDL_RenderFillRect (p->ren, &rect);
+  if (w <= 0 || h <= 0)
+    return;
+  if (p->ren) {
+    mc_sdl_paint_set_color (p, c);
+    SDL_RenderFillRect (p->ren, &rect);
+  } else if (c.a == 0xff) {
+    SDL_FillRect (p->surface, &rect, SDL_MapRGB (p->surface->format, c.r, c.g, c.b));
+  } else {
+    mc_sdl_paint_draw_text (p, surface_box (p, w, h, c), x, y);
+  }
 }
 
 void
@@ -158,7 +227,7 @@ mc_sdl_paint_text (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor c
   key = g_strdup_printf ("%p|%02x%02x%02x%02x|%d|%s", (void *) font, c.r, c.g, c.b, c.a, wrap, text);
   t = g_hash_table_lookup (p->texts, key);
   if (t) {
-    t->used = TRUE;
+    t->used = p->frame;
     return t;
   }
   surf = wrap > 0 ? TTF_RenderUTF8_Blended_Wrapped (font, text, color, (Uint32) wrap)
@@ -168,11 +237,16 @@ mc_sdl_paint_text (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor c
     return NULL;
   }
   t = g_new0 (McSdlText, 1);
-  t->tex = SDL_CreateTextureFromSurface (p->ren, surf);
   t->w = surf->w;
   t->h = surf->h;
-  t->used = TRUE;
-  SDL_FreeSurface (surf);
+  t->used = p->frame;
+  if (p->ren) {
+    t->tex = SDL_CreateTextureFromSurface (p->ren, surf);
+    SDL_FreeSurface (surf);
+  } else {
+    SDL_SetSurfaceBlendMode (surf, SDL_BLENDMODE_BLEND);
+    t->surf = surf;
+  }
   g_hash_table_insert (p->texts, g_steal_pointer (&key), t);
   return t;
 }
@@ -182,10 +256,13 @@ mc_sdl_paint_draw_text (McSdlPaint *p, McSdlText *t, int x, int y)
 {
   SDL_Rect dst;
 
-  if (!t || !t->tex)
+  if (!t || !(t->tex || t->surf))
     return;
   dst = (SDL_Rect) { x, y, t->w, t->h };
-  SDL_RenderCopy (p->ren, t->tex, NULL, &dst);
+  if (t->surf)
+    SDL_BlitSurface (t->surf, NULL, p->surface, &dst);
+  else
+    SDL_RenderCopy (p->ren, t->tex, NULL, &dst);
 }
 
 int
@@ -200,9 +277,9 @@ mc_sdl_paint_label (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor 
     return 0;
   clip.h = t->h + 2 * pad;
   mc_sdl_paint_fill (p, x, y, MIN (t->w + 2 * pad, max_w), t->h + 2 * pad, bg);
-  SDL_RenderSetClipRect (p->ren, &clip);
+  mc_sdl_paint_clip (p, &clip);
   mc_sdl_paint_draw_text (p, t, x + pad, y + pad);
-  SDL_RenderSetClipRect (p->ren, NULL);
+  mc_sdl_paint_clip (p, NULL);
   return MIN (t->w + 2 * pad, max_w);
 }
 
@@ -213,7 +290,7 @@ mc_sdl_paint_centered (McSdlPaint *p, TTF_Font *font, const char *text, McSdlCol
 
   if (!t)
     return;
-  SDL_RenderSetClipRect (p->ren, &box);
+  mc_sdl_paint_clip (p, &box);
   mc_sdl_paint_draw_text (p, t, box.x + (box.w - t->w) / 2, box.y + (box.h - t->h) / 2);
-  SDL_RenderSetClipRect (p->ren, NULL);
+  mc_sdl_paint_clip (p, NULL);
 }

@@ -3,9 +3,14 @@
  * The layout is computed in "virtual pixels" (terminal cells times the cell
  * size in pixels, from TIOCGWINSZ or a 1:2 guess) so tiles keep their aspect
  * on screen, then mapped back to cells. Each tile's latest frame is converted
- * and scaled to RGBA at the canvas size by a GstVideoConverter and handed to
- * a ChafaCanvas; chafa does the symbol selection / sixel / kitty encoding.
- * A tile is re-printed only when it has a new frame or the layout changed.
+ * and scaled to RGBA at the canvas size (I420 by libyuv's box filter, other
+ * formats by a GstVideoConverter). In symbols
+ * mode every cell is an upper half block with the top pixel as foreground
+ * and the bottom one as background (two pixels of truecolor per cell, as
+ * mpv's tct output draws): chafa's symbol search cost 20-35 ms a frame for a
+ * 160x48 terminal, this costs about one (docs/bench-render.md). Sixel and
+ * kitty are encoded by a ChafaCanvas. A tile is re-printed only when it has
+ * a new frame or the layout changed.
  *
  * The terminal itself (raw mode, keys, signals, restoring it) is the
  * program's: it is taken through the host at start and released at stop. */
@@ -17,6 +22,7 @@
 
 #include <chafa.h>
 #include <gst/video/video.h>
+#include <libyuv.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -29,6 +35,7 @@
 
 typedef struct {
   GstVideoConverter *conv;
+  guint8 *planes;        /* symbols from I420: the frame scaled by libyuv (no converter) */
   GstVideoInfo in_info;
   int px_w, px_h;        /* RGBA size fed to chafa */
   guint8 *rgba;
@@ -158,6 +165,7 @@ static void
 text_tile_clear (TextTile *t)
 {
   g_clear_pointer (&t->conv, gst_video_converter_free);
+  g_clear_pointer (&t->planes, g_free);
   g_clear_pointer (&t->rgba, g_free);
   g_clear_pointer (&t->canvas, chafa_canvas_unref);
   t->px_w = t->px_h = t->cols = t->rows = 0;
@@ -203,32 +211,40 @@ prepare_tile (Text *t, TextTile *tt, GstSample *sample, int cols, int rows)
   if (!caps || !gst_video_info_from_caps (&in_info, caps))
     return FALSE;
   if (t->mode == MC_TEXT_MODE_SYMBOLS) {
-    /* chafa looks at 8x8 samples per cell; 4x8 keeps 1:2 cells square. */
-    px_w = cols * 4;
-    px_h = rows * 8;
+    /* Two pixels a cell, one above the other. */
+    px_w = cols;
+    px_h = rows * 2;
   } else {
     px_w = cols * t->cell_w;
     px_h = rows * t->cell_h;
   }
-  if (tt->conv && tt->cols == cols && tt->rows == rows && gst_video_info_is_equal (&in_info, &tt->in_info))
+  if ((tt->conv || tt->planes) && tt->cols == cols && tt->rows == rows &&
+      gst_video_info_is_equal (&in_info, &tt->in_info))
     return TRUE;
 
   text_tile_clear (tt);
-  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, px_w, px_h);
-  /* The converter only scales and converts colours, never rates or fields. */
-  GST_VIDEO_INFO_FPS_N (&out_info) = GST_VIDEO_INFO_FPS_N (&in_info);
-  GST_VIDEO_INFO_FPS_D (&out_info) = GST_VIDEO_INFO_FPS_D (&in_info);
-  GST_VIDEO_INFO_INTERLACE_MODE (&out_info) = GST_VIDEO_INFO_INTERLACE_MODE (&in_info);
-  tt->conv = gst_video_converter_new (&in_info, &out_info, NULL);
-  if (!tt->conv)
-    return FALSE;
+  if (t->mode == MC_TEXT_MODE_SYMBOLS && (GST_VIDEO_INFO_FORMAT (&in_info) == GST_VIDEO_FORMAT_I420 ||
+                                          GST_VIDEO_INFO_FORMAT (&in_info) == GST_VIDEO_FORMAT_YV12)) {
+    /* What decoders give: libyuv's box filter averages the few pixels a
+     * cell stands for, a tenth of what GStreamer's converter costs here. */
+    tt->planes = g_malloc ((gsize) px_w * px_h + 2 * (gsize) ((px_w + 1) / 2) * ((px_h + 1) / 2));
+  } else {
+    gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, px_w, px_h);
+    /* The converter only scales and converts colours, never rates or fields. */
+    GST_VIDEO_INFO_FPS_N (&out_info) = GST_VIDEO_INFO_FPS_N (&in_info);
+    GST_VIDEO_INFO_FPS_D (&out_info) = GST_VIDEO_INFO_FPS_D (&in_info);
+    GST_VIDEO_INFO_INTERLACE_MODE (&out_info) = GST_VIDEO_INFO_INTERLACE_MODE (&in_info);
+    tt->conv = gst_video_converter_new (&in_info, &out_info, NULL);
+    if (!tt->conv)
+      return FALSE;
+  }
   tt->in_info = in_info;
   tt->px_w = px_w;
   tt->px_h = px_h;
   tt->rgba = g_malloc ((gsize) px_w * px_h * 4);
   tt->cols = cols;
   tt->rows = rows;
-  {
+  if (t->mode != MC_TEXT_MODE_SYMBOLS) {
     ChafaCanvasConfig *cfg = chafa_canvas_config_new ();
     ChafaSymbolMap *map = chafa_symbol_map_new ();
 
@@ -264,6 +280,57 @@ move_to (GString *out, int col, int row)
   g_string_append_printf (out, "\x1b[%d;%dH", row + 1, col + 1);
 }
 
+/* ";R;G;Bm" without printf: this runs for every cell of every frame. */
+static void
+append_rgb (GString *out, const guint8 *px)
+{
+  char buf[16], *p = buf;
+
+  for (int i = 0; i < 3; i++) {
+    guint v = px[i];
+
+    *p++ = ';';
+    if (v >= 100)
+      *p++ = (char) ('0' + v / 100);
+    if (v >= 10)
+      *p++ = (char) ('0' + v / 10 % 10);
+    *p++ = (char) ('0' + v % 10);
+  }
+  *p++ = 'm';
+  g_string_append_len (out, buf, p - buf);
+}
+
+/* Each cell an upper half block: top pixel in front, bottom pixel behind;
+ * a colour is only sent when it differs from the cell before. */
+static void
+print_half_blocks (Text *t, TextTile *tt, int col, int row)
+{
+  for (int r = 0; r < tt->rows; r++) {
+    const guint8 *top = tt->rgba + (gsize) (2 * r) * tt->px_w * 4;
+    const guint8 *bottom = top + (gsize) tt->px_w * 4;
+    guint32 fg = G_MAXUINT32, bg = G_MAXUINT32;
+
+    move_to (t->out, col, row + r);
+    for (int c = 0; c < tt->cols; c++, top += 4, bottom += 4) {
+      guint32 f = (guint32) top[0] << 16 | (guint32) top[1] << 8 | top[2];
+      guint32 b = (guint32) bottom[0] << 16 | (guint32) bottom[1] << 8 | bottom[2];
+
+      if (f != fg) {
+        g_string_append (t->out, "\x1b[38;2");
+        append_rgb (t->out, top);
+        fg = f;
+      }
+      if (b != bg) {
+        g_string_append (t->out, "\x1b[48;2");
+        append_rgb (t->out, bottom);
+        bg = b;
+      }
+      g_string_append (t->out, "\xe2\x96\x80");  /* U+2580 UPPER HALF BLOCK */
+    }
+    g_string_append (t->out, "\x1b[0m");
+  }
+}
+
 /* Draws the tile's frame at (col,row); a canvas is printed line by line so
  * each line starts at the tile's column. */
 static void
@@ -277,7 +344,17 @@ print_frame (Text *t, TextTile *tt, GstSample *sample, int col, int row)
   if (!buf || !gst_video_frame_map (&in, &tt->in_info, buf, GST_MAP_READ))
     return;
   gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, tt->px_w, tt->px_h);
-  {
+  if (tt->planes) {
+    int w = tt->px_w, h = tt->px_h, cw = (w + 1) / 2;
+    guint8 *y = tt->planes, *u = y + (gsize) w * h, *v = u + (gsize) cw * ((h + 1) / 2);
+
+    /* libyuv's "ABGR" is R, G, B, A in memory. */
+    I420Scale (GST_VIDEO_FRAME_COMP_DATA (&in, 0), GST_VIDEO_FRAME_COMP_STRIDE (&in, 0),
+               GST_VIDEO_FRAME_COMP_DATA (&in, 1), GST_VIDEO_FRAME_COMP_STRIDE (&in, 1),
+               GST_VIDEO_FRAME_COMP_DATA (&in, 2), GST_VIDEO_FRAME_COMP_STRIDE (&in, 2),
+               GST_VIDEO_FRAME_WIDTH (&in), GST_VIDEO_FRAME_HEIGHT (&in), y, w, u, cw, v, cw, w, h, kFilterBox);
+    I420ToABGR (y, w, u, cw, v, cw, tt->rgba, w * 4, w, h);
+  } else {
     GstBuffer *wrap = gst_buffer_new_wrapped_full (0, tt->rgba, (gsize) tt->px_w * tt->px_h * 4, 0,
                                                    (gsize) tt->px_w * tt->px_h * 4, NULL, NULL);
     if (gst_video_frame_map (&out, &out_info, wrap, GST_MAP_WRITE)) {
@@ -288,24 +365,15 @@ print_frame (Text *t, TextTile *tt, GstSample *sample, int col, int row)
   }
   gst_video_frame_unmap (&in);
 
+  if (t->mode == MC_TEXT_MODE_SYMBOLS) {
+    print_half_blocks (t, tt, col, row);
+    return;
+  }
   chafa_canvas_draw_all_pixels (tt->canvas, CHAFA_PIXEL_RGBA8_UNASSOCIATED, tt->rgba, tt->px_w, tt->px_h,
                                 tt->px_w * 4);
   gs = chafa_canvas_print (tt->canvas, t->term_info);
-  if (t->mode == MC_TEXT_MODE_SYMBOLS) {
-    char *line = gs->str;
-
-    for (int i = 0; line && *line && i < tt->rows; i++) {
-      char *nl = strchr (line, '\n');
-
-      move_to (t->out, col, row + i);
-      g_string_append_len (t->out, line, nl ? nl - line : (gssize) strlen (line));
-      g_string_append (t->out, "\x1b[0m");
-      line = nl ? nl + 1 : NULL;
-    }
-  } else {
-    move_to (t->out, col, row);
-    g_string_append_len (t->out, gs->str, (gssize) gs->len);
-  }
+  move_to (t->out, col, row);
+  g_string_append_len (t->out, gs->str, (gssize) gs->len);
   g_string_free (gs, TRUE);
 }
 

@@ -1,7 +1,10 @@
 /* What the SDL grid paints with (internal to render/sdl): colours,
  * rectangles, and text through SDL_ttf, each piece of text rendered once
- * into a texture that is kept for as long as it is drawn every frame. The
- * grid (grid_sdl.c) does the layout and the video textures.
+ * and kept for as long as it is drawn every frame. It paints either through
+ * an SDL_Renderer (text as textures) or straight on the window surface
+ * (text as surfaces, translucent boxes blended), always clipped to the
+ * region being repainted. The grid (grid_sdl.c) does the layout, the
+ * pictures are sdl_video.h's.
  *
  * Threading: the thread of the SDL renderer (the main loop's). */
 #pragma once
@@ -17,17 +20,21 @@ typedef struct {
 } McSdlColor;
 
 typedef struct {
-  SDL_Texture *tex;
+  SDL_Texture *tex;      /* through a renderer */
+  SDL_Surface *surf;     /* on the window surface */
   int w, h;
-  gboolean used;         /* drawn in the current frame */
+  guint64 used;          /* the frame it was last drawn in */
 } McSdlText;
 
 typedef struct {
-  SDL_Renderer *ren;     /* borrowed */
+  SDL_Renderer *ren;     /* borrowed: paints through it, or */
+  SDL_Surface *surface;  /* borrowed: paints on it (the window surface) */
+  SDL_Rect region;       /* what is repainted now: everything is clipped to it */
   char *font_path;
   TTF_Font *font;        /* names, badges, stats */
   TTF_Font *font_big;    /* waiting message, status banner */
   int font_px;
+  guint64 frame;         /* counts mc_sdl_paint_begin_frame */
   GHashTable *texts;     /* cache key -> McSdlText* */
 } McSdlPaint;
 
@@ -35,15 +42,23 @@ typedef struct {
  * best fontconfig match for it as a pattern (NULL = "DejaVu Sans:bold"). */
 char *mc_sdl_paint_find_font (const char *font, GError **error);
 
-/* font_path is taken; no font is open until mc_sdl_paint_open_fonts. */
-void mc_sdl_paint_init (McSdlPaint *p, SDL_Renderer *ren, char *font_path);
+/* font_path is taken; no font is open until mc_sdl_paint_open_fonts. One of
+ * ren and surface (the window's; mc_sdl_paint_set_surface when it is
+ * replaced after a resize). */
+void mc_sdl_paint_init (McSdlPaint *p, SDL_Renderer *ren, SDL_Surface *surface, char *font_path);
+void mc_sdl_paint_set_surface (McSdlPaint *p, SDL_Surface *surface);
+/* The region repainted from now on (every draw is clipped to it). */
+void mc_sdl_paint_set_region (McSdlPaint *p, SDL_Rect region);
+/* Clips to r inside the region (NULL: the region alone). */
+void mc_sdl_paint_clip (McSdlPaint *p, const SDL_Rect *r);
 void mc_sdl_paint_clear (McSdlPaint *p);
 /* Fonts sized for an output out_h pixels tall (reopened when that size
  * changes, which drops the cached text). FALSE: the font cannot be opened. */
 gboolean mc_sdl_paint_open_fonts (McSdlPaint *p, int out_h);
-/* Around a frame: the text not drawn in it is dropped at its end. */
+/* Around a frame: at the end of a full repaint the text not drawn in it is
+ * dropped; after a partial one, text not drawn for a few seconds. */
 void mc_sdl_paint_begin_frame (McSdlPaint *p);
-void mc_sdl_paint_end_frame (McSdlPaint *p);
+void mc_sdl_paint_end_frame (McSdlPaint *p, gboolean full);
 /* The renderer lost its textures (device reset). */
 void mc_sdl_paint_forget (McSdlPaint *p);
 
