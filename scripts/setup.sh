@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   # build
   build-essential cmake pkg-config git
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev glib-networking
+  libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev libssl-dev glib-networking
   libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev
   # run: GStreamer elements (webrtcbin, libnice, codecs, capture)
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly

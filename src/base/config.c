@@ -54,6 +54,7 @@ static const SchemaKey schema[] = {
   { "call", "headless", KEY_BOOL },
   { "call", "stats-json", KEY_STRING },
   { "call", "media-timeout", KEY_INT, 1, 600 },
+  { "call", "state-dir", KEY_STRING },
 
   { "display", "render", KEY_STRING },
   { "display", "fullscreen", KEY_BOOL },

@@ -519,6 +519,8 @@ peer_start (McPeer *peer, GError **error)
     return FALSE;
   }
   gst_bin_add (GST_BIN (peer->pipeline), peer->webrtc);
+  if (!peer_dtls_attach (peer, error))
+    return FALSE;
   gst_util_set_object_arg (G_OBJECT (peer->webrtc), "bundle-policy", "max-bundle");
   g_object_set (peer->webrtc, "latency", peer->settings.jitter_latency_ms, NULL);
   configure_ice (peer);

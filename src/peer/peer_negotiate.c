@@ -95,6 +95,7 @@ on_description_created (GstPromise *promise, gpointer user_data)
     peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "webrtcbin created no %s", type);
     goto out;
   }
+  peer_dtls_fix_description (peer, desc->sdp);
   g_signal_emit_by_name (peer->webrtc, "set-local-description", desc, NULL);
   job = g_new0 (PeerJob, 1);
   job->type = JOB_SEND_SDP;

@@ -8,6 +8,8 @@
  *                     codec preferences, the capture subscription, send counters
  *   peer_receive.c    pad-added, decoder bins from pipelines/decoder-*,
  *                     appsinks, receive counters, audio levels
+ *   peer_dtls.c       the DTLS certificate on webrtcbin's DTLS elements and
+ *                     in our descriptions; the DTLS plugin's default agent
  *
  * Threading (see peer.h): everything runs on peer->context except what is
  * marked "any thread" (webrtcbin's signals and promises, pad probes, appsink
@@ -117,6 +119,18 @@ G_GNUC_INTERNAL gboolean peer_send_build (McPeer *peer, const GstSDPMessage *off
 /* The capture starts/stops feeding the send appsrcs. */
 G_GNUC_INTERNAL void peer_send_subscribe (McPeer *peer);
 G_GNUC_INTERNAL void peer_send_unsubscribe (McPeer *peer);
+
+/* ---- peer_dtls.c ---- */
+
+/* Once per process, before the first webrtcbin: the DTLS plugin's default
+ * agent, made at no cost (any thread; later callers wait for the first). */
+G_GNUC_INTERNAL void peer_dtls_prepare (void);
+/* peer_start: every DTLS transport of the peer's webrtcbin gets the
+ * settings' certificate (one made for the process when they have none). */
+G_GNUC_INTERNAL gboolean peer_dtls_attach (McPeer *peer, GError **error);
+/* Our offer or answer as webrtcbin made it (any thread): a=fingerprint set
+ * to the certificate's own, as webrtcbin 1.22 gets it wrong. */
+G_GNUC_INTERNAL void peer_dtls_fix_description (McPeer *peer, GstSDPMessage *sdp);
 
 /* ---- peer_receive.c ---- */
 

@@ -352,3 +352,13 @@ mc_peer_validate_candidate (const char *candidate, GError **error)
   }
   return TRUE;
 }
+
+const char *
+mc_peer_sdp_get_fingerprint (const GstSDPMessage *sdp)
+{
+  const char *fp = gst_sdp_message_get_attribute_val (sdp, "fingerprint");
+
+  if (fp == NULL && gst_sdp_message_medias_len (sdp) > 0)
+    fp = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, 0), "fingerprint");
+  return fp;
+}

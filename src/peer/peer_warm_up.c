@@ -1,6 +1,7 @@
 /* The first webrtcbin of a process is slow to get going (see peer.h): do
  * that part in a thread, once, while the rest of the set-up happens. */
-#include "meshcall/peer/peer.h"
+#include "peer_private.h"
+
 #include "meshcall/base/log.h"
 
 #include <gst/gst.h>
@@ -11,12 +12,12 @@ static gpointer
 warm_up_thread (gpointer data)
 {
   gint64 start = g_get_monotonic_time ();
-  /* The first dtlsdec of a process generates the DTLS key and certificate
-   * every later webrtcbin reuses (0.2-1.4 s); webrtcbin loads libnice. */
-  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
-  GstElement *webrtc = gst_element_factory_make ("webrtcbin", NULL);
+  GstElement *webrtc;
 
-  g_clear_pointer (&dtls, gst_object_unref);
+  /* The DTLS plugin and its default agent (peer_dtls.c), then webrtcbin,
+   * which loads libnice, the SRTP and RTP plugins. */
+  peer_dtls_prepare ();
+  webrtc = gst_element_factory_make ("webrtcbin", NULL);
   g_clear_pointer (&webrtc, gst_object_unref);
   MC_INFO ("warm-up (DTLS certificate, webrtcbin) took %.3f s", (g_get_monotonic_time () - start) / 1e6);
   return NULL;
