@@ -278,3 +278,95 @@ mc_dtls_cert_check_age (const McDtlsCert *cert, gint64 now_s)
     return MC_DTLS_CERT_DUE;
   return MC_DTLS_CERT_CURRENT;
 }
+
+/* ---- fingerprints ------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  const char *openssl;
+  gsize length;
+} hashes[] = {
+  { "sha-1", "SHA1", 20 }, { "sha-224", "SHA224", 28 }, { "sha-256", "SHA256", 32 },
+  { "sha-384", "SHA384", 48 }, { "sha-512", "SHA512", 64 },
+};
+
+static gboolean
+invalid_fingerprint (GError **error, const char *what)
+{
+  g_set_error (error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_INVALID, "DTLS fingerprint: %s", what);
+  return FALSE;
+}
+
+gboolean
+mc_dtls_fingerprint_parse (const char *text, gssize length, McDtlsFingerprint *out, GError **error)
+{
+  gsize len = length < 0 ? strlen (text) : (gsize) length;
+  const char *space = memchr (text, ' ', len);
+  const char *p, *end = text + len;
+  McDtlsFingerprint fp = { "", { 0 }, 0 };
+  guint h;
+
+  if (space == NULL)
+    return invalid_fingerprint (error, "expected a hash function, a space and the digest");
+  for (h = 0; h < G_N_ELEMENTS (hashes); h++)
+    if ((gsize) (space - text) == strlen (hashes[h].name) && g_ascii_strncasecmp (text, hashes[h].name, space - text) == 0)
+      break;
+  if (h == G_N_ELEMENTS (hashes))
+    return invalid_fingerprint (error, "the hash function is not one of sha-1, sha-224, sha-256, sha-384, sha-512");
+  g_strlcpy (fp.hash, hashes[h].name, sizeof fp.hash);
+  for (p = space + 1; p < end; p += 3) {
+    if (end - p < 2 || !g_ascii_isxdigit (p[0]) || !g_ascii_isxdigit (p[1]))
+      return invalid_fingerprint (error, "the digest is not pairs of hex digits");
+    if (fp.length == hashes[h].length)
+      return invalid_fingerprint (error, "the digest is longer than the hash function's");
+    fp.digest[fp.length++] = (guint8) (g_ascii_xdigit_value (p[0]) << 4 | g_ascii_xdigit_value (p[1]));
+    if (p + 2 < end && p[2] != ':')
+      return invalid_fingerprint (error, "the digest's pairs are not separated by ':'");
+    if (p + 3 == end)
+      return invalid_fingerprint (error, "the digest ends with ':'");
+  }
+  if (fp.length != hashes[h].length)
+    return invalid_fingerprint (error, "the digest is shorter than the hash function's");
+  if (out)
+    *out = fp;
+  return TRUE;
+}
+
+char *
+mc_dtls_fingerprint_to_string (const McDtlsFingerprint *fp)
+{
+  GString *s = g_string_new (fp->hash);
+
+  for (gsize i = 0; i < fp->length; i++)
+    g_string_append_printf (s, "%c%02X", i ? ':' : ' ', fp->digest[i]);
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+mc_dtls_fingerprint_matches (const McDtlsFingerprint *fp, const char *cert_pem, GError **error)
+{
+  BIO *bio = BIO_new_mem_buf (cert_pem, -1);
+  X509 *x509 = bio ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
+  McDtlsFingerprint theirs = *fp;
+  const EVP_MD *md = NULL;
+  unsigned int len = 0;
+  gboolean ok = FALSE;
+
+  for (guint h = 0; h < G_N_ELEMENTS (hashes); h++)
+    if (strcmp (fp->hash, hashes[h].name) == 0)
+      md = EVP_get_digestbyname (hashes[h].openssl);
+  ERR_clear_error ();
+  if (x509 == NULL)
+    g_set_error (error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_INVALID, "the certificate is not a PEM certificate");
+  else if (md == NULL || X509_digest (x509, md, theirs.digest, &len) != 1 || len != fp->length)
+    crypto_error (error, MC_DTLS_CERT_ERROR_INVALID, "cannot hash the certificate");
+  else if (CRYPTO_memcmp (theirs.digest, fp->digest, len) != 0) {
+    g_autofree char *want = mc_dtls_fingerprint_to_string (fp);
+    g_autofree char *have = mc_dtls_fingerprint_to_string (&theirs);
+    g_set_error (error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_MISMATCH, "the certificate is %s, not %s", have, want);
+  } else
+    ok = TRUE;
+  X509_free (x509);
+  BIO_free (bio);
+  return ok;
+}

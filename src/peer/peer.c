@@ -482,6 +482,8 @@ configure_ice (McPeer *peer)
     g_object_get (agent_obj, "agent", &agent, NULL);
   if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
     g_object_set (agent, "upnp", FALSE, NULL);
+  if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "stun-pacing-timer"))
+    g_object_set (agent, "stun-pacing-timer", MC_PEER_ICE_PACING_MS, NULL);
   g_clear_object (&agent);
   for (guint i = 0; ice && ice->local_addresses && ice->local_addresses[i]; i++) {
     gboolean ok = FALSE;
@@ -521,6 +523,7 @@ peer_start (McPeer *peer, GError **error)
   gst_bin_add (GST_BIN (peer->pipeline), peer->webrtc);
   if (!peer_dtls_attach (peer, error))
     return FALSE;
+  peer_fast_start_attach (peer);
   gst_util_set_object_arg (G_OBJECT (peer->webrtc), "bundle-policy", "max-bundle");
   g_object_set (peer->webrtc, "latency", peer->settings.jitter_latency_ms, NULL);
   configure_ice (peer);

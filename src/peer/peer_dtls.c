@@ -1,6 +1,6 @@
-/* McPeer's DTLS certificate on webrtcbin 1.22 (docs/architecture.md, "DTLS
- * certificates on webrtcbin 1.22"). Three things, because 1.22 has no API
- * for a certificate of one's own:
+/* McPeer's DTLS certificates on webrtcbin 1.22 (docs/architecture.md, "DTLS
+ * certificates on webrtcbin 1.22"). 1.22 has no API for a certificate of
+ * one's own and does not check the other side's, so:
  *
  *  - every dtlssrtpdec webrtcbin makes gets the certificate as its "pem"
  *    when it is added to the bin (deep-element-added), before its DTLS
@@ -10,12 +10,16 @@
  *  - the plugin still makes a default agent at the first dtlsdec of the
  *    process, with an RSA-2048 key (0.1-1.2 s, the largest cost of a join
  *    before this). It gets a key that costs nothing and cannot sign (see
- *    inert_keygen); no connection uses that agent. */
+ *    inert_keygen); no connection uses that agent;
+ *  - the certificate the other side shows in the handshake must be the one
+ *    its SDP names (as browsers require), or the peer fails: someone between
+ *    us would otherwise be invisible. */
 #define OPENSSL_SUPPRESS_DEPRECATED   /* RSA_METHOD, the only hook into the plugin's RSA_generate_key_ex */
 #include "peer_private.h"
 
 #include "meshcall/base/log.h"
 #include "meshcall/peer/dtls_cert.h"
+#include "meshcall/peer/peer_sdp.h"
 
 #include <openssl/bn.h>
 #include <openssl/rsa.h>
@@ -126,7 +130,80 @@ process_certificate (GError **error)
   return cert;
 }
 
-/* webrtcbin's thread, as it builds a transport: before its DTLS connection is used. */
+/* ---- their certificate --------------------------------------------------- */
+
+typedef struct {
+  McPeer *peer;
+  char *pem;
+} TheirCertificate;
+
+static void
+their_certificate_free (TheirCertificate *c)
+{
+  peer_unref (c->peer);
+  g_free (c->pem);
+  g_free (c);
+}
+
+/* The peer's context: their description is in force by now (the handshake
+ * follows ICE, which needs their credentials). */
+static gboolean
+check_their_certificate (gpointer data)
+{
+  TheirCertificate *c = data;
+  McPeer *peer = c->peer;
+  g_autoptr (GstSDPMessage) remote = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *named;
+  McDtlsFingerprint fp;
+
+  if (peer_is_closed (peer))
+    return G_SOURCE_REMOVE;
+  remote = peer_get_description (peer, "remote-description");
+  named = remote ? mc_peer_sdp_get_fingerprint (remote) : NULL;
+  if (named == NULL)
+    g_set_error (&error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_MISMATCH, "no fingerprint of theirs to check it by");
+  else if (mc_dtls_fingerprint_parse (named, -1, &fp, &error))
+    mc_dtls_fingerprint_matches (&fp, c->pem, &error);
+  if (error) {
+    g_autofree char *reason = g_strdup_printf ("the DTLS certificate they showed is not the one their description "
+                                               "names, so someone between us may be in the call (%s)",
+                                               error->message);
+    peer_fail (peer, MC_PEER_FAILURE_PROTOCOL, reason);
+  } else {
+    MC_DEBUG ("peer %s: their DTLS certificate is the one their description names (%s)", peer->remote_id, named);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* The DTLS thread, in the handshake: checked from the peer's context. */
+static void
+on_their_certificate (GObject *dtlssrtpdec, GParamSpec *pspec, gpointer user_data)
+{
+  McPeer *peer = user_data;
+  TheirCertificate *c;
+  GSource *source;
+
+  if (peer_is_closed (peer))
+    return;
+  c = g_new0 (TheirCertificate, 1);
+  g_object_get (dtlssrtpdec, "peer-pem", &c->pem, NULL);
+  if (c->pem == NULL) {
+    g_free (c);
+    return;
+  }
+  c->peer = peer_ref (peer);
+  source = g_idle_source_new ();
+  g_source_set_callback (source, check_their_certificate, c, (GDestroyNotify) their_certificate_free);
+  g_source_attach (source, peer->context);
+  g_source_unref (source);
+}
+
+/* ---- ours, on webrtcbin ---------------------------------------------------- */
+
+/* webrtcbin's thread, as it builds a transport: before its DTLS connection
+ * is used. The dtlssrtpdec lives inside the peer's pipeline, which is at
+ * NULL (no handshakes) before the peer is freed. */
 static void
 on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpointer user_data)
 {
@@ -137,6 +214,7 @@ on_deep_element_added (GstBin *bin, GstBin *sub_bin, GstElement *element, gpoint
     MC_DEBUG ("peer %s: DTLS certificate %s on %s", peer->remote_id, mc_dtls_cert_get_fingerprint (peer->settings.dtls_cert),
               GST_OBJECT_NAME (element));
     g_object_set (element, "pem", mc_dtls_cert_get_pem (peer->settings.dtls_cert), NULL);
+    g_signal_connect (element, "notify::peer-pem", G_CALLBACK (on_their_certificate), peer);
   }
 }
 

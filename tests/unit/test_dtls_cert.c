@@ -4,6 +4,7 @@
  * when the directory cannot be used, one certificate for processes that
  * start together. */
 #include "meshcall/peer/dtls_cert.h"
+#include "corpus.h"
 
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
@@ -52,10 +53,10 @@ mode_of (const char *path)
   return st.st_mode & 07777;
 }
 
-/* SHA-256 of the first PEM block's base64, by GLib alone: an independent
+/* A hash of the first PEM block's base64, by GLib alone: an independent
  * computation of what a browser compares a=fingerprint with. */
 static char *
-glib_fingerprint (const char *pem)
+glib_fingerprint_with (const char *pem, GChecksumType type, const char *name)
 {
   const char *begin = strstr (pem, "-----BEGIN CERTIFICATE-----\n");
   const char *end = strstr (pem, "-----END CERTIFICATE-----");
@@ -63,17 +64,25 @@ glib_fingerprint (const char *pem)
   g_autofree guchar *der = NULL;
   g_autofree char *hex = NULL;
   gsize len = 0;
-  GString *s = g_string_new ("sha-256 ");
+  GString *s;
 
   g_assert_nonnull (begin);
   g_assert_nonnull (end);
   begin += strlen ("-----BEGIN CERTIFICATE-----\n");
   b64 = g_strndup (begin, (gsize) (end - begin));
   der = g_base64_decode (b64, &len);
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der, len);
+  hex = g_compute_checksum_for_data (type, der, len);
+  s = g_string_new (name);
+  g_string_append_c (s, ' ');
   for (guint i = 0; hex[i]; i += 2)
     g_string_append_printf (s, "%s%c%c", i ? ":" : "", g_ascii_toupper (hex[i]), g_ascii_toupper (hex[i + 1]));
   return g_string_free (s, FALSE);
+}
+
+static char *
+glib_fingerprint (const char *pem)
+{
+  return glib_fingerprint_with (pem, G_CHECKSUM_SHA256, "sha-256");
 }
 
 /* A certificate and key of another kind (RSA), in the same layout. */
@@ -203,6 +212,86 @@ test_refused (void)
     g_assert_nonnull (strstr (error->message, cases[i].expect));
     g_free (cases[i].pem);
   }
+}
+
+/* ---- fingerprints ---- */
+
+static gboolean
+fingerprint_verdict (const char *name, const char *data, gsize len, GError **error)
+{
+  return mc_dtls_fingerprint_parse (data, (gssize) len, NULL, error);
+}
+
+static void
+test_fingerprint_corpus (void)
+{
+  mc_test_check_corpus ("fuzz_dtls_fingerprint", 20, fingerprint_verdict);
+}
+
+static void
+test_fingerprint_parse (void)
+{
+  static const struct {
+    const char *text;
+    const char *says;   /* NULL: accepted */
+  } cases[] = {
+    { "sha-256 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1a:1b:1c:1d:1e:FF", NULL },
+    { "SHA-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13", NULL },
+    { "sha-256", "expected a hash function, a space and the digest" },
+    { "md5 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F", "not one of sha-1" },
+    { "sha-256 00:01", "shorter than the hash function's" },
+    { "sha-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14", "longer than the hash function's" },
+    { "sha-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:1", "not pairs of hex digits" },
+    { "sha-1 0001:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13", "not separated by ':'" },
+    { "sha-1 00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:", "ends with ':'" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    McDtlsFingerprint fp;
+    gboolean ok = mc_dtls_fingerprint_parse (cases[i].text, -1, &fp, &error);
+
+    g_test_message ("%s: %s", cases[i].text, error ? error->message : "ok");
+    if (cases[i].says == NULL) {
+      g_autofree char *printed = mc_dtls_fingerprint_to_string (&fp);
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpint (g_ascii_strcasecmp (printed, cases[i].text), ==, 0);
+    } else {
+      g_assert_false (ok);
+      g_assert_error (error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, cases[i].says));
+    }
+  }
+}
+
+/* A certificate has its own fingerprint, in any of the hash functions, and
+ * not another's; the mismatch says both. */
+static void
+test_fingerprint_matches (void)
+{
+  g_autoptr (McDtlsCert) a = mc_dtls_cert_generate (NOW, NULL);
+  g_autoptr (McDtlsCert) b = mc_dtls_cert_generate (NOW, NULL);
+  g_autofree char *sha1 = glib_fingerprint_with (mc_dtls_cert_get_pem (a), G_CHECKSUM_SHA1, "sha-1");
+  g_autofree char *sha512 = glib_fingerprint_with (mc_dtls_cert_get_pem (a), G_CHECKSUM_SHA512, "sha-512");
+  g_autoptr (GError) error = NULL;
+  McDtlsFingerprint fp_a, fp_b, fp;
+
+  g_assert_true (mc_dtls_fingerprint_parse (mc_dtls_cert_get_fingerprint (a), -1, &fp_a, NULL));
+  g_assert_true (mc_dtls_fingerprint_parse (mc_dtls_cert_get_fingerprint (b), -1, &fp_b, NULL));
+  g_assert_true (mc_dtls_fingerprint_matches (&fp_a, mc_dtls_cert_get_pem (a), &error));
+  g_assert_no_error (error);
+  g_assert_true (mc_dtls_fingerprint_parse (sha1, -1, &fp, NULL));
+  g_assert_true (mc_dtls_fingerprint_matches (&fp, mc_dtls_cert_get_pem (a), NULL));
+  g_assert_true (mc_dtls_fingerprint_parse (sha512, -1, &fp, NULL));
+  g_assert_true (mc_dtls_fingerprint_matches (&fp, mc_dtls_cert_get_pem (a), NULL));
+  g_assert_false (mc_dtls_fingerprint_matches (&fp_b, mc_dtls_cert_get_pem (a), &error));
+  g_assert_error (error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (error->message, mc_dtls_cert_get_fingerprint (a)));
+  g_assert_nonnull (strstr (error->message, mc_dtls_cert_get_fingerprint (b)));
+  g_clear_error (&error);
+  g_assert_false (mc_dtls_fingerprint_matches (&fp_a, "not a certificate", &error));
+  g_assert_error (error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_INVALID);
 }
 
 /* ---- the store ---- */
@@ -439,6 +528,9 @@ main (int argc, char **argv)
   g_test_add_func ("/dtls-cert/generate-differs", test_generate_differs);
   g_test_add_func ("/dtls-cert/age", test_age);
   g_test_add_func ("/dtls-cert/refused", test_refused);
+  g_test_add_func ("/dtls-cert/fingerprint/parse", test_fingerprint_parse);
+  g_test_add_func ("/dtls-cert/fingerprint/matches", test_fingerprint_matches);
+  g_test_add_func ("/dtls-cert/fingerprint/corpus", test_fingerprint_corpus);
   g_test_add ("/dtls-cert/store/reuse", Store, NULL, store_setup, test_store_reuse, store_teardown);
   g_test_add ("/dtls-cert/store/rotation", Store, NULL, store_setup, test_store_rotation, store_teardown);
   g_test_add ("/dtls-cert/store/corrupt", Store, NULL, store_setup, test_store_corrupt, store_teardown);

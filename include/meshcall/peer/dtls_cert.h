@@ -21,7 +21,9 @@
  *
  * webrtcbin gets the certificate through McPeerSettings.dtls_cert
  * (peer_settings.h); docs/architecture.md ("DTLS certificates on webrtcbin
- * 1.22") says how it reaches GStreamer's DTLS elements.
+ * 1.22") says how it reaches GStreamer's DTLS elements. The other side's
+ * certificate is checked against the fingerprint in its SDP
+ * (mc_dtls_fingerprint_*), which webrtcbin 1.22 does not do.
  *
  * Threading: a McDtlsCert is immutable and reference counted; any thread.
  * mc_dtls_cert_load does blocking file I/O of a few kB (call it at start-up,
@@ -44,6 +46,7 @@ GQuark mc_dtls_cert_error_quark (void);
 typedef enum {
   MC_DTLS_CERT_ERROR_INVALID,   /* not a certificate and its P-256 key in the PEM meshcall writes */
   MC_DTLS_CERT_ERROR_CRYPTO,    /* OpenSSL could not make a key or a certificate */
+  MC_DTLS_CERT_ERROR_MISMATCH,  /* a certificate is not the one a fingerprint names */
 } McDtlsCertError;
 
 typedef struct _McDtlsCert McDtlsCert;
@@ -76,6 +79,31 @@ typedef enum {
 
 /* Pure: what the rotation rule above says about `cert` at `now_s`. */
 McDtlsCertAge mc_dtls_cert_check_age (const McDtlsCert *cert, gint64 now_s);
+
+/* ---- a peer's fingerprint (its SDP's a=fingerprint) ---- */
+
+#define MC_DTLS_FINGERPRINT_MAX 64   /* SHA-512 */
+
+typedef struct {
+  char hash[8];                           /* "sha-1", "sha-224", "sha-256", "sha-384" or "sha-512" */
+  guint8 digest[MC_DTLS_FINGERPRINT_MAX];
+  gsize length;                           /* of digest: the hash's size */
+} McDtlsFingerprint;
+
+/* The value of an a=fingerprint attribute (RFC 8122, section 5): a hash
+ * function, one space, the digest as colon-separated pairs of hex digits,
+ * exactly as many as the function gives. Hash names and hex digits in
+ * either case. MD5 and MD2 (which RFC 8122 forbids) and other functions
+ * are refused, as is anything else around or between the parts:
+ * MC_DTLS_CERT_ERROR_INVALID, saying what was wrong. `length` is that of
+ * `text` (-1: NUL-terminated). Pure; a network-facing parser (fuzzed). */
+gboolean mc_dtls_fingerprint_parse (const char *text, gssize length, McDtlsFingerprint *out, GError **error);
+/* The fingerprint as SDP writes it (upper-case hex). */
+char *mc_dtls_fingerprint_to_string (const McDtlsFingerprint *fp);
+/* Whether the PEM certificate (as GStreamer's DTLS elements report the
+ * other side's) has that fingerprint; MC_DTLS_CERT_ERROR_MISMATCH gives
+ * both, MC_DTLS_CERT_ERROR_INVALID a PEM that is not a certificate. */
+gboolean mc_dtls_fingerprint_matches (const McDtlsFingerprint *fp, const char *cert_pem, GError **error);
 
 /* ---- the store ---- */
 
