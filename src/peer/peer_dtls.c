@@ -28,7 +28,9 @@
 
 /* ---- the plugin's default agent ------------------------------------------- */
 
-static gint keygen_armed;   /* atomic: the next 2048-bit keygen is the default agent's */
+/* The thread making the default agent, while it does: the next 2048-bit key
+ * generation on that thread is the agent's. */
+static GThread *keygen_armed;
 
 /* Any other RSA key generation in the process: the real thing. */
 static int
@@ -49,7 +51,7 @@ inert_keygen (RSA *rsa, int bits, BIGNUM *e, BN_GENCB *cb)
 {
   BIGNUM *n, *d, *e_copy;
 
-  if (bits != 2048 || !BN_is_word (e, RSA_F4) || !g_atomic_int_compare_and_exchange (&keygen_armed, 1, 0))
+  if (bits != 2048 || !BN_is_word (e, RSA_F4) || !g_atomic_pointer_compare_and_exchange (&keygen_armed, g_thread_self (), NULL))
     return real_keygen (rsa, bits, 2, e, cb);
   n = BN_new ();
   d = BN_new ();
@@ -71,7 +73,8 @@ multi_prime_keygen (RSA *rsa, int bits, int primes, BIGNUM *e, BN_GENCB *cb)
 
 /* Makes the plugin's default agent now, with the inert key. RSA objects take
  * the default method when they are made, so it is ours only while the
- * first dtlsdec is made; one made elsewhere meanwhile generates for real. */
+ * first dtlsdec is made (synchronously, on this thread); a key generated on
+ * any other thread, or later, is generated for real. */
 static void
 make_default_agent (void)
 {
@@ -87,11 +90,11 @@ make_default_agent (void)
     MC_WARNING ("cannot hook the DTLS plugin's key generation; the first call waits for an RSA key");
     return;
   }
-  g_atomic_int_set (&keygen_armed, 1);
+  g_atomic_pointer_set (&keygen_armed, g_thread_self ());
   RSA_set_default_method (method);
   dtlsdec = gst_element_factory_make ("dtlsdec", NULL);
   RSA_set_default_method (previous);
-  if (g_atomic_int_compare_and_exchange (&keygen_armed, 1, 0))
+  if (g_atomic_pointer_compare_and_exchange (&keygen_armed, g_thread_self (), NULL))
     MC_INFO ("the DTLS plugin's default agent existed already (its key was generated for real)");
   g_clear_pointer (&dtlsdec, gst_object_unref);
   MC_INFO ("DTLS plugin ready in %.3f s", (g_get_monotonic_time () - start) / 1e6);

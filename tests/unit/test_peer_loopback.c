@@ -10,6 +10,9 @@
 #include "meshcall/peer/peer_sdp.h"
 
 #include <gst/gst.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 typedef struct {
@@ -339,6 +342,44 @@ test_glare (void)
     ;
 }
 
+/* The DTLS plugin's default agent (made by the warm-up with the inert key,
+ * peer_dtls.c): its certificate's own signature does not verify, so no
+ * handshake could succeed with it; RSA keys made afterwards are real. */
+static void
+test_default_agent_inert (void)
+{
+  GstElement *dtlsdec;
+  g_autofree char *pem = NULL;
+  BIO *bio;
+  X509 *x509;
+  EVP_PKEY *key, *rsa;
+  EVP_PKEY_CTX *check;
+
+  mc_peer_warm_up ();
+  mc_peer_warm_up_wait ();
+  dtlsdec = gst_element_factory_make ("dtlsdec", NULL);
+  g_assert_nonnull (dtlsdec);
+  g_object_get (dtlsdec, "pem", &pem, NULL);   /* the default agent's certificate */
+  gst_object_unref (dtlsdec);
+  g_assert_nonnull (pem);
+  bio = BIO_new_mem_buf (pem, -1);
+  x509 = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+  g_assert_nonnull (x509);
+  key = X509_get0_pubkey (x509);
+  g_assert_true (EVP_PKEY_is_a (key, "RSA"));
+  g_assert_cmpint (EVP_PKEY_get_bits (key), ==, 2048);
+  g_assert_cmpint (X509_verify (x509, key), !=, 1);
+  X509_free (x509);
+  BIO_free (bio);
+
+  rsa = EVP_RSA_gen (1024);
+  g_assert_nonnull (rsa);
+  check = EVP_PKEY_CTX_new (rsa, NULL);
+  g_assert_cmpint (EVP_PKEY_private_check (check), ==, 1);   /* p, q prime, d right */
+  EVP_PKEY_CTX_free (check);
+  EVP_PKEY_free (rsa);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,6 +395,7 @@ main (int argc, char **argv)
   g_test_add_func ("/peer/new-without-webrtcbin", test_new_without_webrtcbin);
   g_test_add_func ("/peer/signals-before-offer", test_signals_before_offer);
   g_test_add_func ("/peer/glare", test_glare);
+  g_test_add_func ("/peer/dtls-default-agent-inert", test_default_agent_inert);
   code = g_test_run ();
   mc_dtls_cert_unref (cert_a);
   return code;
