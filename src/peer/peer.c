@@ -84,6 +84,8 @@ peer_set_state (McPeer *peer, McPeerState state)
   MC_INFO ("peer %s: %s -> %s", peer->remote_id, mc_peer_state_to_string (peer->state),
            mc_peer_state_to_string (state));
   peer->state = state;
+  if (state == MC_PEER_STATE_CONNECTING)
+    peer_send_prepare (peer);
   if (peer->cb.state_changed)
     peer->cb.state_changed (peer, state, peer->user_data);
 }

@@ -117,6 +117,9 @@ G_GNUC_INTERNAL void peer_negotiate_remote_applied (McPeer *peer, gboolean offer
  * meshcall's payload types) or for answering `offer` (its payload types and
  * TWCC ids; an error when it lacks the video codec we send). */
 G_GNUC_INTERNAL gboolean peer_send_build (McPeer *peer, const GstSDPMessage *offer, GError **error);
+/* The peer starts connecting: a keyframe for the subscription to start
+ * from (capture.h, MC_CAPTURE_RECENT_FRAMES). */
+G_GNUC_INTERNAL void peer_send_prepare (McPeer *peer);
 /* The capture starts/stops feeding the send appsrcs. */
 G_GNUC_INTERNAL void peer_send_subscribe (McPeer *peer);
 G_GNUC_INTERNAL void peer_send_unsubscribe (McPeer *peer);
