@@ -38,6 +38,14 @@ typedef struct {
   char *local_candidate_type;   /* selected ICE pair: "host", "srflx", "prflx", "relay"; NULL: unknown */
   char *remote_candidate_type;
   char *remote_fingerprint;     /* their a=fingerprint ("sha-256 AB:..."); NULL: no description yet */
+  char *local_address;          /* our IP address on that pair (libnice); NULL: none yet */
+  guint ice_restarts;           /* ICE restarts in place on the current connection */
+  guint connections;            /* connections made to this participant (1 + rebuilds) */
+  guint media_gaps;             /* interruptions of its media longer than media-timeout, all connections */
+  double last_gap_s;            /* the last one's length (packet before to packet after); < 0: none */
+  double last_gap_end_at;       /* wall-clock time it ended; < 0: none */
+  guint gaps_before;            /* media_gaps of the connections before the current one */
+  gint64 carried_last_media_us; /* the previous connection's last packet, until the new one's first */
 
   gboolean remote_audio_muted;   /* from the peer's media-state signal */
   gboolean remote_video_off;
@@ -75,12 +83,14 @@ typedef struct {
  *   audioMuted, videoOff, joinedAt, dtlsFingerprint, time, peers:[{peerId, name, connectionState,
  *   videoFramesDecoded, width, height, fps, audioPacketsReceived, inboundKbps, outboundKbps, rttMs,
  *   fractionLost, remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS,
- *   firstFrameAt, connectedAt, localCandidateType, remoteCandidateType, remoteFingerprint}] }
+ *   firstFrameAt, connectedAt, localCandidateType, remoteCandidateType, remoteFingerprint, localAddress,
+ *   remoteAudioMuted, remoteVideoOff, connections, iceRestarts, mediaGaps, lastMediaGapS,
+ *   lastMediaGapEndedAt}] }
  * dtlsFingerprint / remoteFingerprint: the SHA-256 of our / their DTLS
  * certificate as SDP's a=fingerprint gives it ("sha-256 AB:CD:..."), or null.
  * Ours stays the same across runs while the saved certificate lasts
  * (peer/dtls_cert.h); compare it with what a peer lists to check that
- * nobody in between replaced it. */
+ * nobody in between replaced it. Every member is documented in docs/stats.md. */
 JsonNode *mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers /* McCallStatsPeer* */);
 /* Written to a temporary file and renamed (g_file_set_contents). */
 gboolean mc_call_stats_write (const char *path, JsonNode *doc, GError **error);
