@@ -71,28 +71,32 @@ async function oneRun(context, run) {
   const peerId = `web${run}`;
   const p = await context.newPage();
   const t = { run, peerId };
+  let finished = null;
   const done = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${peerId}: no decoded frame within 15 s`)), 15000);
-    p.exposeFunction('mcReport', (ev) => {
-      if (ev.event === 'page-start') t.pageStart = ev.timeOrigin;
-      else if (ev.event === 'media-ready') t.mediaReady = ev.t;
-      else if (ev.event === 'socket-connected') t.socketConnected = ev.t;
-      else if (ev.event === 'join-ack' && ev.ack && ev.ack.ok) t.joined = ev.t;
-      else if (ev.event === 'offer-received') t.offerReceived = ev.t;
-      else if (ev.event === 'answer-sent') t.answerSent = ev.t;
-      else if (ev.event === 'connection-state' && ev.state === 'connected') t.connected = ev.t;
-      else if (ev.event === 'first-decoded') {
-        t.firstDecoded = ev.at;
-        clearTimeout(timer);
-        resolve();
-      } else if (/error|fatal/.test(ev.event)) process.stderr.write(`${peerId}: ${JSON.stringify(ev)}\n`);
-    });
+    finished = () => { clearTimeout(timer); resolve(); };
+  });
+  // Awaited: the binding must exist before the page's first report.
+  await p.exposeFunction('mcReport', (ev) => {
+    if (ev.event === 'page-start') t.pageStart = ev.timeOrigin;
+    else if (ev.event === 'media-ready') t.mediaReady = ev.t;
+    else if (ev.event === 'socket-connected') t.socketConnected = ev.t;
+    else if (ev.event === 'join-ack' && ev.ack && ev.ack.ok) t.joined = ev.t;
+    else if (ev.event === 'offer-received') t.offerReceived = ev.t;
+    else if (ev.event === 'answer-sent') t.answerSent = ev.t;
+    else if (ev.event === 'connection-state' && ev.state === 'connected') t.connected = ev.t;
+    else if (ev.event === 'first-decoded') {
+      t.firstDecoded = ev.at;
+      finished();
+    } else if (/error|fatal/.test(ev.event)) process.stderr.write(`${peerId}: ${JSON.stringify(ev)}\n`);
   });
   const q = new URLSearchParams({ signal, call, peer: peerId, name: peerId, transport: 'websocket',
                                   width: '640', height: '480', fps: '30', loopback: '1' });
   await p.goto(`${ORIGIN}/?${q}`);
   try {
     await done;
+    // The page's own clock origin, should its first report have been missed.
+    if (t.pageStart === undefined) t.pageStart = await p.evaluate(() => performance.timeOrigin / 1000);
   } finally {
     await p.evaluate(() => window.mcLeave && window.mcLeave()).catch(() => {});
     await new Promise((r) => setTimeout(r, 100));   // leave-call reaches the server
