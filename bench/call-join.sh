@@ -102,6 +102,7 @@ def meshcall_row(i):
         'answer_sent_s': at(r'peer alice: sending answer'),
         'connected_s': round(peer['connectedAt'] - t0, 3),
         'first_frame_s': round(peer['firstFrameAt'] - t0, 3),
+        'connected_to_first_frame_s': round(peer['firstFrameAt'] - peer['connectedAt'], 3),
         'warm_up_s': float(warm.group(1)) if warm else None,
         'certificate': cert.group(1) if cert else None,
     }
@@ -111,7 +112,8 @@ def chromium_row(r):
     rel = lambda k: round(r[k] - t0, 3) if r.get(k) else None
     return {'run': r['run'], 'camera_ready_s': rel('mediaReady'), 'socket_connected_s': rel('socketConnected'),
             'signaling_joined_s': rel('joined'), 'offer_received_s': rel('offerReceived'),
-            'answer_sent_s': rel('answerSent'), 'connected_s': rel('connected'), 'first_frame_s': rel('firstDecoded')}
+            'answer_sent_s': rel('answerSent'), 'connected_s': rel('connected'), 'first_frame_s': rel('firstDecoded'),
+            'connected_to_first_frame_s': round(r['firstDecoded'] - r['connected'], 3) if r.get('connected') else None}
 
 def summary(rows, keys):
     def pct(key, q):
@@ -138,10 +140,10 @@ result = {
              'her and leave; 640x480@30 VP8 both ways (test sources / fake camera)',
     'target_p50_first_frame_s': 0.3,
     'meshcall': dict(summary(mc, ('gst_init_s', 'signaling_joined_s', 'offer_received_s', 'answer_sent_s',
-                                  'connected_s', 'first_frame_s', 'warm_up_s')),
+                                  'connected_s', 'first_frame_s', 'connected_to_first_frame_s', 'warm_up_s')),
                      start='the moment before exec', runs=mc),
     'chromium': dict(summary(web, ('camera_ready_s', 'socket_connected_s', 'signaling_joined_s', 'offer_received_s',
-                                   'answer_sent_s', 'connected_s', 'first_frame_s')),
+                                   'answer_sent_s', 'connected_s', 'first_frame_s', 'connected_to_first_frame_s')),
                      start="the page's navigation start, in a Chromium already running", runs=web),
 }
 json.dump(result, open(out, 'w'), indent=2)
