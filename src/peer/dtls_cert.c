@@ -301,8 +301,9 @@ gboolean
 mc_dtls_fingerprint_parse (const char *text, gssize length, McDtlsFingerprint *out, GError **error)
 {
   gsize len = length < 0 ? strlen (text) : (gsize) length;
-  const char *space = memchr (text, ' ', len);
-  const char *p, *end = text + len;
+  /* No memchr on an empty input: it may come as NULL with length 0. */
+  const char *space = len > 0 ? memchr (text, ' ', len) : NULL;
+  const char *p, *end;
   McDtlsFingerprint fp = { "", { 0 }, 0 };
   guint h;
 
@@ -314,6 +315,7 @@ mc_dtls_fingerprint_parse (const char *text, gssize length, McDtlsFingerprint *o
   if (h == G_N_ELEMENTS (hashes))
     return invalid_fingerprint (error, "the hash function is not one of sha-1, sha-224, sha-256, sha-384, sha-512");
   g_strlcpy (fp.hash, hashes[h].name, sizeof fp.hash);
+  end = text + len;
   for (p = space + 1; p < end; p += 3) {
     if (end - p < 2 || !g_ascii_isxdigit (p[0]) || !g_ascii_isxdigit (p[1]))
       return invalid_fingerprint (error, "the digest is not pairs of hex digits");

@@ -263,6 +263,14 @@ test_fingerprint_parse (void)
       g_assert_nonnull (strstr (error->message, cases[i].says));
     }
   }
+
+  /* Empty input, as a zero-length buffer may come: NULL (the fuzzer found
+   * memchr given it). */
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_false (mc_dtls_fingerprint_parse (NULL, 0, NULL, &error));
+    g_assert_error (error, MC_DTLS_CERT_ERROR, MC_DTLS_CERT_ERROR_INVALID);
+  }
 }
 
 /* A certificate has its own fingerprint, in any of the hash functions, and

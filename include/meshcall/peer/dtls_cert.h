@@ -96,7 +96,8 @@ typedef struct {
  * either case. MD5 and MD2 (which RFC 8122 forbids) and other functions
  * are refused, as is anything else around or between the parts:
  * MC_DTLS_CERT_ERROR_INVALID, saying what was wrong. `length` is that of
- * `text` (-1: NUL-terminated). Pure; a network-facing parser (fuzzed). */
+ * `text` (-1: NUL-terminated; with 0, `text` may be NULL). Pure; a
+ * network-facing parser (fuzzed). */
 gboolean mc_dtls_fingerprint_parse (const char *text, gssize length, McDtlsFingerprint *out, GError **error);
 /* The fingerprint as SDP writes it (upper-case hex). */
 char *mc_dtls_fingerprint_to_string (const McDtlsFingerprint *fp);
