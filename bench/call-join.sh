@@ -72,7 +72,7 @@ eval "exec ${WEB[1]}>&-"   # end of input: browser-join.js finishes
 wait "$WEB_PID" || die "bench/browser-join.js failed: $(cat "$WORK/chromium.log")"
 unset "PIDS[chromium]"
 
-python3 - "$WORK" "$out" "$runs" "bench/call-join.sh $*" "$(machine)" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+python3 - "$WORK" "$out" "$runs" "MESHCALL_BUILD_DIR=$BUILD bench/call-join.sh $*" "$(machine)" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, re, statistics, sys, time
 work, out, runs, command, machine, load_before, load_after = sys.argv[1:8]
 runs = int(runs)
