@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   # build
   build-essential cmake pkg-config git
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
-  libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev glib-networking
+  libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev libssl-dev glib-networking
   libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev libyuv-dev libsystemd-dev
   # the Debian package: build, check, install on a clean system under systemd
   dpkg-dev fakeroot lintian man-db debootstrap systemd-container

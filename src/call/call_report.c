@@ -37,6 +37,7 @@ mc_call_get_stats_json (McCall *call)
     .joined_at = call->joined_at,
     .audio_muted = call->media.audio_muted,
     .video_off = call->media.video_off,
+    .dtls_fingerprint = call->cfg.peer.dtls_cert ? mc_dtls_cert_get_fingerprint (call->cfg.peer.dtls_cert) : NULL,
   };
 
   for (guint i = 0; call->capture && i < mc_capture_get_n_tiers (call->capture); i++) {

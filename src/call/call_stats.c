@@ -37,6 +37,7 @@ mc_call_stats_peer_free (McCallStatsPeer *p)
   g_free (p->local_candidate_type);
   g_free (p->local_address);
   g_free (p->remote_candidate_type);
+  g_free (p->remote_fingerprint);
   g_free (p);
 }
 
@@ -200,12 +201,17 @@ void
 mc_call_stats_peer_update_webrtc (McCallStatsPeer *p, const GstStructure *stats, const char *remote_sdp)
 {
   Walk w = { .p = p, .rtt = -1, .remote_loss = -1, .vjitter = -1, .ajitter = -1 };
-  GstSDPMessage *sdp = remote_sdp ? mc_peer_sdp_parse (remote_sdp, NULL) : NULL;
+  GstSDPMessage *sdp;
 
   if (stats == NULL)
     return;
+  sdp = remote_sdp ? mc_peer_sdp_parse (remote_sdp, NULL) : NULL;
   if (sdp != NULL) {
     w.kinds = mc_peer_sdp_ssrc_kinds (sdp);
+    if (mc_peer_sdp_get_fingerprint (sdp)) {
+      g_free (p->remote_fingerprint);
+      p->remote_fingerprint = g_strdup (mc_peer_sdp_get_fingerprint (sdp));
+    }
     gst_sdp_message_free (sdp);
   }
   gst_structure_foreach (stats, walk_entry, &w);
@@ -281,6 +287,7 @@ mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers)
   add_bool (b, "audioMuted", self->audio_muted);
   add_bool (b, "videoOff", self->video_off);
   add_number (b, "joinedAt", self->joined_at, 3);
+  add_string (b, "dtlsFingerprint", self->dtls_fingerprint);
   json_builder_set_member_name (b, "time");
   json_builder_add_double_value (b, g_get_real_time () / 1e6);
   json_builder_set_member_name (b, "tiers");
@@ -328,6 +335,7 @@ mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers)
     add_number (b, "connectedAt", p->connected_at, 3);
     add_string (b, "localCandidateType", p->local_candidate_type);
     add_string (b, "remoteCandidateType", p->remote_candidate_type);
+    add_string (b, "remoteFingerprint", p->remote_fingerprint);
     add_string (b, "localAddress", p->local_address);
     add_bool (b, "remoteAudioMuted", p->remote_audio_muted);
     add_bool (b, "remoteVideoOff", p->remote_video_off);

@@ -7,6 +7,7 @@
 #include "meshcall/call/call.h"
 #include "meshcall/cli/backends.h"
 #include "meshcall/cli/call_options.h"
+#include "meshcall/cli/cli_dtls.h"
 #include "meshcall/cli/commands.h"
 #include "meshcall/cli/join_options.h"
 #include "meshcall/cli/join_status.h"
@@ -345,12 +346,18 @@ run (Join *j, const McJoinOptions *o)
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autoptr (McIceConfig) ice = NULL;
+  g_autoptr (McDtlsCert) cert = NULL;
   McCallConfig cfg = o->call;
   McCallCallbacks callbacks = { .fatal_error = on_fatal };
   McSignaling *sig;
 
   if (!open_status (j, o, &error))
     return fail (j, MC_EXIT_FAILURE, error);
+  /* Before the picture: a warning about the file must reach the terminal. */
+  cert = mc_cli_dtls_certificate (o->state_dir, &error);
+  if (cert == NULL)
+    return fail (j, MC_EXIT_FAILURE, error);
+  cfg.peer.dtls_cert = cert;
   if (!open_picture (j, o, &callbacks, &cfg, &error))
     return fail (j, MC_EXIT_FAILURE, error);
   chain_status_callbacks (j, &callbacks);

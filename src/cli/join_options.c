@@ -22,6 +22,7 @@ struct _McJoinFlags {
   /* [call] */
   gboolean headless;
   char *stats_json;
+  char *state_dir;
   gint media_timeout_s;
   gint answer_timeout_ms;
   gint duration_s;
@@ -42,7 +43,7 @@ static const char *const help_order[] = {
   "signal", "name", "peer-id", "token", "id-token-file",
   "video", "audio", "size", "fps", "video-codec",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
-  "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout",
+  "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout", "state-dir",
   "render", "render-path", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
   "config", NULL,
 };
@@ -97,6 +98,7 @@ load_config (McJoinFlags *f, McConfig *config)
   mc_ice_options_load (&f->ice, config, s);
   mc_media_options_load (&f->media, config, s);
   mc_option_strings_set (s, &f->stats_json, mc_config_get_string (config, "call", "stats-json", NULL));
+  mc_option_strings_set (s, &f->state_dir, mc_config_get_string (config, "call", "state-dir", NULL));
   f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 2);
   f->headless = mc_config_get_bool (config, "call", "headless", FALSE);
   mc_option_strings_set (s, &f->status_listen, mc_config_get_string (config, "status", "listen", NULL));
@@ -133,6 +135,9 @@ add_join_entries (McJoinOptions *o, GArray *entries)
     { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
       "A connected peer that sent nothing for SECONDS is reconnected: ICE restart, then a new connection "
       "(default 2; 0 = never)", "SECONDS" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &f->state_dir,
+      "Keep the DTLS certificate (reused for 29 days, so joining waits for no key) in DIR; 'none': a new one in "
+      "memory each run (default $XDG_STATE_HOME/meshcall, ~/.local/state/meshcall)", "DIR" },
     { "render", 'r', 0, G_OPTION_ARG_STRING, &f->render, mc_join_options_render_help (o), "KIND" },
     { "render-path", 0, 0, G_OPTION_ARG_STRING, &f->render_path,
       "How the window is drawn: auto (default: OpenGL when a GPU backs it, else surface), surface (no GL; "
@@ -226,6 +231,7 @@ finish_call (McJoinOptions *o, GError **error)
   if (f->stats_json != NULL && !check_stats_path (f->stats_json, error))
     return FALSE;
   o->call.stats_json = f->stats_json;
+  o->state_dir = f->state_dir && f->state_dir[0] ? f->state_dir : NULL;   /* empty: the default */
   o->duration_s = (guint) f->duration_s;
   return TRUE;
 }

@@ -269,6 +269,7 @@ mc_capture_free (McCapture *capture)
     gst_object_unref (tier->tee_pad);
     gst_object_unref (tier->encoder);
     g_ptr_array_unref (tier->subs);
+    g_ptr_array_unref (tier->recent);
   }
   g_clear_object (&capture->tee_sink);
   g_clear_object (&capture->encoder_sink);

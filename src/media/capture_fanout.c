@@ -1,6 +1,7 @@
 /* Encoding per tier and the fan-out: every encoded buffer pushed into each
  * subscribed appsrc (the same refcounted GstBuffer), keyframes forced for new
- * subscribers and on requests, at most one per tier per interval (capture.h). */
+ * subscribers and on requests, at most one per tier per interval, a keyframe
+ * a few frames old handed to a new subscriber at once (capture.h). */
 #include "capture_private.h"
 #include "meshcall/base/log.h"
 #include "meshcall/media/pipelines.h"
@@ -47,6 +48,30 @@ keyframe_due_locked (Tier *tier, gboolean new_request)
   return TRUE;
 }
 
+/* Not counted against the interval of requests (last_forced): when the
+ * subscription comes too late to start from this keyframe, it forces its
+ * own at once, as it would have without this one. */
+void
+mc_capture_prepare_subscriber (McCapture *capture, guint tier_index)
+{
+  Tier *tier;
+  GstClockTime now = now_mono ();
+  gboolean due;
+
+  if (tier_index >= capture->n_tiers)
+    return;
+  tier = &capture->tiers[tier_index];
+  g_mutex_lock (&capture->lock);
+  due = tier->prepared == GST_CLOCK_TIME_NONE || now - tier->prepared >= MC_CAPTURE_KEYFRAME_MIN_INTERVAL;
+  if (due) {
+    tier->prepared = now;
+    tier->forced++;
+  }
+  g_mutex_unlock (&capture->lock);
+  if (due)
+    force_keyframe (tier);
+}
+
 void
 mc_capture_request_keyframe (McCapture *capture, guint tier_index)
 {
@@ -87,6 +112,19 @@ to_running_time (GstSample *sample)
   return buffer;
 }
 
+/* Called with the lock held. */
+static void
+remember_locked (Tier *tier, GstBuffer *buffer, gboolean key)
+{
+  if (key)
+    g_ptr_array_set_size (tier->recent, 0);
+  else if (tier->recent->len == 0 || tier->recent->len >= MC_CAPTURE_RECENT_FRAMES) {
+    g_ptr_array_set_size (tier->recent, 0);
+    return;
+  }
+  g_ptr_array_add (tier->recent, gst_buffer_ref (buffer));
+}
+
 static GstFlowReturn
 on_tier_sample (GstAppSink *appsink, gpointer user_data)
 {
@@ -107,6 +145,7 @@ on_tier_sample (GstAppSink *appsink, gpointer user_data)
   tier->frames++;
   if (key)
     tier->keyframes++;
+  remember_locked (tier, buffer, key);
   for (guint i = 0; i < tier->subs->len && n < G_N_ELEMENTS (targets); i++) {
     Sub *sub = g_ptr_array_index (tier->subs, i);
     if (sub->need_keyframe && !key)
@@ -194,10 +233,13 @@ mc_capture_sub_free (gpointer data)
 void
 mc_capture_subscribe (McCapture *capture, guint tier_index, GstAppSrc *sink)
 {
+  Tier *tier;
   Sub *sub;
-  gboolean due;
+  gboolean due = FALSE;
+  guint replayed;
 
   g_return_if_fail (tier_index < capture->n_tiers);
+  tier = &capture->tiers[tier_index];
   g_mutex_lock (&capture->lock);
   sub = g_hash_table_lookup (capture->subs_by_sink, sink);
   if (sub == NULL) {
@@ -215,12 +257,23 @@ mc_capture_subscribe (McCapture *capture, guint tier_index, GstAppSrc *sink)
     g_ptr_array_remove (capture->tiers[sub->tier].subs, sub);
   sub->tier = (int) tier_index;
   sub->need_keyframe = TRUE;
-  g_ptr_array_add (capture->tiers[tier_index].subs, sub);
-  due = keyframe_due_locked (&capture->tiers[tier_index], TRUE);
+  g_ptr_array_add (tier->subs, sub);
+  /* A keyframe a few frames old (one asked for as the peer started
+   * connecting, mc_capture_prepare_subscriber): start from it and the deltas
+   * since, now, rather than wait for the next frame and its encoding.
+   * Under the lock, so the next frame follows them; the push never blocks. */
+  for (guint i = 0; i < tier->recent->len; i++)
+    gst_app_src_push_buffer (sink, gst_buffer_ref (g_ptr_array_index (tier->recent, i)));
+  replayed = tier->recent->len;
+  if (replayed > 0)
+    sub->need_keyframe = FALSE;
+  else
+    due = keyframe_due_locked (tier, TRUE);
   g_mutex_unlock (&capture->lock);
-  MC_INFO ("%s subscribed to tier %u", GST_OBJECT_NAME (sink), tier_index);
+  MC_INFO ("%s subscribed to tier %u%s", GST_OBJECT_NAME (sink), tier_index,
+           replayed ? " (from its latest keyframe)" : "");
   if (due)
-    force_keyframe (&capture->tiers[tier_index]);
+    force_keyframe (tier);
 }
 
 void
@@ -373,12 +426,15 @@ mc_capture_add_tier (McCapture *capture, int width, int height, int fps, guint b
   tier->bitrate_kbps = bitrate_kbps;
   tier->last_forced = GST_CLOCK_TIME_NONE;
   tier->subs = g_ptr_array_new ();
+  tier->recent = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  tier->prepared = GST_CLOCK_TIME_NONE;
   tier->encoder = gst_bin_get_by_name (GST_BIN (bin), "encoder");
   if (tier->encoder == NULL) {
     g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_PARSE,
                  "%s.pipeline: no element named 'encoder' (meshcall needs it for keyframes and bitrate)", file);
     gst_object_unref (gst_object_ref_sink (bin));
     g_ptr_array_unref (tier->subs);
+    g_ptr_array_unref (tier->recent);
     return -1;
   }
   sink = gst_bin_get_by_name (GST_BIN (bin), "tiersink");

@@ -28,6 +28,9 @@ typedef struct {
   guint64 frames, keyframes, requests, forced;
   GstClockTime last_forced;     /* monotonic, GST_CLOCK_TIME_NONE = never */
   gboolean pending;             /* a merged request waits for the interval */
+  GPtrArray *recent;            /* GstBuffer*: the last keyframe and the deltas since, at most
+                                 * MC_CAPTURE_RECENT_FRAMES (else empty): a new subscriber starts there */
+  GstClockTime prepared;        /* monotonic time of the last mc_capture_prepare_subscriber keyframe */
 } Tier;
 
 struct _McCapture {

@@ -86,6 +86,8 @@ peer_set_state (McPeer *peer, McPeerState state)
   MC_INFO ("peer %s: %s -> %s", peer->remote_id, mc_peer_state_to_string (peer->state),
            mc_peer_state_to_string (state));
   peer->state = state;
+  if (state == MC_PEER_STATE_CONNECTING)
+    peer_send_prepare (peer);
   if (peer->cb.state_changed)
     peer->cb.state_changed (peer, state, peer->user_data);
 }
@@ -517,6 +519,8 @@ configure_ice (McPeer *peer)
     g_object_get (agent_obj, "agent", &agent, NULL);
   if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
     g_object_set (agent, "upnp", FALSE, NULL);
+  if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "stun-pacing-timer"))
+    g_object_set (agent, "stun-pacing-timer", MC_PEER_ICE_PACING_MS, NULL);
   g_clear_object (&agent);
   for (guint i = 0; ice && ice->local_addresses && ice->local_addresses[i]; i++) {
     gboolean ok = FALSE;
@@ -554,6 +558,9 @@ peer_start (McPeer *peer, GError **error)
     return FALSE;
   }
   gst_bin_add (GST_BIN (peer->pipeline), peer->webrtc);
+  if (!peer_dtls_attach (peer, error))
+    return FALSE;
+  peer_fast_start_attach (peer);
   gst_util_set_object_arg (G_OBJECT (peer->webrtc), "bundle-policy", "max-bundle");
   g_object_set (peer->webrtc, "latency", peer->settings.jitter_latency_ms, NULL);
   configure_ice (peer);

@@ -98,6 +98,8 @@ on_description_created (GstPromise *promise, gpointer user_data)
     peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "webrtcbin created no %s", type);
     goto out;
   }
+  /* Every description we send or set names our certificate (peer_dtls.c). */
+  peer_dtls_fix_description (peer, desc->sdp);
   job = g_new0 (PeerJob, 1);
   job->type = JOB_SEND_SDP;
   job->offer = data->offer;

@@ -9,6 +9,9 @@
  *   peer_receive.c    pad-added, decoder bins from pipelines/decoder-*,
  *                     appsinks, receive counters, audio levels
  *   peer_ice.c        ICE restart in place on webrtcbin 1.22's libnice agent
+ *   peer_dtls.c       the DTLS certificate on webrtcbin's DTLS elements and
+ *                     in our descriptions; the DTLS plugin's default agent
+ *   peer_fast_start.c the jitter buffers' wait for a stream's first packet
  *
  * Threading (see peer.h): everything runs on peer->context except what is
  * marked "any thread" (webrtcbin's signals and promises, pad probes, appsink
@@ -141,9 +144,38 @@ G_GNUC_INTERNAL void job_free_unqueued (PeerJob *job);
  * meshcall's payload types) or for answering `offer` (its payload types and
  * TWCC ids; an error when it lacks the video codec we send). */
 G_GNUC_INTERNAL gboolean peer_send_build (McPeer *peer, const GstSDPMessage *offer, GError **error);
+/* The peer starts connecting: a keyframe for the subscription to start
+ * from (capture.h, MC_CAPTURE_RECENT_FRAMES). */
+G_GNUC_INTERNAL void peer_send_prepare (McPeer *peer);
 /* The capture starts/stops feeding the send appsrcs. */
 G_GNUC_INTERNAL void peer_send_subscribe (McPeer *peer);
 G_GNUC_INTERNAL void peer_send_unsubscribe (McPeer *peer);
+
+/* ---- peer_dtls.c ---- */
+
+/* Once per process, before the first webrtcbin: the DTLS plugin's default
+ * agent, made at no cost (any thread; later callers wait for the first). */
+G_GNUC_INTERNAL void peer_dtls_prepare (void);
+/* peer_start: every DTLS transport of the peer's webrtcbin gets the
+ * settings' certificate (one made for the process when they have none). */
+G_GNUC_INTERNAL gboolean peer_dtls_attach (McPeer *peer, GError **error);
+/* Our offer or answer as webrtcbin made it (any thread): a=fingerprint set
+ * to the certificate's own, as webrtcbin 1.22 gets it wrong. */
+G_GNUC_INTERNAL void peer_dtls_fix_description (McPeer *peer, GstSDPMessage *sdp);
+
+/* ---- peer_fast_start.c ---- */
+
+/* How long a jitter buffer holds a stream's first packet (instead of its
+ * whole latency) in case an earlier one of the same burst is still coming. */
+#define MC_PEER_FIRST_PACKET_WAIT_MS 5
+/* ICE's Ta, the pacing of connectivity checks: RFC 8445's smallest (5 ms;
+ * libnice's default is 20). A check, its answer and the nomination take
+ * about three of them, so this is most of what ICE costs on a LAN. */
+#define MC_PEER_ICE_PACING_MS 5
+
+/* peer_start: the jitter buffers webrtcbin makes wait only
+ * MC_PEER_FIRST_PACKET_WAIT_MS for their first packet. */
+G_GNUC_INTERNAL void peer_fast_start_attach (McPeer *peer);
 
 /* ---- peer_receive.c ---- */
 

@@ -1,6 +1,7 @@
 /* SDP/candidate validation and look-ups (see peer_sdp.h). */
 #include "meshcall/peer/peer_sdp.h"
 #include "meshcall/peer/peer.h"
+#include "meshcall/peer/dtls_cert.h"
 #include "meshcall/base/log.h"
 
 #include <gio/gio.h>
@@ -215,6 +216,7 @@ mc_peer_validate_sdp (const char *text, const char *type, GError **error)
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
     const char *kind = gst_sdp_media_get_media (media);
+    g_autoptr (GError) fp_error = NULL;
     const char *fp;
 
     if (kind == NULL) {
@@ -232,9 +234,14 @@ mc_peer_validate_sdp (const char *text, const char *type, GError **error)
       goto out;
     }
     fp = media_or_session_attr (sdp, media, "fingerprint");
-    if (fp == NULL || strchr (fp, ' ') == NULL) {
+    if (fp == NULL) {
       g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: %s m-line %u has no DTLS fingerprint", type,
                    kind, i);
+      goto out;
+    }
+    if (!mc_dtls_fingerprint_parse (fp, -1, NULL, &fp_error)) {
+      g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_INVALID, "%s: %s m-line %u: %s", type, kind, i,
+                   fp_error->message);
       goto out;
     }
     if (g_strcmp0 (kind, "video") == 0 && mc_peer_sdp_find_payload (media, "VP8") < 0 &&
@@ -351,4 +358,14 @@ mc_peer_validate_candidate (const char *candidate, GError **error)
     }
   }
   return TRUE;
+}
+
+const char *
+mc_peer_sdp_get_fingerprint (const GstSDPMessage *sdp)
+{
+  const char *fp = gst_sdp_message_get_attribute_val (sdp, "fingerprint");
+
+  if (fp == NULL && gst_sdp_message_medias_len (sdp) > 0)
+    fp = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, 0), "fingerprint");
+  return fp;
 }

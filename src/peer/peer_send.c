@@ -219,6 +219,13 @@ peer_send_build (McPeer *peer, const GstSDPMessage *offer, GError **error)
 }
 
 void
+peer_send_prepare (McPeer *peer)
+{
+  if (!peer->subscribed && peer->capture && peer->video_src)
+    mc_capture_prepare_subscriber (peer->capture, peer->tier);
+}
+
+void
 peer_send_subscribe (McPeer *peer)
 {
   if (peer->subscribed || peer->capture == NULL)

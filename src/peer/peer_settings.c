@@ -38,6 +38,7 @@ void
 mc_peer_settings_init (McPeerSettings *s)
 {
   s->ice = NULL;
+  s->dtls_cert = NULL;
   s->jitter_latency_ms = MC_PEER_DEFAULT_JITTER_LATENCY_MS;
   s->answer_timeout_ms = 0;
   s->media_timeout_ms = MC_PEER_DEFAULT_MEDIA_TIMEOUT_MS;
@@ -49,10 +50,13 @@ mc_peer_settings_copy (McPeerSettings *dst, const McPeerSettings *src)
   *dst = *src;
   if (dst->ice)
     mc_ice_config_ref (dst->ice);
+  if (dst->dtls_cert)
+    mc_dtls_cert_ref (dst->dtls_cert);
 }
 
 void
 mc_peer_settings_clear (McPeerSettings *s)
 {
   g_clear_pointer (&s->ice, mc_ice_config_unref);
+  g_clear_pointer (&s->dtls_cert, mc_dtls_cert_unref);
 }

@@ -61,16 +61,3 @@ wait_participants() {
   done
   fail "call $1 has ${n:-?} participants on the server after $3 s, want $2"
 }
-
-# stop_proc LABEL: SIGTERM, wait up to 10 s, require exit status 0.
-stop_proc() {
-  local label=$1 pid=${PIDS[$1]} rc i
-  kill -TERM "$pid"
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && fail "$label did not exit within 10 s of SIGTERM"
-  wait "$pid"
-  rc=$?
-  unset "PIDS[$label]"
-  [ "$rc" = 0 ] || fail "$label exited with $rc after SIGTERM, want 0"
-  log "$label left cleanly"
-}

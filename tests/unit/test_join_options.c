@@ -91,6 +91,7 @@ test_defaults (void)
   g_assert_false (o.call.peer.ice->relay_only);
   g_assert_false (o.call.headless);
   g_assert_null (o.call.stats_json);
+  g_assert_null (o.state_dir);   /* the default directory (cli_dtls.h) */
   g_assert_cmpint (o.call.self_view_width, ==, 0);
   g_assert_true (o.render.automatic);
   g_assert_true (o.render_options.self_view);
@@ -113,7 +114,7 @@ static const char full_config[] =
   "audio-processing = false\njitter-latency = 200\n"
   "[ice]\nstun = stun://stun.example.org:3478\nturn = turn://u:p@a:3478, turn://u:p@b:3478\n"
   "transport-policy = relay\n"
-  "[call]\nheadless = false\nstats-json = /tmp/s.json\nmedia-timeout = 9\n"
+  "[call]\nheadless = false\nstats-json = /tmp/s.json\nmedia-timeout = 9\nstate-dir = /var/lib/mc\n"
   "[status]\nlisten = 0.0.0.0:9100\nmin-peers = 2\n"
   "[display]\nrender = text:sixel\nfont = Mono\nfullscreen = true\nself-view = false\nstats = true\n"
   "width = 1280\nheight = 720\nmax-fps = 24\nrender-path = opengl\n";
@@ -138,6 +139,7 @@ test_config_values (void)
   g_assert_cmpstrv (o.call.peer.ice->turn_servers, ARGS ("turn://u:p@a:3478", "turn://u:p@b:3478"));
   g_assert_true (o.call.peer.ice->relay_only);
   g_assert_cmpstr (o.call.stats_json, ==, "/tmp/s.json");
+  g_assert_cmpstr (o.state_dir, ==, "/var/lib/mc");
   g_assert_cmpstr (o.status_host, ==, "0.0.0.0");
   g_assert_cmpuint (o.status_port, ==, 9100);
   g_assert_cmpuint (o.status_min_peers, ==, 2);
@@ -167,7 +169,7 @@ test_flags_override (void)
                                 "--size", "160x120", "--video-codec", "vp8", "--video", "none", "--turn",
                                 "turns://x:y@c:5349", "--ice-transport-policy", "all", "--jitter-latency", "0",
                                 "--media-timeout", "0", "--answer-timeout", "500", "--duration", "7",
-                                "--stats-json", "/tmp/t.json", "--render", "none", "--font", "Sans",
+                                "--stats-json", "/tmp/t.json", "--state-dir", "none", "--render", "none", "--font", "Sans",
                                 "--window-size", "800x600", "--max-fps", "10", "--status-listen", "[::1]:9200",
                                 "--status-min-peers", "0", "--render-path", "surface", "c2"),
                           &error), ==, MC_EXIT_OK);
@@ -185,6 +187,7 @@ test_flags_override (void)
   g_assert_cmpuint (o.call.peer.answer_timeout_ms, ==, 500);
   g_assert_cmpuint (o.duration_s, ==, 7);
   g_assert_cmpstr (o.call.stats_json, ==, "/tmp/t.json");
+  g_assert_cmpstr (o.state_dir, ==, "none");
   g_assert_false (o.render.automatic);
   g_assert_null (o.render.klass);
   g_assert_cmpstr (o.render_options.font, ==, "Sans");
@@ -204,9 +207,10 @@ test_flags_override (void)
   g_assert_cmpuint (o.status_port, ==, 9300);
   mc_join_options_clear (&o);
 
-  /* Booleans: --no-self-view over self-view = true; --headless means no picture. */
+  /* Booleans: --no-self-view over self-view = true; --headless means no
+   * picture; an empty state-dir is the default one. */
   mc_join_options_init (&o);
-  g_assert_cmpint (parse (&o, "[display]\nself-view = true\nrender = text\n",
+  g_assert_cmpint (parse (&o, "[display]\nself-view = true\nrender = text\n[call]\nstate-dir =\n",
                           ARGS ("c1", "--no-self-view", "--headless", "--show-stats", "--fullscreen",
                                 "--no-audio-processing"), &error), ==, MC_EXIT_OK);
   g_assert_false (o.render_options.self_view);
@@ -216,6 +220,7 @@ test_flags_override (void)
   g_assert_false (o.call.media.audio_processing);
   g_assert_false (o.render.automatic);
   g_assert_null (o.render.klass);
+  g_assert_null (o.state_dir);
   mc_join_options_clear (&o);
 }
 

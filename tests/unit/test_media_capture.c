@@ -1,6 +1,7 @@
 /* The capture pipeline: encode once per tier, fan the same buffers out to
- * every subscriber, keyframe first for a new subscriber, keyframe requests
- * (upstream GstForceKeyUnit at a subscriber's appsrc) rate-limited per tier. */
+ * every subscriber, keyframe first for a new subscriber (the one prepared
+ * for it when it is recent), keyframe requests (upstream GstForceKeyUnit at
+ * a subscriber's appsrc) rate-limited per tier. */
 #include "meshcall/media/capture.h"
 #include "meshcall/base/log.h"
 
@@ -190,6 +191,71 @@ test_keyframe_requests (void)
   mc_capture_free (c);
 }
 
+static McCaptureTierInfo
+tier_info (McCapture *c)
+{
+  McCaptureTierInfo info;
+  g_assert_true (mc_capture_get_tier_info (c, 0, &info));
+  return info;
+}
+
+/* Waits for the tier to have encoded `n` keyframes. */
+static void
+wait_keyframes (McCapture *c, guint64 n)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (tier_info (c).keyframes < n && g_get_monotonic_time () < deadline)
+    g_usleep (2000);
+  g_assert_cmpuint (tier_info (c).keyframes, >=, n);
+}
+
+/* A subscriber that comes within MC_CAPTURE_RECENT_FRAMES of the keyframe
+ * prepared for it starts from that keyframe and forces none; one that comes
+ * later forces its own at once (the prepared one does not hold it back). */
+static void
+test_prepared_subscriber (void)
+{
+  McCapture *c = make_capture ();
+  McCaptureTierInfo before, after;
+  Sink a, b, late;
+
+  sink_init (&a, c, "sink-a");
+  sink_init (&b, c, "sink-b");
+  sink_init (&late, c, "sink-late");
+  mc_capture_subscribe (c, 0, GST_APP_SRC (a.src));
+  wait_frames (&a, 5);
+  g_usleep (600 * 1000);   /* past the subscription's own forced keyframe */
+
+  before = tier_info (c);
+  mc_capture_prepare_subscriber (c, 0);
+  wait_keyframes (c, before.keyframes + 1);
+  mc_capture_subscribe (c, 0, GST_APP_SRC (b.src));
+  after = tier_info (c);
+  g_assert_cmpuint (after.keyframes_forced, ==, before.keyframes_forced + 1);   /* the prepared one */
+  g_assert_cmpuint (after.keyframe_requests, ==, before.keyframe_requests);     /* none from b */
+  wait_frames (&b, 3);
+  g_assert_true (b.first_was_key);
+
+  before = tier_info (c);
+  mc_capture_prepare_subscriber (c, 0);   /* within the interval of the last one: none */
+  g_assert_cmpuint (tier_info (c).keyframes_forced, ==, before.keyframes_forced);
+  wait_frames (&a, sink_count (&a) + MC_CAPTURE_RECENT_FRAMES + 3);
+  mc_capture_subscribe (c, 0, GST_APP_SRC (late.src));
+  after = tier_info (c);
+  g_assert_cmpuint (after.keyframe_requests, ==, before.keyframe_requests + 1);
+  g_assert_cmpuint (after.keyframes_forced, ==, before.keyframes_forced + 1);   /* at once */
+  wait_frames (&late, 3);
+  g_assert_true (late.first_was_key);
+
+  mc_capture_unsubscribe (c, GST_APP_SRC (a.src));
+  mc_capture_unsubscribe (c, GST_APP_SRC (b.src));
+  mc_capture_unsubscribe (c, GST_APP_SRC (late.src));
+  sink_clear (&a);
+  sink_clear (&b);
+  sink_clear (&late);
+  mc_capture_free (c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -198,5 +264,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/media/capture/fan-out", test_fan_out);
   g_test_add_func ("/media/capture/keyframe-requests", test_keyframe_requests);
+  g_test_add_func ("/media/capture/prepared-subscriber", test_prepared_subscriber);
   return g_test_run ();
 }

@@ -1,6 +1,8 @@
 /* MESHCALL_NO_VALGRIND: full WebRTC pipelines (DTLS, encoders) cannot keep their deadlines under valgrind; the ASan+LSan run covers leaks here. */
 /* Two McPeers in one process, signals passed by function calls (no server):
- * media must flow both ways, keyframe-first, at the sent resolution. */
+ * media must flow both ways, keyframe-first, at the sent resolution; each
+ * shows its own DTLS certificate, named in its SDP, and a certificate that
+ * is not the one an offer names fails the peer. */
 #include "meshcall/media/capture.h"
 #include "meshcall/base/log.h"
 #include "meshcall/media/pipelines.h"
@@ -8,6 +10,9 @@
 #include "meshcall/peer/peer_sdp.h"
 
 #include <gst/gst.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 typedef struct {
@@ -36,6 +41,17 @@ deliver (gpointer data)
 }
 
 static McPeer *peer_a, *peer_b;
+/* When set, peer_a's offer reaches peer_b naming this fingerprint instead
+ * of peer_a's own (someone between them who shows his own certificate). */
+static char *impostor_fingerprint;
+static McDtlsCert *cert_a;
+
+static char *
+replace_all (const char *text, const char *what, const char *with)
+{
+  g_auto (GStrv) parts = g_strsplit (text, what, -1);
+  return g_strjoinv (with, parts);
+}
 static guint drop_offers;   /* offers to lose on the way (a signaling connection that died) */
 
 static void
@@ -50,13 +66,27 @@ send_signal (McPeer *from, const McSignal *signal, gpointer user_data)
   d = g_new0 (Delivery, 1);
   d->to = from == peer_a ? peer_b : peer_a;
   d->signal = mc_signal_copy (signal);
+  if (impostor_fingerprint && from == peer_a && signal->type == MC_SIGNAL_OFFER) {
+    g_autofree char *sdp = replace_all (signal->sdp, mc_dtls_cert_get_fingerprint (cert_a), impostor_fingerprint);
+    mc_signal_free (d->signal);
+    d->signal = mc_signal_new_description (MC_SIGNAL_OFFER, sdp);
+  }
   g_idle_add (deliver, d);
 }
+
+static McPeer *failed_peer;
+static McPeerFailure failed_kind;
+static char *failed_reason;
 
 static void
 on_failed (McPeer *peer, McPeerFailure failure, const char *reason, gpointer user_data)
 {
   g_printerr ("peer %s failed: %s\n", mc_peer_get_remote_id (peer), reason);
+  if (!failed) {
+    failed_peer = peer;
+    failed_kind = failure;
+    failed_reason = g_strdup (reason);
+  }
   failed = TRUE;
 }
 
@@ -97,13 +127,18 @@ run_loopback (McVideoCodec codec)
   McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed };
   McCapture *ca = make_capture (codec), *cb_cap = make_capture (codec);
   g_autoptr (McIceConfig) ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
-  McPeerSettings settings = { .ice = ice, .jitter_latency_ms = 50 };
-  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob", .capture = ca, .settings = &settings };
-  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice", .capture = cb_cap, .settings = &settings };
+  g_autoptr (McDtlsCert) cert_b = mc_dtls_cert_generate (g_get_real_time () / G_USEC_PER_SEC, NULL);
+  McPeerSettings settings_a = { .ice = ice, .dtls_cert = cert_a, .jitter_latency_ms = 50 };
+  McPeerSettings settings_b = { .ice = ice, .dtls_cert = cert_b, .jitter_latency_ms = 50 };
+  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob", .capture = ca, .settings = &settings_a };
+  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice", .capture = cb_cap, .settings = &settings_b };
   g_autoptr (GError) error = NULL;
   gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   McPeerCounters a, b;
   McCaptureTierInfo info;
+  g_autofree char *local_a = NULL;
+  g_autofree char *remote_b = NULL;
+  g_autofree char *local_b = NULL;
 
   peer_a = mc_peer_new (&cfg_a, &cb, NULL, &error);
   g_assert_no_error (error);
@@ -114,6 +149,16 @@ run_loopback (McVideoCodec codec)
   while (!both_flowing () && !failed && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
 
+  if (impostor_fingerprint) {
+    /* peer_b hears of a certificate that is not the one it is shown. */
+    g_assert_true (failed);
+    g_assert_true (failed_peer == peer_b);
+    g_assert_cmpint (failed_kind, ==, MC_PEER_FAILURE_PROTOCOL);
+    g_assert_nonnull (strstr (failed_reason, "someone between us may be in the call"));
+    g_assert_nonnull (strstr (failed_reason, impostor_fingerprint));
+    g_assert_nonnull (strstr (failed_reason, mc_dtls_cert_get_fingerprint (cert_a)));
+    goto out;
+  }
   mc_peer_get_counters (peer_a, &a);
   mc_peer_get_counters (peer_b, &b);
   g_printerr ("a: %" G_GUINT64_FORMAT " frames %dx%d, %" G_GUINT64_FORMAT " audio; b: %" G_GUINT64_FORMAT
@@ -136,9 +181,21 @@ run_loopback (McVideoCodec codec)
   g_assert_true (mc_capture_get_tier_info (ca, 0, &info));
   g_assert_cmpuint (info.subscribers, ==, 1);
   g_assert_cmpuint (info.keyframes_forced, >=, 1);
+  /* Each shows its own certificate: named in its SDP (so the other's
+   * check of the handshake passed: neither failed). */
+  local_a = mc_peer_get_local_sdp (peer_a);
+  remote_b = mc_peer_get_remote_sdp (peer_b);
+  local_b = mc_peer_get_local_sdp (peer_b);
+  g_assert_nonnull (strstr (local_a, mc_dtls_cert_get_fingerprint (cert_a)));
+  g_assert_nonnull (strstr (remote_b, mc_dtls_cert_get_fingerprint (cert_a)));
+  g_assert_nonnull (strstr (local_b, mc_dtls_cert_get_fingerprint (cert_b)));
+  g_assert_null (strstr (local_b, mc_dtls_cert_get_fingerprint (cert_a)));
 
+out:
   mc_peer_free (peer_a);
   mc_peer_free (peer_b);
+  failed = FALSE;
+  g_clear_pointer (&failed_reason, g_free);
   g_assert_true (mc_capture_get_tier_info (ca, 0, &info));
   g_assert_cmpuint (info.subscribers, ==, 0);
   mc_capture_free (ca);
@@ -279,6 +336,18 @@ test_loopback_vp8 (void)
   run_loopback (MC_VIDEO_CODEC_VP8);
 }
 
+/* The offer names a certificate peer_a does not show: peer_b fails the
+ * peer, as a browser does, saying why and naming both. */
+static void
+test_impostor (void)
+{
+  g_autoptr (McDtlsCert) other = mc_dtls_cert_generate (g_get_real_time () / G_USEC_PER_SEC, NULL);
+
+  impostor_fingerprint = g_strdup (mc_dtls_cert_get_fingerprint (other));
+  run_loopback (MC_VIDEO_CODEC_VP8);
+  g_clear_pointer (&impostor_fingerprint, g_free);
+}
+
 /* x264enc stamps its output in a segment starting at 1000 h: the fan-out
  * must convert to running time or webrtcbin holds the frames forever. */
 static void
@@ -406,17 +475,62 @@ test_glare (void)
     ;
 }
 
+/* The DTLS plugin's default agent (made by the warm-up with the inert key,
+ * peer_dtls.c): its certificate's own signature does not verify, so no
+ * handshake could succeed with it; RSA keys made afterwards are real. */
+static void
+test_default_agent_inert (void)
+{
+  GstElement *dtlsdec;
+  g_autofree char *pem = NULL;
+  BIO *bio;
+  X509 *x509;
+  EVP_PKEY *key, *rsa;
+  EVP_PKEY_CTX *check;
+
+  mc_peer_warm_up ();
+  mc_peer_warm_up_wait ();
+  dtlsdec = gst_element_factory_make ("dtlsdec", NULL);
+  g_assert_nonnull (dtlsdec);
+  g_object_get (dtlsdec, "pem", &pem, NULL);   /* the default agent's certificate */
+  gst_object_unref (dtlsdec);
+  g_assert_nonnull (pem);
+  bio = BIO_new_mem_buf (pem, -1);
+  x509 = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+  g_assert_nonnull (x509);
+  key = X509_get0_pubkey (x509);
+  g_assert_true (EVP_PKEY_is_a (key, "RSA"));
+  g_assert_cmpint (EVP_PKEY_get_bits (key), ==, 2048);
+  g_assert_cmpint (X509_verify (x509, key), !=, 1);
+  X509_free (x509);
+  BIO_free (bio);
+
+  rsa = EVP_RSA_gen (1024);
+  g_assert_nonnull (rsa);
+  check = EVP_PKEY_CTX_new (rsa, NULL);
+  g_assert_cmpint (EVP_PKEY_private_check (check), ==, 1);   /* p, q prime, d right */
+  EVP_PKEY_CTX_free (check);
+  EVP_PKEY_free (rsa);
+}
+
 int
 main (int argc, char **argv)
 {
+  int code;
+
   gst_init (&argc, &argv);
   mc_log_init ();
   g_test_init (&argc, &argv, NULL);
+  cert_a = mc_dtls_cert_generate (g_get_real_time () / G_USEC_PER_SEC, NULL);
   g_test_add_func ("/peer/loopback/vp8", test_loopback_vp8);
   g_test_add_func ("/peer/loopback/h264", test_loopback_h264);
+  g_test_add_func ("/peer/loopback/impostor", test_impostor);
   g_test_add_func ("/peer/new-without-webrtcbin", test_new_without_webrtcbin);
   g_test_add_func ("/peer/signals-before-offer", test_signals_before_offer);
   g_test_add_func ("/peer/glare", test_glare);
   g_test_add_func ("/peer/ice-restart", test_ice_restart);
-  return g_test_run ();
+  g_test_add_func ("/peer/dtls-default-agent-inert", test_default_agent_inert);
+  code = g_test_run ();
+  mc_dtls_cert_unref (cert_a);
+  return code;
 }

@@ -7,14 +7,17 @@
 
 #include <string.h>
 
+/* A fingerprint of the right length (RFC 8122; mc_dtls_fingerprint_parse). */
+#define FINGERPRINT "sha-256 9E:4D:4A:F6:FC:C0:2E:F1:4B:A2:2A:5C:D6:24:DD:0C:1E:B0:41:34:D9:1C:C4:2A:51:09:F2:86:19:87:15:A4"
+
 #define GOOD_SDP                                                                                         \
   "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"                          \
   "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef0123\r\n" \
-  "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n" \
+  "a=fingerprint:" FINGERPRINT "\r\na=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n" \
   "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"          \
   "a=ssrc:1111 cname:x\r\n"                                                                           \
   "m=video 9 UDP/TLS/RTP/SAVPF 120 126 97\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef0123\r\n" \
-  "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\na=mid:1\r\na=recvonly\r\na=rtpmap:120 VP8/90000\r\n" \
+  "a=fingerprint:" FINGERPRINT "\r\na=setup:actpass\r\na=mid:1\r\na=recvonly\r\na=rtpmap:120 VP8/90000\r\n" \
   "a=rtpmap:126 H264/90000\r\na=fmtp:126 profile-level-id=42e01f;level-asymmetry-allowed=1;packetization-mode=1\r\n" \
   "a=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=42e01f;packetization-mode=0\r\n" \
   "a=ssrc-group:FID 2222 3333\r\n"
@@ -101,9 +104,9 @@ test_bad_sdp (void)
       "no ICE credentials" },
     { "v=0\r\ns=-\r\nt=0 0\r\na=ice-ufrag:a\r\na=ice-pwd:b\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n",
       "no DTLS fingerprint" },
-    { "v=0\r\ns=-\r\nt=0 0\r\na=ice-ufrag:a\r\na=ice-pwd:b\r\na=fingerprint:sha-256 AA\r\n"
+    { "v=0\r\ns=-\r\nt=0 0\r\na=ice-ufrag:a\r\na=ice-pwd:b\r\na=fingerprint:" FINGERPRINT "\r\n"
       "m=video 9 UDP/TLS/RTP/SAVPF 98\r\na=rtpmap:98 VP9/90000\r\n", "neither VP8 nor H264" },
-    { "v=0\r\ns=-\r\nt=0 0\r\na=ice-ufrag:a\r\na=ice-pwd:b\r\na=fingerprint:sha-256 AA\r\n"
+    { "v=0\r\ns=-\r\nt=0 0\r\na=ice-ufrag:a\r\na=ice-pwd:b\r\na=fingerprint:" FINGERPRINT "\r\n"
       "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000\r\n", "no Opus" },
     { "v=0\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n", "no active audio or video" },
   };

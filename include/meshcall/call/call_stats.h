@@ -37,6 +37,7 @@ typedef struct {
   gint64 connected_us;          /* the monotonic time connected_at was computed from */
   char *local_candidate_type;   /* selected ICE pair: "host", "srflx", "prflx", "relay"; NULL: unknown */
   char *remote_candidate_type;
+  char *remote_fingerprint;     /* their a=fingerprint ("sha-256 AB:..."); NULL: no description yet */
   char *local_address;          /* our IP address on that pair (libnice); NULL: none yet */
   guint ice_restarts;           /* ICE restarts in place on the current connection */
   guint connections;            /* connections made to this participant (1 + rebuilds) */
@@ -75,15 +76,21 @@ typedef struct {
   GArray *tiers;                /* McCaptureTierInfo, may be NULL */
   gboolean audio_muted;         /* our own microphone / camera state */
   gboolean video_off;
+  const char *dtls_fingerprint; /* our certificate's, as in our SDP; NULL: not known */
 } McCallStatsSelf;
 
 /* { peerId, name, callId, signalingState, participants, videoCodec, tiers:[...],
- *   audioMuted, videoOff, joinedAt, time, peers:[{peerId, name, connectionState, videoFramesDecoded, width, height,
- *   fps, audioPacketsReceived, inboundKbps, outboundKbps, rttMs, fractionLost,
- *   remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS, firstFrameAt,
- *   connectedAt, localCandidateType, remoteCandidateType, localAddress, remoteAudioMuted, remoteVideoOff,
- *   connections, iceRestarts, mediaGaps, lastMediaGapS, lastMediaGapEndedAt}] }
- * Every member is documented in docs/stats.md. */
+ *   audioMuted, videoOff, joinedAt, dtlsFingerprint, time, peers:[{peerId, name, connectionState,
+ *   videoFramesDecoded, width, height, fps, audioPacketsReceived, inboundKbps, outboundKbps, rttMs,
+ *   fractionLost, remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS,
+ *   firstFrameAt, connectedAt, localCandidateType, remoteCandidateType, remoteFingerprint, localAddress,
+ *   remoteAudioMuted, remoteVideoOff, connections, iceRestarts, mediaGaps, lastMediaGapS,
+ *   lastMediaGapEndedAt}] }
+ * dtlsFingerprint / remoteFingerprint: the SHA-256 of our / their DTLS
+ * certificate as SDP's a=fingerprint gives it ("sha-256 AB:CD:..."), or null.
+ * Ours stays the same across runs while the saved certificate lasts
+ * (peer/dtls_cert.h); compare it with what a peer lists to check that
+ * nobody in between replaced it. Every member is documented in docs/stats.md. */
 JsonNode *mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers /* McCallStatsPeer* */);
 /* Written to a temporary file and renamed (g_file_set_contents). */
 gboolean mc_call_stats_write (const char *path, JsonNode *doc, GError **error);

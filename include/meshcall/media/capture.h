@@ -8,7 +8,11 @@
  * A peer subscribes the appsrc of its own pipeline; every encoded buffer is
  * pushed into each subscribed appsrc as the same refcounted GstBuffer (no
  * re-encode, no copy). A new video subscriber gets no delta frames before its
- * first keyframe, and its subscription forces one. Keyframe requests (the
+ * first keyframe: the latest one, with the frames since, when it is at most
+ * MC_CAPTURE_RECENT_FRAMES old (a peer asks for one as it starts connecting,
+ * mc_capture_prepare_subscriber, so its picture does not wait for the next
+ * camera frame and its encoding once connected); otherwise its subscription
+ * forces one. Keyframe requests (the
  * upstream GstForceKeyUnit event an RTCP PLI/FIR produces at the peer's
  * appsrc) reach the subscriber's tier encoder, at most one per tier per
  * MC_CAPTURE_KEYFRAME_MIN_INTERVAL (later requests are merged into one).
@@ -39,6 +43,9 @@ typedef enum {
 
 #define MC_CAPTURE_MAX_TIERS 3
 #define MC_CAPTURE_KEYFRAME_MIN_INTERVAL (500 * GST_MSECOND)
+/* A subscriber that comes at most this many frames after a keyframe gets
+ * that keyframe and the frames since at once, and forces none. */
+#define MC_CAPTURE_RECENT_FRAMES 5
 
 typedef enum {
   MC_VIDEO_CODEC_VP8,
@@ -123,6 +130,10 @@ void mc_capture_unsubscribe (McCapture *capture, GstAppSrc *sink);
 /* Tier of a subscribed sink, or -1. */
 int mc_capture_get_sink_tier (McCapture *capture, GstAppSrc *sink);
 void mc_capture_request_keyframe (McCapture *capture, guint tier);
+/* A subscriber to `tier` is on its way (a peer connecting): a keyframe now,
+ * for it to start from (at most one per MC_CAPTURE_KEYFRAME_MIN_INTERVAL,
+ * and apart from the requests' interval, which it does not delay). */
+void mc_capture_prepare_subscriber (McCapture *capture, guint tier);
 
 /* Audio fan-out. */
 void mc_capture_subscribe_audio (McCapture *capture, GstAppSrc *sink);

@@ -146,9 +146,9 @@ char *mc_peer_get_local_address (McPeer *peer);
 char *mc_peer_get_remote_sdp (McPeer *peer);
 char *mc_peer_get_local_sdp (McPeer *peer);
 
-/* The first dtlsdec of a process generates the DTLS key and certificate
- * every later webrtcbin reuses (0.2-1.4 s), and webrtcbin loads libnice:
- * mc_peer_warm_up() starts that in a thread, once per process (the call does
+/* The first webrtcbin of a process loads its plugins (DTLS, libnice, SRTP,
+ * RTP) and makes the DTLS plugin's default agent (at no cost: peer_dtls.c):
+ * mc_peer_warm_up() does that in a thread, once per process (the call does
  * it in mc_call_new; a command may start it earlier). A process must not exit
  * while it runs (OpenSSL's exit handlers crash): mc_peer_warm_up_wait() joins
  * it (mc_call_free does). */

@@ -28,6 +28,9 @@ const char *mc_peer_sdp_get_mid (const GstSDPMessage *sdp, guint mline);
 int mc_peer_sdp_mline_of_mid (const GstSDPMessage *sdp, const char *mid);
 /* TRUE when the section's direction lets the remote send to us. */
 gboolean mc_peer_sdp_remote_sends (const GstSDPMedia *media);
+/* The DTLS fingerprint ("sha-256 AB:..."): the session's a=fingerprint,
+ * else the first m-line's; NULL when there is none. */
+const char *mc_peer_sdp_get_fingerprint (const GstSDPMessage *sdp);
 /* SSRC -> media kind ("video"/"audio", static strings) from a=ssrc and
  * a=ssrc-group lines. */
 GHashTable *mc_peer_sdp_ssrc_kinds (const GstSDPMessage *sdp);

@@ -1,8 +1,11 @@
 /* What every peer of a call shares: how its ICE agent gathers and connects,
- * and its buffers and timeouts. Built once (from the command line and the
- * config file) and handed down by pointer: the call keeps one, each peer
- * takes a reference to the ICE part and copies the three numbers. */
+ * the DTLS certificate it shows, and its buffers and timeouts. Built once
+ * (from the command line and the config file) and handed down by pointer:
+ * the call keeps one, each peer takes a reference to the ICE part and the
+ * certificate and copies the three numbers. */
 #pragma once
+
+#include "meshcall/peer/dtls_cert.h"
 
 #include <glib.h>
 
@@ -30,14 +33,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McIceConfig, mc_ice_config_unref)
 
 typedef struct {
   McIceConfig *ice;             /* NULL = defaults (every interface, no STUN/TURN) */
+  McDtlsCert *dtls_cert;        /* NULL = one made for the process, in memory (dtls_cert.h) */
   guint jitter_latency_ms;      /* webrtcbin latency */
   guint answer_timeout_ms;      /* 0 = MC_PEER_DEFAULT_ANSWER_TIMEOUT_MS */
   guint media_timeout_ms;       /* 0 = never; no media received for this long once connected = DISCONNECTED */
 } McPeerSettings;
 
-/* Defaults above, no ICE config. */
+/* Defaults above, no ICE config, no certificate. */
 void mc_peer_settings_init (McPeerSettings *settings);
-/* *dst = *src with its own reference to the ICE config. */
+/* *dst = *src with its own references to the ICE config and the certificate. */
 void mc_peer_settings_copy (McPeerSettings *dst, const McPeerSettings *src);
 void mc_peer_settings_clear (McPeerSettings *settings);
 
