@@ -55,6 +55,13 @@ static const SchemaKey schema[] = {
   { "call", "stats-json", KEY_STRING },
   { "call", "media-timeout", KEY_INT, 1, 600 },
 
+  { "record", "out", KEY_STRING },
+  { "record", "compose", KEY_STRING },
+  { "record", "compose-size", KEY_STRING },
+  { "record", "compose-fps", KEY_INT, 1, 60 },
+  { "record", "stats-json", KEY_STRING },
+  { "record", "media-timeout", KEY_INT, 1, 600 },
+
   { "display", "render", KEY_STRING },
   { "display", "fullscreen", KEY_BOOL },
   { "display", "font", KEY_STRING },

@@ -52,6 +52,8 @@ struct _McCall {
   gint64 retry_said_us;   /* when a signaling retry was last told to the user; 0 = not in this outage */
   GQuark retry_said_domain; /* ... and what it was */
   gint retry_said_code;
+  McPeerCallbacks peer_cb;  /* what every peer reports to (set once: levels, the tap when asked) */
+  GHashTable *recorders;  /* peer id -> name: who said it records the call */
 };
 
 void
@@ -287,23 +289,74 @@ on_peer_audio_level (McPeer *peer, double rms_db, gpointer user_data)
     call->cb.audio_level (call, mc_peer_get_remote_id (peer), rms_db, call->user_data);
 }
 
+/* ---- the recording extension ------------------------------------------------ */
+
+/* A recorder tells each peer as its connection is set up, before the offer
+ * or answer, so their pictures never show it as a tile for long. */
+static void
+call_recording_announce (McCall *call, const char *peer_id)
+{
+  g_autoptr (McSignal) signal = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!call->cfg.recorder || call->sig == NULL)
+    return;
+  signal = mc_signal_new_recording (TRUE);
+  if (!mc_signaling_send_signal (call->sig, peer_id, signal, &error))
+    MC_WARNING ("recording signal to %s not sent: %s", peer_id, error->message);
+}
+
+static void
+call_recording_set (McCall *call, const char *peer_id, gboolean recording)
+{
+  const char *name = g_hash_table_lookup (call->roster, peer_id);
+  g_autofree char *shown = g_strdup (name ? name : peer_id);
+
+  if (recording == g_hash_table_contains (call->recorders, peer_id))
+    return;
+  if (recording) {
+    g_hash_table_insert (call->recorders, g_strdup (peer_id), g_strdup (shown));
+    mc_log_user ("%s records this call", shown);
+  } else {
+    g_hash_table_remove (call->recorders, peer_id);
+    mc_log_user ("%s no longer records this call", shown);
+  }
+  if (call->cb.remote_recording)
+    call->cb.remote_recording (call, peer_id, shown, recording, call->user_data);
+}
+
+gboolean
+mc_call_peer_is_recording (McCall *call, const char *peer_id)
+{
+  return g_hash_table_contains (call->recorders, peer_id);
+}
+
+static void
+on_peer_encoded_frame (McPeer *peer, McPeerMedia media, GstCaps *caps, GstBuffer *buffer, gpointer user_data)
+{
+  McCall *call = user_data;
+
+  call->cb.on_encoded_frame (call, mc_peer_get_remote_id (peer), media, caps, buffer, call->user_data);
+}
+
+/* The one table every peer of this call reports to. */
+static void
+call_set_peer_callbacks (McCall *call)
+{
+  call->peer_cb = (McPeerCallbacks) {
+    .send_signal = on_peer_send_signal,
+    .state_changed = on_peer_state,
+    .failed = on_peer_failed,
+    .on_video_frame = on_peer_video_frame,
+    /* Levels only when someone shows them (a `level` element per peer). */
+    .audio_level = call->cb.audio_level ? on_peer_audio_level : NULL,
+    .encoded_frame = call->cb.on_encoded_frame ? on_peer_encoded_frame : NULL,
+  };
+}
+
 static void
 create_peer (McCall *call, Entry *e, gboolean offer)
 {
-  static const McPeerCallbacks callbacks = {
-    .send_signal = on_peer_send_signal,
-    .state_changed = on_peer_state,
-    .failed = on_peer_failed,
-    .on_video_frame = on_peer_video_frame,
-  };
-  /* With levels only when someone shows them (a `level` element per peer). */
-  static const McPeerCallbacks callbacks_with_levels = {
-    .send_signal = on_peer_send_signal,
-    .state_changed = on_peer_state,
-    .failed = on_peer_failed,
-    .on_video_frame = on_peer_video_frame,
-    .audio_level = on_peer_audio_level,
-  };
   McPeerConfig cfg = {
     .local_id = call->peer_id,
     .remote_id = e->peer_id,
@@ -312,6 +365,7 @@ create_peer (McCall *call, Entry *e, gboolean offer)
     .tier = 0,
     .settings = &call->cfg.peer,
     .playback = call->playback,
+    .encoded_only = call->cfg.recorder,
   };
 
   g_autoptr (GError) error = NULL;
@@ -319,11 +373,12 @@ create_peer (McCall *call, Entry *e, gboolean offer)
   if (e->reconnect)
     g_source_destroy (e->reconnect);
   g_clear_pointer (&e->reconnect, g_source_unref);
-  e->peer = mc_peer_new (&cfg, call->cb.audio_level ? &callbacks_with_levels : &callbacks, call, &error);
+  e->peer = mc_peer_new (&cfg, &call->peer_cb, call, &error);
   if (e->peer == NULL) {
     mc_log_error ("cannot set up a connection to %s: %s", e->name, error->message);
     return;
   }
+  call_recording_announce (call, e->peer_id);
   g_free (e->stats->state);
   e->stats->state = g_strdup ("new");
   if (offer) {
@@ -393,6 +448,7 @@ on_peer_left (McSignaling *sig, const char *peer_id, gpointer user_data)
   Entry *e = g_hash_table_lookup (call->entries, peer_id);
 
   mc_log_user ("%s left", e ? e->name : peer_id);
+  call_recording_set (call, peer_id, FALSE);
   g_hash_table_remove (call->roster, peer_id);
   remove_entry (call, peer_id);
 }
@@ -432,6 +488,10 @@ on_signal_received (McSignaling *sig, const char *from, const McSignal *signal, 
     return;
   if (signal->type == MC_SIGNAL_MEDIA_STATE) {
     handle_media_state (call, e, from, signal);
+    return;
+  }
+  if (signal->type == MC_SIGNAL_RECORDING) {
+    call_recording_set (call, from, signal->recording);
     return;
   }
   if (e == NULL || e->peer == NULL) {
@@ -722,6 +782,8 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call->entries = g_hash_table_new (g_str_hash, g_str_equal);
   call->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) mc_peer_free);
   call->joined_at = -1;
+  call->recorders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  call_set_peer_callbacks (call);
 
   if (!mc_media_source_resolve_auto (&media->video, &notice) && notice)
     mc_log_user ("%s", notice);
@@ -848,6 +910,7 @@ mc_call_free (McCall *call)
   g_clear_pointer (&call->local, mc_local_media_free);   /* after the capture: its probes are in that pipeline */
   g_clear_pointer (&call->playback, mc_playback_free);
   g_clear_pointer (&call->roster, g_hash_table_destroy);
+  g_clear_pointer (&call->recorders, g_hash_table_destroy);
   call_config_clear (&call->cfg);
   g_free (call);
 }

@@ -1,0 +1,68 @@
+/* What the files of the recorder share (private to src/record/):
+ *   record.c       the context: participants, when a file opens, the
+ *                  timeline, the manifest, finishing
+ *   record_file.c  one file: its pipeline (appsrc ! parse ! mux ! filesink),
+ *                  frames in, end of stream, write errors
+ *   manifest.c     names and the manifest document, pure
+ *
+ * Threading: rec->lock guards the participants and every file's fields
+ * that pushes touch (state, counters, end); pipelines are built, stopped
+ * and freed on rec->context only. */
+#pragma once
+
+#include "meshcall/record/manifest.h"
+#include "meshcall/record/record.h"
+
+#include <gst/app/gstappsrc.h>
+
+G_BEGIN_DECLS
+
+#define RECORD_N_MEDIA 2
+
+typedef struct _RecordFile RecordFile;
+
+struct _RecordFile {
+  McRecord *rec;
+  McRecordManifestFile info;     /* its strings point at the fields below */
+  char *path, *file, *peer_id, *name, *error;
+  GstElement *pipeline;
+  GstElement *src[RECORD_N_MEDIA];      /* appsrc per track, NULL: no such track */
+  GstCaps *caps[RECORD_N_MEDIA];        /* what the track was opened with */
+  GstClockTime last_pts[RECORD_N_MEDIA];
+  GstClockTime origin;           /* clock time of the file's t = 0 */
+  gboolean need_keyframe;        /* video: nothing until a keyframe */
+  gboolean eos_sent;             /* finishing: no more frames */
+  gboolean closed;               /* the pipeline is down (finished or failed) */
+  gboolean said_caps_change;
+  GSource *bus_source;
+};
+
+/* ---- record.c ---- */
+
+/* UTC (µs since the epoch) of a clock time, on the recording's timeline. */
+G_GNUC_INTERNAL gint64 record_clock_to_utc (McRecord *rec, GstClockTime t);
+/* Seconds of a clock time from the recording's start. */
+G_GNUC_INTERNAL double record_clock_to_offset (McRecord *rec, GstClockTime t);
+G_GNUC_INTERNAL GMainContext *record_get_context (McRecord *rec);
+/* A file finished or failed (rec->context): the manifest, finishing. */
+G_GNUC_INTERNAL void record_file_changed (McRecord *rec, RecordFile *f);
+G_GNUC_INTERNAL void record_lock (McRecord *rec);
+G_GNUC_INTERNAL void record_unlock (McRecord *rec);
+
+/* ---- record_file.c ---- */
+
+/* A file DIR/<name>.{webm,mkv} with a track for each non-NULL caps,
+ * started. rec->context. */
+G_GNUC_INTERNAL RecordFile *record_file_open (McRecord *rec, const char *dir, const char *peer_id, const char *name,
+                                              GstCaps *const caps[RECORD_N_MEDIA], GstClockTime origin,
+                                              GError **error);
+/* Under the lock, any thread: one frame in (dropped when not wanted). */
+G_GNUC_INTERNAL void record_file_push (RecordFile *f, McRecordMedia media, GstCaps *caps, GstBuffer *buffer);
+/* Under the lock: end of stream on every track; record_file_changed once
+ * the muxer has written its index. */
+G_GNUC_INTERNAL void record_file_finish (RecordFile *f);
+/* rec->context: the pipeline down now, as it is (finish timeout, free). */
+G_GNUC_INTERNAL void record_file_close (RecordFile *f);
+G_GNUC_INTERNAL void record_file_free (RecordFile *f);
+
+G_END_DECLS
