@@ -331,6 +331,20 @@ mc_call_peer_is_recording (McCall *call, const char *peer_id)
   return g_hash_table_contains (call->recorders, peer_id);
 }
 
+char *
+mc_call_format_recorders (McCall *call)
+{
+  g_autoptr (GList) names = g_list_sort (g_hash_table_get_values (call->recorders), (GCompareFunc) g_strcmp0);
+  GString *s;
+
+  if (names == NULL)
+    return NULL;
+  s = g_string_new (NULL);
+  for (GList *l = names; l; l = l->next)
+    g_string_append_printf (s, "%s%s", s->len ? ", " : "", (const char *) l->data);
+  return g_string_free (s, FALSE);
+}
+
 static void
 on_peer_encoded_frame (McPeer *peer, McPeerMedia media, GstCaps *caps, GstBuffer *buffer, gpointer user_data)
 {

@@ -117,6 +117,8 @@ void mc_call_get_media_state (McCall *call, McMediaState *state);
 const char *mc_call_get_peer_id (McCall *call);
 /* Whether peer_id said it records the call (and has not stopped or left). */
 gboolean mc_call_peer_is_recording (McCall *call, const char *peer_id);
+/* The names of everyone who records the call, sorted, ", "-joined; NULL for nobody. */
+char *mc_call_format_recorders (McCall *call);
 McCapture *mc_call_get_capture (McCall *call);
 guint mc_call_get_n_peers (McCall *call);
 /* A one-line status: "3 in call | bob connected 812/790 kbps | ..." */

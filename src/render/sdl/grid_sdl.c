@@ -263,6 +263,21 @@ draw_self (Sdl *s, const McRendererView *view, int out_w, int out_h, guint *n_up
   draw_name (s, &named, video);
 }
 
+/* The recording mark: a red label in the top-right corner, over everything. */
+static void
+draw_recording_mark (Sdl *s, const char *who, int out_w)
+{
+  static const McSdlColor COLOR_RECORDING = { 0xc8, 0x10, 0x10, 0xf0 };
+  g_autofree char *mark = mc_overlay_recording_mark (who);
+  int pad = s->paint.font_px / 2;
+  int max_w = out_w / 2;
+  McSdlText *t = mc_sdl_paint_text (&s->paint, s->paint.font, mark, COLOR_TEXT, max_w);
+
+  if (t)
+    mc_sdl_paint_label (&s->paint, s->paint.font, mark, COLOR_TEXT, COLOR_RECORDING, out_w - t->w - 3 * pad, pad,
+                        max_w);
+}
+
 static void
 render (McRenderer *r, Sdl *s, McRendererView *view)
 {
@@ -305,6 +320,8 @@ render (McRenderer *r, Sdl *s, McRendererView *view)
   }
   if (view->self_view)
     draw_self (s, view, out_w, out_h, &n_uploaded, &oldest_push);
+  if (view->recording)
+    draw_recording_mark (s, view->recording, out_w);
   if (view->status) {
     McSdlText *t = mc_sdl_paint_text (&s->paint, s->paint.font_big, view->status, COLOR_TEXT, out_w - 40);
 
