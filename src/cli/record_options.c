@@ -77,7 +77,7 @@ new_context (McRecordFlags *f)
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &f->out,
       "Write the recording into DIR/CALL_ID/ (required): a file per participant and manifest.json", "DIR" },
     { "compose", 0, 0, G_OPTION_ARG_FILENAME, &f->compose,
-      "One composed grid of everyone, audio mixed (not available yet: refused)", "FILE.webm" },
+      "Also write one grid of everyone (names under the tiles), audio mixed, to FILE.webm (re-encoded)", "FILE.webm" },
     { "compose-size", 0, 0, G_OPTION_ARG_STRING, &f->compose_size, "Size of the composed grid (default 1280x720)",
       "WxH" },
     { "compose-fps", 0, 0, G_OPTION_ARG_INT, &f->compose_fps, "Frame rate of the composed grid (default 15)", "N" },
@@ -146,10 +146,6 @@ finish_record (McRecordOptions *o, GError **error)
                    f->compose_size);
   if (f->compose && !g_str_has_suffix (f->compose, ".webm"))
     return refuse (error, "--compose %s: the composed recording is WebM; name it FILE.webm", f->compose);
-  /* Said rather than ignored: the per-participant files are all there is yet. */
-  if (f->compose)
-    return refuse (error, "--compose: the composed recording is not available in this version; record without it "
-                          "(the per-participant files and the manifest line up on one timeline)");
   o->record.dir = f->out;
   o->record.call_id = o->call_id;
   o->record.compose_path = f->compose;

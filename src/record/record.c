@@ -54,6 +54,7 @@ struct _McRecord {
   McRecordDoneFunc done;
   gpointer done_data;
   GSource *finish_timer;
+  RecordCompose *compose;          /* --compose, or NULL */
 };
 
 /* ---- for record_file.c -------------------------------------------------------- */
@@ -74,6 +75,18 @@ GMainContext *
 record_get_context (McRecord *rec)
 {
   return rec->context;
+}
+
+GstClock *
+record_get_clock (McRecord *rec)
+{
+  return rec->clock;
+}
+
+GstClockTime
+record_get_origin (McRecord *rec)
+{
+  return rec->origin_clock;
 }
 
 void
@@ -101,6 +114,8 @@ build_manifest (McRecord *rec)
     .start_utc_us = rec->origin_utc_us,
     .end_utc_us = rec->end_utc_us,
     .updated_utc_us = g_get_real_time (),
+    .compose_file = rec->compose ? record_compose_get_path (rec->compose) : NULL,
+    .compose_error = rec->compose ? record_compose_get_error (rec->compose) : NULL,
   };
 
   g_mutex_lock (&rec->lock);
@@ -154,6 +169,8 @@ on_manifest_timer (gpointer data)
 static gboolean
 all_closed (McRecord *rec)
 {
+  if (rec->compose && !record_compose_is_closed (rec->compose))
+    return FALSE;
   for (guint i = 0; i < rec->files->len; i++)
     if (!((RecordFile *) g_ptr_array_index (rec->files, i))->closed)
       return FALSE;
@@ -185,6 +202,8 @@ on_finish_timeout (gpointer data)
   MC_WARNING ("recording: files did not finish in time; closing them as they are");
   for (guint i = 0; i < rec->files->len; i++)
     record_file_close (g_ptr_array_index (rec->files, i));
+  if (rec->compose)
+    record_compose_close (rec->compose);
   if (rec->done)
     finish_done (rec);
   return G_SOURCE_REMOVE;
@@ -352,6 +371,8 @@ mc_record_push (McRecord *rec, const char *peer_id, McRecordMedia media, GstCaps
   else if (p != NULL)
     hold (rec, p, media, caps, buffer);
   g_mutex_unlock (&rec->lock);
+  if (p != NULL && rec->compose)
+    record_compose_push (rec->compose, peer_id, media, caps, buffer);
 }
 
 void
@@ -368,6 +389,8 @@ mc_record_add_participant (McRecord *rec, const char *peer_id, const char *name)
     g_hash_table_insert (rec->participants, g_strdup (peer_id), participant_new (peer_id, name));
   }
   g_mutex_unlock (&rec->lock);
+  if (p == NULL && rec->compose)
+    record_compose_add (rec->compose, peer_id, name);
 }
 
 void
@@ -381,6 +404,8 @@ mc_record_remove_participant (McRecord *rec, const char *peer_id)
     record_file_finish (p->file);
   g_hash_table_remove (rec->participants, peer_id);
   g_mutex_unlock (&rec->lock);
+  if (rec->compose)
+    record_compose_remove (rec->compose, peer_id);
 }
 
 /* ---- lifecycle ----------------------------------------------------------------- */
@@ -445,6 +470,14 @@ mc_record_new (const McRecordConfig *cfg, GError **error)
     mc_record_free (rec);
     return NULL;
   }
+  if (cfg->compose_path) {
+    rec->compose = record_compose_new (rec, cfg->compose_path, cfg->compose_width, cfg->compose_height,
+                                       cfg->compose_fps, error);
+    if (rec->compose == NULL) {
+      mc_record_free (rec);
+      return NULL;
+    }
+  }
   rec->manifest_timer = g_timeout_source_new_seconds (MANIFEST_REFRESH_S);
   g_source_set_callback (rec->manifest_timer, on_manifest_timer, rec, NULL);
   g_source_attach (rec->manifest_timer, rec->context);
@@ -469,6 +502,8 @@ mc_record_finish (McRecord *rec, guint timeout_ms, McRecordDoneFunc done, gpoint
     record_file_finish (g_ptr_array_index (rec->files, i));
   g_hash_table_remove_all (rec->participants);
   g_mutex_unlock (&rec->lock);
+  if (rec->compose)
+    record_compose_finish (rec->compose);
   if (all_closed (rec)) {
     finish_done (rec);
     return;
@@ -515,12 +550,15 @@ mc_record_free (McRecord *rec)
   rec->done = NULL;
   for (guint i = 0; i < rec->files->len; i++)
     record_file_close (g_ptr_array_index (rec->files, i));
-  if (rec->files->len > 0) {
+  if (rec->compose)
+    record_compose_close (rec->compose);
+  if (rec->files->len > 0 || rec->compose) {
     if (rec->end_utc_us == 0)
       rec->end_utc_us = g_get_real_time ();
     update_manifest (rec);
   }
   g_hash_table_destroy (rec->participants);
+  g_clear_pointer (&rec->compose, record_compose_free);
   g_ptr_array_foreach (rec->files, (GFunc) (void (*) (void)) record_file_free, NULL);
   g_ptr_array_unref (rec->files);
   gst_object_unref (rec->clock);

@@ -44,7 +44,11 @@ G_GNUC_INTERNAL gint64 record_clock_to_utc (McRecord *rec, GstClockTime t);
 /* Seconds of a clock time from the recording's start. */
 G_GNUC_INTERNAL double record_clock_to_offset (McRecord *rec, GstClockTime t);
 G_GNUC_INTERNAL GMainContext *record_get_context (McRecord *rec);
-/* A file finished or failed (rec->context): the manifest, finishing. */
+/* The clock every pipeline of the process runs on, and the clock time of the recording's start. */
+G_GNUC_INTERNAL GstClock *record_get_clock (McRecord *rec);
+G_GNUC_INTERNAL GstClockTime record_get_origin (McRecord *rec);
+/* A file (or, f NULL, the composed recording) finished or failed
+ * (rec->context): the manifest, finishing. */
 G_GNUC_INTERNAL void record_file_changed (McRecord *rec, RecordFile *f);
 G_GNUC_INTERNAL void record_lock (McRecord *rec);
 G_GNUC_INTERNAL void record_unlock (McRecord *rec);
@@ -64,5 +68,26 @@ G_GNUC_INTERNAL void record_file_finish (RecordFile *f);
 /* rec->context: the pipeline down now, as it is (finish timeout, free). */
 G_GNUC_INTERNAL void record_file_close (RecordFile *f);
 G_GNUC_INTERNAL void record_file_free (RecordFile *f);
+
+/* ---- compose.c: the composed recording ---- */
+
+typedef struct _RecordCompose RecordCompose;
+
+/* Started at once (a black, silent grid until someone comes). rec->context. */
+G_GNUC_INTERNAL RecordCompose *record_compose_new (McRecord *rec, const char *path, int width, int height, int fps,
+                                                   GError **error);
+G_GNUC_INTERNAL void record_compose_add (RecordCompose *c, const char *peer_id, const char *name);
+G_GNUC_INTERNAL void record_compose_remove (RecordCompose *c, const char *peer_id);
+/* Any thread; takes its own lock (never rec->lock). */
+G_GNUC_INTERNAL void record_compose_push (RecordCompose *c, const char *peer_id, McRecordMedia media, GstCaps *caps,
+                                          GstBuffer *buffer);
+/* End of stream everywhere; record_file_changed (rec, NULL) once written. */
+G_GNUC_INTERNAL void record_compose_finish (RecordCompose *c);
+G_GNUC_INTERNAL gboolean record_compose_is_closed (RecordCompose *c);
+G_GNUC_INTERNAL const char *record_compose_get_error (RecordCompose *c);
+G_GNUC_INTERNAL const char *record_compose_get_path (RecordCompose *c);
+/* Down now, as it is. */
+G_GNUC_INTERNAL void record_compose_close (RecordCompose *c);
+G_GNUC_INTERNAL void record_compose_free (RecordCompose *c);
 
 G_END_DECLS
