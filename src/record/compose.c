@@ -11,7 +11,8 @@
  * The aggregators run on the clock with a latency of AGGREGATOR_LATENCY:
  * the file lags the call by about that much and never holds it back (the
  * appsrcs drop rather than block). Its timestamps are the call's timeline
- * (the pipeline's base time is the recording's start).
+ * (its t = 0 is the pipeline's base time, a few ms after the recording's
+ * start: the manifest's composed.offset).
  *
  * Threading: new/add/remove/finish/close/free on the recorder's context;
  * push from any thread (c->lock). A participant's branches are built on the
@@ -491,6 +492,12 @@ const char *
 record_compose_get_error (RecordCompose *c)
 {
   return c->error;
+}
+
+GstClockTime
+record_compose_get_origin (RecordCompose *c)
+{
+  return gst_element_get_base_time (c->pipeline);
 }
 
 const char *

@@ -148,6 +148,8 @@ mc_record_manifest_build (const McRecordManifestInfo *info, const McRecordManife
   if (info->compose_file) {
     JsonObject *c = json_object_new ();
     json_object_set_string_member (c, "file", info->compose_file);
+    json_object_set_double_member (c, "offset", round_ms (info->compose_offset_s));
+    json_object_set_string_member (c, "state", mc_record_file_state_to_string (info->compose_state));
     set_string_or_null (c, "error", info->compose_error);
     json_object_set_object_member (o, "composed", c);
   } else {

@@ -116,6 +116,10 @@ build_manifest (McRecord *rec)
     .updated_utc_us = g_get_real_time (),
     .compose_file = rec->compose ? record_compose_get_path (rec->compose) : NULL,
     .compose_error = rec->compose ? record_compose_get_error (rec->compose) : NULL,
+    .compose_offset_s = rec->compose ? record_clock_to_offset (rec, record_compose_get_origin (rec->compose)) : 0,
+    .compose_state = !rec->compose ? MC_RECORD_FILE_RECORDING
+                     : record_compose_get_error (rec->compose) ? MC_RECORD_FILE_FAILED
+                     : record_compose_is_closed (rec->compose) ? MC_RECORD_FILE_FINISHED : MC_RECORD_FILE_RECORDING,
   };
 
   g_mutex_lock (&rec->lock);

@@ -86,6 +86,8 @@ G_GNUC_INTERNAL void record_compose_finish (RecordCompose *c);
 G_GNUC_INTERNAL gboolean record_compose_is_closed (RecordCompose *c);
 G_GNUC_INTERNAL const char *record_compose_get_error (RecordCompose *c);
 G_GNUC_INTERNAL const char *record_compose_get_path (RecordCompose *c);
+/* The clock time of its t = 0 (the pipeline's base time). */
+G_GNUC_INTERNAL GstClockTime record_compose_get_origin (RecordCompose *c);
 /* Down now, as it is. */
 G_GNUC_INTERNAL void record_compose_close (RecordCompose *c);
 G_GNUC_INTERNAL void record_compose_free (RecordCompose *c);

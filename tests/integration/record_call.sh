@@ -13,6 +13,10 @@
 #  - Bob vanishes (SIGKILL): his file is finalized once the recorder's
 #    media timeout drops him;
 #  - SIGINT finalizes the rest, exit 0; the manifest lists every file.
+#  - The composed recording (--compose, 640x360@10): at a moment when all
+#    three are in the call, its frame shows red, green and blue in the video
+#    rectangles the renderers' layout gives three tiles (tests/tools/mc-layout),
+#    in join order, with a name drawn in the strip under each.
 source "$(dirname "$0")/record_lib.bash"
 
 start_server
@@ -21,7 +25,7 @@ start_party bob 0xff00ff00 880
 start_party carol 0xff0000ff 1320
 all_joined() { joined alice && joined bob && joined carol; }
 wait_until 20 "alice, bob and carol to join" all_joined
-start_recorder --media-timeout 3
+start_recorder --media-timeout 3 --compose "$WORK/composed.webm" --compose-size 640x360 --compose-fps 10
 wait_until 30 "three files being recorded" manifest_true 'm.files.filter((f) => f.state === "recording").length === 3'
 t0=$(now_s)
 log "recording alice, bob and carol"
@@ -78,6 +82,23 @@ file_checks carol 1 "$BLUE" 1320 "$(elapsed $t_carol_back $t_end)"
 # One timeline: Carol's second file starts where she came back.
 manifest_true "Math.abs(file('carol', 1).offset - file('carol', 0).offset - ($t_carol_back - $t0)) < 1.5" ||
   fail "carol's second file is not placed on the timeline where she came back: $(cat "$(MANIFEST)")"
+# The composed grid, 5 s after alice's file starts (bob and carol are there too).
+manifest_true 'm.composed && m.composed.state === "finished" && m.composed.error === null' ||
+  fail "the manifest should list the composed recording as finished: $(cat "$(MANIFEST)")"
+frame=$(manifest_get 'Math.round((file("alice").offset + 5 - m.composed.offset) * 10)')
+mapfile -t tiles < <("$MESHCALL_TOOLS_DIR/mc-layout" 640 360 3 6 20)
+points="" labels=""
+for t in "${tiles[@]}"; do
+  read -r _ vx vy vw vh _ lx ly lw lh <<<"$t"
+  points="$points$((vx + vw / 2)),$((vy + vh / 2));"
+  labels="$labels$lx,$ly,$lw,$lh;"
+done
+json=$(node "$NODE_DIR/record_check.js" "$WORK/composed.webm" --frame "$frame" --size 640x360 --points "$points" --bright "$labels")
+log "composed frame $frame: $json"
+json_get "$json" "((p) => { const c = (x) => p[x]; return ((c) => $RED)(c(0)) && ((c) => $GREEN)(c(1)) && ((c) => $BLUE)(c(2)); })(d.points)" |
+  grep -qx true || fail "the composed frame does not show red, green, blue where the layout puts three tiles: $json"
+json_get "$json" 'd.bright.every((b) => b > 150)' | grep -qx true || fail "no name under every composed tile: $json"
+
 json_true "$WORK/rec.json" 'd.recording && d.recording.files.length === 4 && d.recording.failed === 0' ||
   fail "the recorder's stats should list 4 files and no failure"
 grep -q "recording alice into" "$WORK/rec.log" || fail "the recorder did not say where alice is recorded"

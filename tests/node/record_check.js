@@ -3,6 +3,9 @@
 //   {"duration": s (gst-discoverer-1.0), "video": n, "audio": n (its streams),
 //    "frames": decoded video frames, "color": [r,g,b] of the middle frame (8x8 average),
 //    "audioSeconds": decoded audio, "freq": Hz of the tone in the middle second (zero crossings)}
+//   node record_check.js FILE --frame N --size WxH --points "x,y;x,y" [--bright "x,y,w,h;..."]
+//   -> {"points": [[r,g,b], ...] at those pixels of video frame N (0-based),
+//       "bright": [the brightest pixel's max(r,g,b) in each rectangle]}
 // Decoding runs GStreamer's own demuxer and decoders (gst-launch-1.0), not meshcall.
 "use strict";
 const { execFileSync } = require("child_process");
@@ -11,6 +14,31 @@ const os = require("os");
 const path = require("path");
 
 const file = process.argv[2];
+const opt = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : null; };
+if (opt("--frame") !== null) {
+  const [w, h] = opt("--size").split("x").map(Number);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "record-frame-"));
+  try {
+    const raw = path.join(dir, "frame.rgb");
+    execFileSync("gst-launch-1.0", ["-q", "filesrc", `location=${file}`, "!", "matroskademux", "name=d", "d.video_0",
+      "!", "queue", "!", "vp8dec", "!", "videoconvert", "!", `video/x-raw,format=RGB,width=${w},height=${h}`, "!",
+      "identity", `eos-after=${+opt("--frame") + 1}`, "!", "multifilesink", `location=${raw}`, "max-files=1"],
+      { stdio: "ignore", timeout: 120000 });
+    const px = fs.readFileSync(raw), stride = Math.ceil((w * 3) / 4) * 4;
+    const at = (x, y) => [0, 1, 2].map((c) => px[y * stride + x * 3 + c]);
+    const points = (opt("--points") || "").split(";").filter(Boolean).map((p) => at(...p.split(",").map(Number)));
+    const bright = (opt("--bright") || "").split(";").filter(Boolean).map((r) => {
+      const [x0, y0, rw, rh] = r.split(",").map(Number);
+      let m = 0;
+      for (let y = y0; y < y0 + rh; y++) for (let x = x0; x < x0 + rw; x++) m = Math.max(m, ...at(x, y));
+      return m;
+    });
+    console.log(JSON.stringify({ points, bright }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 const out = { duration: null, video: 0, audio: 0, frames: 0, color: null, audioSeconds: 0, freq: null };
 
 function run(cmd, args) {

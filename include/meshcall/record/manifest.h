@@ -62,6 +62,8 @@ typedef struct {
   gint64 updated_utc_us;       /* when this document was written */
   const char *compose_file;    /* NULL: no composed recording */
   const char *compose_error;   /* NULL unless it stopped */
+  double compose_offset_s;     /* its t = 0 on the call's timeline */
+  McRecordFileState compose_state;
 } McRecordManifestInfo;
 
 /* The manifest document (docs/recording.md). */
