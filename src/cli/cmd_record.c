@@ -71,6 +71,9 @@ on_peer_removed (McCall *call, const char *peer_id, gpointer user_data)
   mc_record_remove_participant (r->rec, peer_id);
 }
 
+static void stop (Record *r, const char *why);
+
+/* The call cannot go on (a bad token, ...): what was recorded is finalized first. */
 static void
 on_fatal (McCall *call, const GError *error, gpointer user_data)
 {
@@ -78,7 +81,7 @@ on_fatal (McCall *call, const GError *error, gpointer user_data)
 
   mc_log_error ("%s", error->message);
   r->exit_code = MC_EXIT_FAILURE;
-  stop_loop (r);
+  stop (r, "fatal error");
 }
 
 /* ---- stats ------------------------------------------------------------------------ */

@@ -103,6 +103,14 @@ new_context (McRecordFlags *f)
     "Without --signal it uses a server on 127.0.0.1:7300 (meshcall serve, or a meshcall join\n"
     "that started one). Exit codes: 0 done, 1 failure, 2 usage or an unwritable --out.");
   mc_signal_options_add_entries (&f->signal, entries);
+  /* What differs from join: no server is started here, and the default name. */
+  for (guint i = 0; i < entries->len; i++) {
+    GOptionEntry *e = &g_array_index (entries, GOptionEntry, i);
+    if (g_strcmp0 (e->long_name, "signal") == 0)
+      e->description = "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO). Default: 127.0.0.1:7300";
+    else if (g_strcmp0 (e->long_name, "name") == 0)
+      e->description = "Name the others see (default: recorder)";
+  }
   mc_ice_options_add_entries (&f->ice, entries);
   g_array_append_vals (entries, add, G_N_ELEMENTS (add));
   ordered = mc_option_entries_in_order (entries, help_order);
