@@ -21,7 +21,7 @@ wait_event web 30 '"event":"recording","remote":"rec","active":true' "the record
 wait_until 30 "two files being recorded" manifest_true 'file("web").state === "recording" && file("h264").state === "recording"'
 t0=$(now_s)
 sleep 8
-expect_stats 10 --peers 2 --min-frames 30 --rising "$WORK/web.json"
+expect_stats 10 --peers 1 --min-frames 30 --rising --state rec:connected "$WORK/web.json"
 log "the browser still decodes h264 with the recorder in the call"
 no_event web '"event":"protocol-error"' "the browser saw a protocol error"
 t_end=$(now_s)

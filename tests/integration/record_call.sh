@@ -16,7 +16,8 @@
 #  - The composed recording (--compose, 640x360@10): at a moment when all
 #    three are in the call, its frame shows red, green and blue in the video
 #    rectangles the renderers' layout gives three tiles (tests/tools/mc-layout),
-#    in join order, with a name drawn in the strip under each.
+#    in the order the recorder was told of them ("NAME is in the call"),
+#    with a name drawn in the strip under each.
 source "$(dirname "$0")/record_lib.bash"
 
 start_server
@@ -95,8 +96,13 @@ for t in "${tiles[@]}"; do
 done
 json=$(node "$NODE_DIR/record_check.js" "$WORK/composed.webm" --frame "$frame" --size 640x360 --points "$points" --bright "$labels")
 log "composed frame $frame: $json"
-json_get "$json" "((p) => { const c = (x) => p[x]; return ((c) => $RED)(c(0)) && ((c) => $GREEN)(c(1)) && ((c) => $BLUE)(c(2)); })(d.points)" |
-  grep -qx true || fail "the composed frame does not show red, green, blue where the layout puts three tiles: $json"
+declare -A COLOR=([alice]=$RED [bob]=$GREEN [carol]=$BLUE)
+mapfile -t order < <(grep -oE '^meshcall: (alice|bob|carol) is in the call' "$WORK/rec.log" | awk '{ print $2 }')
+[ "${#order[@]}" = 3 ] || fail "the recorder should have been told of alice, bob and carol: ${order[*]}"
+for i in 0 1 2; do
+  json_get "$json" "((c) => ${COLOR[${order[$i]}]})(d.points[$i])" | grep -qx true ||
+    fail "composed tile $i should be ${order[$i]}'s colour (order ${order[*]}): $json"
+done
 json_get "$json" 'd.bright.every((b) => b > 150)' | grep -qx true || fail "no name under every composed tile: $json"
 
 json_true "$WORK/rec.json" 'd.recording && d.recording.files.length === 4 && d.recording.failed === 0' ||
