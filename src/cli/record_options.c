@@ -171,28 +171,28 @@ finish_record (McRecordOptions *o, GError **error)
   return MC_EXIT_OK;
 }
 
+static void
+load_config_cb (gpointer data, McConfig *config)
+{
+  load_config (data, config);
+}
+
+static GOptionContext *
+new_context_cb (gpointer data)
+{
+  return new_context (data);
+}
+
 int
 mc_record_options_parse (McRecordOptions *o, int argc, char **argv, GError **error)
 {
   McRecordFlags *f = o->flags;
-  g_autoptr (McConfig) config = NULL;
-  g_autoptr (GOptionContext) ctx = NULL;
-  g_autoptr (GError) local = NULL;
+  const McCallCommandParse how = { "record", load_config_cb, new_context_cb, f };
   int code;
 
-  config = mc_config_load (mc_cli_config_path (argc, argv), error);
-  if (config == NULL)
-    return MC_EXIT_USAGE;
-  load_config (f, config);
-  ctx = new_context (f);
-  if (!g_option_context_parse (ctx, &argc, &argv, &local)) {
-    g_set_error (error, G_OPTION_ERROR, local->code, "%s (see 'meshcall record --help')", local->message);
-    return MC_EXIT_USAGE;
-  }
-  mc_option_strings_keep (&f->strings);
-  if (argc != 2)
-    return refuse (error, "record needs exactly one CALL_ID (see 'meshcall record --help')");
-  mc_option_strings_set (&f->strings, &f->call_id, g_strdup (argv[1]));
+  code = mc_call_command_parse (&how, argc, argv, &f->strings, &f->call_id, error);
+  if (code != MC_EXIT_OK)
+    return code;
   o->call_id = f->call_id;
   /* Who the others see records them. */
   if (f->signal.name == NULL)
