@@ -355,10 +355,7 @@ compose_closed (RecordCompose *c, const char *error)
   if (error && c->error == NULL)
     c->error = g_strdup (error);
   g_mutex_unlock (&c->lock);
-  if (c->bus_source) {
-    g_source_destroy (c->bus_source);
-    g_clear_pointer (&c->bus_source, g_source_unref);
-  }
+  record_clear_source (&c->bus_source);
   gst_element_set_state (c->pipeline, GST_STATE_NULL);
   record_file_changed (c->rec, NULL);
 }
@@ -374,11 +371,7 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
     return G_SOURCE_REMOVE;
   }
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    g_autoptr (GError) err = NULL;
-    g_autofree char *what = NULL;
-    gst_message_parse_error (msg, &err, NULL);
-    what = g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT)
-               ? g_strdup ("the disk is full (no space left on device)") : g_strdup (err->message);
+    g_autofree char *what = record_error_text (msg, c->path);
     mc_log_error ("the composed recording %s stopped: %s; the call and the other recordings go on", c->path, what);
     compose_closed (c, what);
     return G_SOURCE_REMOVE;
@@ -518,10 +511,7 @@ record_compose_free (RecordCompose *c)
 {
   if (c == NULL)
     return;
-  if (c->bus_source) {
-    g_source_destroy (c->bus_source);
-    g_clear_pointer (&c->bus_source, g_source_unref);
-  }
+  record_clear_source (&c->bus_source);
   if (c->pipeline)
     gst_element_set_state (c->pipeline, GST_STATE_NULL);
   /* Down, the pads flush: an end of stream still on its way returns now. */

@@ -89,6 +89,28 @@ record_get_origin (McRecord *rec)
   return rec->origin_clock;
 }
 
+char *
+record_error_text (GstMessage *msg, const char *path)
+{
+  g_autoptr (GError) err = NULL;
+  g_autofree char *dbg = NULL;
+
+  gst_message_parse_error (msg, &err, &dbg);
+  MC_WARNING ("writing %s: %s (%s)", path, err->message, dbg ? dbg : "");
+  if (g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
+    return g_strdup ("the disk is full (no space left on device)");
+  return g_strdup (err->message);
+}
+
+void
+record_clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 void
 record_lock (McRecord *rec)
 {
@@ -186,10 +208,7 @@ finish_done (McRecord *rec)
 {
   McRecordDoneFunc done = rec->done;
 
-  if (rec->finish_timer) {
-    g_source_destroy (rec->finish_timer);
-    g_clear_pointer (&rec->finish_timer, g_source_unref);
-  }
+  record_clear_source (&rec->finish_timer);
   rec->end_utc_us = g_get_real_time ();
   update_manifest (rec);
   rec->done = NULL;
@@ -543,14 +562,8 @@ mc_record_free (McRecord *rec)
 {
   if (rec == NULL)
     return;
-  if (rec->manifest_timer) {
-    g_source_destroy (rec->manifest_timer);
-    g_clear_pointer (&rec->manifest_timer, g_source_unref);
-  }
-  if (rec->finish_timer) {
-    g_source_destroy (rec->finish_timer);
-    g_clear_pointer (&rec->finish_timer, g_source_unref);
-  }
+  record_clear_source (&rec->manifest_timer);
+  record_clear_source (&rec->finish_timer);
   rec->done = NULL;
   for (guint i = 0; i < rec->files->len; i++)
     record_file_close (g_ptr_array_index (rec->files, i));

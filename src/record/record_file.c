@@ -102,10 +102,7 @@ file_closed (RecordFile *f, McRecordFileState state, const char *error)
     f->info.error = f->error;
   }
   record_unlock (f->rec);
-  if (f->bus_source) {
-    g_source_destroy (f->bus_source);
-    g_clear_pointer (&f->bus_source, g_source_unref);
-  }
+  record_clear_source (&f->bus_source);
   gst_element_set_state (f->pipeline, GST_STATE_NULL);
   record_file_changed (f->rec, f);
 }
@@ -121,15 +118,7 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
     return G_SOURCE_REMOVE;
   }
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    g_autoptr (GError) err = NULL;
-    g_autofree char *dbg = NULL;
-    g_autofree char *what = NULL;
-    gst_message_parse_error (msg, &err, &dbg);
-    MC_WARNING ("recording %s: %s (%s)", f->path, err->message, dbg ? dbg : "");
-    if (g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
-      what = g_strdup ("the disk is full (no space left on device)");
-    else
-      what = g_strdup (err->message);
+    g_autofree char *what = record_error_text (msg, f->path);
     mc_log_error ("recording of %s (%s) stopped: %s (%s); the call and the other recordings go on", f->name,
                   f->peer_id, what, f->path);
     file_closed (f, MC_RECORD_FILE_FAILED, what);
@@ -276,10 +265,7 @@ record_file_free (RecordFile *f)
 {
   if (f == NULL)
     return;
-  if (f->bus_source) {
-    g_source_destroy (f->bus_source);
-    g_clear_pointer (&f->bus_source, g_source_unref);
-  }
+  record_clear_source (&f->bus_source);
   if (f->pipeline)
     gst_element_set_state (f->pipeline, GST_STATE_NULL);
   gst_clear_object (&f->pipeline);

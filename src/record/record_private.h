@@ -50,6 +50,11 @@ G_GNUC_INTERNAL GstClockTime record_get_origin (McRecord *rec);
 /* A file (or, f NULL, the composed recording) finished or failed
  * (rec->context): the manifest, finishing. */
 G_GNUC_INTERNAL void record_file_changed (McRecord *rec, RecordFile *f);
+/* What an ERROR message from a writing pipeline says to the user ("the disk
+ * is full ..." for no space left), logged for developers with its details. */
+G_GNUC_INTERNAL char *record_error_text (GstMessage *msg, const char *path);
+/* Destroys and drops a source, if any. */
+G_GNUC_INTERNAL void record_clear_source (GSource **source);
 G_GNUC_INTERNAL void record_lock (McRecord *rec);
 G_GNUC_INTERNAL void record_unlock (McRecord *rec);
 
