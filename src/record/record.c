@@ -34,6 +34,7 @@ typedef struct {
   GQueue pending;                  /* Pending*: frames before the file opens */
   gint64 first_us;                 /* monotonic time of the first frame; 0 = none yet */
   gboolean open_scheduled;
+  gboolean failed;                 /* its file could not be opened: its frames are dropped */
   RecordFile *file;                /* the current file (also in rec->files), NULL before */
 } Participant;
 
@@ -310,7 +311,16 @@ open_file (gpointer data)
   for (int m = 0; m < RECORD_N_MEDIA; m++)
     gst_clear_caps (&caps[m]);
   if (f == NULL) {
-    mc_log_error ("cannot record %s (%s): %s", name, peer_id, error->message);
+    mc_log_error ("cannot record %s (%s): %s; the call and the other recordings go on", name, peer_id,
+                  error->message);
+    /* Nothing held for a file that will not come (a new presence tries again). */
+    g_mutex_lock (&rec->lock);
+    p = g_hash_table_lookup (rec->participants, peer_id);
+    if (p != NULL) {
+      pending_clear (&p->pending);
+      p->failed = TRUE;
+    }
+    g_mutex_unlock (&rec->lock);
     return G_SOURCE_REMOVE;
   }
   mc_log_user ("recording %s into %s", name, f->path);
@@ -360,6 +370,8 @@ hold (McRecord *rec, Participant *p, McRecordMedia media, GstCaps *caps, GstBuff
   Pending *pend;
   gint64 now = g_get_monotonic_time ();
 
+  if (p->failed)
+    return;
   if (p->caps[media] == NULL) {
     /* A video track starts at a keyframe: the muxer's first frame must be one. */
     if (media == MC_RECORD_VIDEO && GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
