@@ -10,16 +10,18 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   # build
   build-essential cmake pkg-config git
-  libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libnice-dev
   libsoup-3.0-dev libjson-glib-dev libcurl4-openssl-dev glib-networking
-  libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev
+  libsdl2-dev libsdl2-ttf-dev libfontconfig-dev fonts-dejavu-core libchafa-dev libsystemd-dev
+  # the Debian package: build, check, install on a clean system under systemd
+  dpkg-dev fakeroot lintian man-db debootstrap systemd-container
   # run: GStreamer elements (webrtcbin, libnice, codecs, capture)
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-nice gstreamer1.0-alsa gstreamer1.0-pulseaudio gstreamer1.0-libav gstreamer1.0-tools
   gstreamer1.0-plugins-base-apps gstreamer1.0-x
   # test: display, terminal, browsers, TURN, sanitizers, fuzzing, leak checks
   xvfb xauth xdotool x11-utils tmux imagemagick coturn chromium
-  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 curl nodejs npm
+  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 curl python3 nodejs npm
 )
 
 as_root() {
@@ -47,7 +49,14 @@ else
   echo "setup: all Debian packages present"
 fi
 
-# Test-only peers (stock socket.io server/client, playwright-core) live in a
+# The Firestore emulator (tests/integration/firestore_*.sh) comes with the
+# Google Cloud CLI's package, not from Debian: present on these machines.
+if ! dpkg-query -W -f='${Status}' google-cloud-cli-firestore-emulator 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: warning: google-cloud-cli-firestore-emulator is not installed; the firestore_* tests will fail" >&2
+fi
+
+# Test-only peers (stock socket.io server/client, playwright-core, the
+# Firebase JS SDK and firebase-tools for the Auth emulator) live in a
 # local folder, never installed globally.
 if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
   echo "setup: installing npm test peers into tests/node/node_modules"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this script):
 #   1. install dependencies (scripts/setup.sh --deps, idempotent)
-#   2. build with -Wall -Wextra -Werror and run every ctest test
+#   2. build with -Wall -Wextra -Werror and run every ctest test (the Debian
+#      package's build and lintian among them)
+#   2b. install that package on a clean Debian 12 and run the kiosk under
+#      systemd (scripts/test-deb-container.sh)
 #   3. build the unit tests with ASan+UBSan and run them
 #   4. run the unit tests under valgrind (no leaks)
 #   5. run every fuzzer (one per network-facing parser) for a bounded time
 # Environment: MESHCALL_TEST_FILTER=REGEX limits step 2 (ctest -R),
-# MESHCALL_FUZZ_SECONDS (per fuzzer, default 25), MESHCALL_SKIP="asan valgrind fuzz".
+# MESHCALL_FUZZ_SECONDS (per fuzzer, default 25), MESHCALL_SKIP="container asan valgrind fuzz".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,6 +29,12 @@ step "build (warnings are errors) and run all tests"
 cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESHCALL_WERROR=ON >/dev/null
 cmake --build build-ci -j"$jobs"
 counted ctest --test-dir build-ci --output-on-failure ${MESHCALL_TEST_FILTER:+-R "$MESHCALL_TEST_FILTER"}
+
+if [[ "$skip" != *" container "* ]]; then
+  step "the Debian package on a clean Debian 12 under systemd"
+  # The package ctest built (it builds one itself when that test was filtered out).
+  scripts/test-deb-container.sh $(ls build-ci/deb/meshcall_*.deb 2>/dev/null | head -n 1)
+fi
 
 if [[ "$skip" != *" asan "* ]]; then
   step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -29,6 +29,12 @@ static const SchemaKey schema[] = {
   { "signaling", "name", KEY_STRING },
   { "signaling", "peer-id", KEY_STRING },
 
+  { "firestore", "api-key", KEY_STRING },
+  { "firestore", "id-token-file", KEY_STRING },
+  { "firestore", "inbox-poll-ms", KEY_INT, 50, 60000 },
+  { "firestore", "participants-poll-ms", KEY_INT, 100, 60000 },
+  { "firestore", "fast-poll-ms", KEY_INT, 20, 5000 },
+
   { "serve", "listen", KEY_STRING },
   { "serve", "token", KEY_STRING },
   { "serve", "max-participants", KEY_INT, 2, 64 },
@@ -38,6 +44,7 @@ static const SchemaKey schema[] = {
   { "serve", "ping-interval", KEY_INT, 50, 600000 },
   { "serve", "ping-timeout", KEY_INT, 50, 600000 },
   { "serve", "rate-limit", KEY_INT, 1, 100000 },
+  { "serve", "resume-grace", KEY_INT, 0, 600000 },
 
   { "media", "video", KEY_STRING },
   { "media", "audio", KEY_STRING },
@@ -53,7 +60,10 @@ static const SchemaKey schema[] = {
 
   { "call", "headless", KEY_BOOL },
   { "call", "stats-json", KEY_STRING },
-  { "call", "media-timeout", KEY_INT, 1, 600 },
+  { "call", "media-timeout", KEY_INT, 0, 600 },
+
+  { "status", "listen", KEY_STRING },
+  { "status", "min-peers", KEY_INT, 0, 64 },
 
   { "record", "out", KEY_STRING },
   { "record", "compose", KEY_STRING },

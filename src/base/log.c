@@ -1,5 +1,6 @@
 /* Debug categories and user lines (see log.h). */
 #include "meshcall/base/log.h"
+#include "meshcall/base/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -136,6 +137,13 @@ mc_log_write (McLogCategory *cat, McLogLevel level, const char *file, const char
   va_end (args);
   if (start_us == 0)
     start_us = g_get_monotonic_time ();
+  /* Messages quote what remote parties sent (names, server errors, SDP):
+   * nothing they wrote reaches a terminal or a log file as escape codes. */
+  if (!mc_text_is_safe (message)) {
+    char *safe = mc_text_sanitize (message);
+    g_free (message);
+    message = safe;
+  }
   (writer ? writer : default_writer) (cat, level, file, func, line, message);
 }
 
@@ -149,7 +157,9 @@ static void
 log_line (const char *format, va_list args)
 {
   g_autofree char *msg = g_strdup_vprintf (format, args);
-  fprintf (stderr, "meshcall: %s\n", msg);
+  g_autofree char *safe = mc_text_sanitize (msg);
+
+  fprintf (stderr, "meshcall: %s\n", safe);
 }
 
 void

@@ -21,6 +21,7 @@ mc_call_stats_peer_new (const char *peer_id, const char *name)
   p->join_to_first_frame_s = -1;
   p->first_frame_at = -1;
   p->connected_at = -1;
+  p->last_gap_s = p->last_gap_end_at = -1;
   p->tier = -1;
   return p;
 }
@@ -34,6 +35,7 @@ mc_call_stats_peer_free (McCallStatsPeer *p)
   g_free (p->name);
   g_free (p->state);
   g_free (p->local_candidate_type);
+  g_free (p->local_address);
   g_free (p->remote_candidate_type);
   g_free (p);
 }
@@ -53,8 +55,28 @@ mc_call_stats_peer_update_counters (McCallStatsPeer *p, const McPeerCounters *c,
   }
   if (c->first_frame_us > 0 && p->first_frame_at < 0)
     p->first_frame_at = (g_get_real_time () - (g_get_monotonic_time () - c->first_frame_us)) / 1e6;
+  /* The gap between two connections (a rebuild) ends with the new one's first packet. */
+  if (p->carried_last_media_us > 0 && c->first_media_us > p->carried_last_media_us) {
+    p->gaps_before++;
+    p->last_gap_s = (c->first_media_us - p->carried_last_media_us) / 1e6;
+    p->last_gap_end_at = (g_get_real_time () - (g_get_monotonic_time () - c->first_media_us)) / 1e6;
+    p->carried_last_media_us = 0;
+  }
+  p->media_gaps = p->gaps_before + c->media_gaps;
+  if (c->last_gap_end_us > 0) {
+    p->last_gap_s = c->last_gap_us / 1e6;
+    p->last_gap_end_at = (g_get_real_time () - (g_get_monotonic_time () - c->last_gap_end_us)) / 1e6;
+  }
   if (p->prev_us > 0 && now_us - p->prev_us < G_USEC_PER_SEC / 2)
     return;   /* too short an interval for rates (e.g. the final write at exit) */
+  /* A new McPeer for the same participant starts its counters from zero:
+   * no rate across that. */
+  if (c->video_bytes_received + c->audio_bytes_received < p->prev.video_bytes_received + p->prev.audio_bytes_received ||
+      c->video_bytes_sent + c->audio_bytes_sent < p->prev.video_bytes_sent + p->prev.audio_bytes_sent ||
+      c->video_frames_decoded < p->prev.video_frames_decoded) {
+    p->prev_us = 0;
+    p->fps = p->inbound_kbps = p->outbound_kbps = -1;
+  }
   if (p->prev_us > 0) {
     double secs = (now_us - p->prev_us) / 1e6;
     guint64 in = c->video_bytes_received + c->audio_bytes_received;
@@ -306,8 +328,14 @@ mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers)
     add_number (b, "connectedAt", p->connected_at, 3);
     add_string (b, "localCandidateType", p->local_candidate_type);
     add_string (b, "remoteCandidateType", p->remote_candidate_type);
+    add_string (b, "localAddress", p->local_address);
     add_bool (b, "remoteAudioMuted", p->remote_audio_muted);
     add_bool (b, "remoteVideoOff", p->remote_video_off);
+    add_int (b, "connections", p->connections);
+    add_int (b, "iceRestarts", p->ice_restarts);
+    add_int (b, "mediaGaps", p->media_gaps);
+    add_number (b, "lastMediaGapS", p->last_gap_s, 3);
+    add_number (b, "lastMediaGapEndedAt", p->last_gap_end_at, 3);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);

@@ -9,6 +9,7 @@
 #include "meshcall/cli/call_options.h"
 #include "meshcall/cli/commands.h"
 #include "meshcall/cli/join_options.h"
+#include "meshcall/cli/join_status.h"
 #include "meshcall/cli/join_view.h"
 #include "meshcall/cli/terminal.h"
 #include "meshcall/media/gst_log.h"
@@ -27,6 +28,8 @@ typedef struct {
   McJoinView view;        /* view.renderer NULL: nothing to draw on (headless, no display, no terminal) */
   McCall *call;
   McCallServer *server;   /* the signaling server started here, if any */
+  McJoinStatus *status;   /* systemd notifications, --status-listen */
+  McCallCallbacks view_cb; /* the picture's callbacks; the status hears the same events */
   int exit_code;
   gboolean leaving;
   gboolean done;          /* the loop is to stop (also when asked before it runs) */
@@ -74,6 +77,7 @@ leave (Join *j, const char *why)
     return;
   j->leaving = TRUE;
   j->view.call = NULL;   /* no more mute or camera toggles */
+  mc_join_status_leaving (j->status);
   clear_status (j);
   MC_INFO ("leaving: %s", why);
   mc_call_leave (j->call, on_left, j);
@@ -133,7 +137,85 @@ on_fatal (McCall *call, const GError *error, gpointer user_data)
 
   report_error (j, error->message);
   j->exit_code = MC_EXIT_FAILURE;
+  mc_join_status_leaving (j->status);
   stop_loop (j);
+}
+
+/* The picture's handler first (when it has one), then the status. */
+static void
+on_signaling_state (McCall *call, McSignalingState state, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  Join *j = view->data;
+
+  if (j->view_cb.signaling_state_changed)
+    j->view_cb.signaling_state_changed (call, state, user_data);
+  mc_join_status_signaling_changed (j->status, state);
+}
+
+static void
+on_peer_added (McCall *call, const char *peer_id, const char *name, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  Join *j = view->data;
+
+  if (j->view_cb.peer_added)
+    j->view_cb.peer_added (call, peer_id, name, user_data);
+  mc_join_status_peers_changed (j->status);
+}
+
+static void
+on_peer_removed (McCall *call, const char *peer_id, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  Join *j = view->data;
+
+  if (j->view_cb.peer_removed)
+    j->view_cb.peer_removed (call, peer_id, user_data);
+  mc_join_status_peers_changed (j->status);
+}
+
+static void
+on_peer_state (McCall *call, const char *peer_id, McCallPeerState state, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  Join *j = view->data;
+
+  if (j->view_cb.peer_state_changed)
+    j->view_cb.peer_state_changed (call, peer_id, state, user_data);
+  mc_join_status_peers_changed (j->status);
+}
+
+static void
+chain_status_callbacks (Join *j, McCallCallbacks *callbacks)
+{
+  j->view_cb = *callbacks;
+  callbacks->signaling_state_changed = on_signaling_state;
+  callbacks->peer_added = on_peer_added;
+  callbacks->peer_removed = on_peer_removed;
+  callbacks->peer_state_changed = on_peer_state;
+}
+
+/* Before anything slow: a taken port fails at once. */
+static gboolean
+open_status (Join *j, const McJoinOptions *o, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  j->status = mc_join_status_new (o->status_host, o->status_port, o->status_min_peers, &local);
+  if (j->status == NULL) {
+    if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                   "--status-listen %s:%u: another program (or another meshcall) already listens there; "
+                   "choose another port (%s)", o->status_host, o->status_port, local->message);
+    else
+      g_set_error (error, local->domain, local->code, "--status-listen: %s", local->message);
+    return FALSE;
+  }
+  if (o->status_host)
+    mc_log_user ("status on http://%s%s%s:%u/health and /stats", strchr (o->status_host, ':') ? "[" : "",
+                 o->status_host, strchr (o->status_host, ':') ? "]" : "", o->status_port);
+  return TRUE;
 }
 
 /* Closes the window / gives the terminal back (before an error is printed). */
@@ -267,8 +349,11 @@ run (Join *j, const McJoinOptions *o)
   McCallCallbacks callbacks = { .fatal_error = on_fatal };
   McSignaling *sig;
 
+  if (!open_status (j, o, &error))
+    return fail (j, MC_EXIT_FAILURE, error);
   if (!open_picture (j, o, &callbacks, &cfg, &error))
     return fail (j, MC_EXIT_FAILURE, error);
+  chain_status_callbacks (j, &callbacks);
   url = signal_url_for (j, o, &error);
   if (url == NULL)
     return fail (j, MC_EXIT_FAILURE, error);
@@ -284,6 +369,7 @@ run (Join *j, const McJoinOptions *o)
   j->call = mc_call_new (&cfg, sig, &callbacks, &j->view, &error);
   if (j->call == NULL)
     return fail (j, MC_EXIT_FAILURE, error);
+  mc_join_status_set_call (j->status, j->call);
   if (!mc_call_join (j->call, &error))
     return fail (j, exit_code_for_signaling (error), error);
 
@@ -312,7 +398,10 @@ teardown (Join *j)
   /* Terminal modes back, and the signals to their defaults: a Ctrl-C while
    * the call is torn down ends the process. */
   g_clear_pointer (&j->term, mc_cli_terminal_free);
+  if (j->status)
+    mc_join_status_set_call (j->status, NULL);
   g_clear_pointer (&j->call, mc_call_free);
+  g_clear_pointer (&j->status, mc_join_status_free);
   /* After the call: its streaming threads push frames until it is down. */
   g_clear_pointer (&j->view.renderer, mc_renderer_free);
   g_clear_pointer (&j->server, mc_call_server_free);

@@ -69,6 +69,7 @@ mc_cmd_serve (int argc, char **argv)
   IntOption ping_interval = { "ping-interval", config_int (config, "ping-interval", cfg.ping_interval_ms), 50, 600000 };
   IntOption ping_timeout = { "ping-timeout", config_int (config, "ping-timeout", cfg.ping_timeout_ms), 50, 600000 };
   IntOption rate_limit = { "rate-limit", config_int (config, "rate-limit", cfg.rate_limit), 1, 100000 };
+  IntOption resume_grace = { "resume-grace", config_int (config, "resume-grace", cfg.resume_grace_ms), 0, 600000 };
 
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -89,6 +90,9 @@ mc_cmd_serve (int argc, char **argv)
       "within ping-interval + ping-timeout", "MS" },
     { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit.value,
       "Messages per second a client may send, bursts of twice that (default 200)", "N" },
+    { "resume-grace", 0, 0, G_OPTION_ARG_INT, &resume_grace.value,
+      "Hold the place of a participant whose connection was lost (not left) this long, in ms, for it to "
+      "take back with its resume secret; the others see nothing meanwhile (default 5000; 0 = leave at once)", "MS" },
     { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
       "Write the bound port to FILE once listening (for scripts and tests)", "FILE" },
     MC_CLI_CONFIG_OPTION_ENTRY (&config_path),
@@ -123,7 +127,7 @@ mc_cmd_serve (int argc, char **argv)
   if (token == NULL)
     token = mc_config_get_string (config, "serve", "token", NULL);
   const IntOption *ints[] = { &max_participants, &max_calls, &max_connections, &max_payload,
-                              &ping_interval, &ping_timeout, &rate_limit };
+                              &ping_interval, &ping_timeout, &rate_limit, &resume_grace };
   for (gsize i = 0; i < G_N_ELEMENTS (ints); i++) {
     if (!check_range (ints[i]))
       return MC_EXIT_USAGE;
@@ -147,6 +151,7 @@ mc_cmd_serve (int argc, char **argv)
   cfg.ping_interval_ms = ping_interval.value;
   cfg.ping_timeout_ms = ping_timeout.value;
   cfg.rate_limit = rate_limit.value;
+  cfg.resume_grace_ms = resume_grace.value;
 
   server = mc_call_server_new (&cfg, &error);
   if (server == NULL) {

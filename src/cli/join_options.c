@@ -5,6 +5,8 @@
 #include "meshcall/cli/call_options.h"
 #include "meshcall/cli/cli_config.h"
 #include "meshcall/cli/commands.h"
+#include "meshcall/server/call_server.h"
+#include "meshcall/status/status_server.h"
 
 #include <errno.h>
 #include <string.h>
@@ -23,6 +25,10 @@ struct _McJoinFlags {
   gint media_timeout_s;
   gint answer_timeout_ms;
   gint duration_s;
+  /* [status] */
+  char *status_listen;
+  gint status_min_peers;
+  char *status_host;
   /* [display] */
   char *render, *font, *window_size;
   gboolean fullscreen, self_view, show_stats;
@@ -33,10 +39,10 @@ struct _McJoinFlags {
 
 /* The order --help lists them in. */
 static const char *const help_order[] = {
-  "signal", "name", "peer-id", "token",
+  "signal", "name", "peer-id", "token", "id-token-file",
   "video", "audio", "size", "fps", "video-codec",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
-  "headless", "stats-json", "duration", "no-audio-processing", "jitter-latency", "media-timeout",
+  "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout",
   "render", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
   "config", NULL,
 };
@@ -63,6 +69,7 @@ mc_join_options_clear (McJoinOptions *o)
   mc_option_strings_clear (&o->flags->strings);
   g_free (o->flags->config_path);
   g_free (o->flags->render_help);
+  g_free (o->flags->status_host);
   g_clear_pointer (&o->flags, g_free);
 }
 
@@ -90,8 +97,10 @@ load_config (McJoinFlags *f, McConfig *config)
   mc_ice_options_load (&f->ice, config, s);
   mc_media_options_load (&f->media, config, s);
   mc_option_strings_set (s, &f->stats_json, mc_config_get_string (config, "call", "stats-json", NULL));
-  f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 4);
+  f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 2);
   f->headless = mc_config_get_bool (config, "call", "headless", FALSE);
+  mc_option_strings_set (s, &f->status_listen, mc_config_get_string (config, "status", "listen", NULL));
+  f->status_min_peers = (gint) mc_config_get_int (config, "status", "min-peers", 0);
   mc_option_strings_set (s, &f->render, mc_config_get_string (config, "display", "render", "auto"));
   mc_option_strings_set (s, &f->font, mc_config_get_string (config, "display", "font", NULL));
   mc_option_strings_set (s, &f->window_size, NULL);
@@ -114,9 +123,15 @@ add_join_entries (McJoinOptions *o, GArray *entries)
     { "headless", 0, 0, G_OPTION_ARG_NONE, &f->headless, "No window and no audio output (bots, tests)", NULL },
     { "stats-json", 0, 0, G_OPTION_ARG_FILENAME, &f->stats_json,
       "Rewrite FILE every second (and at exit) with per-peer statistics", "FILE" },
+    { "status-listen", 0, 0, G_OPTION_ARG_STRING, &f->status_listen,
+      "Serve GET /health (200 while every peer is connected, else 503 with the reasons) and /stats "
+      "on HOST:PORT (a bare PORT: 127.0.0.1), for remote monitoring", "HOST:PORT" },
+    { "status-min-peers", 0, 0, G_OPTION_ARG_INT, &f->status_min_peers,
+      "/health is 503 while fewer than N peers are connected (default 0: alone in the call is healthy)", "N" },
     { "duration", 0, 0, G_OPTION_ARG_INT, &f->duration_s, "Leave after SECONDS", "SECONDS" },
     { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
-      "Drop a connected peer that sent nothing for SECONDS (default 4)", "SECONDS" },
+      "A connected peer that sent nothing for SECONDS is reconnected: ICE restart, then a new connection "
+      "(default 2; 0 = never)", "SECONDS" },
     { "render", 'r', 0, G_OPTION_ARG_STRING, &f->render, mc_join_options_render_help (o), "KIND" },
     { "fullscreen", 'f', 0, G_OPTION_ARG_NONE, &f->fullscreen,
       "Kiosk: fullscreen window, no decorations, hidden cursor", NULL },
@@ -211,6 +226,32 @@ finish_call (McJoinOptions *o, GError **error)
   return TRUE;
 }
 
+/* [status]: --status-listen HOST:PORT (a bare port listens on 127.0.0.1). */
+static gboolean
+finish_status (McJoinOptions *o, GError **error)
+{
+  McJoinFlags *f = o->flags;
+  g_autoptr (GError) local = NULL;
+  guint port = 0;
+
+  if (f->status_min_peers < 0 || f->status_min_peers > MC_STATUS_MAX_MIN_PEERS)
+    return refuse (error, "--status-min-peers %d: expected 0 to %d", f->status_min_peers, MC_STATUS_MAX_MIN_PEERS);
+  o->status_min_peers = (guint) f->status_min_peers;
+  if (f->status_listen == NULL)
+    return TRUE;
+  g_clear_pointer (&f->status_host, g_free);
+  if (!mc_call_server_parse_listen (f->status_listen, &f->status_host, &port, &local))
+    return refuse (error, "--status-listen '%s': %s", f->status_listen, local->message);
+  if (port == 0)
+    return refuse (error, "--status-listen '%s': expected HOST:PORT with a port from 1 to 65535, "
+                   "e.g. 127.0.0.1:9100", f->status_listen);
+  if (f->status_host == NULL)
+    f->status_host = g_strdup ("127.0.0.1");
+  o->status_host = f->status_host;
+  o->status_port = port;
+  return TRUE;
+}
+
 /* [display]: the renderer and its options. */
 static gboolean
 finish_display (McJoinOptions *o, GError **error)
@@ -267,7 +308,8 @@ mc_join_options_parse (McJoinOptions *o, int argc, char **argv, GError **error)
   if (code != MC_EXIT_OK)
     return code;
   o->signal_url = f->signal.url;
-  if (!mc_media_options_finish (&f->media, &o->call, error) || !finish_call (o, error))
+  if (!mc_media_options_finish (&f->media, &o->call, error) || !finish_call (o, error) ||
+      !finish_status (o, error))
     return MC_EXIT_USAGE;
   o->call.peer.ice = mc_ice_options_finish (&f->ice, error);
   if (o->call.peer.ice == NULL || !finish_display (o, error))

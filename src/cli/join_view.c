@@ -48,7 +48,16 @@ static void
 on_remote_media_state (McCall *call, const char *peer_id, const McMediaState *state, gpointer user_data)
 {
   McJoinView *v = user_data;
-  mc_renderer_set_tile_flags (v->renderer, peer_id, tile_flags (state));
+  mc_renderer_change_tile_flags (v->renderer, peer_id, MC_TILE_MUTED | MC_TILE_CAMERA_OFF, tile_flags (state));
+}
+
+/* A connection being made again keeps its tile and last picture, marked. */
+static void
+on_peer_state (McCall *call, const char *peer_id, McCallPeerState state, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_change_tile_flags (v->renderer, peer_id, MC_TILE_RECONNECTING,
+                                 state == MC_CALL_PEER_RECONNECTING ? MC_TILE_RECONNECTING : 0);
 }
 
 static void
@@ -95,6 +104,7 @@ mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks)
   callbacks->peer_stats = on_peer_stats;
   callbacks->signaling_state_changed = on_signaling_state;
   callbacks->remote_recording = on_remote_recording;
+  callbacks->peer_state_changed = on_peer_state;
 }
 
 void

@@ -22,7 +22,7 @@ struct _McRecordFlags {
 
 static const char *const help_order[] = {
   "out", "compose", "compose-size", "compose-fps",
-  "signal", "name", "peer-id", "token",
+  "signal", "name", "peer-id", "token", "id-token-file",
   "stun", "turn", "ice-transport-policy",
   "stats-json", "duration", "media-timeout", "jitter-latency",
   "config", NULL,
@@ -85,7 +85,8 @@ new_context (McRecordFlags *f)
       "Rewrite FILE every second with the call's and the recording's statistics", "FILE" },
     { "duration", 0, 0, G_OPTION_ARG_INT, &f->duration_s, "Stop recording and leave after SECONDS", "SECONDS" },
     { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
-      "Treat a participant who sent nothing for SECONDS as gone (default 10)", "SECONDS" },
+      "A participant who sent nothing for SECONDS is reconnected (ICE restart, then a new connection; its "
+      "file goes on after a gap). Its file ends when signaling says it left (default 10)", "SECONDS" },
     { "jitter-latency", 0, 0, G_OPTION_ARG_INT, &f->jitter_ms,
       "Jitter buffer in ms (default 200: a recorder can wait for late packets)", "MS" },
     MC_CLI_CONFIG_OPTION_ENTRY (&f->config_path),
@@ -107,7 +108,8 @@ new_context (McRecordFlags *f)
   for (guint i = 0; i < entries->len; i++) {
     GOptionEntry *e = &g_array_index (entries, GOptionEntry, i);
     if (g_strcmp0 (e->long_name, "signal") == 0)
-      e->description = "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO). Default: 127.0.0.1:7300";
+      e->description = "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO), or firestore://PROJECT_ID[/DATABASE] "
+                       "(Firestore, docs/firestore.md). Default: 127.0.0.1:7300";
     else if (g_strcmp0 (e->long_name, "name") == 0)
       e->description = "Name the others see (default: recorder)";
   }

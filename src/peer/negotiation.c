@@ -9,6 +9,7 @@ struct _McNegotiation {
   gboolean polite;           /* glare: we restart as the answerer */
   gboolean offerer;          /* our offer started the current session */
   gboolean offer_sent;       /* OFFERING: our offer is out, an answer may come */
+  gboolean restarting;       /* OFFERING: that offer restarts ICE */
   /* What webrtcbin is working on: an event it reports is taken only when
    * one is expected, so a stray or late one cannot move the machine. */
   guint offers_applying;     /* their offers handed to set-remote-description */
@@ -16,7 +17,8 @@ struct _McNegotiation {
   gboolean answer_applying;  /* their answer handed to set-remote-description */
   gboolean has_remote;       /* a remote description is in force in webrtcbin */
   gboolean expects_media;    /* the last remote description lets them send */
-  char *remote_ufrag, *remote_fingerprint;   /* the remote session's identity */
+  char *remote_session, *remote_ufrag, *remote_fingerprint;   /* the remote session's identity */
+  gboolean have_remote;      /* a remote description was taken (the identity above is known) */
   GPtrArray *pending;        /* McNegotiationCandidate*, before has_remote */
   guint answer_timeout_ms;
 };
@@ -51,6 +53,7 @@ mc_negotiation_action_to_string (McNegotiationAction action)
   case MC_NEGOTIATION_RECREATE: return "recreate";
   case MC_NEGOTIATION_REJECT: return "reject";
   case MC_NEGOTIATION_FAIL_NO_ANSWER: return "fail-no-answer";
+  case MC_NEGOTIATION_FAIL_NEW_SESSION: return "fail-new-session";
   }
   return "unknown";
 }
@@ -93,6 +96,7 @@ mc_negotiation_free (McNegotiation *n)
 {
   if (n == NULL)
     return;
+  g_free (n->remote_session);
   g_free (n->remote_ufrag);
   g_free (n->remote_fingerprint);
   g_ptr_array_unref (n->pending);
@@ -127,12 +131,47 @@ mc_negotiation_start_offer (McNegotiation *n)
   return d;
 }
 
+gboolean
+mc_negotiation_can_restart_ice (const McNegotiation *n)
+{
+  return n->state == MC_NEGOTIATION_STABLE ||
+         (n->state == MC_NEGOTIATION_OFFERING && n->restarting && n->offer_sent);
+}
+
+McNegotiationDecision
+mc_negotiation_restart_ice (McNegotiation *n)
+{
+  McNegotiationDecision d;
+
+  if (!mc_negotiation_can_restart_ice (n)) {
+    if (is_over (n))
+      return decide (MC_NEGOTIATION_IGNORE, NULL);
+    d = decide (MC_NEGOTIATION_IGNORE, NULL);
+    d.why = g_strdup_printf ("no ICE restart while %s", mc_negotiation_state_to_string (n->state));
+    return d;
+  }
+  n->state = MC_NEGOTIATION_OFFERING;
+  n->offerer = TRUE;
+  n->restarting = TRUE;
+  n->offer_sent = FALSE;
+  /* Their candidates of the old generation are of no use to the new one. */
+  n->has_remote = FALSE;
+  g_ptr_array_set_size (n->pending, 0);
+  d = decide (MC_NEGOTIATION_CREATE_OFFER, NULL);
+  d.ice_restart = TRUE;
+  return d;
+}
+
 McNegotiationDecision
 mc_negotiation_local_offer (McNegotiation *n)
 {
   if (n->state != MC_NEGOTIATION_OFFERING || n->offer_sent)
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   n->offer_sent = TRUE;
+  /* A restart has no answer timer: the connection is there, and how long
+   * to wait for a peer that may be frozen is the call's recovery's call. */
+  if (n->restarting)
+    return decide (MC_NEGOTIATION_IGNORE, NULL);
   return decide (MC_NEGOTIATION_START_TIMER, NULL);
 }
 
@@ -163,6 +202,9 @@ mc_negotiation_local_answer (McNegotiation *n)
 static void
 take_remote (McNegotiation *n, const McNegotiationRemote *remote)
 {
+  n->have_remote = TRUE;
+  g_free (n->remote_session);
+  n->remote_session = g_strdup (remote->session_id);
   g_free (n->remote_ufrag);
   n->remote_ufrag = g_strdup (remote->ice_ufrag);
   g_free (n->remote_fingerprint);
@@ -170,11 +212,29 @@ take_remote (McNegotiation *n, const McNegotiationRemote *remote)
   n->expects_media = remote->sends_media;
 }
 
+/* The same peer connection on their side: its SDP session id (o=, constant
+ * for a connection's life, JSEP 5.2.1) and DTLS fingerprint. The id is what
+ * tells a new connection from the same process apart: its webrtcbins share
+ * one certificate. */
+static gboolean
+same_connection (const McNegotiation *n, const McNegotiationRemote *remote)
+{
+  return n->have_remote && g_strcmp0 (remote->session_id, n->remote_session) == 0 &&
+         g_strcmp0 (remote->fingerprint, n->remote_fingerprint) == 0;
+}
+
 static gboolean
 same_session (const McNegotiation *n, const McNegotiationRemote *remote)
 {
-  return g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) == 0 &&
-         g_strcmp0 (remote->fingerprint, n->remote_fingerprint) == 0;
+  return same_connection (n, remote) && g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) == 0;
+}
+
+/* The same connection with new ICE credentials. */
+static gboolean
+is_ice_restart (const McNegotiation *n, const McNegotiationRemote *remote)
+{
+  return remote->ice_ufrag != NULL && n->remote_ufrag != NULL && remote->fingerprint != NULL &&
+         same_connection (n, remote) && g_strcmp0 (remote->ice_ufrag, n->remote_ufrag) != 0;
 }
 
 McNegotiationDecision
@@ -187,6 +247,10 @@ mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote
   case MC_NEGOTIATION_CLOSED:
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   case MC_NEGOTIATION_OFFERING:
+    /* An offer from a DTLS session other than the one in force: they were
+     * made again and will never answer our offer in the old one. */
+    if (n->have_remote && !same_connection (n, remote))
+      return decide (MC_NEGOTIATION_RECREATE, "their offer comes from a new connection of theirs: taking it");
     /* Glare. webrtcbin 1.22 cannot roll back, so the polite side (lower
      * peerId) starts over as the answerer; the other ignores the offer. */
     if (n->polite)
@@ -203,11 +267,23 @@ mc_negotiation_remote_offer (McNegotiation *n, const McNegotiationRemote *remote
   case MC_NEGOTIATION_ANSWERING:
   case MC_NEGOTIATION_STABLE:
     /* A new offer in a running session: the same ICE and DTLS identity is a
-     * renegotiation webrtcbin can take; anything else gets a fresh peer.
-     * Issue 11 goes here: a new ufrag with the same fingerprint is an ICE
-     * restart, to be applied in place where webrtcbin allows it. */
+     * renegotiation webrtcbin can take; a new ufrag with the same DTLS
+     * fingerprint is an ICE restart, taken in place once the session is
+     * stable; anything else gets a fresh peer. */
+    if (is_ice_restart (n, remote) && n->state == MC_NEGOTIATION_STABLE) {
+      n->state = MC_NEGOTIATION_ANSWERING;
+      n->offerer = FALSE;
+      n->offers_applying++;
+      take_remote (n, remote);
+      n->has_remote = FALSE;
+      g_ptr_array_set_size (n->pending, 0);
+      d = decide (MC_NEGOTIATION_APPLY, "ICE restart by the remote: taking it in place");
+      d.ice_restart = TRUE;
+      return d;
+    }
     if (!same_session (n, remote))
-      return decide (MC_NEGOTIATION_RECREATE, "new session (ICE restart or restarted remote): recreating");
+      return decide (MC_NEGOTIATION_RECREATE, "new session (restarted remote, or an ICE restart in the middle of "
+                                              "a negotiation): recreating");
     n->state = MC_NEGOTIATION_ANSWERING;
     n->offerer = FALSE;
     n->offers_applying++;
@@ -226,8 +302,15 @@ mc_negotiation_remote_answer (McNegotiation *n, const McNegotiationRemote *remot
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   if (n->state != MC_NEGOTIATION_OFFERING || !n->offer_sent)
     return decide (MC_NEGOTIATION_IGNORE, "ignoring an answer we did not ask for");
+  /* An answer to a re-offer from a DTLS session other than the one in
+   * force: they were made again meanwhile, and webrtcbin cannot switch. */
+  if (n->have_remote && !same_connection (n, remote)) {
+    mc_negotiation_fail (n);
+    return decide (MC_NEGOTIATION_FAIL_NEW_SESSION, "their answer comes from a new connection of theirs: connecting anew");
+  }
   n->state = MC_NEGOTIATION_STABLE;
   n->offer_sent = FALSE;
+  n->restarting = FALSE;
   n->answer_applying = TRUE;
   take_remote (n, remote);
   d = decide (MC_NEGOTIATION_APPLY, NULL);
@@ -288,7 +371,7 @@ mc_negotiation_answer_timeout (McNegotiation *n)
 
   /* A timer that fires after the answer came (or after a failure) lost a
    * race with it: nothing to do. */
-  if (n->state != MC_NEGOTIATION_OFFERING || !n->offer_sent)
+  if (n->state != MC_NEGOTIATION_OFFERING || !n->offer_sent || n->restarting)
     return decide (MC_NEGOTIATION_IGNORE, NULL);
   mc_negotiation_fail (n);
   d = decide (MC_NEGOTIATION_FAIL_NO_ANSWER, NULL);
@@ -300,7 +383,7 @@ static void
 end (McNegotiation *n, McNegotiationState state)
 {
   n->state = state;
-  n->offer_sent = FALSE;
+  n->offer_sent = n->restarting = FALSE;
   n->offers_applying = n->answers_creating = 0;
   n->answer_applying = FALSE;
   g_ptr_array_set_size (n->pending, 0);

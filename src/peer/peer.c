@@ -40,6 +40,7 @@ peer_unref (McPeer *peer)
   g_free (peer->local_id);
   g_free (peer->remote_id);
   g_free (peer->remote_name);
+  peer_ice_clear_pending (peer);
   mc_peer_settings_clear (&peer->settings);
   mc_negotiation_free (peer->negotiation);
   gst_clear_object (&peer->video_depay_sink);
@@ -72,6 +73,7 @@ mc_peer_state_to_string (McPeerState state)
   case MC_PEER_STATE_NEGOTIATING: return "negotiating";
   case MC_PEER_STATE_CONNECTING: return "connecting";
   case MC_PEER_STATE_CONNECTED: return "connected";
+  case MC_PEER_STATE_DISCONNECTED: return "disconnected";
   case MC_PEER_STATE_FAILED: return "failed";
   }
   return "unknown";
@@ -118,15 +120,25 @@ peer_get_description (McPeer *peer, const char *property)
 
 /* ---- work queued from webrtcbin's threads onto the peer's context ------- */
 
+void
+job_free_unqueued (PeerJob *job)
+{
+  g_free (job->text);
+  g_free (job->sdp);
+  g_free (job->ufrag);
+  g_free (job->pwd);
+  if (job->desc)
+    gst_webrtc_session_description_free (job->desc);
+  if (job->stats)
+    gst_structure_free (job->stats);
+  g_free (job);
+}
+
 static void
 job_free (PeerJob *job)
 {
   peer_unref (job->peer);
-  g_free (job->text);
-  g_free (job->sdp);
-  if (job->stats)
-    gst_structure_free (job->stats);
-  g_free (job);
+  job_free_unqueued (job);
 }
 
 static void
@@ -138,7 +150,10 @@ handle_connection_state (McPeer *peer, GstWebRTCPeerConnectionState state)
     if (peer->counters.connected_us == 0)
       peer->counters.connected_us = g_get_monotonic_time ();
     g_mutex_unlock (&peer->lock);
-    peer_set_state (peer, MC_PEER_STATE_CONNECTED);
+    /* After an ICE restart webrtcbin says connected again; whether media
+     * flows is the media check's to say. */
+    if (peer->state != MC_PEER_STATE_DISCONNECTED)
+      peer_set_state (peer, MC_PEER_STATE_CONNECTED);
     peer_send_subscribe (peer);
     break;
   case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED:
@@ -172,7 +187,7 @@ run_job (gpointer data)
 
   switch (job->type) {
   case JOB_SEND_SDP:
-    peer_negotiate_send_sdp (peer, job->offer, job->sdp);
+    peer_negotiate_send_sdp (peer, job);
     break;
   case JOB_SEND_CANDIDATE:
     peer_negotiate_send_candidate (peer, job->number, job->text);
@@ -324,8 +339,19 @@ count_rtp (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   g_mutex_lock (&probe->peer->lock);
   G_STRUCT_MEMBER (guint64, counters, count_fields[probe->which].packets) += packets;
   G_STRUCT_MEMBER (guint64, counters, count_fields[probe->which].bytes) += bytes;
-  if (count_fields[probe->which].in)
-    counters->last_media_us = g_get_monotonic_time ();
+  if (count_fields[probe->which].in) {
+    gint64 now = g_get_monotonic_time ();
+    /* The end of an interruption, measured where media arrives. */
+    if (counters->last_media_us > 0 && probe->peer->settings.media_timeout_ms > 0 &&
+        now - counters->last_media_us > (gint64) probe->peer->settings.media_timeout_ms * 1000) {
+      counters->media_gaps++;
+      counters->last_gap_us = now - counters->last_media_us;
+      counters->last_gap_end_us = now;
+    }
+    if (counters->first_media_us == 0)
+      counters->first_media_us = now;
+    counters->last_media_us = now;
+  }
   g_mutex_unlock (&probe->peer->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -405,20 +431,29 @@ on_bus_message (GstBus *bus, GstMessage *msg, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Media is the test of a connection: libnice (without consent freshness in
+ * webrtcbin 1.22) never notices a path that stopped working, so nothing
+ * received for media_timeout makes the peer DISCONNECTED, and media coming
+ * again makes it CONNECTED. What to do about it is the owner's business. */
 static gboolean
 on_media_check (gpointer data)
 {
   McPeer *peer = data;
   gint64 now = g_get_monotonic_time (), last;
+  gboolean stale;
 
-  if (peer->state != MC_PEER_STATE_CONNECTED || !mc_negotiation_expects_media (peer->negotiation))
+  if ((peer->state != MC_PEER_STATE_CONNECTED && peer->state != MC_PEER_STATE_DISCONNECTED) ||
+      !mc_negotiation_expects_media (peer->negotiation))
     return G_SOURCE_CONTINUE;
   g_mutex_lock (&peer->lock);
   last = MAX (peer->counters.last_media_us, peer->counters.connected_us);
   g_mutex_unlock (&peer->lock);
-  if (last > 0 && now - last > (gint64) peer->settings.media_timeout_ms * 1000) {
-    g_autofree char *reason = g_strdup_printf ("no media received for %u ms", peer->settings.media_timeout_ms);
-    peer_fail (peer, MC_PEER_FAILURE_NO_MEDIA, reason);
+  stale = last > 0 && now - last > (gint64) peer->settings.media_timeout_ms * 1000;
+  if (stale && peer->state == MC_PEER_STATE_CONNECTED) {
+    MC_INFO ("peer %s: no media received for %u ms", peer->remote_id, peer->settings.media_timeout_ms);
+    peer_set_state (peer, MC_PEER_STATE_DISCONNECTED);
+  } else if (!stale && peer->state == MC_PEER_STATE_DISCONNECTED) {
+    peer_set_state (peer, MC_PEER_STATE_CONNECTED);
   }
   return G_SOURCE_CONTINUE;
 }

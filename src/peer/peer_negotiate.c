@@ -52,11 +52,13 @@ promise_ok (McPeer *peer, GstPromise *promise, const char *what, const GstStruct
   return TRUE;
 }
 
-/* What a promise of the negotiation carries: the peer (a reference) and
- * whether the description it is about is an offer. */
+/* What a promise of the negotiation carries: the peer (a reference),
+ * whether the description it is about is an offer, and whether it restarts
+ * ICE. */
 typedef struct {
   McPeer *peer;
   gboolean offer;
+  gboolean ice_restart;
 } PromiseData;
 
 static void
@@ -73,6 +75,7 @@ negotiation_promise (McPeer *peer, gboolean offer, GstPromiseChangeFunc func)
 
   data->peer = peer_ref (peer);
   data->offer = offer;
+  data->ice_restart = peer->ice_restarting;
   return gst_promise_new_with_change_func (func, data, (GDestroyNotify) promise_data_free);
 }
 
@@ -95,10 +98,28 @@ on_description_created (GstPromise *promise, gpointer user_data)
     peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "webrtcbin created no %s", type);
     goto out;
   }
-  g_signal_emit_by_name (peer->webrtc, "set-local-description", desc, NULL);
   job = g_new0 (PeerJob, 1);
   job->type = JOB_SEND_SDP;
   job->offer = data->offer;
+  job->ice_restart = data->ice_restart;
+  if (data->ice_restart && data->offer) {
+    /* Our restart offer goes out with new credentials, but nothing changes
+     * here until its answer comes (peer_ice.c says why). */
+    peer_ice_new_credentials (desc->sdp, &job->ufrag, &job->pwd);
+    job->sdp = gst_sdp_message_as_text (desc->sdp);
+    job->desc = desc;
+    peer_queue_job (peer, job);
+    goto out;
+  }
+  /* Answering their restart: webrtcbin 1.22 copied the old credentials; the
+   * agent, restarted, has new ones. */
+  if (data->ice_restart && !peer_ice_put_credentials (peer, desc->sdp)) {
+    peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "ICE restart: the ICE agent has no local credentials");
+    gst_webrtc_session_description_free (desc);
+    job_free_unqueued (job);
+    goto out;
+  }
+  g_signal_emit_by_name (peer->webrtc, "set-local-description", desc, NULL);
   job->sdp = gst_sdp_message_as_text (desc->sdp);
   gst_webrtc_session_description_free (desc);
   peer_queue_job (peer, job);
@@ -183,21 +204,47 @@ flush_candidates (McPeer *peer, GPtrArray *queued)
     if (!add_remote_candidate (peer, c->mline, c->candidate, &error))
       MC_WARNING ("peer %s: dropping a queued candidate: %s", peer->remote_id, error->message);
   }
-  if (peer->state != MC_PEER_STATE_CONNECTED)
+  /* A renegotiation or ICE restart of a connection keeps its state. */
+  if (peer->state == MC_PEER_STATE_NEW || peer->state == MC_PEER_STATE_NEGOTIATING)
     peer_set_state (peer, MC_PEER_STATE_CONNECTING);
 }
 
 /* ---- jobs from webrtcbin (the peer's context) ------------------------------- */
 
-void
-peer_negotiate_send_sdp (McPeer *peer, gboolean offer, const char *sdp)
+/* After a restarted description: libnice does not gather again, so webrtcbin
+ * signals no candidate; the ones the agent has are sent for the new
+ * generation. */
+static void
+send_local_candidates (McPeer *peer)
 {
+  g_autoptr (GPtrArray) cands = peer_ice_local_candidates (peer);
+
+  for (guint i = 0; i < cands->len; i++)
+    peer_negotiate_send_candidate (peer, 0, g_ptr_array_index (cands, i));
+  MC_INFO ("peer %s: ICE restart: sent our %u candidates again", peer->remote_id, cands->len);
+}
+
+void
+peer_negotiate_send_sdp (McPeer *peer, PeerJob *job)
+{
+  gboolean offer = job->offer, ice_restart = job->ice_restart;
   const char *type = offer ? "offer" : "answer";
   g_auto (McNegotiationDecision) d = { 0 };
 
-  MC_INFO ("peer %s: sending %s", peer->remote_id, type);
-  MC_DEBUG ("peer %s: %s:\n%s", peer->remote_id, type, sdp);
-  send_signal (peer, mc_signal_new_description (offer ? MC_SIGNAL_OFFER : MC_SIGNAL_ANSWER, sdp));
+  MC_INFO ("peer %s: sending %s%s", peer->remote_id, ice_restart ? "ICE restart " : "", type);
+  MC_DEBUG ("peer %s: %s:\n%s", peer->remote_id, type, job->sdp);
+  if (job->desc != NULL) {
+    /* Kept until its answer; a newer restart offer replaces an older one. */
+    peer_ice_set_pending (peer, g_steal_pointer (&job->desc), g_steal_pointer (&job->ufrag),
+                          g_steal_pointer (&job->pwd));
+  }
+  send_signal (peer, mc_signal_new_description (offer ? MC_SIGNAL_OFFER : MC_SIGNAL_ANSWER, job->sdp));
+  if (ice_restart) {
+    peer->ice_restarting = FALSE;
+    if (!offer)
+      peer->ice_restarts++;
+    send_local_candidates (peer);
+  }
   d = offer ? mc_negotiation_local_offer (peer->negotiation) : mc_negotiation_local_answer (peer->negotiation);
   if (d.action == MC_NEGOTIATION_START_TIMER)
     start_answer_timer (peer);
@@ -247,6 +294,29 @@ mc_peer_start_offer (McPeer *peer)
 }
 
 gboolean
+mc_peer_restart_ice (McPeer *peer)
+{
+  g_auto (McNegotiationDecision) d = { 0 };
+
+  if (peer->state == MC_PEER_STATE_FAILED || peer_is_closed (peer))
+    return FALSE;
+  d = mc_negotiation_restart_ice (peer->negotiation);
+  if (d.action != MC_NEGOTIATION_CREATE_OFFER) {
+    log_why (peer, &d);
+    return FALSE;
+  }
+  peer->ice_restarting = TRUE;
+  create_description (peer, TRUE);
+  return TRUE;
+}
+
+guint
+mc_peer_get_ice_restarts (McPeer *peer)
+{
+  return peer->ice_restarts;
+}
+
+gboolean
 mc_peer_is_offerer (McPeer *peer)
 {
   return mc_negotiation_is_offerer (peer->negotiation);
@@ -289,6 +359,7 @@ handle_description (McPeer *peer, gboolean offer, const char *text, GError **err
   sdp = mc_peer_sdp_parse (text, error);
   if (sdp == NULL)
     return MC_PEER_SIGNAL_INVALID;
+  remote.session_id = gst_sdp_message_get_origin (sdp) ? gst_sdp_message_get_origin (sdp)->sess_id : NULL;
   remote.ice_ufrag = sdp_attr (sdp, "ice-ufrag");
   remote.fingerprint = sdp_attr (sdp, "fingerprint");
   remote.sends_media = remote_expects_media (sdp);
@@ -297,18 +368,39 @@ handle_description (McPeer *peer, gboolean offer, const char *text, GError **err
   log_why (peer, &d);
   if (d.action == MC_NEGOTIATION_RECREATE || d.action == MC_NEGOTIATION_RECREATE_AS_ANSWERER)
     return MC_PEER_SIGNAL_RECREATE;
+  if (d.action == MC_NEGOTIATION_FAIL_NEW_SESSION) {
+    peer_fail (peer, MC_PEER_FAILURE_CONNECTION, d.why);
+    return MC_PEER_SIGNAL_OK;
+  }
   if (d.action != MC_NEGOTIATION_APPLY)
     return MC_PEER_SIGNAL_OK;
 
   if (d.stop_timer)
     peer_clear_source (&peer->answer_timer);
+  /* The answer to our restart offer: only now does the agent restart, take
+   * the credentials we offered, and webrtcbin set our offer (ahead of their
+   * answer, in the order of its task queue). */
+  if (!offer && peer->pending_offer != NULL && !peer_ice_apply_pending (peer)) {
+    mc_negotiation_fail (peer->negotiation);
+    return MC_PEER_SIGNAL_RECREATE;
+  }
+  /* Their ICE restart: our agent restarts too (new credentials, the old
+   * checks dropped) before it learns their new credentials. */
+  if (d.ice_restart) {
+    if (!peer_ice_restart (peer)) {
+      mc_negotiation_fail (peer->negotiation);
+      return MC_PEER_SIGNAL_RECREATE;
+    }
+    peer->ice_restarting = TRUE;
+  }
   /* The transceivers (with their codec preferences) must exist before
    * webrtcbin matches the offer's m-lines to them. */
   if (d.build_send && !peer_send_build (peer, sdp, error)) {
     mc_negotiation_fail (peer->negotiation);
     return MC_PEER_SIGNAL_INVALID;
   }
-  peer_set_state (peer, MC_PEER_STATE_NEGOTIATING);
+  if (peer->state == MC_PEER_STATE_NEW)
+    peer_set_state (peer, MC_PEER_STATE_NEGOTIATING);
   desc = gst_webrtc_session_description_new (offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER,
                                              g_steal_pointer (&sdp));
   promise = negotiation_promise (peer, offer, on_remote_set);

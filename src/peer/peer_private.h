@@ -8,6 +8,7 @@
  *                     codec preferences, the capture subscription, send counters
  *   peer_receive.c    pad-added, decoder bins from pipelines/decoder-*,
  *                     appsinks, receive counters, audio levels
+ *   peer_ice.c        ICE restart in place on webrtcbin 1.22's libnice agent
  *
  * Threading (see peer.h): everything runs on peer->context except what is
  * marked "any thread" (webrtcbin's signals and promises, pad probes, appsink
@@ -43,6 +44,10 @@ struct _McPeer {
 
   McNegotiation *negotiation;   /* offer/answer state and queued candidates */
   GSource *answer_timer;        /* while our offer waits for the answer */
+  gboolean ice_restarting;      /* the description being made restarts ICE (ours or answering theirs) */
+  guint ice_restarts;           /* ICE restarts done in place, both directions */
+  GstWebRTCSessionDescription *pending_offer;   /* our restart offer, sent, not yet set (its answer sets it) */
+  char *pending_ufrag, *pending_pwd;            /* ... and the credentials it carries */
 
   GstElement *video_src, *audio_src;   /* send appsrcs (NULL when not sending that kind) */
   gboolean subscribed;                 /* the appsrcs are fed by the capture */
@@ -72,6 +77,9 @@ typedef struct {
   McPeer *peer;
   PeerJobType type;
   gboolean offer;      /* SEND_SDP, REMOTE_APPLIED: an offer (else an answer) */
+  gboolean ice_restart;/* SEND_SDP: it restarts ICE: our candidates follow it */
+  GstWebRTCSessionDescription *desc;   /* SEND_SDP of our restart offer: not set yet */
+  char *ufrag, *pwd;                   /* ... its new credentials */
   char *text;          /* candidate / failure reason */
   char *sdp;
   guint number;        /* mline / state / failure */
@@ -106,9 +114,28 @@ G_GNUC_INTERNAL void peer_add_count_probe (McPeer *peer, GstPad *pad, PeerCount 
 
 /* ---- peer_negotiate.c: jobs of the negotiation ---- */
 
-G_GNUC_INTERNAL void peer_negotiate_send_sdp (McPeer *peer, gboolean offer, const char *sdp);
+G_GNUC_INTERNAL void peer_negotiate_send_sdp (McPeer *peer, PeerJob *job);
 G_GNUC_INTERNAL void peer_negotiate_send_candidate (McPeer *peer, guint mline, const char *candidate);
 G_GNUC_INTERNAL void peer_negotiate_remote_applied (McPeer *peer, gboolean offer);
+
+/* ---- peer_ice.c: ICE restart in place ---- */
+
+/* New local credentials and a new check list on the session's libnice
+ * stream (the selected pair carries media until a new one is chosen). */
+G_GNUC_INTERNAL gboolean peer_ice_restart (McPeer *peer);
+/* Puts the agent's current local credentials into every m-line of sdp. */
+G_GNUC_INTERNAL gboolean peer_ice_put_credentials (McPeer *peer, GstSDPMessage *sdp);
+/* Our local candidates as "candidate:..." strings (libnice gathers once). */
+G_GNUC_INTERNAL GPtrArray *peer_ice_local_candidates (McPeer *peer);
+/* New random ICE credentials put into every m-line of sdp (returned, owned). */
+G_GNUC_INTERNAL void peer_ice_new_credentials (GstSDPMessage *sdp, char **ufrag, char **pwd);
+/* Our restart offer, sent and kept until its answer (replaces an older one). */
+G_GNUC_INTERNAL void peer_ice_set_pending (McPeer *peer, GstWebRTCSessionDescription *offer, char *ufrag, char *pwd);
+G_GNUC_INTERNAL void peer_ice_clear_pending (McPeer *peer);
+/* Its answer came: restart the agent with the offered credentials and set the offer. */
+G_GNUC_INTERNAL gboolean peer_ice_apply_pending (McPeer *peer);
+/* A job that was never queued (no peer reference taken). */
+G_GNUC_INTERNAL void job_free_unqueued (PeerJob *job);
 
 /* ---- peer_send.c ---- */
 

@@ -3,6 +3,7 @@
 #include "meshcall/proto/call_protocol.h"
 #include "meshcall/base/json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 G_DEFINE_QUARK (mc-protocol-error-quark, mc_protocol_error)
@@ -18,6 +19,7 @@ static const char *const error_codes[] = {
   [MC_PROTOCOL_ERROR_TOO_MANY_CALLS] = "too-many-calls",
   [MC_PROTOCOL_ERROR_ALREADY_IN_CALL] = "already-in-call",
   [MC_PROTOCOL_ERROR_UNKNOWN_EVENT] = "unknown-event",
+  [MC_PROTOCOL_ERROR_REPLACED] = "replaced",
 };
 
 McProtocolError
@@ -70,6 +72,44 @@ mc_protocol_validate_id (const char *what, const char *id, GError **error)
                         what, i + 1);
   }
   return TRUE;
+}
+
+gboolean
+mc_protocol_validate_resume (const char *resume, GError **error)
+{
+  gsize len = resume ? strlen (resume) : 0;
+
+  if (len < MC_PROTOCOL_MIN_RESUME_CHARS || len > MC_PROTOCOL_MAX_RESUME_CHARS)
+    return malformed (error, "resume must be %d to %d characters long (it is %" G_GSIZE_FORMAT ")",
+                      MC_PROTOCOL_MIN_RESUME_CHARS, MC_PROTOCOL_MAX_RESUME_CHARS, len);
+  for (gsize i = 0; i < len; i++) {
+    if (!g_ascii_isalnum (resume[i]) && resume[i] != '_' && resume[i] != '-')
+      return malformed (error, "resume contains a character other than A-Z, a-z, 0-9, '_', '-' at position %" G_GSIZE_FORMAT,
+                        i + 1);
+  }
+  return TRUE;
+}
+
+char *
+mc_protocol_generate_resume_secret (void)
+{
+  guint8 bytes[16];
+  GString *s = g_string_sized_new (33);
+  gsize got = 0;
+
+  /* /dev/urandom: a secret that guards a seat, not GLib's PRNG. */
+  {
+    FILE *f = fopen ("/dev/urandom", "rb");
+    if (f != NULL) {
+      got = fread (bytes, 1, sizeof bytes, f);
+      fclose (f);
+    }
+  }
+  for (gsize i = got; i < sizeof bytes; i++)
+    bytes[i] = (guint8) g_random_int_range (0, 256);
+  for (gsize i = 0; i < sizeof bytes; i++)
+    g_string_append_printf (s, "%02x", bytes[i]);
+  return g_string_free (s, FALSE);
 }
 
 /* Characters that reorder the text around them (Unicode's bidirectional
@@ -184,9 +224,10 @@ mc_protocol_auth_payload (const char *token)
 }
 
 JsonNode *
-mc_protocol_join_payload (const char *call_id, const char *peer_id, const char *name, const char *token)
+mc_protocol_join_payload (const char *call_id, const char *peer_id, const char *name, const char *token,
+                          const char *resume)
 {
-  return string_object ("callId", call_id, "peerId", peer_id, "name", name, "token", token, NULL);
+  return string_object ("callId", call_id, "peerId", peer_id, "name", name, "token", token, "resume", resume, NULL);
 }
 
 static JsonNode *

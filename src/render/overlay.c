@@ -35,6 +35,8 @@ mc_overlay_marks (guint flags, McOverlayMark marks[MC_OVERLAY_MAX_MARKS])
 {
   guint n = 0;
 
+  if (flags & MC_TILE_RECONNECTING)
+    marks[n++] = (McOverlayMark) { MC_TILE_RECONNECTING, "reconnecting\xe2\x80\xa6" };
   if (flags & MC_TILE_MUTED)
     marks[n++] = (McOverlayMark) { MC_TILE_MUTED, "mic off" };
   if (flags & MC_TILE_CAMERA_OFF)
@@ -45,7 +47,9 @@ mc_overlay_marks (guint flags, McOverlayMark marks[MC_OVERLAY_MAX_MARKS])
 const char *
 mc_overlay_placeholder (guint flags)
 {
-  return (flags & MC_TILE_CAMERA_OFF) ? "camera off" : "connecting\xe2\x80\xa6";
+  if (flags & MC_TILE_CAMERA_OFF)
+    return "camera off";
+  return (flags & MC_TILE_RECONNECTING) ? "reconnecting\xe2\x80\xa6" : "connecting\xe2\x80\xa6";
 }
 
 char *

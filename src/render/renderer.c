@@ -346,12 +346,20 @@ mc_renderer_push_self_frame (McRenderer *r, GstSample *sample)
 void
 mc_renderer_set_tile_flags (McRenderer *r, const char *id, guint flags)
 {
+  mc_renderer_change_tile_flags (r, id, G_MAXUINT, flags);
+}
+
+void
+mc_renderer_change_tile_flags (McRenderer *r, const char *id, guint mask, guint flags)
+{
   Tile *t;
+  guint now;
 
   g_mutex_lock (&r->lock);
   t = find_tile (r, id, NULL);
-  if (t && t->flags != flags) {
-    t->flags = flags;
+  now = t ? (t->flags & ~mask) | (flags & mask) : 0;
+  if (t && t->flags != now) {
+    t->flags = now;
     r->dirty = TRUE;
   }
   g_mutex_unlock (&r->lock);

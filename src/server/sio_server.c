@@ -38,6 +38,10 @@ struct _McSioServerClient {
 
   guint next_ack_id;
   GHashTable *acks;                /* id -> PendingAck* */
+
+  /* a refused CONNECT whose answer is held back (authorize's delay) */
+  GSource *refusal_timer;
+  char *refusal_code, *refusal_message;
 };
 
 struct _McSioServer {
@@ -77,6 +81,9 @@ ack_free (PendingAck *ack)
 static void
 client_free (Client *c)
 {
+  mc_server_source_clear (&c->refusal_timer);
+  g_free (c->refusal_code);
+  g_free (c->refusal_message);
   g_hash_table_unref (c->acks);
   g_free (c->id);
   g_free (c);
@@ -179,6 +186,19 @@ connect_error (Client *c, const char *nsp, const char *code, const char *message
   send_sio (c, sio);
 }
 
+static gboolean
+on_refusal_due (gpointer data)
+{
+  Client *c = data;
+
+  g_clear_pointer (&c->refusal_timer, g_source_unref);
+  if (client_is_open (c))
+    connect_error (c, "/", c->refusal_code, c->refusal_message ? c->refusal_message : "Connection refused");
+  g_clear_pointer (&c->refusal_code, g_free);
+  g_clear_pointer (&c->refusal_message, g_free);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 handle_connect (Client *c, McSioPacket *sio)
 {
@@ -186,6 +206,7 @@ handle_connect (Client *c, McSioPacket *sio)
   const char *remote = mc_eio_session_get_remote (c->session);
   g_autofree char *code = NULL;
   g_autofree char *message = NULL;
+  guint delay_ms = 0;
 
   if (!g_str_equal (sio->nsp, "/")) {
     MC_WARNING ("client %s (%s): CONNECT to namespace %s refused: Invalid namespace", c->id, remote, sio->nsp);
@@ -196,9 +217,18 @@ handle_connect (Client *c, McSioPacket *sio)
     client_fail (c, "parse error", "CONNECT to / while already connected");
     return;
   }
+  if (c->refusal_timer != NULL)
+    return;   /* a refusal is on its way: one CONNECT at a time */
   if (server->events.authorize &&
-      !server->events.authorize (server, c, sio->data, &code, &message, server->user_data)) {
-    MC_WARNING ("client %s (%s): CONNECT refused: %s", c->id, remote, message ? message : "(no reason)");
+      !server->events.authorize (server, c, sio->data, &code, &message, &delay_ms, server->user_data)) {
+    MC_WARNING ("client %s (%s): CONNECT refused: %s%s", c->id, remote, message ? message : "(no reason)",
+                delay_ms ? " (answer held back)" : "");
+    if (delay_ms > 0) {
+      c->refusal_code = g_steal_pointer (&code);
+      c->refusal_message = g_steal_pointer (&message);
+      c->refusal_timer = mc_server_timeout_add (server->context, delay_ms, on_refusal_due, c);
+      return;
+    }
     connect_error (c, "/", code, message ? message : "Connection refused");
     return;
   }

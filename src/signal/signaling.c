@@ -195,6 +195,17 @@ mc_signaling_set_state (McSignaling *sig, McSignalingState state)
     sig->events.state_changed (sig, state, sig->user_data);
 }
 
+void
+mc_signaling_set_peer_id (McSignaling *sig, const char *peer_id)
+{
+  g_return_if_fail (sig->state != MC_SIGNALING_STATE_JOINED);
+  if (g_strcmp0 (sig->params.peer_id, peer_id) == 0)
+    return;
+  MC_INFO ("signaling %s: our peer id is %s", sig->params.peer_id, peer_id);
+  g_free (sig->params.peer_id);
+  sig->params.peer_id = g_strdup (peer_id);
+}
+
 gboolean
 mc_signaling_in_call (McSignaling *sig)
 {
@@ -298,6 +309,13 @@ mc_signaling_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_da
   sig->leave_done = done;
   sig->leave_data = user_data;
   sig->klass->leave (sig, on_left, NULL);
+}
+
+void
+mc_signaling_check_connection (McSignaling *sig)
+{
+  if (sig != NULL && sig->klass->check_connection != NULL)
+    sig->klass->check_connection (sig);
 }
 
 void

@@ -23,9 +23,10 @@ rc=0
 [ "$rc" -eq 2 ] || fail "--call 'bad id!' exited with $rc, expected 2"
 grep -qF "callId" "$WORK/badcall.err" || fail "the error for a bad call id does not name callId: $(cat "$WORK/badcall.err")"
 rc=0
-"$PROBE" --signal "firestore://my-project" --call c --no-stdin >"$WORK/fs.out" 2>"$WORK/fs.err" || rc=$?
-[ "$rc" -eq 1 ] || fail "firestore:// exited with $rc, expected 1 (not built yet)"
-grep -qi "not built yet" "$WORK/fs.err" || fail "firestore:// does not say it is not built yet: $(cat "$WORK/fs.err")"
+env -u FIRESTORE_EMULATOR_HOST -u FIREBASE_AUTH_EMULATOR_HOST \
+  "$PROBE" --signal "firestore://my-project" --call c --no-stdin >"$WORK/fs.out" 2>"$WORK/fs.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "firestore:// without credentials exited with $rc, expected 1"
+grep -q "needs credentials" "$WORK/fs.err" || fail "firestore:// does not say it needs credentials: $(cat "$WORK/fs.err")"
 
 start_stock_server srv 0 --token s3cret --max-participants 2
 URL="ws://127.0.0.1:$SERVER_PORT"

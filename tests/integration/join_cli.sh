@@ -28,7 +28,8 @@ expect() {   # expect CODE REGEX ARGS...: exit code and message; no set-up work 
 
 expect 2 "join needs exactly one CALL_ID" join
 expect 2 "accepted are ws://HOST:PORT, wss://HOST:PORT, http://HOST:PORT, https://HOST:PORT" join c1 --signal foo://x
-expect 1 "Firestore back end is not built yet" join c1 --signal firestore://demo-project
+FIRESTORE_EMULATOR_HOST= expect 1 "Firestore project demo-project needs credentials" join c1 --signal firestore://demo-project
+expect 2 "does not name a Firestore project" join c1 --signal firestore://Demo_Project
 expect 2 "CALL_ID" join 'bad call id'
 expect 2 "peerId contains a character" join c1 --peer-id 'a b'
 expect 2 "name contains a control character" join c1 --name "$(printf 'x\001')"

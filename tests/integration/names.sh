@@ -26,4 +26,39 @@ PIDS[spoof]=$!
 wait_until 10 "the spoofing client to join" grep -q "joined as spoof" "$WORK/spoof.log"
 start_probe watcher --signal "ws://127.0.0.1:$SERVER_PORT" --call room --peer watcher
 expect watcher '"event":"peer-joined","peerId":"spoof","name":"spoof"'
+kill_process watcher
+kill_process spoof
+kill_process stock
+
+log "terminal escape codes in a name from a server that does not check: no raw control byte anywhere"
+start_stock_server hostile 0 --hostile
+"$MESHCALL_BIN" join room --signal "ws://127.0.0.1:$SERVER_PORT" --peer-id viewer --headless --video test \
+  --audio test --size 160x120 --fps 10 --no-audio-processing --stats-json "$WORK/viewer.json" \
+  </dev/null >"$WORK/viewer.log" 2>&1 &
+PIDS[viewer]=$!
+wait_until 15 "viewer to join" grep -q "in call room as viewer" "$WORK/viewer.log"
+node "$MESHCALL_SOURCE_DIR/tests/node/names_check.js" "$SERVER_PORT" --escape room >"$WORK/escape.log" 2>&1 &
+PIDS[escape]=$!
+wait_until 15 "viewer to see the newcomer" grep -q "escape joined" "$WORK/viewer.log"
+wait_until 15 "viewer's stats to list it" grep -q '"peerId" : "escape"' "$WORK/viewer.json"
+for f in viewer.log viewer.json; do
+  if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$WORK/$f"; then
+    fail "$f holds raw control bytes: $(LC_ALL=C grep -n $'[\x01-\x08\x0b-\x1f\x7f]' "$WORK/$f" | cat -v | head -n 3)"
+  fi
+done
+kill_process escape
+kill_process viewer
+
+log "meshcall serve's log quotes a hostile event name without its control bytes"
+start_meshcall_serve srv2 0
+node "$MESHCALL_SOURCE_DIR/tests/node/names_check.js" "$SERVER_PORT" --escape room2 >"$WORK/escape2.log" 2>&1 &
+PIDS[escape2]=$!
+wait_until 15 "the server to refuse the escape name" grep -q "join-call refused" "$WORK/srv2.log"
+grep -q "unknown event" "$WORK/srv2.log" || fail "the server did not log the hostile event"
+kill_process escape2
+kill_process srv2
+if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$WORK/srv2.log"; then
+  fail "the server log holds raw control bytes: $(LC_ALL=C grep $'[\x01-\x08\x0b-\x1f\x7f]' "$WORK/srv2.log" | cat -v | head -n 3)"
+fi
+grep -q 'x1b\]0;PWNED' "$WORK/srv2.log" || fail "the server did not quote the hostile event name (escaped)"
 log "PASS"

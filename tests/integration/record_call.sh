@@ -10,8 +10,8 @@
 #    second of its audio that participant's tone;
 #  - Carol leaves (SIGTERM) mid-call: her file is finalized; she comes back
 #    and gets a second file, later on the manifest's timeline;
-#  - Bob vanishes (SIGKILL): his file is finalized once the recorder's
-#    media timeout drops him;
+#  - Bob vanishes (SIGKILL): his file is finalized once the call drops him
+#    (the server sees his socket close and says he left);
 #  - SIGINT finalizes the rest, exit 0; the manifest lists every file.
 #  - The composed recording (--compose, 640x360@10): at a moment when all
 #    three are in the call, its frame shows red, green and blue in the video

@@ -7,6 +7,13 @@
 //   node browser_peer.js --signal ws://127.0.0.1:PORT --call ID --peer ID --name N
 //        [--stats-file F] [--transport websocket|polling|default] [--token T]
 //        [--duration S] [--size WxH] [--fps N] [--peer ID2 --name N2 --stats-file F2 ...]
+//        [--control FILE]
+//
+// --control FILE: a test's remote control. When FILE appears, its one line
+// is run on every participant's page and FILE is removed: "restart-ice"
+// (restartIce() on the connections it offered, then the new offer) or
+// "pause-media SECONDS" (stop sending media for that long). Each command is
+// logged as a "control" event.
 //
 // Each --peer starts one participant (its own page, socket and peer
 // connections) in one shared chromium process; --name, --stats-file and
@@ -45,13 +52,14 @@ function usage(msg, code = 2) {
   (code === 0 ? process.stdout : process.stderr).write(
     'usage: node browser_peer.js --signal ws://HOST:PORT --call ID --peer ID [--name N] [--stats-file F]\n' +
     '         [--transport websocket|polling|default] [--token T] [--duration S] [--size WxH] [--fps N]\n' +
-    '         [--all-interfaces] [--log-sdp]\n' +
+    '         [--all-interfaces] [--log-sdp] [--control FILE]\n' +
     '         [--peer ID2 [--name N2] [--stats-file F2] [--transport T2]] ...\n');
   process.exit(code);
 }
 
 function parseArgs(argv) {
   const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, logSdp: false, width: 320, height: 240, fps: 15,
+                 control: null,
                  defaults: { name: null, statsFile: null, transport: 'websocket' }, peers: [] };
   const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
   for (let i = 2; i < argv.length; i++) {
@@ -75,6 +83,7 @@ function parseArgs(argv) {
       case '--all-interfaces': opts.allInterfaces = true; break;
       case '--log-sdp': opts.logSdp = true; break;
       case '--duration': opts.duration = Number(next()); break;
+      case '--control': opts.control = next(); break;
       case '--fps': opts.fps = Number(next()); break;
       case '--size': {
         const m = /^(\d+)x(\d+)$/.exec(next());
@@ -283,6 +292,28 @@ async function shutdown(code, why) {
   process.exit(code);
 }
 
+// --control: one command from the file, on every page.
+let controlBusy = false;
+async function runControl() {
+  if (controlBusy || shuttingDown || !fs.existsSync(opts.control)) return;
+  controlBusy = true;
+  const line = fs.readFileSync(opts.control, 'utf8').trim();
+  fs.rmSync(opts.control, { force: true });
+  const [cmd, arg] = line.split(/\s+/);
+  note('control', { command: line });
+  await Promise.all(participants.map(async (p) => {
+    if (!p.page || p.page.isClosed()) return;
+    try {
+      if (cmd === 'restart-ice') await p.page.evaluate(() => window.mcRestartIce());
+      else if (cmd === 'pause-media') await p.page.evaluate((d) => window.mcPauseMedia(d), Number(arg));
+      else note('warning', { what: 'control', message: `unknown command '${line}'` });
+    } catch (err) {
+      note('warning', { what: 'control', message: String(err.message || err) });
+    }
+  }));
+  controlBusy = false;
+}
+
 process.on('SIGTERM', () => shutdown(0, 'SIGTERM'));
 process.on('SIGINT', () => shutdown(0, 'SIGINT'));
 
@@ -346,6 +377,7 @@ async function main() {
   statsTimer = setInterval(() => { collectStats(false); }, 1000);
   collectStats(false);
   if (opts.duration > 0) setTimeout(() => shutdown(0, 'duration'), opts.duration * 1000);
+  if (opts.control) setInterval(runControl, 200);
 }
 
 main().catch((err) => {

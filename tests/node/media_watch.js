@@ -3,16 +3,20 @@
 // 100 ms, and fails if any peer connection listed at the start was disturbed:
 // it disappeared, left the connected state, was re-established (connectedAt
 // changed) or its decoded frame count went backwards (a new pipeline).
-//   node media_watch.js --stop-file STOP [--max-seconds 120] FILE...
+//   node media_watch.js --stop-file STOP [--max-seconds 120] [--interrupted PEER_ID]... FILE...
+// --interrupted: that peer's connection is expected to be cut for a while: it
+// only has to stay listed (its tile stays) with the same connection (connectedAt
+// unchanged, frame count never going back); its state may change meanwhile.
 // Prints one summary line per file and peer; exit 0 = undisturbed.
 'use strict';
 const fs = require('fs');
 
-const opts = { stopFile: null, maxSeconds: 120, files: [] };
+const opts = { stopFile: null, maxSeconds: 120, interrupted: [], files: [] };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--stop-file') opts.stopFile = argv[++i];
   else if (argv[i] === '--max-seconds') opts.maxSeconds = Number(argv[++i]);
+  else if (argv[i] === '--interrupted') opts.interrupted.push(argv[++i]);
   else opts.files.push(argv[i]);
 }
 
@@ -44,7 +48,8 @@ function sample() {
       const p = peers[id];
       const t = (doc.time || 0).toFixed(1);
       if (!p) { problems.push(`${file}: ${id} gone at ${t}`); continue; }
-      if (p.connectionState !== 'connected') problems.push(`${file}: ${id} ${p.connectionState} at ${t}`);
+      if (p.connectionState !== 'connected' && !opts.interrupted.includes(id))
+        problems.push(`${file}: ${id} ${p.connectionState} at ${t}`);
       if (p.connectedAt !== b.connectedAt)
         problems.push(`${file}: ${id} reconnected at ${t} (connectedAt ${b.connectedAt} -> ${p.connectedAt})`);
       if (p.videoFramesDecoded < b.lastFrames)

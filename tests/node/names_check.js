@@ -4,6 +4,8 @@
 // can be checked to show the peer id instead.
 //   node names_check.js PORT                 meshcall serve: every bad name refused as malformed
 //   node names_check.js PORT --spoof CALLID  (a server that does not check): join as 'spoof', wait
+//   node names_check.js PORT --escape CALLID (likewise): send an event whose name holds terminal escape
+//                                            codes, then join as 'escape' with them in its name, wait
 'use strict';
 const { log, assert, connect, run, portArg, join } = require('./serve_helpers');
 
@@ -18,8 +20,19 @@ const BAD = [
 ];
 const GOOD = ['Zoë', 'שלום', '👨\u200d👩', 'e\u0301'];
 
+const ESCAPES = 'evil\x1b]0;PWNED\x07\x1b[2J\x1b[31mRED';
+
 const port = portArg();
-if (process.argv[3] === '--spoof') {
+if (process.argv[3] === '--escape') {
+  run('escape', async () => {
+    const s = await connect(port, {}, 'escape');
+    s.emit(ESCAPES, { x: ESCAPES });
+    const ack = await s.timeout(5000).emitWithAck('join-call', { callId: process.argv[4], peerId: 'escape',
+                                                                 name: ESCAPES });
+    log(`sent an event named with terminal escape codes, and joined with them in its name: ${JSON.stringify(ack)}`);
+    await new Promise(() => {});
+  });
+} else if (process.argv[3] === '--spoof') {
   run('spoof', async () => {
     const s = await connect(port, {}, 'spoof');
     await join(s, process.argv[4], 'spoof', BAD[0][1]);

@@ -6,7 +6,7 @@
 //
 //   node stock_server.js [--host 127.0.0.1] [--port 0] [--port-file F]
 //        [--token T] [--ping-interval MS] [--ping-timeout MS]
-//        [--max-participants N] [--verbose]
+//        [--max-participants N] [--resume-grace MS] [--verbose]
 //
 // Prints "listening on HOST:PORT" on stdout once it accepts connections and,
 // with --port-file, writes the port number to F (atomically). SIGTERM/SIGINT
@@ -20,18 +20,25 @@ const { Server } = require('socket.io');
 
 const MAX_SIGNAL_BYTES = 64 * 1024;
 const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const RESUME_RE = /^[A-Za-z0-9_-]{16,128}$/;
+const MAX_MISSED = 256;
+const crypto = require('crypto');
 
 function usage(msg) {
   if (msg) process.stderr.write(`stock_server: ${msg}\n`);
   process.stderr.write('usage: node stock_server.js [--host H] [--port P] [--port-file F] [--token T]\n' +
-                       '         [--ping-interval MS] [--ping-timeout MS] [--max-participants N] [--verbose]\n');
+                       '         [--ping-interval MS] [--ping-timeout MS] [--max-participants N]\n' +
+                       '         [--resume-grace MS] (hold a lost seat for its resume secret; default 5000, 0 = off)\n' +
+                       '         [--verbose]\n' +
+                       '         [--hostile]   (relay any name, control characters included: a server that\n' +
+                       '                        does not check, for the clients\' hostile-input tests)\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
   const opts = {
     host: '127.0.0.1', port: 0, portFile: null, token: null,
-    pingInterval: 25000, pingTimeout: 20000, maxParticipants: 6, verbose: false,
+    pingInterval: 25000, pingTimeout: 20000, maxParticipants: 6, resumeGrace: 5000, verbose: false, hostile: false,
   };
   const intOpt = (name, v, min) => {
     const n = Number(v);
@@ -55,7 +62,9 @@ function parseArgs(argv) {
       case '--ping-interval': opts.pingInterval = intOpt(key, next(), 1); break;
       case '--ping-timeout': opts.pingTimeout = intOpt(key, next(), 1); break;
       case '--max-participants': opts.maxParticipants = intOpt(key, next(), 1); break;
+      case '--resume-grace': opts.resumeGrace = intOpt(key, next(), 0); break;
       case '--verbose': case '-v': opts.verbose = true; break;
+      case '--hostile': opts.hostile = true; break;
       case '--help': case '-h': usage(); break;
       default: usage(`unknown option '${a}'`);
     }
@@ -118,8 +127,39 @@ function signalProblem(signal) {
   return null;
 }
 
-// calls: callId -> Map(peerId -> {socket, name})
+// calls: callId -> Map(peerId -> member), in join order. A member is
+// {socket, name, resume, seq, away, awaySeq, missed, overflow, hold}: a held
+// seat (away) has lost its connection and waits for its resume secret.
 const calls = new Map();
+let joinSeq = 0;
+
+// An event for a member: sent, or kept while its seat is held.
+function deliver(m, event, payload) {
+  if (!m.away) { m.socket.emit(event, payload); return; }
+  if (m.missed.length >= MAX_MISSED) { m.overflow = true; return; }
+  m.missed.push([event, payload]);
+}
+
+function broadcast(call, exceptPeerId, event, payload) {
+  for (const [id, m] of call) if (id !== exceptPeerId) deliver(m, event, payload);
+}
+
+function sameSecret(a, b) {
+  const x = Buffer.from(a), y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+// The seat leaves for good: peer-left to the others.
+function releaseSeat(callId, peerId, why) {
+  const call = calls.get(callId);
+  const m = call && call.get(peerId);
+  if (!m) return;
+  clearTimeout(m.hold);
+  call.delete(peerId);
+  if (call.size === 0) calls.delete(callId);
+  broadcast(call, peerId, 'peer-left', { peerId });
+  log(`${peerId} left ${callId} (${why})`);
+}
 
 const httpServer = http.createServer((req, res) => {
   if (req.url === '/health') {
@@ -148,17 +188,55 @@ function callError(socket, code, message, ack) {
 }
 
 function removeFromCall(socket, why) {
-  const m = socket.data.member;
-  if (!m) return false;
+  const me = socket.data.member;
+  if (!me) return false;
   socket.data.member = null;
-  const call = calls.get(m.callId);
-  if (!call || call.get(m.peerId)?.socket !== socket) return false;
-  call.delete(m.peerId);
-  if (call.size === 0) calls.delete(m.callId);
-  socket.leave(`call:${m.callId}`);
-  io.to(`call:${m.callId}`).emit('peer-left', { peerId: m.peerId });
-  log(`${m.peerId} left ${m.callId} (${why})`);
+  const call = calls.get(me.callId);
+  if (!call || call.get(me.peerId)?.socket !== socket) return false;
+  releaseSeat(me.callId, me.peerId, why);
   return true;
+}
+
+// Lost without a goodbye: a seat with a resume secret is held for a while.
+function holdSeat(socket, reason) {
+  const me = socket.data.member;
+  const call = me && calls.get(me.callId);
+  const m = call && call.get(me.peerId);
+  if (!m || m.socket !== socket || !m.resume || opts.resumeGrace === 0 ||
+      (reason !== 'transport close' && reason !== 'ping timeout'))
+    return false;
+  socket.data.member = null;
+  m.away = true;
+  m.awaySeq = joinSeq;
+  m.missed = [];
+  m.overflow = false;
+  m.hold = setTimeout(() => releaseSeat(me.callId, me.peerId, `not back within ${opts.resumeGrace} ms`),
+                      opts.resumeGrace);
+  log(`${me.peerId} lost its connection (${reason}); holding its place for ${opts.resumeGrace} ms`);
+  return true;
+}
+
+// A new connection with the seat's resume secret takes it: the others see
+// nothing; it learns who it knew, then what it missed, in order.
+function takeSeatBack(socket, callId, peerId, seat, ack) {
+  const call = calls.get(callId);
+  const knownBefore = seat.away ? seat.awaySeq : Infinity;
+  const peers = [];
+  for (const [id, m] of call) if (id !== peerId && m.seq <= knownBefore) peers.push({ peerId: id, name: m.name });
+  const missed = seat.away ? seat.missed : [];
+  clearTimeout(seat.hold);
+  if (!seat.away) {
+    const old = seat.socket;
+    old.data.member = null;
+    old.emit('call-error', { code: 'replaced', message: 'a newer connection took this place' });
+    old.disconnect(true);
+  }
+  call.set(peerId, { socket, name: seat.name, resume: seat.resume, seq: seat.seq, away: false });
+  socket.data.member = { callId, peerId, name: seat.name };
+  socket.emit('existing-peers', peers);
+  if (typeof ack === 'function') ack({ ok: true, peers, resumed: true });
+  for (const [event, payload] of missed) socket.emit(event, payload);
+  log(`${peerId} took its place in ${callId} back (${missed.length} events to catch up on)`);
 }
 
 io.on('connection', (socket) => {
@@ -177,27 +255,35 @@ io.on('connection', (socket) => {
   socket.on('join-call', guard('join-call', (payload, ack) => {
     if (typeof payload === 'function') { ack = payload; payload = undefined; }
     if (!isPlainObject(payload)) return callError(socket, 'malformed', 'join-call needs an object {callId, peerId, name}', ack);
-    const { callId, peerId, name, token } = payload;
+    const { callId, peerId, name, token, resume } = payload;
     if (opts.token !== null) {
       const given = typeof token === 'string' ? token : socket.handshake.auth && socket.handshake.auth.token;
       if (given !== opts.token) return callError(socket, 'bad-token', 'wrong or missing token', ack);
     }
     if (!validId(callId)) return callError(socket, 'malformed', 'callId must be 1..64 characters of A-Z a-z 0-9 _ . -', ack);
     if (!validId(peerId)) return callError(socket, 'malformed', 'peerId must be 1..64 characters of A-Z a-z 0-9 _ . -', ack);
-    if (!validName(name)) return callError(socket, 'malformed', 'name must be 1..64 characters without control characters', ack);
+    if (!(opts.hostile && typeof name === 'string') && !validName(name)) return callError(socket, 'malformed', 'name must be 1..64 characters without control characters', ack);
+    if (resume !== undefined && !(typeof resume === 'string' && RESUME_RE.test(resume)))
+      return callError(socket, 'malformed', 'resume must be 16..128 characters of A-Z a-z 0-9 _ -', ack);
     if (socket.data.member) return callError(socket, 'malformed', `already in call ${socket.data.member.callId}; send leave-call first`, ack);
     let call = calls.get(callId);
-    if (call && call.has(peerId)) return callError(socket, 'duplicate-peer', `peer id ${peerId} is already in call ${callId}`, ack);
+    const seat = call && call.get(peerId);
+    if (seat && typeof resume === 'string' && seat.resume && sameSecret(resume, seat.resume)) {
+      if (!(seat.away && seat.overflow)) return takeSeatBack(socket, callId, peerId, seat, ack);
+      releaseSeat(callId, peerId, 'missed more than it could be told on its return');
+      call = calls.get(callId);
+    } else if (seat) {
+      return callError(socket, 'duplicate-peer', `peer id ${peerId} is already in call ${callId}`, ack);
+    }
     if (call && call.size >= opts.maxParticipants)
       return callError(socket, 'call-full', `call ${callId} already has ${call.size} participants`, ack);
     if (!call) { call = new Map(); calls.set(callId, call); }
     const peers = Array.from(call, ([id, m]) => ({ peerId: id, name: m.name }));
-    call.set(peerId, { socket, name });
+    call.set(peerId, { socket, name, resume: typeof resume === 'string' ? resume : null, seq: ++joinSeq, away: false });
     socket.data.member = { callId, peerId, name };
-    socket.join(`call:${callId}`);
     socket.emit('existing-peers', peers);
     if (typeof ack === 'function') ack({ ok: true, peers });
-    socket.to(`call:${callId}`).emit('peer-joined', { peerId, name });
+    broadcast(call, peerId, 'peer-joined', { peerId, name });
     log(`${peerId} joined ${callId} (${call.size} in call)`);
   }));
 
@@ -211,7 +297,12 @@ io.on('connection', (socket) => {
     if (problem) return callError(socket, 'malformed', problem, ack);
     const target = calls.get(m.callId)?.get(payload.targetPeerId);
     if (!target) return callError(socket, 'not-in-call', `peer ${payload.targetPeerId} is not in call ${m.callId}`, ack);
-    target.socket.emit('webrtc-signal', { fromPeerId: m.peerId, signal: payload.signal });
+    deliver(target, 'webrtc-signal', { fromPeerId: m.peerId, signal: payload.signal });
+    if (typeof ack === 'function') ack({ ok: true });
+  }));
+
+  socket.on('check-connection', guard('check-connection', (payload, ack) => {
+    if (typeof payload === 'function') ack = payload;
     if (typeof ack === 'function') ack({ ok: true });
   }));
 
@@ -222,7 +313,7 @@ io.on('connection', (socket) => {
   }));
 
   socket.on('disconnect', guard('disconnect', (reason) => {
-    removeFromCall(socket, `disconnect: ${reason}`);
+    if (!holdSeat(socket, reason)) removeFromCall(socket, `disconnect: ${reason}`);
     log(`disconnect ${socket.id}: ${reason}`);
   }));
 });

@@ -18,7 +18,7 @@
 
 static gboolean
 authorize (McSioServer *server, McSioServerClient *client, JsonNode *auth, char **code, char **message,
-           gpointer user_data)
+           guint *delay_ms, gpointer user_data)
 {
   if (auth && JSON_NODE_HOLDS_OBJECT (auth) && json_object_has_member (json_node_get_object (auth), "deny")) {
     *code = g_strdup (json_object_get_string_member_with_default (json_node_get_object (auth), "deny", "denied"));

@@ -371,20 +371,39 @@ test_payloads (void)
   g_assert_cmpstr (p, ==, "{\"peerId\":\"p1\",\"name\":\"Zoë\"}");
   {
     g_autoptr (JsonNode) sig = json ("{\"type\":\"candidate\",\"candidate\":null}");
-    g_autoptr (JsonNode) join = mc_protocol_join_payload ("c1", "p1", "Ann", "t");
-    g_autoptr (JsonNode) join_no_token = mc_protocol_join_payload ("c1", "p1", "Ann", NULL);
+    g_autoptr (JsonNode) join = mc_protocol_join_payload ("c1", "p1", "Ann", "t", NULL);
+    g_autoptr (JsonNode) join_no_token = mc_protocol_join_payload ("c1", "p1", "Ann", NULL, NULL);
+    g_autoptr (JsonNode) join_resume = mc_protocol_join_payload ("c1", "p1", "Ann", NULL, "0123456789abcdef");
     g_autoptr (JsonNode) out = mc_protocol_signal_payload ("p2", sig);
     g_autoptr (JsonNode) in = mc_protocol_relay_payload ("p1", sig);
     g_autoptr (JsonNode) left = mc_protocol_peer_left_payload ("p1");
     g_autoptr (JsonNode) auth = mc_protocol_auth_payload ("s3cret");
+    g_autofree char *jr = mc_json_encode (join_resume);
     g_autofree char *j = mc_json_encode (join), *jn = mc_json_encode (join_no_token), *o = mc_json_encode (out),
                     *i = mc_json_encode (in), *l = mc_json_encode (left), *a = mc_json_encode (auth);
     g_assert_cmpstr (j, ==, "{\"callId\":\"c1\",\"peerId\":\"p1\",\"name\":\"Ann\",\"token\":\"t\"}");
     g_assert_cmpstr (jn, ==, "{\"callId\":\"c1\",\"peerId\":\"p1\",\"name\":\"Ann\"}");
+    g_assert_cmpstr (jr, ==, "{\"callId\":\"c1\",\"peerId\":\"p1\",\"name\":\"Ann\",\"resume\":\"0123456789abcdef\"}");
     g_assert_cmpstr (o, ==, "{\"targetPeerId\":\"p2\",\"signal\":{\"type\":\"candidate\",\"candidate\":null}}");
     g_assert_cmpstr (i, ==, "{\"fromPeerId\":\"p1\",\"signal\":{\"type\":\"candidate\",\"candidate\":null}}");
     g_assert_cmpstr (l, ==, "{\"peerId\":\"p1\"}");
     g_assert_cmpstr (a, ==, "{\"token\":\"s3cret\"}");
+  }
+  /* Resume secrets: 16..128 of [A-Za-z0-9_-]; generated ones are 32 hex digits, never twice the same. */
+  {
+    g_autofree char *a = mc_protocol_generate_resume_secret (), *b = mc_protocol_generate_resume_secret ();
+    g_autofree char *long_one = g_strnfill (129, 'a');
+    g_autoptr (GError) e = NULL;
+    g_assert_cmpuint (strlen (a), ==, 32);
+    g_assert_cmpstr (a, !=, b);
+    g_assert_true (mc_protocol_validate_resume (a, NULL));
+    g_assert_true (mc_protocol_validate_resume ("Ab-_0123456789xy", NULL));
+    g_assert_false (mc_protocol_validate_resume ("short", &e));
+    g_assert_error (e, MC_PROTOCOL_ERROR, MC_PROTOCOL_ERROR_MALFORMED);
+    g_assert_false (mc_protocol_validate_resume (long_one, NULL));
+    g_assert_false (mc_protocol_validate_resume ("0123456789abcde.", NULL));
+    g_assert_false (mc_protocol_validate_resume (NULL, NULL));
+    g_assert_cmpint (mc_protocol_error_from_code ("replaced"), ==, MC_PROTOCOL_ERROR_REPLACED);
   }
   g_assert_true (mc_protocol_parse_peer (peer, &id, &name, NULL));
   g_assert_cmpstr (id, ==, "p1");

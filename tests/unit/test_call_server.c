@@ -20,7 +20,7 @@ raw_connect (SoupSession *session, guint port)
 }
 
 static McCallServer *
-start_server (guint max_participants)
+start_server_full (guint max_participants, guint resume_grace_ms)
 {
   McCallServerConfig cfg;
   g_autoptr (GError) error = NULL;
@@ -30,11 +30,38 @@ start_server (guint max_participants)
   cfg.address = "127.0.0.1";
   cfg.port = 0;
   cfg.max_participants = max_participants;
+  cfg.resume_grace_ms = resume_grace_ms;
   srv = mc_call_server_new (&cfg, &error);
   g_assert_no_error (error);
   g_assert_nonnull (srv);
   g_assert_cmpuint (mc_call_server_get_port (srv), >, 0);
   return srv;
+}
+
+static McCallServer *
+start_server (guint max_participants)
+{
+  return start_server_full (max_participants, MC_CALL_SERVER_DEFAULT_RESUME_GRACE_MS);
+}
+
+/* No frame starting with prefix among c's frames from index `from` on. */
+static void
+assert_no_frame (RawClient *c, const char *prefix, guint from)
+{
+  for (guint i = from; i < c->frames->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (c->frames, i), prefix))
+      g_error ("unexpected frame %s", (const char *) g_ptr_array_index (c->frames, i));
+}
+
+/* The index of the first frame with prefix from `from` on (it must be there). */
+static guint
+frame_index (RawClient *c, const char *prefix, guint from)
+{
+  expect_frame (c, prefix, from);
+  for (guint i = from; i < c->frames->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (c->frames, i), prefix))
+      return i;
+  g_assert_not_reached ();
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -169,6 +196,102 @@ test_call_flow (void)
   drain ();
 }
 
+#define JOIN_A "[\"join-call\",{\"callId\":\"r\",\"peerId\":\"a\",\"name\":\"A\",\"resume\":\"secret-of-a-0123456\"}]"
+
+/* Resuming a seat (docs/protocol.md): a lost connection's seat is held, a
+ * stranger cannot take it, its owner takes it back with the secret and gets
+ * who it knew, then what it missed in order; the others hear nothing; a live
+ * old connection is replaced; a seat not taken back in time leaves. */
+static void
+test_resume (void)
+{
+  McCallServer *srv = start_server_full (6, 1500);
+  guint port = mc_call_server_get_port (srv);
+  g_autoptr (SoupSession) session = new_session ();
+  RawClient *a = raw_connect (session, port), *b = raw_connect (session, port);
+  RawClient *d = raw_connect (session, port), *stranger = raw_connect (session, port);
+  RawClient *a2, *a3;
+  guint mark, i_existing, i_ack, i_signal, i_joined;
+
+  soup_websocket_connection_send_text (a->ws, "421" JOIN_A);
+  expect_frame (a, "431[{\"ok\":true,\"peers\":[]}]", 0);
+  soup_websocket_connection_send_text (b->ws, "42[\"join-call\",{\"callId\":\"r\",\"peerId\":\"b\",\"name\":\"B\"}]");
+  expect_frame (a, "42[\"peer-joined\",{\"peerId\":\"b\"", 0);
+
+  /* a's connection ends without a goodbye: the seat is held. */
+  mark = b->frames->len;
+  soup_websocket_connection_close (a->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  iterate_until (raw_is_closed, a, "a's websocket to close");
+  /* A stranger without the secret, and one with a wrong secret: refused. */
+  soup_websocket_connection_send_text (stranger->ws,
+      "425[\"join-call\",{\"callId\":\"r\",\"peerId\":\"a\",\"name\":\"Eve\"}]");
+  expect_frame (stranger, "435[{\"ok\":false,\"error\":\"duplicate-peer\"", 0);
+  soup_websocket_connection_send_text (stranger->ws,
+      "426[\"join-call\",{\"callId\":\"r\",\"peerId\":\"a\",\"name\":\"Eve\",\"resume\":\"guessed-secret-0000\"}]");
+  expect_frame (stranger, "436[{\"ok\":false,\"error\":\"duplicate-peer\"", 0);
+  soup_websocket_connection_send_text (stranger->ws,
+      "427[\"join-call\",{\"callId\":\"r\",\"peerId\":\"x\",\"name\":\"X\",\"resume\":\"short\"}]");
+  expect_frame (stranger, "437[{\"ok\":false,\"error\":\"malformed\"", 0);
+  /* What happens meanwhile is kept for it: a signal, a newcomer. */
+  soup_websocket_connection_send_text (b->ws,
+      "423[\"webrtc-signal\",{\"targetPeerId\":\"a\",\"signal\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}]");
+  expect_frame (b, "433[{\"ok\":true}]", 0);
+  soup_websocket_connection_send_text (d->ws, "42[\"join-call\",{\"callId\":\"r\",\"peerId\":\"d\",\"name\":\"D\"}]");
+  expect_frame (d, "42[\"existing-peers\",[{\"peerId\":\"a\",\"name\":\"A\"},{\"peerId\":\"b\"", 0);
+  expect_frame (b, "42[\"peer-joined\",{\"peerId\":\"d\"", mark);
+
+  /* The owner is back: the seat, who it knew, then what it missed. */
+  a2 = raw_connect (session, port);
+  soup_websocket_connection_send_text (a2->ws, "428" JOIN_A);
+  i_existing = frame_index (a2, "42[\"existing-peers\",[{\"peerId\":\"b\",\"name\":\"B\"}]]", 0);
+  i_ack = frame_index (a2, "438[{\"ok\":true,\"peers\":[{\"peerId\":\"b\",\"name\":\"B\"}],\"resumed\":true}]", 0);
+  i_signal = frame_index (a2, "42[\"webrtc-signal\",{\"fromPeerId\":\"b\"", 0);
+  i_joined = frame_index (a2, "42[\"peer-joined\",{\"peerId\":\"d\"", 0);
+  g_assert_cmpuint (i_existing, <, i_ack);
+  g_assert_cmpuint (i_ack, <, i_signal);
+  g_assert_cmpuint (i_signal, <, i_joined);
+  g_assert_cmpuint (mc_call_server_get_n_peers (srv), ==, 3);
+  /* The others heard nothing: a signal from a2 to b arrives with no peer-left/joined for a before it. */
+  soup_websocket_connection_send_text (a2->ws,
+      "42[\"webrtc-signal\",{\"targetPeerId\":\"b\",\"signal\":{\"type\":\"answer\",\"sdp\":\"v=0\\r\\n\"}}]");
+  expect_frame (b, "42[\"webrtc-signal\",{\"fromPeerId\":\"a\"", mark);
+  assert_no_frame (b, "42[\"peer-left\"", mark);
+  assert_no_frame (b, "42[\"peer-joined\",{\"peerId\":\"a\"", mark);
+  assert_no_frame (d, "42[\"peer-left\"", 0);
+
+  /* A newer connection of the owner replaces a live one. */
+  a3 = raw_connect (session, port);
+  soup_websocket_connection_send_text (a3->ws, "429" JOIN_A);
+  expect_frame (a2, "42[\"call-error\",{\"code\":\"replaced\"", 0);
+  iterate_until (raw_is_closed, a2, "the replaced connection to close");
+  expect_frame (a3, "439[{\"ok\":true,\"peers\":[{\"peerId\":\"b\",\"name\":\"B\"},{\"peerId\":\"d\"", 0);
+  g_assert_cmpuint (mc_call_server_get_n_peers (srv), ==, 3);
+  assert_no_frame (b, "42[\"peer-left\"", mark);
+
+  /* Gone for longer than the grace: the others hear peer-left. */
+  soup_websocket_connection_close (a3->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  expect_frame (b, "42[\"peer-left\",{\"peerId\":\"a\"}]", mark);
+  expect_frame (d, "42[\"peer-left\",{\"peerId\":\"a\"}]", 0);
+  g_assert_cmpuint (mc_call_server_get_n_peers (srv), ==, 2);
+
+  /* A seat with a secret that leaves with leave-call leaves at once. */
+  {
+    RawClient *a4 = raw_connect (session, port);
+    guint mark_d = d->frames->len;
+    soup_websocket_connection_send_text (a4->ws, "421" JOIN_A);
+    expect_frame (d, "42[\"peer-joined\",{\"peerId\":\"a\"", mark_d);
+    soup_websocket_connection_send_text (a4->ws, "422[\"leave-call\"]");
+    expect_frame (d, "42[\"peer-left\",{\"peerId\":\"a\"}]", mark_d);
+    raw_free (a4);
+  }
+
+  mc_call_server_free (srv);
+  for (RawClient **c = (RawClient *[]) { a, b, d, stranger, a2, a3, NULL }; *c; c++)
+    raw_free (*c);
+  g_clear_object (&session);
+  drain ();
+}
+
 static void
 test_polling_and_http (void)
 {
@@ -226,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/call-server/parse-listen", test_parse_listen);
   g_test_add_func ("/call-server/lifecycle", test_lifecycle);
   g_test_add_func ("/call-server/call-flow", test_call_flow);
+  g_test_add_func ("/call-server/resume", test_resume);
   g_test_add_func ("/call-server/polling-and-http", test_polling_and_http);
   return g_test_run ();
 }

@@ -82,7 +82,7 @@ test_defaults (void)
   g_assert_null (o.signal.token);
   check_media (&o.call.media, MC_MEDIA_SOURCE_AUTO, MC_MEDIA_SOURCE_AUTO, 640, 480, 30, MC_VIDEO_CODEC_VP8, TRUE);
   g_assert_cmpuint (o.call.peer.jitter_latency_ms, ==, 50);
-  g_assert_cmpuint (o.call.peer.media_timeout_ms, ==, 4000);
+  g_assert_cmpuint (o.call.peer.media_timeout_ms, ==, 2000);
   g_assert_cmpuint (o.call.peer.answer_timeout_ms, ==, 0);   /* the peer's default */
   g_assert_nonnull (o.call.peer.ice);
   g_assert_null (o.call.peer.ice->stun_server);
@@ -101,6 +101,8 @@ test_defaults (void)
   g_assert_null (o.render_options.font);
   g_assert_cmpstr (o.render_options.call_id, ==, "c1");
   g_assert_cmpuint (o.duration_s, ==, 0);
+  g_assert_null (o.status_host);
+  g_assert_cmpuint (o.status_min_peers, ==, 0);
   mc_join_options_clear (&o);
 }
 
@@ -111,6 +113,7 @@ static const char full_config[] =
   "[ice]\nstun = stun://stun.example.org:3478\nturn = turn://u:p@a:3478, turn://u:p@b:3478\n"
   "transport-policy = relay\n"
   "[call]\nheadless = false\nstats-json = /tmp/s.json\nmedia-timeout = 9\n"
+  "[status]\nlisten = 0.0.0.0:9100\nmin-peers = 2\n"
   "[display]\nrender = text:sixel\nfont = Mono\nfullscreen = true\nself-view = false\nstats = true\n"
   "width = 1280\nheight = 720\nmax-fps = 24\n";
 
@@ -134,6 +137,9 @@ test_config_values (void)
   g_assert_cmpstrv (o.call.peer.ice->turn_servers, ARGS ("turn://u:p@a:3478", "turn://u:p@b:3478"));
   g_assert_true (o.call.peer.ice->relay_only);
   g_assert_cmpstr (o.call.stats_json, ==, "/tmp/s.json");
+  g_assert_cmpstr (o.status_host, ==, "0.0.0.0");
+  g_assert_cmpuint (o.status_port, ==, 9100);
+  g_assert_cmpuint (o.status_min_peers, ==, 2);
   g_assert_false (o.render.automatic);
   g_assert_cmpstr (o.render.klass->name, ==, "text");
   g_assert_cmpstr (o.render.variant, ==, "sixel");
@@ -160,7 +166,8 @@ test_flags_override (void)
                                 "turns://x:y@c:5349", "--ice-transport-policy", "all", "--jitter-latency", "0",
                                 "--media-timeout", "0", "--answer-timeout", "500", "--duration", "7",
                                 "--stats-json", "/tmp/t.json", "--render", "none", "--font", "Sans",
-                                "--window-size", "800x600", "--max-fps", "10", "c2"),
+                                "--window-size", "800x600", "--max-fps", "10", "--status-listen", "[::1]:9200",
+                                "--status-min-peers", "0", "c2"),
                           &error), ==, MC_EXIT_OK);
   g_assert_no_error (error);
   g_assert_cmpstr (o.call_id, ==, "c2");
@@ -182,6 +189,16 @@ test_flags_override (void)
   g_assert_cmpint (o.render_options.width, ==, 800);
   g_assert_cmpint (o.render_options.height, ==, 600);
   g_assert_cmpuint (o.render_options.max_fps, ==, 10);
+  g_assert_cmpstr (o.status_host, ==, "::1");
+  g_assert_cmpuint (o.status_port, ==, 9200);
+  g_assert_cmpuint (o.status_min_peers, ==, 0);
+  mc_join_options_clear (&o);
+
+  /* A bare port listens on loopback only. */
+  mc_join_options_init (&o);
+  g_assert_cmpint (parse (&o, NULL, ARGS ("c1", "--status-listen", "9300"), &error), ==, MC_EXIT_OK);
+  g_assert_cmpstr (o.status_host, ==, "127.0.0.1");
+  g_assert_cmpuint (o.status_port, ==, 9300);
   mc_join_options_clear (&o);
 
   /* Booleans: --no-self-view over self-view = true; --headless means no picture. */
@@ -218,7 +235,9 @@ test_refusals (void)
     { NULL, ARGS ("c1", "--signal", "foo://x"), MC_EXIT_USAGE,
       "*accepted are ws://HOST:PORT, wss://HOST:PORT, http://HOST:PORT, https://HOST:PORT" },
     { NULL, ARGS ("c1", "--signal", "firestore://demo-project"), MC_EXIT_FAILURE,
-      "*Firestore back end is not built yet" },
+      "*needs credentials: set [firestore] api-key in the config to the project's Web API key (anonymous sign-in; Firebase console, Project settings), or give --id-token-file FILE (with the emulator, FIRESTORE_EMULATOR_HOST=HOST:PORT is enough)" },
+    { NULL, ARGS ("c1", "--signal", "firestore://Demo_Project"), MC_EXIT_USAGE,
+      "*does not name a Firestore project" },
     { NULL, ARGS ("c1", "--peer-id", "a b"), MC_EXIT_USAGE, "*peerId contains a character" },
     { NULL, ARGS ("c1", "--name", "x\001"), MC_EXIT_USAGE, "*name contains a control character" },
     { NULL, ARGS ("c1", "--video", "bogus"), MC_EXIT_USAGE, "*--video: " },
@@ -246,6 +265,23 @@ test_refusals (void)
     { NULL, ARGS ("c1", "--window-size", "3x3"), MC_EXIT_USAGE,
       "--window-size '3x3': expected WIDTHxHEIGHT with even numbers, e.g. 1280x720" },
     { NULL, ARGS ("c1", "--max-fps", "241"), MC_EXIT_USAGE, "--max-fps 241: expected 0 (default) to 240" },
+    { NULL, ARGS ("c1", "--status-listen", "127.0.0.1:port"), MC_EXIT_USAGE,
+      "--status-listen '127.0.0.1:port': 'port' is not a port number (0-65535)" },
+    { NULL, ARGS ("c1", "--status-listen", "127.0.0.1:65536"), MC_EXIT_USAGE,
+      "--status-listen '127.0.0.1:65536': '65536' is not a port number (0-65535)" },
+    { NULL, ARGS ("c1", "--status-listen", "127.0.0.1:-1"), MC_EXIT_USAGE, "*'-1' is not a port number" },
+    { NULL, ARGS ("c1", "--status-listen", "127.0.0.1:0"), MC_EXIT_USAGE,
+      "--status-listen '127.0.0.1:0': expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9100" },
+    { NULL, ARGS ("c1", "--status-listen", "127.0.0.1"), MC_EXIT_USAGE, "*with a port from 1 to 65535" },
+    { NULL, ARGS ("c1", "--status-listen", "monitor.example:9100"), MC_EXIT_USAGE,
+      "*'monitor.example' is not an IP address" },
+    { NULL, ARGS ("c1", "--status-listen", "300.1.2.3:9100"), MC_EXIT_USAGE, "*'300.1.2.3' is not an IP address" },
+    { NULL, ARGS ("c1", "--status-listen", "[::1:9100"), MC_EXIT_USAGE, "*expected [IPV6]:PORT" },
+    { NULL, ARGS ("c1", "--status-listen", ""), MC_EXIT_USAGE, "*empty listen address" },
+    { NULL, ARGS ("c1", "--status-listen", "9100", "--status-min-peers", "65"), MC_EXIT_USAGE,
+      "--status-min-peers 65: expected 0 to 64" },
+    { "[status]\nlisten = 127.0.0.1:x\n", ARGS ("c1"), MC_EXIT_USAGE, "*--status-listen '127.0.0.1:x'" },
+    { "[status]\nmin-peers = 65\n", ARGS ("c1"), MC_EXIT_USAGE, "*[status] min-peers" },
     /* The config file's values are checked as the flags are. */
     { "[media]\nsize = huge\n", ARGS ("c1"), MC_EXIT_USAGE, "*--size 'huge'" },
     { "[ice]\nturn = stun://x\n", ARGS ("c1"), MC_EXIT_USAGE, "*--turn 'stun://x'" },

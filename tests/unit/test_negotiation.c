@@ -7,10 +7,12 @@
 
 #include <string.h>
 
-static const McNegotiationRemote REMOTE_A = { "ufragA", "sha-256 AA:BB", TRUE };
-static const McNegotiationRemote REMOTE_NEW_UFRAG = { "ufragB", "sha-256 AA:BB", TRUE };
-static const McNegotiationRemote REMOTE_NEW_FINGERPRINT = { "ufragA", "sha-256 CC:DD", TRUE };
-static const McNegotiationRemote REMOTE_A_RECVONLY = { "ufragA", "sha-256 AA:BB", FALSE };
+static const McNegotiationRemote REMOTE_A = { "1001", "ufragA", "sha-256 AA:BB", TRUE };
+static const McNegotiationRemote REMOTE_NEW_UFRAG = { "1001", "ufragB", "sha-256 AA:BB", TRUE };
+static const McNegotiationRemote REMOTE_NEW_FINGERPRINT = { "1001", "ufragA", "sha-256 CC:DD", TRUE };
+/* A new connection of the same process: the same certificate, another session id. */
+static const McNegotiationRemote REMOTE_NEW_CONNECTION = { "2002", "ufragC", "sha-256 AA:BB", TRUE };
+static const McNegotiationRemote REMOTE_A_RECVONLY = { "1001", "ufragA", "sha-256 AA:BB", FALSE };
 
 /* Where a machine is driven to before the event under test. */
 typedef enum {
@@ -38,6 +40,7 @@ typedef enum {
   EV_ANSWER_APPLIED,
   EV_CANDIDATE,
   EV_ANSWER_TIMEOUT,
+  EV_RESTART_ICE,
   N_EV
 } Event;
 
@@ -47,7 +50,7 @@ static const char *const setup_names[N_AT] = {
 };
 static const char *const event_names[N_EV] = {
   "start-offer", "local-offer", "local-answer", "remote-offer-same", "remote-offer-new", "remote-answer",
-  "offer-applied", "answer-applied", "candidate", "answer-timeout",
+  "offer-applied", "answer-applied", "candidate", "answer-timeout", "restart-ice",
 };
 
 /* Runs one event; the decision is checked for its action, then cleared. */
@@ -67,12 +70,14 @@ run (McNegotiation *n, Event ev)
   case EV_ANSWER_APPLIED: d = mc_negotiation_answer_applied (n); break;
   case EV_CANDIDATE: d = mc_negotiation_remote_candidate (n, 0, "candidate:1 1 udp 1 127.0.0.1 5000 typ host"); break;
   case EV_ANSWER_TIMEOUT: d = mc_negotiation_answer_timeout (n); break;
+  case EV_RESTART_ICE: d = mc_negotiation_restart_ice (n); break;
   case N_EV: g_assert_not_reached ();
   }
   /* What each action promises to carry. */
   g_assert_true ((d.flush != NULL) == (d.action == MC_NEGOTIATION_FLUSH));
   g_assert_true ((d.error != NULL) == (d.action == MC_NEGOTIATION_REJECT));
-  if (d.action == MC_NEGOTIATION_FAIL_NO_ANSWER || d.action == MC_NEGOTIATION_RECREATE ||
+  g_assert_true (!d.ice_restart || d.action == MC_NEGOTIATION_CREATE_OFFER || d.action == MC_NEGOTIATION_APPLY);
+  if (d.action == MC_NEGOTIATION_FAIL_NO_ANSWER || d.action == MC_NEGOTIATION_FAIL_NEW_SESSION || d.action == MC_NEGOTIATION_RECREATE ||
       d.action == MC_NEGOTIATION_RECREATE_AS_ANSWERER)
     g_assert_nonnull (d.why);
   return d.action;
@@ -116,41 +121,46 @@ typedef struct {
  * nothing. */
 static const Outcome matrix[N_AT][N_EV] = {
   /* start-offer, local-offer, local-answer, remote-offer-same, remote-offer-new,
-   * remote-answer, offer-applied, answer-applied, candidate, answer-timeout */
+   * remote-answer, offer-applied, answer-applied, candidate, answer-timeout, restart-ice */
   [AT_IDLE] = {
     O (CREATE_OFFER, OFFERING), O (IGNORE, IDLE), O (IGNORE, IDLE), O (APPLY, ANSWERING), O (APPLY, ANSWERING),
-    O (IGNORE, IDLE), O (IGNORE, IDLE), O (IGNORE, IDLE), O (QUEUE, IDLE), O (IGNORE, IDLE) },
+    O (IGNORE, IDLE), O (IGNORE, IDLE), O (IGNORE, IDLE), O (QUEUE, IDLE), O (IGNORE, IDLE), O (IGNORE, IDLE) },
   [AT_OFFERING] = {
     O (IGNORE, OFFERING), O (START_TIMER, OFFERING), O (IGNORE, OFFERING), O (IGNORE, OFFERING),
     O (IGNORE, OFFERING), O (IGNORE, OFFERING), O (IGNORE, OFFERING), O (IGNORE, OFFERING), O (QUEUE, OFFERING),
-    O (IGNORE, OFFERING) },
+    O (IGNORE, OFFERING), O (IGNORE, OFFERING) },
   [AT_OFFER_SENT] = {
     O (IGNORE, OFFERING), O (IGNORE, OFFERING), O (IGNORE, OFFERING), O (IGNORE, OFFERING), O (IGNORE, OFFERING),
     O (APPLY, STABLE), O (IGNORE, OFFERING), O (IGNORE, OFFERING), O (QUEUE, OFFERING),
-    O (FAIL_NO_ANSWER, FAILED) },
+    O (FAIL_NO_ANSWER, FAILED), O (IGNORE, OFFERING) },
   [AT_ANSWER_TAKEN] = {
-    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (APPLY, ANSWERING), O (RECREATE, STABLE),
-    O (IGNORE, STABLE), O (IGNORE, STABLE), O (FLUSH, STABLE), O (QUEUE, STABLE), O (IGNORE, STABLE) },
+    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (APPLY, ANSWERING), O (APPLY, ANSWERING),
+    O (IGNORE, STABLE), O (IGNORE, STABLE), O (FLUSH, STABLE), O (QUEUE, STABLE), O (IGNORE, STABLE),
+    O (CREATE_OFFER, OFFERING) },
   [AT_STABLE_OFFERER] = {
-    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (APPLY, ANSWERING), O (RECREATE, STABLE),
-    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (ADD_CANDIDATE, STABLE), O (IGNORE, STABLE) },
+    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (APPLY, ANSWERING), O (APPLY, ANSWERING),
+    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (ADD_CANDIDATE, STABLE), O (IGNORE, STABLE),
+    O (CREATE_OFFER, OFFERING) },
   [AT_ANSWERING] = {
     O (IGNORE, ANSWERING), O (IGNORE, ANSWERING), O (IGNORE, ANSWERING), O (APPLY, ANSWERING),
     O (RECREATE, ANSWERING), O (IGNORE, ANSWERING), O (CREATE_ANSWER, ANSWERING), O (IGNORE, ANSWERING),
-    O (QUEUE, ANSWERING), O (IGNORE, ANSWERING) },
+    O (QUEUE, ANSWERING), O (IGNORE, ANSWERING), O (IGNORE, ANSWERING) },
   [AT_ANSWER_CREATING] = {
     O (IGNORE, ANSWERING), O (IGNORE, ANSWERING), O (FLUSH, STABLE), O (APPLY, ANSWERING),
     O (RECREATE, ANSWERING), O (IGNORE, ANSWERING), O (IGNORE, ANSWERING), O (IGNORE, ANSWERING),
-    O (QUEUE, ANSWERING), O (IGNORE, ANSWERING) },
+    O (QUEUE, ANSWERING), O (IGNORE, ANSWERING), O (IGNORE, ANSWERING) },
   [AT_STABLE_ANSWERER] = {
-    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (APPLY, ANSWERING), O (RECREATE, STABLE),
-    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (ADD_CANDIDATE, STABLE), O (IGNORE, STABLE) },
+    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (APPLY, ANSWERING), O (APPLY, ANSWERING),
+    O (IGNORE, STABLE), O (IGNORE, STABLE), O (IGNORE, STABLE), O (ADD_CANDIDATE, STABLE), O (IGNORE, STABLE),
+    O (CREATE_OFFER, OFFERING) },
   [AT_FAILED] = {
     O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED),
-    O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED) },
+    O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED), O (IGNORE, FAILED),
+    O (IGNORE, FAILED) },
   [AT_CLOSED] = {
     O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED),
-    O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED) },
+    O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED), O (IGNORE, CLOSED),
+    O (IGNORE, CLOSED) },
 };
 
 static void
@@ -357,14 +367,15 @@ test_unasked_answer (void)
 static void
 test_reoffer (void)
 {
-  static const McNegotiationRemote no_ufrag = { NULL, "sha-256 AA:BB", TRUE };
-  const McNegotiationRemote *new_sessions[] = { &REMOTE_NEW_UFRAG, &REMOTE_NEW_FINGERPRINT, &no_ufrag };
+  static const McNegotiationRemote no_ufrag = { "1001", NULL, "sha-256 AA:BB", TRUE };
+  static const McNegotiationRemote new_both = { "1001", "ufragB", "sha-256 CC:DD", TRUE };
+  const McNegotiationRemote *new_sessions[] = { &REMOTE_NEW_FINGERPRINT, &no_ufrag, &new_both, &REMOTE_NEW_CONNECTION };
 
   for (gsize i = 0; i < G_N_ELEMENTS (new_sessions); i++) {
     g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
     g_auto (McNegotiationDecision) d = mc_negotiation_remote_offer (n, new_sessions[i]);
     g_assert_cmpint (d.action, ==, MC_NEGOTIATION_RECREATE);
-    g_assert_cmpstr (d.why, ==, "new session (ICE restart or restarted remote): recreating");
+    g_assert_true (g_str_has_prefix (d.why, "new session"));
     g_assert_true (mc_negotiation_is_offerer (n));
   }
   {
@@ -436,6 +447,121 @@ test_reoffer_before_answer_applied (void)
 
 /* At most MC_NEGOTIATION_MAX_PENDING candidates before a description; the
  * next is refused as a candidate error, and the ones kept still go in. */
+/* Our ICE restart: only from STABLE; the old generation's candidates are
+ * dropped and new ones wait for their answer; an answer from the same DTLS
+ * session is taken, one from another session fails the peer. */
+static void
+test_restart_ice_ours (void)
+{
+  {
+    g_autoptr (McNegotiation) n = machine_at (AT_STABLE_ANSWERER);
+    g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) again = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) sent = mc_negotiation_local_offer (n);
+    g_auto (McNegotiationDecision) c = candidate (n, 0, "new-generation");
+    g_auto (McNegotiationDecision) a = mc_negotiation_remote_answer (n, &REMOTE_NEW_UFRAG);
+    g_auto (McNegotiationDecision) applied = mc_negotiation_answer_applied (n);
+
+    g_assert_cmpint (d.action, ==, MC_NEGOTIATION_CREATE_OFFER);
+    g_assert_true (d.ice_restart);
+    g_assert_false (d.build_send);   /* the send side is there already */
+    g_assert_cmpint (again.action, ==, MC_NEGOTIATION_IGNORE);
+    g_assert_cmpstr (again.why, ==, "no ICE restart while offering");
+    g_assert_cmpint (sent.action, ==, MC_NEGOTIATION_IGNORE);   /* no answer timer */
+    g_assert_true (mc_negotiation_is_offerer (n));
+    g_assert_cmpint (c.action, ==, MC_NEGOTIATION_QUEUE);
+    g_assert_cmpint (a.action, ==, MC_NEGOTIATION_APPLY);
+    g_assert_true (a.stop_timer);
+    assert_flushed (&applied, 1, 0, "new-generation");
+    g_assert_cmpint (mc_negotiation_get_state (n), ==, MC_NEGOTIATION_STABLE);
+  }
+  {
+    g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
+    g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) sent = mc_negotiation_local_offer (n);
+    g_auto (McNegotiationDecision) a = mc_negotiation_remote_answer (n, &REMOTE_NEW_FINGERPRINT);
+
+    g_assert_cmpint (a.action, ==, MC_NEGOTIATION_FAIL_NEW_SESSION);
+    g_assert_cmpint (mc_negotiation_get_state (n), ==, MC_NEGOTIATION_FAILED);
+  }
+  {
+    /* Same certificate, another session id: a new connection too. */
+    g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
+    g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) sent = mc_negotiation_local_offer (n);
+    g_auto (McNegotiationDecision) a = mc_negotiation_remote_answer (n, &REMOTE_NEW_CONNECTION);
+
+    g_assert_cmpint (a.action, ==, MC_NEGOTIATION_FAIL_NEW_SESSION);
+  }
+  {
+    /* Unanswered, it can be made again (new credentials again); no timer. */
+    g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
+    g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) early = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) sent = mc_negotiation_local_offer (n);
+    g_auto (McNegotiationDecision) again = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) sent2 = mc_negotiation_local_offer (n);
+    g_auto (McNegotiationDecision) timeout = mc_negotiation_answer_timeout (n);
+
+    g_assert_cmpint (early.action, ==, MC_NEGOTIATION_IGNORE);   /* not out yet */
+    g_assert_cmpint (sent.action, ==, MC_NEGOTIATION_IGNORE);    /* no answer timer */
+    g_assert_cmpint (again.action, ==, MC_NEGOTIATION_CREATE_OFFER);
+    g_assert_true (again.ice_restart);
+    g_assert_cmpint (sent2.action, ==, MC_NEGOTIATION_IGNORE);
+    g_assert_cmpint (timeout.action, ==, MC_NEGOTIATION_IGNORE);
+    g_assert_true (mc_negotiation_can_restart_ice (n));
+  }
+  {
+    /* While our restart is out, an offer from a new DTLS session replaces us
+     * (polite or not); one from the same session is glare as usual. */
+    g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);   /* bob: impolite */
+    g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
+    g_auto (McNegotiationDecision) sent = mc_negotiation_local_offer (n);
+    g_auto (McNegotiationDecision) same = mc_negotiation_remote_offer (n, &REMOTE_NEW_UFRAG);
+    g_auto (McNegotiationDecision) other = mc_negotiation_remote_offer (n, &REMOTE_NEW_FINGERPRINT);
+    g_auto (McNegotiationDecision) rebuilt = mc_negotiation_remote_offer (n, &REMOTE_NEW_CONNECTION);
+
+    g_assert_cmpint (same.action, ==, MC_NEGOTIATION_IGNORE);
+    g_assert_cmpint (other.action, ==, MC_NEGOTIATION_RECREATE);
+    g_assert_cmpint (rebuilt.action, ==, MC_NEGOTIATION_RECREATE);
+  }
+  for (Setup at = AT_IDLE; at < N_AT; at++) {
+    g_autoptr (McNegotiation) n = machine_at (at);
+    gboolean stable = at == AT_ANSWER_TAKEN || at == AT_STABLE_OFFERER || at == AT_STABLE_ANSWERER;
+    gboolean can = mc_negotiation_can_restart_ice (n);
+    g_auto (McNegotiationDecision) d = mc_negotiation_restart_ice (n);
+    g_assert_true (can == stable);
+    g_assert_cmpint (d.action, ==, stable ? MC_NEGOTIATION_CREATE_OFFER : MC_NEGOTIATION_IGNORE);
+    /* Why not, except where the machine is over and says nothing. */
+    g_assert_true (stable || (at == AT_FAILED || at == AT_CLOSED) == (d.why == NULL));
+  }
+}
+
+/* Their ICE restart (a new ufrag, the same fingerprint) in a stable session
+ * is taken in place: queued candidates until our answer, then flushed. In
+ * the middle of answering it is a new session. */
+static void
+test_restart_ice_theirs (void)
+{
+  g_autoptr (McNegotiation) n = machine_at (AT_STABLE_OFFERER);
+  g_auto (McNegotiationDecision) d = mc_negotiation_remote_offer (n, &REMOTE_NEW_UFRAG);
+  g_auto (McNegotiationDecision) c = candidate (n, 0, "theirs-new");
+  g_auto (McNegotiationDecision) again = mc_negotiation_remote_offer (n, &REMOTE_A);
+  g_auto (McNegotiationDecision) applied = mc_negotiation_offer_applied (n);
+  g_auto (McNegotiationDecision) answer = mc_negotiation_local_answer (n);
+
+  g_assert_cmpint (d.action, ==, MC_NEGOTIATION_APPLY);
+  g_assert_true (d.ice_restart);
+  g_assert_false (d.build_send);
+  g_assert_false (mc_negotiation_is_offerer (n));
+  g_assert_cmpint (c.action, ==, MC_NEGOTIATION_QUEUE);
+  /* Another ufrag again while the restart is being answered: a new session. */
+  g_assert_cmpint (again.action, ==, MC_NEGOTIATION_RECREATE);
+  g_assert_cmpint (applied.action, ==, MC_NEGOTIATION_CREATE_ANSWER);
+  assert_flushed (&answer, 1, 0, "theirs-new");
+  g_assert_cmpint (mc_negotiation_get_state (n), ==, MC_NEGOTIATION_STABLE);
+}
+
 static void
 test_candidate_limit (void)
 {
@@ -538,6 +664,8 @@ main (int argc, char **argv)
   g_test_add_func ("/negotiation/reoffer", test_reoffer);
   g_test_add_func ("/negotiation/second-offer-while-answering", test_second_offer_while_answering);
   g_test_add_func ("/negotiation/reoffer-before-answer-applied", test_reoffer_before_answer_applied);
+  g_test_add_func ("/negotiation/restart-ice-ours", test_restart_ice_ours);
+  g_test_add_func ("/negotiation/restart-ice-theirs", test_restart_ice_theirs);
   g_test_add_func ("/negotiation/candidate-limit", test_candidate_limit);
   g_test_add_func ("/negotiation/answer-timeout", test_answer_timeout);
   g_test_add_func ("/negotiation/fail-and-close", test_fail_and_close);

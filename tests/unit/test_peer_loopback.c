@@ -8,6 +8,7 @@
 #include "meshcall/peer/peer_sdp.h"
 
 #include <gst/gst.h>
+#include <string.h>
 
 typedef struct {
   McPeer *peer;
@@ -35,11 +36,18 @@ deliver (gpointer data)
 }
 
 static McPeer *peer_a, *peer_b;
+static guint drop_offers;   /* offers to lose on the way (a signaling connection that died) */
 
 static void
 send_signal (McPeer *from, const McSignal *signal, gpointer user_data)
 {
-  Delivery *d = g_new0 (Delivery, 1);
+  Delivery *d;
+
+  if (signal->type == MC_SIGNAL_OFFER && drop_offers > 0) {
+    drop_offers--;
+    return;
+  }
+  d = g_new0 (Delivery, 1);
   d->to = from == peer_a ? peer_b : peer_a;
   d->signal = mc_signal_copy (signal);
   g_idle_add (deliver, d);
@@ -133,6 +141,132 @@ run_loopback (McVideoCodec codec)
   mc_peer_free (peer_b);
   g_assert_true (mc_capture_get_tier_info (ca, 0, &info));
   g_assert_cmpuint (info.subscribers, ==, 0);
+  mc_capture_free (ca);
+  mc_capture_free (cb_cap);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static char *
+ice_ufrag (char *sdp_text)
+{
+  g_autofree char *sdp = sdp_text;
+  const char *at = sdp ? strstr (sdp, "a=ice-ufrag:") : NULL;
+  return at ? g_strndup (at + 12, strcspn (at + 12, "\r\n")) : NULL;
+}
+
+static guint64
+frames_of (McPeer *peer)
+{
+  McPeerCounters c;
+  mc_peer_get_counters (peer, &c);
+  return c.video_frames_decoded;
+}
+
+static gboolean
+ice_up (McPeer *peer)
+{
+  const char *s = mc_peer_get_ice_state (peer);
+  return g_str_equal (s, "connected") || g_str_equal (s, "completed");
+}
+
+/* An ICE restart in place (issue 11): alice restarts, bob takes it in
+ * place; both keep their pipelines (no recreate, no new pipeline), both
+ * get new credentials that match across, ICE goes through its checks again
+ * (it is seen not connected, then connected) and video keeps coming. A
+ * restart offer lost on the way disturbs nothing, and is made again. */
+static void
+test_ice_restart (void)
+{
+  static const char *const loopback[] = { "127.0.0.1", NULL };
+  McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed };
+  McCapture *ca = make_capture (MC_VIDEO_CODEC_VP8), *cb_cap = make_capture (MC_VIDEO_CODEC_VP8);
+  g_autoptr (McIceConfig) ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
+  McPeerSettings settings = { .ice = ice, .jitter_latency_ms = 50, .media_timeout_ms = 2000 };
+  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob", .capture = ca, .settings = &settings };
+  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice", .capture = cb_cap, .settings = &settings };
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  g_autofree char *a_ufrag = NULL, *b_ufrag = NULL, *a_new = NULL, *b_new = NULL, *a_remote = NULL,
+                  *b_remote = NULL;
+  guint64 a_frames, b_frames;
+  gboolean seen_down = FALSE;
+
+  failed = FALSE;
+  peer_a = mc_peer_new (&cfg_a, &cb, NULL, &error);
+  g_assert_no_error (error);
+  peer_b = mc_peer_new (&cfg_b, &cb, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (mc_peer_restart_ice (peer_a));   /* nothing to restart yet */
+  mc_peer_start_offer (peer_a);
+  while (!(both_flowing () && ice_up (peer_a) && ice_up (peer_b)) && !failed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
+  g_assert_false (failed);
+  g_assert_true (both_flowing ());
+  a_ufrag = ice_ufrag (mc_peer_get_local_sdp (peer_a));
+  b_ufrag = ice_ufrag (mc_peer_get_local_sdp (peer_b));
+  a_frames = frames_of (peer_a);
+  b_frames = frames_of (peer_b);
+
+  /* A restart offer that is lost changes nothing here: media goes on both
+   * ways, ICE stays connected, nothing counts as restarted. */
+  drop_offers = 1;
+  g_assert_true (mc_peer_can_restart_ice (peer_a));
+  g_assert_true (mc_peer_restart_ice (peer_a));
+  g_assert_false (mc_peer_restart_ice (peer_a));   /* one at a time: the offer is not out yet */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!(frames_of (peer_a) >= a_frames + 15 && frames_of (peer_b) >= b_frames + 15) && !failed &&
+         g_get_monotonic_time () < deadline) {
+    g_assert_true (ice_up (peer_a) && ice_up (peer_b));
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  }
+  g_assert_cmpuint (frames_of (peer_a), >=, a_frames + 15);
+  g_assert_cmpuint (frames_of (peer_b), >=, b_frames + 15);
+  g_assert_cmpuint (mc_peer_get_ice_restarts (peer_a), ==, 0);
+  g_assert_cmpuint (mc_peer_get_ice_restarts (peer_b), ==, 0);
+  a_frames = frames_of (peer_a);
+  b_frames = frames_of (peer_b);
+
+  /* Made again (the lost one is replaced), and answered this time. */
+  g_assert_true (mc_peer_can_restart_ice (peer_a));
+  g_assert_true (mc_peer_restart_ice (peer_a));
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!failed && g_get_monotonic_time () < deadline) {
+    gboolean done = mc_peer_get_ice_restarts (peer_a) == 1 && mc_peer_get_ice_restarts (peer_b) == 1 &&
+                    mc_peer_can_restart_ice (peer_a) && mc_peer_can_restart_ice (peer_b);
+    if (!ice_up (peer_a) || !ice_up (peer_b))
+      seen_down = TRUE;
+    else if (done && seen_down && frames_of (peer_a) >= a_frames + 15 && frames_of (peer_b) >= b_frames + 15)
+      break;
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  }
+  g_printerr ("after the restart: alice %s, bob %s; frames %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT "\n",
+              mc_peer_get_ice_state (peer_a), mc_peer_get_ice_state (peer_b), a_frames, frames_of (peer_a));
+  g_assert_false (failed);
+  g_assert_cmpuint (mc_peer_get_ice_restarts (peer_a), ==, 1);
+  g_assert_cmpuint (mc_peer_get_ice_restarts (peer_b), ==, 1);
+  g_assert_true (seen_down);
+  g_assert_true (ice_up (peer_a) && ice_up (peer_b));
+  g_assert_cmpuint (frames_of (peer_a), >=, a_frames + 15);
+  g_assert_cmpuint (frames_of (peer_b), >=, b_frames + 15);
+  g_assert_cmpuint (mc_peer_count_live_pipelines (), ==, 2);
+  g_assert_cmpint (mc_peer_get_state (peer_a), ==, MC_PEER_STATE_CONNECTED);
+  g_assert_cmpint (mc_peer_get_state (peer_b), ==, MC_PEER_STATE_CONNECTED);
+  a_new = ice_ufrag (mc_peer_get_local_sdp (peer_a));
+  b_new = ice_ufrag (mc_peer_get_local_sdp (peer_b));
+  a_remote = ice_ufrag (mc_peer_get_remote_sdp (peer_a));
+  b_remote = ice_ufrag (mc_peer_get_remote_sdp (peer_b));
+  g_assert_cmpstr (a_new, !=, a_ufrag);
+  g_assert_cmpstr (b_new, !=, b_ufrag);
+  g_assert_cmpstr (a_new, ==, b_remote);
+  g_assert_cmpstr (b_new, ==, a_remote);
+  {
+    g_autofree char *addr = mc_peer_get_local_address (peer_a);
+    g_assert_cmpstr (addr, ==, "127.0.0.1");
+  }
+
+  mc_peer_free (peer_a);
+  mc_peer_free (peer_b);
   mc_capture_free (ca);
   mc_capture_free (cb_cap);
   while (g_main_context_iteration (NULL, FALSE))
@@ -283,5 +417,6 @@ main (int argc, char **argv)
   g_test_add_func ("/peer/new-without-webrtcbin", test_new_without_webrtcbin);
   g_test_add_func ("/peer/signals-before-offer", test_signals_before_offer);
   g_test_add_func ("/peer/glare", test_glare);
+  g_test_add_func ("/peer/ice-restart", test_ice_restart);
   return g_test_run ();
 }

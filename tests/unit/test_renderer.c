@@ -308,6 +308,11 @@ test_overlay (void)
   g_assert_cmpuint (marks[0].flag, ==, MC_TILE_MUTED);
   g_assert_cmpstr (marks[0].text, ==, "mic off");
   g_assert_cmpstr (marks[1].text, ==, "camera off");
+  g_assert_cmpuint (mc_overlay_marks (MC_TILE_RECONNECTING | MC_TILE_MUTED | MC_TILE_CAMERA_OFF, marks), ==, 3);
+  g_assert_cmpstr (marks[0].text, ==, "reconnecting\xe2\x80\xa6");
+  g_assert_cmpstr (marks[1].text, ==, "mic off");
+  g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_RECONNECTING), ==, "reconnecting\xe2\x80\xa6");
+  g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_RECONNECTING | MC_TILE_CAMERA_OFF), ==, "camera off");
   g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_CAMERA_OFF), ==, "camera off");
   g_assert_cmpstr (mc_overlay_placeholder (MC_TILE_MUTED), ==, "connecting\xe2\x80\xa6");
 }

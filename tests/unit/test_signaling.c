@@ -43,7 +43,8 @@ static void
 test_url_bad (void)
 {
   const char *bad[] = { "", "foo://x:1", "127.0.0.1:7300", "ws:/x", "ftp://h:21", "wsx://h:1", "ws//h:1", "ws://",
-                        "http://:7300", "ws://user:pw@h:1", "ws://h:1/#frag", "firestore://", "firestore://bad id" };
+                        "http://:7300", "ws://user:pw@h:1", "ws://h:1/#frag", "firestore://", "firestore://bad id",
+                        "firestore://Upper", "firestore://abc", "firestore://demo-x/Bad_db", "firestore://demo-x-" };
   McSignalingParams p = params_for ("call1", "me");
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
@@ -73,9 +74,30 @@ test_url_firestore (void)
   g_autoptr (GError) error = NULL;
   McSignalingParams p = params_for ("call1", "me");
 
+  g_autoptr (McSignaling) sig = NULL;
+
+  g_unsetenv ("FIREBASE_AUTH_EMULATOR_HOST");
+  /* No credentials: refused before anything starts, saying what to give. */
+  g_unsetenv ("FIRESTORE_EMULATOR_HOST");
   g_assert_null (mc_signaling_new (mc_cli_signaling_backends, "firestore://my-project", &p, &error));
   g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER);
-  g_assert_nonnull (strstr (error->message, "not built yet"));
+  g_assert_nonnull (strstr (error->message, "needs credentials"));
+  g_assert_nonnull (strstr (error->message, "api-key"));
+  g_assert_nonnull (strstr (error->message, "--id-token-file"));
+  g_clear_error (&error);
+  /* A malformed emulator address is a usage error naming the variable. */
+  g_setenv ("FIRESTORE_EMULATOR_HOST", "http://127.0.0.1:8080", TRUE);
+  g_assert_null (mc_signaling_new (mc_cli_signaling_backends, "firestore://my-project", &p, &error));
+  g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL);
+  g_assert_nonnull (strstr (error->message, "FIRESTORE_EMULATOR_HOST"));
+  g_clear_error (&error);
+  /* The emulator alone is enough (its unsigned tokens); nothing is sent before join. */
+  g_setenv ("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1", TRUE);
+  sig = mc_signaling_new (mc_cli_signaling_backends, "firestore://my-project/other-db", &p, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (sig);
+  g_assert_cmpstr (sig->klass->name, ==, "firestore");
+  g_unsetenv ("FIRESTORE_EMULATOR_HOST");
 }
 
 static void

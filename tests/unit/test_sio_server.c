@@ -19,7 +19,7 @@ typedef struct {
 
 static gboolean
 authorize (McSioServer *sio, McSioServerClient *client, JsonNode *auth, char **code, char **message,
-           gpointer user_data)
+           guint *delay_ms, gpointer user_data)
 {
   if (auth && JSON_NODE_HOLDS_OBJECT (auth) && json_object_has_member (json_node_get_object (auth), "deny")) {
     *code = g_strdup ("no-entry");

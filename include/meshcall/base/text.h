@@ -17,4 +17,14 @@ char *mc_text_shorten (const char *s, glong max_chars);
 gboolean mc_text_check_utf8 (const char *what, const char *text, gsize len, gsize base, GQuark domain, gint code,
                              GError **error);
 
+/* A string that is safe to print on a terminal or into a log, whoever wrote
+ * it (a remote participant's name, a server's error message): control
+ * characters (C0, DEL, C1: what starts escape sequences, moves the cursor or
+ * retitles the window) become "\xNN" / "\u{NN}" text, invalid UTF-8 bytes
+ * become U+FFFD, and everything else, valid UTF-8 included, stays. NULL gives
+ * "(null)". */
+char *mc_text_sanitize (const char *s);
+/* TRUE when mc_text_sanitize would change nothing (the common case: no copy needed). */
+gboolean mc_text_is_safe (const char *s);
+
 G_END_DECLS

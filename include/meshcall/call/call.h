@@ -6,14 +6,16 @@
  *    existing=TRUE: we create it and wait for its offer (the offer rule).
  *  - A malformed or unsupported SDP/candidate drops that peer (one log line
  *    saying what was wrong), and so does an offer unanswered twice. A peer
- *    that leaves signaling is torn down, from the main loop, at once. A
- *    connection that worked and went away (ICE failed, DTLS closed, no media
- *    for media_timeout: a frozen or cut-off peer) is torn down and made
- *    again for as long as signaling lists the peer: its stats say
- *    "reconnecting", the side that made the first offer offers again after
- *    1, 2, 4 ... 30 s, the other waits twice as long (+2 s) for that offer
- *    before offering itself. peer_removed comes only when signaling says the
- *    peer left. The others are untouched throughout.
+ *    that leaves signaling is torn down, from the main loop, at once.
+ *  - A connection that worked and stopped carrying media (nothing received
+ *    for media_timeout: a cable pulled, a frozen peer) is recovered for as
+ *    long as signaling lists the peer: first by ICE restarts in place (the
+ *    pipeline, decoders and tile stay), then by a new peer with back-off;
+ *    one that failed (ICE failed, DTLS closed) or whose network address went
+ *    away gets a new peer at once or with back-off. recovery.h has the
+ *    schedule. Meanwhile its stats say "reconnecting" and peer_state_changed
+ *    says MC_CALL_PEER_RECONNECTING; peer_removed comes only when signaling
+ *    says the peer left. The others are untouched throughout.
  *  - Signaling lost mid-call leaves working peers alone; after a re-join the
  *    back end reports only the roster difference.
  *  - The expensive parts of a first connection (DTLS key: mc_peer_warm_up,
@@ -53,10 +55,18 @@ typedef struct {
 } McCallConfig;
 
 /* Fills the defaults: 640x480@30 VP8, auto sources, 50 ms jitter buffer,
- * 4 s media timeout, 15 s answer timeout, audio processing on. */
+ * 2 s media timeout, 15 s answer timeout, audio processing on. */
 void mc_call_config_init (McCallConfig *cfg);
 
 typedef struct _McCall McCall;
+
+/* A remote participant as the user sees it. */
+typedef enum {
+  MC_CALL_PEER_CONNECTING,    /* not connected yet */
+  MC_CALL_PEER_CONNECTED,     /* media flows */
+  MC_CALL_PEER_RECONNECTING,  /* it was connected; media stopped or the connection failed, and it is
+                               * being made again (recovery.h) */
+} McCallPeerState;
 
 typedef struct {
   /* Called from a peer's streaming thread for each decoded frame. It MUST NOT
@@ -65,7 +75,7 @@ typedef struct {
   /* Main thread. */
   void (*peer_added) (McCall *call, const char *peer_id, const char *name, gpointer user_data);
   void (*peer_removed) (McCall *call, const char *peer_id, gpointer user_data);
-  void (*peer_state_changed) (McCall *call, const char *peer_id, McPeerState state, gpointer user_data);
+  void (*peer_state_changed) (McCall *call, const char *peer_id, McCallPeerState state, gpointer user_data);
   void (*signaling_state_changed) (McCall *call, McSignalingState state, gpointer user_data);
   /* Fatal: the call cannot go on (signaling gave up: a bad token, a full
    * call on the first join, ...; the capture failed). Retryable refusals

@@ -37,6 +37,14 @@ typedef struct {
   gint64 connected_us;          /* the monotonic time connected_at was computed from */
   char *local_candidate_type;   /* selected ICE pair: "host", "srflx", "prflx", "relay"; NULL: unknown */
   char *remote_candidate_type;
+  char *local_address;          /* our IP address on that pair (libnice); NULL: none yet */
+  guint ice_restarts;           /* ICE restarts in place on the current connection */
+  guint connections;            /* connections made to this participant (1 + rebuilds) */
+  guint media_gaps;             /* interruptions of its media longer than media-timeout, all connections */
+  double last_gap_s;            /* the last one's length (packet before to packet after); < 0: none */
+  double last_gap_end_at;       /* wall-clock time it ended; < 0: none */
+  guint gaps_before;            /* media_gaps of the connections before the current one */
+  gint64 carried_last_media_us; /* the previous connection's last packet, until the new one's first */
 
   gboolean remote_audio_muted;   /* from the peer's media-state signal */
   gboolean remote_video_off;
@@ -73,7 +81,9 @@ typedef struct {
  *   audioMuted, videoOff, joinedAt, time, peers:[{peerId, name, connectionState, videoFramesDecoded, width, height,
  *   fps, audioPacketsReceived, inboundKbps, outboundKbps, rttMs, fractionLost,
  *   remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS, firstFrameAt,
- *   connectedAt, localCandidateType, remoteCandidateType}] } */
+ *   connectedAt, localCandidateType, remoteCandidateType, localAddress, remoteAudioMuted, remoteVideoOff,
+ *   connections, iceRestarts, mediaGaps, lastMediaGapS, lastMediaGapEndedAt}] }
+ * Every member is documented in docs/stats.md. */
 JsonNode *mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers /* McCallStatsPeer* */);
 /* Written to a temporary file and renamed (g_file_set_contents). */
 gboolean mc_call_stats_write (const char *path, JsonNode *doc, GError **error);

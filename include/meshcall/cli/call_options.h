@@ -3,6 +3,7 @@
  * One group per config section:
  *
  *   McSignalOptions  [signaling]  --signal --name --peer-id --token
+ *                    [firestore]  --id-token-file (the Firestore back end's settings)
  *   McIceOptions     [ice]        --stun --turn --ice-transport-policy
  *   McMediaOptions   [media]      --video --audio --size --fps --video-codec
  *                                 --no-audio-processing --jitter-latency
@@ -20,6 +21,7 @@
 #include "meshcall/base/config.h"
 #include "meshcall/call/call.h"
 #include "meshcall/peer/peer_settings.h"
+#include "meshcall/signal/firestore/signal_firestore.h"
 #include "meshcall/signal/signaling.h"
 
 G_BEGIN_DECLS
@@ -69,6 +71,7 @@ typedef struct {
   char *name;     /* NULL until finished: USER@HOST */
   char *peer_id;
   char *token;
+  McFirestoreConfig firestore;   /* [firestore]; its strings live in the McOptionStrings */
 } McSignalOptions;
 
 void mc_signal_options_load (McSignalOptions *o, McConfig *config, McOptionStrings *strings);
@@ -76,7 +79,8 @@ void mc_signal_options_add_entries (McSignalOptions *o, GArray *entries);
 /* Checks CALL_ID, the URL's back end and form, the peer id and the name
  * (default USER@HOST when that is a valid name) and fills params, which
  * point into o. Returns MC_EXIT_OK, or the exit code of the refusal:
- * MC_EXIT_USAGE, MC_EXIT_FAILURE for a back end that is known but not built. */
+ * MC_EXIT_USAGE, MC_EXIT_FAILURE for a back end that is known but not built.
+ * Hands the [firestore] settings to the Firestore back end. */
 int mc_signal_options_finish (McSignalOptions *o, const char *call_id, McOptionStrings *strings,
                               McSignalingParams *params, GError **error);
 

@@ -6,7 +6,8 @@
  *
  * The groups a call needs (signaling, ICE, media) come from
  * call_options.h; join adds [call] (--headless, --stats-json,
- * --media-timeout, --duration) and [display] (--render and the picture).
+ * --media-timeout, --duration), [status] (--status-listen,
+ * --status-min-peers) and [display] (--render and the picture).
  *
  * Threading: main thread; no I/O but reading the config file. */
 #pragma once
@@ -29,6 +30,9 @@ typedef struct {
   McRendererChoice render;           /* none with --headless */
   McRendererOptions render_options;  /* the picture's settings; no title, callbacks or host */
   guint duration_s;                  /* 0: until q or a signal */
+  const char *status_host;           /* --status-listen's address; NULL: no status server */
+  guint status_port;                 /* 1-65535 when status_host is set */
+  guint status_min_peers;            /* /health's default min-peers */
   McJoinFlags *flags;                /* private: the storage the above points into */
 } McJoinOptions;
 

@@ -7,12 +7,21 @@
  *
  *   IDLE ──start_offer──> OFFERING ──their answer──────────> STABLE
  *   IDLE ──their offer──> ANSWERING ──our answer created───> STABLE
- *   STABLE, ANSWERING ──their offer, same ICE ufrag and DTLS fingerprint──> ANSWERING
+ * A remote connection is known by its SDP session id (o=) and DTLS
+ * fingerprint; its ICE generation by its ufrag.
+ *   STABLE, ANSWERING ──their offer, same connection and ufrag──> ANSWERING
  *                       (a renegotiation webrtcbin takes)
- *   STABLE, ANSWERING ──their offer, another ufrag or fingerprint──> RECREATE
- *                       (ICE restart or a restarted remote: a new peer takes it)
+ *   STABLE ──restart_ice──> OFFERING (ice_restart: new ICE credentials, same DTLS;
+ *                            no answer timer; restart_ice again makes a new one)
+ *   STABLE ──their offer, same connection, another ufrag──> ANSWERING (ice_restart)
+ *   STABLE, ANSWERING ──their offer from another connection (or no ufrag)──> RECREATE
+ *   ANSWERING ──their offer, another ufrag──> RECREATE
+ *                       (a remote made anew, or a restart we cannot take in place:
+ *                        a new peer takes it)
+ *   OFFERING ──their answer from another connection──> FAIL_NEW_SESSION
  *   OFFERING ──their offer (glare)──> we are polite (lower peerId): RECREATE_AS_ANSWERER
  *                                     we are not: ignored, they will answer ours
+ *   OFFERING ──their offer from another connection than the one in force──> RECREATE
  *   OFFERING ──answer timer──> FAILED (no answer; a retry is the call's business)
  *   any ──mc_negotiation_fail──> FAILED;  any ──mc_negotiation_close──> CLOSED
  *
@@ -24,10 +33,11 @@
  * in force in webrtcbin (their answer applied, or our answer to their offer
  * created), then flushed in order; afterwards they go straight in.
  *
- * Issue 11 (ICE restart) adds one transition here: STABLE ──restart──>
- * OFFERING with new ICE credentials on the side the offer rule names, and a
- * remote offer with a new ufrag but the same fingerprint applied in place
- * (see mc_negotiation_remote_offer) where webrtcbin allows it.
+ * An ICE restart (ours or theirs) keeps the pipeline, the DTLS session and
+ * the decoders: only the ICE credentials and candidates are new. From the
+ * restart on, the old remote description no longer counts: candidates wait
+ * for the new one exactly as at the start (docs/architecture.md, "ICE
+ * restart on webrtcbin 1.22", says how the peer carries it out).
  *
  * Threading: none of its own. McPeer calls it from the peer's context only. */
 #pragma once
@@ -63,6 +73,8 @@ typedef enum {
   MC_NEGOTIATION_RECREATE,      /* a new remote session: a new peer takes their offer */
   MC_NEGOTIATION_REJECT,        /* the signal breaks the protocol: `error` (MC_SDP_ERROR) says how */
   MC_NEGOTIATION_FAIL_NO_ANSWER,/* our offer went unanswered: fail the peer with `why` */
+  MC_NEGOTIATION_FAIL_NEW_SESSION, /* their answer belongs to another DTLS session (they were
+                                    * made again): this peer cannot go on, fail it with `why` */
 } McNegotiationAction;
 
 const char *mc_negotiation_action_to_string (McNegotiationAction action);
@@ -79,6 +91,7 @@ typedef struct {
   McNegotiationAction action;
   gboolean build_send;     /* APPLY, CREATE_OFFER: build the send branches first (once per peer) */
   gboolean stop_timer;     /* APPLY of their answer */
+  gboolean ice_restart;    /* CREATE_OFFER, APPLY: an ICE restart (new local ICE credentials) */
   char *why;               /* a log line / the failure reason, or NULL */
   GPtrArray *flush;        /* FLUSH: McNegotiationCandidate*, maybe empty */
   GError *error;           /* REJECT */
@@ -89,6 +102,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (McNegotiationDecision, mc_negotiation_decision
 
 /* What a remote description says about the session it belongs to. */
 typedef struct {
+  const char *session_id;    /* o= sess-id: the same for every description of one peer connection */
   const char *ice_ufrag;     /* a=ice-ufrag (session level, else the first m-line), or NULL */
   const char *fingerprint;   /* a=fingerprint, the same way, or NULL */
   gboolean sends_media;      /* an active audio or video m-line lets them send to us */
@@ -106,6 +120,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McNegotiation, mc_negotiation_free)
 
 /* We are the offerer (the remote joined after us). */
 McNegotiationDecision mc_negotiation_start_offer (McNegotiation *n);
+/* Restart ICE: when STABLE, or again while an unanswered restart offer of
+ * ours is out (CREATE_OFFER with ice_restart); else IGNORE with `why`. A
+ * restart offer starts no answer timer (local_offer: IGNORE). */
+McNegotiationDecision mc_negotiation_restart_ice (McNegotiation *n);
+gboolean mc_negotiation_can_restart_ice (const McNegotiation *n);
 /* webrtcbin created our offer / answer, it is set locally and was sent. */
 McNegotiationDecision mc_negotiation_local_offer (McNegotiation *n);
 McNegotiationDecision mc_negotiation_local_answer (McNegotiation *n);
@@ -125,7 +144,7 @@ void mc_negotiation_close (McNegotiation *n);
 
 /* ---- what it knows ---- */
 McNegotiationState mc_negotiation_get_state (const McNegotiation *n);
-/* TRUE from start_offer until we take an offer of theirs. */
+/* TRUE from start_offer (or restart_ice) until we take an offer of theirs. */
 gboolean mc_negotiation_is_offerer (const McNegotiation *n);
 gboolean mc_negotiation_is_polite (const McNegotiation *n);
 /* A remote description is in force in webrtcbin: candidates go straight in. */

@@ -37,6 +37,8 @@ typedef enum {
   MC_PEER_STATE_NEGOTIATING,  /* offer/answer under way */
   MC_PEER_STATE_CONNECTING,   /* descriptions exchanged, ICE/DTLS under way */
   MC_PEER_STATE_CONNECTED,    /* media can flow */
+  MC_PEER_STATE_DISCONNECTED, /* was connected; nothing received for media_timeout (back to
+                               * CONNECTED when media comes again) */
   MC_PEER_STATE_FAILED,       /* see the failed callback's reason */
 } McPeerState;
 
@@ -45,8 +47,7 @@ const char *mc_peer_state_to_string (McPeerState state);
 typedef enum {
   MC_PEER_FAILURE_PROTOCOL,    /* malformed/unsupported SDP or candidate, rejected description */
   MC_PEER_FAILURE_NO_ANSWER,   /* our offer was not answered in time */
-  MC_PEER_FAILURE_CONNECTION,  /* ICE failed or DTLS closed */
-  MC_PEER_FAILURE_NO_MEDIA,    /* nothing received for media_timeout */
+  MC_PEER_FAILURE_CONNECTION,  /* ICE failed, DTLS closed, or they answered from a new session */
   MC_PEER_FAILURE_INTERNAL,    /* pipeline error */
 } McPeerFailure;
 
@@ -120,8 +121,12 @@ typedef struct {
   guint64 video_bytes_sent, audio_bytes_sent;   /* RTP payloaded */
   guint64 video_packets_sent, audio_packets_sent;
   gint64 last_media_us;                          /* monotonic time of the last RTP packet in, 0 = never */
+  gint64 first_media_us;                         /* ... of the first one, 0 = never */
   gint64 connected_us;                           /* monotonic time of CONNECTED, 0 = not yet */
   gint64 first_frame_us;                         /* monotonic time of the first decoded frame, 0 = none */
+  guint media_gaps;                              /* times nothing came in for longer than media_timeout */
+  gint64 last_gap_us;                            /* ... the last one: from the packet before to the one after */
+  gint64 last_gap_end_us;                        /* ... monotonic time media came again, 0 = never */
 } McPeerCounters;
 
 McPeer *mc_peer_new (const McPeerConfig *cfg, const McPeerCallbacks *callbacks, gpointer user_data, GError **error);
@@ -130,6 +135,17 @@ void mc_peer_free (McPeer *peer);
 
 /* We are the offerer (the remote joined after us): create and send the offer. */
 void mc_peer_start_offer (McPeer *peer);
+/* Restarts ICE in place (new credentials, the same pipeline, DTLS session
+ * and decoders): an offer that restarts ICE goes out. Only when the
+ * negotiation is stable; FALSE (nothing done) otherwise. The peer fails
+ * (CONNECTION) if webrtcbin's agent cannot restart. A remote's ICE restart
+ * offer is taken in place by mc_peer_handle_signal(). */
+gboolean mc_peer_restart_ice (McPeer *peer);
+/* mc_peer_restart_ice() would start a restart now. */
+gboolean mc_peer_can_restart_ice (McPeer *peer);
+/* ICE restarts done in place so far (ours and theirs). */
+guint mc_peer_get_ice_restarts (McPeer *peer);
+
 /* An offer, answer or candidate from the remote (its shape was checked when
  * it was decoded; this checks the SDP and the candidate it carries). Other
  * signal types are not the peer's: MC_PEER_SIGNAL_OK, ignored. */
@@ -150,6 +166,11 @@ int mc_peer_get_tier (McPeer *peer);
  * stats structure (or NULL), after which it is freed. */
 typedef void (*McPeerStatsFunc) (McPeer *peer, const GstStructure *stats, gpointer user_data);
 void mc_peer_get_stats (McPeer *peer, McPeerStatsFunc func, gpointer user_data);
+/* webrtcbin's ice-connection-state ("new", "checking", "connected", ...). */
+const char *mc_peer_get_ice_state (McPeer *peer);
+/* The local IP address of the ICE pair in use (for a relayed pair, the
+ * address it was gathered on), or NULL before a pair is selected. */
+char *mc_peer_get_local_address (McPeer *peer);
 /* SDP texts (remote, local) of the current session, or NULL. */
 char *mc_peer_get_remote_sdp (McPeer *peer);
 char *mc_peer_get_local_sdp (McPeer *peer);

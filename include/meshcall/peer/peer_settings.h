@@ -26,13 +26,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McIceConfig, mc_ice_config_unref)
 
 #define MC_PEER_DEFAULT_JITTER_LATENCY_MS 50
 #define MC_PEER_DEFAULT_ANSWER_TIMEOUT_MS 15000
-#define MC_PEER_DEFAULT_MEDIA_TIMEOUT_MS 4000
+#define MC_PEER_DEFAULT_MEDIA_TIMEOUT_MS 2000
 
 typedef struct {
   McIceConfig *ice;             /* NULL = defaults (every interface, no STUN/TURN) */
   guint jitter_latency_ms;      /* webrtcbin latency */
   guint answer_timeout_ms;      /* 0 = MC_PEER_DEFAULT_ANSWER_TIMEOUT_MS */
-  guint media_timeout_ms;       /* 0 = never; no media received for this long once connected = failed */
+  guint media_timeout_ms;       /* 0 = never; no media received for this long once connected = DISCONNECTED */
 } McPeerSettings;
 
 /* Defaults above, no ICE config. */

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 #define MC_EVENT_PEER_JOINED "peer-joined"        /* server -> client */
 #define MC_EVENT_PEER_LEFT "peer-left"            /* server -> client */
 #define MC_EVENT_CALL_ERROR "call-error"          /* server -> client */
+#define MC_EVENT_CHECK_CONNECTION "check-connection"  /* client -> server: answered at once (a liveness probe) */
 
 /* ---- error codes ------------------------------------------------------------- */
 
@@ -40,6 +41,7 @@ typedef enum {
   MC_PROTOCOL_ERROR_TOO_MANY_CALLS,   /* "too-many-calls" */
   MC_PROTOCOL_ERROR_ALREADY_IN_CALL,  /* "already-in-call" */
   MC_PROTOCOL_ERROR_UNKNOWN_EVENT,    /* "unknown-event" */
+  MC_PROTOCOL_ERROR_REPLACED,         /* "replaced": a newer connection took this seat with its resume secret */
 } McProtocolError;
 
 McProtocolError mc_protocol_error_from_code (const char *code);  /* NULL or unknown: OTHER */
@@ -61,6 +63,13 @@ gboolean mc_protocol_validate_id (const char *what, const char *id, GError **err
  * characters or combining marks). */
 gboolean mc_protocol_validate_name (const char *name, GError **error);
 
+/* join-call's resume secret: 16..128 characters of [A-Za-z0-9_-]. */
+#define MC_PROTOCOL_MIN_RESUME_CHARS 16
+#define MC_PROTOCOL_MAX_RESUME_CHARS 128
+gboolean mc_protocol_validate_resume (const char *resume, GError **error);
+/* A new random resume secret (32 hex digits, 128 bits from the kernel's random source). */
+char *mc_protocol_generate_resume_secret (void);
+
 /* A participant as existing-peers and peer-joined list it: {peerId, name}.
  * The strings point into node; a missing, non-string or invalid name (one
  * mc_protocol_validate_name refuses) reads as the peer id. */
@@ -69,14 +78,15 @@ JsonNode *mc_protocol_peer_to_json (const char *peer_id, const char *name);
 
 /* The payloads, built in one place for every side:
  *   CONNECT auth         {token}
- *   join-call            {callId, peerId, name[, token]}   (token NULL: none)
+ *   join-call            {callId, peerId, name[, token][, resume]}   (NULL: none)
  *   webrtc-signal out    {targetPeerId, signal}            (signal copied)
  *   webrtc-signal in     {fromPeerId, signal}              (signal copied)
  *   peer-left            {peerId}
  *   call-error           {code, message}
  *   acks                 {ok:true[, peers]} and {ok:false, error:code, message} (peers taken, nullable) */
 JsonNode *mc_protocol_auth_payload (const char *token);
-JsonNode *mc_protocol_join_payload (const char *call_id, const char *peer_id, const char *name, const char *token);
+JsonNode *mc_protocol_join_payload (const char *call_id, const char *peer_id, const char *name, const char *token,
+                                    const char *resume);
 JsonNode *mc_protocol_signal_payload (const char *target_peer_id, JsonNode *signal);
 JsonNode *mc_protocol_relay_payload (const char *from_peer_id, JsonNode *signal);
 JsonNode *mc_protocol_peer_left_payload (const char *peer_id);

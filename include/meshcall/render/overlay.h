@@ -14,10 +14,11 @@ G_BEGIN_DECLS
  *   "RTT 12 ms  loss 0.5 %"             each part when known */
 char **mc_overlay_stats_lines (const McRendererTileView *v);
 
-/* The marks a tile's flags call for, in display order: "mic off"
- * (MC_TILE_MUTED), "camera off" (MC_TILE_CAMERA_OFF). Fills marks and
- * returns how many; the texts are static. */
-#define MC_OVERLAY_MAX_MARKS 2
+/* The marks a tile's flags call for, in display order: "reconnecting…"
+ * (MC_TILE_RECONNECTING), "mic off" (MC_TILE_MUTED), "camera off"
+ * (MC_TILE_CAMERA_OFF). Fills marks and returns how many; the texts are
+ * static. */
+#define MC_OVERLAY_MAX_MARKS 3
 
 typedef struct {
   guint flag;
@@ -26,7 +27,7 @@ typedef struct {
 
 guint mc_overlay_marks (guint flags, McOverlayMark marks[MC_OVERLAY_MAX_MARKS]);
 
-/* What stands in for the picture: "camera off" or "connecting…". */
+/* What stands in for the picture: "camera off", "reconnecting…" or "connecting…". */
 const char *mc_overlay_placeholder (guint flags);
 
 /* The recording mark every grid shows while someone records the call:

@@ -54,6 +54,7 @@ typedef enum {
   MC_TILE_MUTED = 1 << 0,       /* microphone muted: mark on the tile */
   MC_TILE_CAMERA_OFF = 1 << 1,  /* camera off: placeholder instead of video */
   MC_TILE_SPEAKING = 1 << 2,    /* highlighted border (also set by the level-based detector) */
+  MC_TILE_RECONNECTING = 1 << 3,/* the connection is being made again: a mark on the last picture */
 } McTileFlags;
 
 /* Per-tile numbers for the stats overlay ('s'). Negative = unknown. The
@@ -145,6 +146,8 @@ guint mc_renderer_get_n_tiles (McRenderer *r);
  * its own reference. Any thread; never blocks. Unknown id: dropped. */
 void mc_renderer_push_frame (McRenderer *r, const char *id, GstSample *sample);
 void mc_renderer_set_tile_flags (McRenderer *r, const char *id, guint flags);
+/* Only the flags in mask take their value from flags; the others stay. */
+void mc_renderer_change_tile_flags (McRenderer *r, const char *id, guint mask, guint flags);
 void mc_renderer_set_tile_stats (McRenderer *r, const char *id, const McTileStats *stats);
 /* Audio level (dB, from the `level` element) of a tile; feeds the active
  * speaker detection (speaker.h) that sets MC_TILE_SPEAKING. */

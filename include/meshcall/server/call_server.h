@@ -37,7 +37,13 @@ typedef struct {
   guint ping_interval_ms;    /* default 25000 */
   guint ping_timeout_ms;     /* default 20000 */
   guint rate_limit;          /* messages per second per connection, bursts of twice that (default 200) */
+  guint resume_grace_ms;     /* a seat with a resume secret whose connection was lost is held this
+                              * long for its return (default 5000; 0 = not held) */
 } McCallServerConfig;
+
+#define MC_CALL_SERVER_DEFAULT_RESUME_GRACE_MS 5000
+/* Events kept for a held seat; one more and the seat is given up when it returns. */
+#define MC_CALL_SERVER_MAX_MISSED 256
 
 /* Fills cfg with the defaults above (address NULL, port 7300, no token). */
 void mc_call_server_config_init (McCallServerConfig *cfg);

@@ -52,10 +52,11 @@ typedef enum {
 typedef struct {
   /* A CONNECT to "/". auth is the client's auth object or NULL. Return TRUE to
    * accept; FALSE and set *code (e.g. "bad-token") and *message (both
-   * g_malloc'd) to refuse with CONNECT_ERROR {message, data:{code}}. NULL
-   * callback = accept everyone. */
+   * g_malloc'd) to refuse with CONNECT_ERROR {message, data:{code}}, after
+   * *delay_ms (0 on entry: at once; the refusal is dropped if the client
+   * goes meanwhile). NULL callback = accept everyone. */
   gboolean (*authorize) (McSioServer *server, McSioServerClient *client, JsonNode *auth, char **code,
-                         char **message, gpointer user_data);
+                         char **message, guint *delay_ms, gpointer user_data);
   /* The client is connected to "/" (its CONNECT was answered). */
   void (*connected) (McSioServer *server, McSioServerClient *client, gpointer user_data);
   /* An EVENT: args is the packet's array without the event name (may be

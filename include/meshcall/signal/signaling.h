@@ -106,6 +106,10 @@ typedef struct {
   void (*leave) (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data);
   /* Free back-end state; called once from mc_signaling_free(). */
   void (*finalize) (McSignaling *sig);
+  /* Optional: something suggests the connection may be dead (this
+   * machine's addresses or links changed, media from a peer stopped):
+   * verify it now and make it again at once if it is. */
+  void (*check_connection) (McSignaling *sig);
 } McSignalingClass;
 
 /* Common part of every back end; a back end allocates (g_new0) a struct that
@@ -154,6 +158,10 @@ gboolean mc_signaling_join (McSignaling *sig, GError **error);
 /* Encodes and checks the signal (size included) and hands it to the back end. */
 gboolean mc_signaling_send_signal (McSignaling *sig, const char *to_peer_id, const McSignal *signal, GError **error);
 void mc_signaling_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data);
+/* The connection may be dead (the network changed, media stopped): the back
+ * end verifies it now and makes it again if it is. Cheap; any number of
+ * calls. */
+void mc_signaling_check_connection (McSignaling *sig);
 void mc_signaling_free (McSignaling *sig);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McSignaling, mc_signaling_free)
 
@@ -169,6 +177,10 @@ McSignalingState mc_signaling_get_state (McSignaling *sig);
 void mc_signaling_init_base (McSignaling *sig, const McSignalingClass *klass, const char *url,
                              const McSignalingParams *params);
 void mc_signaling_set_state (McSignaling *sig, McSignalingState state);
+/* For a back end whose peer id is known only once it signed in (Firestore:
+ * the auth uid): replaces params.peer_id before the state is JOINED. Whoever
+ * uses the id reads mc_signaling_get_peer_id() then, not a copy from before. */
+void mc_signaling_set_peer_id (McSignaling *sig, const char *peer_id);
 /* FALSE once we leave or gave up: back ends stop reporting then. */
 gboolean mc_signaling_in_call (McSignaling *sig);
 void mc_signaling_emit_error (McSignaling *sig, gboolean final, GQuark domain, gint code, const char *format, ...)

@@ -4,7 +4,7 @@
  *   connect (CONNECT with auth {token}) -> join-call (with an ack) -> joined
  *
  * Any loss goes back to the start after a socket.io-client style back-off
- * (1 s doubling to 5 s, +-50 % jitter, unlimited attempts, 20 s per attempt
+ * (1 s doubling to 4 s, +-50 % jitter, unlimited attempts, 20 s per attempt
  * up to joined); only a bad token, a malformed join, a refused CONNECT and a
  * full call (or a server out of calls) on the first join are final. What the
  * server says of the others goes through the roster (roster.h), so the call
@@ -15,6 +15,7 @@
 #include "meshcall/base/backoff.h"
 #include "meshcall/base/json.h"
 #include "meshcall/base/log.h"
+#include "meshcall/net/netwatch.h"
 #include "meshcall/proto/sio_packet.h"
 #include "meshcall/signal/roster.h"
 #include "sio_client.h"
@@ -27,8 +28,11 @@
 #define LEAVE_ACK_TIMEOUT_MS 1000
 #define LEAVE_CLOSE_TIMEOUT_MS 1000
 #define MAX_QUEUED_SIGNALS 1024
+#define CHECK_TIMEOUT_MS 2000   /* a check-connection unanswered this long: the connection is dead */
 
-static const McBackoff reconnect_backoff = { 1000, 5000, 0.5 };
+/* socket.io-client's schedule, capped at 4 s instead of 5 s so that everyone
+ * is back within 5 s of a restarted server. */
+static const McBackoff reconnect_backoff = { 1000, 4000, 0.5 };
 
 typedef enum {
   CONN_NONE,        /* no connection (waiting to retry, failed, or idle) */
@@ -53,6 +57,8 @@ typedef struct {
   SioClient *client;
   GSource *connect_timer;
   gint64 join_ack_id;
+  gint64 check_ack_id;           /* a check-connection in flight */
+  GSource *check_timer;
 
   /* Across attempts. */
   gboolean started;
@@ -63,6 +69,7 @@ typedef struct {
   McRoster *roster;
   GSource *grace_timer;
   GQueue queue;                  /* QueuedSignal*, sent once joined */
+  char *resume;                  /* our resume secret: a re-join takes our seat back at once */
 
   /* Leaving. */
   gint64 leave_ack_id;
@@ -189,9 +196,11 @@ static void
 teardown_connection (SioSignaling *self, gboolean now)
 {
   clear_source (&self->connect_timer);
+  clear_source (&self->check_timer);
   sio_client_free (g_steal_pointer (&self->client), now);
   self->conn = CONN_NONE;
   self->join_ack_id = MC_SIO_NO_ACK;
+  self->check_ack_id = MC_SIO_NO_ACK;
 }
 
 static void
@@ -266,6 +275,22 @@ connection_lost (SioSignaling *self, const char *reason)
   if (self->base.state == MC_SIGNALING_STATE_FAILED)
     return;
   schedule_reconnect (self, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT, reason);
+}
+
+/* The connection is dead for a reason of ours (our address went, a check
+ * went unanswered): a new one at once, no back-off; the back-off applies if
+ * that fails. */
+static void
+reconnect_now (SioSignaling *self, const char *reason)
+{
+  MC_INFO ("signaling %s: connection lost: %s; connecting again now", self_id (self), reason);
+  teardown_connection (self, FALSE);
+  clear_source (&self->reconnect_timer);
+  self->attempts = 0;
+  mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_RECONNECTING);
+  mc_signaling_emit_error (&self->base, FALSE, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT,
+                           "%s; connecting again now", reason);
+  start_attempt (self);
 }
 
 static gboolean
@@ -363,6 +388,8 @@ on_join_ack (SioSignaling *self, JsonNode *arg)
     join_rejected (self, code ? code : "error", NULL);
     return;
   }
+  if (json_object_get_boolean_member_with_default (obj, "resumed", FALSE))
+    MC_INFO ("signaling %s: took our place in call %s back (resumed)", self_id (self), self->base.params.call_id);
   if (self->conn != CONN_JOINING)
     return; /* existing-peers came first */
   peers = json_object_get_member (obj, "peers");
@@ -373,7 +400,8 @@ static void
 send_join (SioSignaling *self)
 {
   g_autoptr (JsonNode) payload = mc_protocol_join_payload (self->base.params.call_id, self->base.params.peer_id,
-                                                           self->base.params.name, self->base.params.token);
+                                                           self->base.params.name, self->base.params.token,
+                                                           self->resume);
 
   self->conn = CONN_JOINING;
   self->join_ack_id = sio_client_emit (self->client, MC_EVENT_JOIN_CALL, payload, TRUE);
@@ -395,6 +423,11 @@ on_call_error (SioSignaling *self, JsonNode *arg)
   }
   if (error == MC_PROTOCOL_ERROR_BAD_TOKEN) {
     fail (self, MC_PROTOCOL_ERROR, error, message ? message : "the server refused our token");
+    return;
+  }
+  /* Only a holder of our resume secret can do that: not a thing to fight over. */
+  if (error == MC_PROTOCOL_ERROR_REPLACED) {
+    fail (self, MC_PROTOCOL_ERROR, error, "another connection took this participant's place in the call");
     return;
   }
   mc_signaling_emit_error (&self->base, FALSE, MC_PROTOCOL_ERROR, error, "%s: %s", code ? code : "error",
@@ -491,6 +524,11 @@ on_client_ack (SioClient *client, gint64 ack_id, JsonNode *arg, gpointer data)
   } else if (ack_id == self->join_ack_id && self->join_ack_id != MC_SIO_NO_ACK) {
     self->join_ack_id = MC_SIO_NO_ACK;
     on_join_ack (self, arg);
+  } else if (ack_id == self->check_ack_id && self->check_ack_id != MC_SIO_NO_ACK) {
+    /* Any answer (a server that does not know the event refuses it) proves the connection. */
+    self->check_ack_id = MC_SIO_NO_ACK;
+    clear_source (&self->check_timer);
+    MC_DEBUG ("signaling %s: the connection answers", self_id (self));
   }
 }
 
@@ -685,6 +723,52 @@ sio_finalize (McSignaling *sig)
   g_clear_pointer (&self->roster, mc_roster_free);
   g_clear_object (&self->session);
   g_free (self->ws_url);
+  g_free (self->resume);
+}
+
+/* A connection whose local address is gone can neither send nor hear a
+ * thing, and would be noticed only at the ping timeout: made again now. A
+ * retry that waits goes now too (the new address may get through). */
+static gboolean
+on_check_timeout (gpointer data)
+{
+  SioSignaling *self = data;
+
+  g_clear_pointer (&self->check_timer, g_source_unref);
+  self->check_ack_id = MC_SIO_NO_ACK;
+  reconnect_now (self, "no answer to a connection check within 2 s");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sio_check_connection (McSignaling *sig)
+{
+  SioSignaling *self = (SioSignaling *) sig;
+  g_autofree char *local = NULL;
+
+  if (self->base.leaving || !self->started || self->base.state == MC_SIGNALING_STATE_FAILED)
+    return;
+  if (self->client == NULL) {
+    if (self->reconnect_timer != NULL) {
+      MC_INFO ("signaling %s: the network changed: retrying now", self_id (self));
+      clear_source (&self->reconnect_timer);
+      start_attempt (self);
+    }
+    return;
+  }
+  local = sio_client_get_local_address (self->client);
+  if (local != NULL && !mc_netwatch_address_is_local (local)) {
+    g_autofree char *reason = g_strdup_printf ("our address %s is gone", local);
+    reconnect_now (self, reason);
+    return;
+  }
+  /* A TCP connection that lived through a cable pulled for a while may be
+   * stuck in its retransmission back-off for a minute: ask, and make it
+   * again (the resume secret takes our seat back) if nothing comes. */
+  if (self->conn == CONN_JOINED && self->check_ack_id == MC_SIO_NO_ACK && sio_client_is_open (self->client)) {
+    self->check_ack_id = sio_client_emit (self->client, MC_EVENT_CHECK_CONNECTION, NULL, TRUE);
+    self->check_timer = add_timeout (self, CHECK_TIMEOUT_MS, on_check_timeout);
+  }
 }
 
 static const McSignalingClass sio_class = {
@@ -693,6 +777,7 @@ static const McSignalingClass sio_class = {
   .send_signal = sio_send_signal,
   .leave = sio_leave,
   .finalize = sio_finalize,
+  .check_connection = sio_check_connection,
 };
 
 /* ---- URLs and construction ------------------------------------------------ */
@@ -768,9 +853,11 @@ mc_signal_socketio_new (const char *url, const McSignalingParams *params, GError
   self->ws_url = g_steal_pointer (&ws_url);
   self->conn = CONN_NONE;
   self->join_ack_id = MC_SIO_NO_ACK;
+  self->check_ack_id = MC_SIO_NO_ACK;
   self->leave_ack_id = MC_SIO_NO_ACK;
   self->roster = mc_roster_new (MC_ROSTER_DEFAULT_GRACE_US);
   g_queue_init (&self->queue);
+  self->resume = mc_protocol_generate_resume_secret ();
   /* libsoup 3: a session belongs to the context it was created in. */
   g_main_context_push_thread_default (self->base.context);
   self->session = soup_session_new ();

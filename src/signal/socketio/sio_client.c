@@ -59,6 +59,31 @@ lose (SioClient *c, const char *reason)
 
 /* ---- sending ------------------------------------------------------------------ */
 
+char *
+sio_client_get_local_address (SioClient *c)
+{
+  g_autoptr (GIOStream) stream = c->ws ? g_object_ref (soup_websocket_connection_get_io_stream (c->ws)) : NULL;
+  g_autoptr (GSocketAddress) local = NULL;
+
+  /* libsoup wraps the connection (SoupIOStream's "base-iostream"), TLS too
+   * (GTlsConnection's "base-io-stream"). */
+  for (int depth = 0; stream != NULL && !G_IS_SOCKET_CONNECTION (stream) && depth < 4; depth++) {
+    GIOStream *base = NULL;
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream"))
+      g_object_get (stream, "base-iostream", &base, NULL);
+    else if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-io-stream"))
+      g_object_get (stream, "base-io-stream", &base, NULL);
+    g_object_unref (stream);
+    stream = base;
+  }
+  if (stream == NULL || !G_IS_SOCKET_CONNECTION (stream))
+    return NULL;
+  local = g_socket_connection_get_local_address (G_SOCKET_CONNECTION (stream), NULL);
+  if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (local))
+    return NULL;
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+}
+
 gboolean
 sio_client_is_open (SioClient *c)
 {

@@ -44,6 +44,8 @@ void sio_client_free (SioClient *client, gboolean now);
 
 /* TRUE while the websocket is open. */
 gboolean sio_client_is_open (SioClient *client);
+/* Our end's IP address of the open websocket's TCP connection, or NULL. */
+char *sio_client_get_local_address (SioClient *client);
 /* EVENT [event, arg?]; with an ack id when want_ack (returned, else -1). */
 gint64 sio_client_emit (SioClient *client, const char *event, JsonNode *arg, gboolean want_ack);
 /* Socket.IO DISCONNECT, then the websocket's closing handshake; `lost`

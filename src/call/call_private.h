@@ -1,0 +1,102 @@
+/* What the files of McCall share (private to src/call/):
+ *   call.c          lifecycle (new, join, leave, free), signaling events,
+ *                   our media state
+ *   call_peers.c    one entry per remote participant: its McPeer, created,
+ *                   buried and reaped; peer callbacks; staying connected
+ *                   (recovery.h decides, call_peers.c carries it out)
+ *   call_report.c   stats (the JSON document, the file, the status line)
+ *   call_recording.c the recording extension: who records the call, a
+ *                   recorder's announcement and its encoded frames
+ *
+ * Threading: everything on the call's main context. */
+#pragma once
+
+#include "meshcall/call/call.h"
+#include "meshcall/call/call_stats.h"
+#include "meshcall/call/recovery.h"
+#include "meshcall/net/netwatch.h"
+#include "meshcall/media/local_media.h"
+#include "meshcall/media/playback.h"
+
+G_BEGIN_DECLS
+
+/* One remote participant, from the moment we connect to it until signaling
+ * says it left: the entry (and its tile) outlives the McPeers made for it. */
+typedef struct {
+  McCall *call;
+  char *peer_id;
+  char *name;
+  McPeer *peer;           /* NULL between a failure and the next attempt */
+  guint offers_sent;      /* offers made by the current McPeer's line (first-connection retry budget) */
+  gboolean was_connected; /* a connection to it worked once: it is recovered, not given up */
+  McRecovery *recovery;   /* staying connected (recovery.h) */
+  GSource *recovery_timer;/* the recovery's next step */
+  McCallStatsPeer *stats;
+  gboolean stats_pending; /* a get-stats is in flight */
+} Entry;
+
+struct _McCall {
+  McCallConfig cfg;       /* our copy: sources, stats path and peer settings owned */
+  const char *call_id, *name;   /* the signaling params' (our peer id: mc_signaling_get_peer_id, set at sign-in) */
+
+  McCallCallbacks cb;
+  gpointer user_data;
+
+  McCapture *capture;
+  McLocalMedia *local;    /* mute / camera off / self view on the capture */
+  McMediaState media;     /* ours, as the peers are told */
+  McPlayback *playback;
+  McSignaling *sig;
+  GHashTable *roster;     /* peer id -> name: who signaling says is in the call */
+  GHashTable *entries;    /* peer id -> Entry* */
+  GPtrArray *graveyard;   /* McPeer* to free from an idle source */
+  guint reap_source;
+  guint stats_timer;
+  McNetwatch *netwatch;   /* our addresses: a vanished one rebuilds the peers using it */
+  gboolean leaving;
+  McCallDoneFunc leave_done;
+  gpointer leave_data;
+  guint leave_timeout;
+  double joined_at;       /* wall clock, s; < 0 until first JOINED */
+  gboolean signaling_up;  /* joined */
+  gboolean stats_failing; /* the last write of stats_json failed (said once) */
+  gint64 retry_said_us;   /* when a signaling retry was last told to the user; 0 = not in this outage */
+  GQuark retry_said_domain; /* ... and what it was */
+  gint retry_said_code;
+  GHashTable *recorders;  /* peer id -> name: who said it records the call */
+};
+
+/* ---- call_peers.c ---- */
+G_GNUC_INTERNAL Entry *call_entry_add (McCall *call, const char *peer_id, const char *name);
+/* Signaling says it left: its peer is buried and peer_removed called. */
+G_GNUC_INTERNAL void call_entry_remove (McCall *call, const char *peer_id);
+G_GNUC_INTERNAL void call_entry_free (Entry *e);
+/* A new McPeer for the entry (the old one, if any, buried); offer: it offers. */
+G_GNUC_INTERNAL void call_peer_create (McCall *call, Entry *e, gboolean offer);
+G_GNUC_INTERNAL void call_bury (McCall *call, McPeer *peer);
+G_GNUC_INTERNAL Entry *call_lookup_entry_by_peer (McCall *call, McPeer *peer);
+/* Our media state to one peer (only news is sent unless even_if_live). */
+G_GNUC_INTERNAL void call_send_media_state (McCall *call, const char *peer_id, gboolean even_if_live);
+/* A signal for an entry's peer (an offer without a peer makes one). */
+G_GNUC_INTERNAL void call_peer_signal (McCall *call, Entry *e, const char *from, const McSignal *signal);
+/* Signaling joined (up) or lost: recoveries go on or wait; after a re-join
+ * our first offers that may have been lost are made again. */
+G_GNUC_INTERNAL void call_peers_signaling (McCall *call, gboolean up, gboolean rejoined);
+/* Our network addresses changed: peers whose path used a vanished address
+ * are rebuilt at once (`exists` says whether an address is still ours). */
+G_GNUC_INTERNAL void call_peers_network_changed (McCall *call);
+
+/* ---- call_report.c ---- */
+G_GNUC_INTERNAL void call_write_stats (McCall *call);
+G_GNUC_INTERNAL gboolean call_on_stats_tick (gpointer data);
+
+/* ---- call_recording.c ---- */
+/* A recorder tells a peer so as its connection is set up (nothing otherwise). */
+G_GNUC_INTERNAL void call_recording_announce (McCall *call, const char *peer_id);
+/* peer_id says it records the call, or stopped / left: remote_recording on a change. */
+G_GNUC_INTERNAL void call_recording_set (McCall *call, const char *peer_id, gboolean recording);
+/* A peer's receive tap (streaming thread): on to on_encoded_frame. */
+G_GNUC_INTERNAL void call_on_peer_encoded_frame (McPeer *peer, McPeerMedia media, GstCaps *caps, GstBuffer *buffer,
+                                                 gpointer user_data);
+
+G_END_DECLS

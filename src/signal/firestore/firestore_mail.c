@@ -1,0 +1,382 @@
+/* The Firestore back end's mail (see firestore_private.h): signals out as
+ * inbox documents of the recipient, batched into one commit while another
+ * is under way; our inbox polled, each message applied exactly once in seq
+ * order (firestore_inbox.h) and deleted after. */
+#include "firestore_private.h"
+#include "meshcall/base/json.h"
+#include "meshcall/base/log.h"
+
+#include <string.h>
+
+#define MC_LOG_CATEGORY (&mc_log_signal)
+
+#define MAX_QUEUED 1024
+#define MAX_BATCH 100
+#define MAX_BATCH_BYTES (4 * 1024 * 1024)
+#define INBOX_LIMIT 100
+#define CLEAR_LIMIT 300
+
+static void flush (FsSignaling *self);
+static void schedule_inbox (FsSignaling *self, guint ms);
+
+static const char *
+self_id (FsSignaling *self)
+{
+  return self->base.params.peer_id;
+}
+
+void
+fs_queued_free (gpointer data)
+{
+  FsQueued *q = data;
+
+  g_free (q->to);
+  json_node_unref (q->signal);
+  g_free (q);
+}
+
+/* ---- the outbox ---------------------------------------------------------------------- */
+
+gboolean
+fs_mail_send (FsSignaling *self, const char *to, JsonNode *signal, GError **error)
+{
+  FsQueued *q;
+
+  if (g_queue_get_length (&self->queue) >= MAX_QUEUED) {
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER,
+                 "cannot send a signal: %d signals are already waiting for Firestore", MAX_QUEUED);
+    return FALSE;
+  }
+  q = g_new0 (FsQueued, 1);
+  q->to = g_strdup (to);
+  q->signal = json_node_copy (signal);
+  g_queue_push_tail (&self->queue, q);
+  fs_busy (self);
+  flush (self);
+  return TRUE;
+}
+
+static gboolean
+on_sent (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry)
+{
+  g_autofree char *why = NULL;
+
+  if (r->status == 409 || (r->status == 400 && fs_answer_is (r, "FAILED_PRECONDITION"))) {
+    /* An earlier try of this very batch went through (a commit is atomic). */
+    MC_INFO ("signaling %s: %u signals were already written", self_id (self), self->in_flight->len);
+  } else if (r->status != 200) {
+    why = fs_describe_status (r);
+    mc_log_error ("Firestore refused %u of our signals (%s); they are dropped", self->in_flight->len, why);
+  }
+  g_ptr_array_set_size (self->in_flight, 0);
+  flush (self);
+  return TRUE;
+}
+
+/* The next batch: whatever queued while the previous commit was under way. */
+static void
+fill_batch (FsSignaling *self)
+{
+  gsize bytes = 0;
+  FsQueued *q;
+
+  while (self->in_flight->len < MAX_BATCH && bytes < MAX_BATCH_BYTES && (q = g_queue_pop_head (&self->queue))) {
+    McFirestoreParticipant *p = g_hash_table_lookup (self->peers, q->to);
+    g_autoptr (GError) error = NULL;
+    g_autofree char *key = NULL, *doc = NULL;
+    gint64 *seq;
+    JsonNode *write;
+
+    if (p == NULL) {
+      MC_INFO ("signaling %s: dropping a signal for %s, who is not in the call", self_id (self), q->to);
+      fs_queued_free (q);
+      continue;
+    }
+    key = g_strconcat (p->peer_id, "/", p->session, NULL);
+    seq = g_hash_table_lookup (self->seqs, key);
+    if (seq == NULL) {
+      seq = g_new0 (gint64, 1);
+      g_hash_table_insert (self->seqs, g_strdup (key), seq);
+    }
+    /* The id says who, for whom and which: a retried write finds it there. */
+    doc = g_strdup_printf ("%s/%s/inbox/%s-%s-%" G_GINT64_FORMAT, self->participants, p->peer_id, self->session,
+                           p->session, *seq + 1);
+    write = mc_firestore_write_message (doc, self_id (self), self->session, *seq + 1, q->signal, &error);
+    if (write == NULL) {
+      MC_WARNING ("signaling %s: a signal for %s does not encode: %s", self_id (self), q->to, error->message);
+    } else {
+      (*seq)++;
+      bytes += strlen (doc) + 256 + (q->signal ? 2 * 1024 : 0);
+      g_ptr_array_add (self->in_flight, write);
+    }
+    fs_queued_free (q);
+  }
+}
+
+static void
+flush (FsSignaling *self)
+{
+  g_autofree char *what = NULL;
+
+  if (!fs_joined (self) || self->send_op != NULL)
+    return;
+  if (self->in_flight->len == 0)
+    fill_batch (self);
+  if (self->in_flight->len == 0)
+    return;
+  what = g_strdup_printf ("sending %u signal%s", self->in_flight->len, self->in_flight->len == 1 ? "" : "s");
+  fs_op_commit (self, &self->send_op, what, self->in_flight, FALSE, on_sent);
+}
+
+/* ---- senders we have not seen yet ------------------------------------------------------ */
+
+static gboolean
+on_fetched (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  const char *peer = op->data;
+  gint64 read_time = 0;
+
+  if (r->status != 200) {
+    g_autofree char *why = fs_describe_status (r);
+    MC_INFO ("signaling %s: reading %s's document: %s", self_id (self), peer, why);
+  } else if (!mc_firestore_parse_batch_get (r->body, r->body_len, found, NULL, &read_time, retry)) {
+    return FALSE;
+  }
+  g_hash_table_remove (self->fetch_ops, peer);
+  if (found->len > 0) {
+    g_autoptr (GError) error = NULL;
+    McFirestoreParticipant *p = mc_firestore_participant_parse (found->pdata[0], self->participants, &error);
+    if (p == NULL)
+      MC_WARNING ("signaling %s: %s", self_id (self), error->message);
+    fs_peer_seen (self, p, read_time);
+  }
+  /* Its held messages can go now. */
+  if (self->inbox_op == NULL && self->delete_op == NULL)
+    schedule_inbox (self, 0);
+  return TRUE;
+}
+
+static void
+fetch_sender (FsSignaling *self, const char *peer_id)
+{
+  g_autofree char *url = g_strconcat (self->docs, ":batchGet", NULL);
+  g_autofree char *doc = g_strconcat (self->participants, "/", peer_id, NULL);
+  g_autofree char *what = g_strdup_printf ("reading %s's participant document", peer_id);
+  const char *docs[] = { doc, NULL };
+  FsOp *op;
+
+  if (g_hash_table_contains (self->fetch_ops, peer_id))
+    return;
+  op = fs_op_start (self, NULL, what, "POST", url, mc_firestore_batch_get_body (docs), FALSE, on_fetched);
+  op->data = g_strdup (peer_id);
+  op->data_free = g_free;
+  g_hash_table_insert (self->fetch_ops, g_strdup (peer_id), op);
+}
+
+/* ---- the inbox ------------------------------------------------------------------------------- */
+
+static gboolean
+on_deleted (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry)
+{
+  /* A failed delete is harmless: the next read drops what was applied. */
+  if (r->status != 200) {
+    g_autofree char *why = fs_describe_status (r);
+    MC_INFO ("signaling %s: deleting inbox messages: %s", self_id (self), why);
+  }
+  if (self->clear_done != NULL) {
+    void (*done) (FsSignaling *) = self->clear_done;
+    self->clear_done = NULL;
+    done (self);
+    return TRUE;
+  }
+  schedule_inbox (self, fs_poll_interval (self, self->cfg.inbox_poll_ms));
+  return TRUE;
+}
+
+static void
+delete_messages (FsSignaling *self, GPtrArray *paths)
+{
+  g_autoptr (GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  for (guint i = 0; i < paths->len; i++)
+    g_ptr_array_add (writes, mc_firestore_write_delete (paths->pdata[i]));
+  /* Not retried: the next read finds what is left and drops it as applied. */
+  fs_op_commit (self, &self->delete_op, "deleting inbox messages", writes, FALSE, on_deleted)->no_retry = TRUE;
+}
+
+static void
+apply (FsSignaling *self, const McInboxAction *a)
+{
+  McFirestoreMessage *m = a->message;
+
+  if (a->skipped > 0)
+    mc_log_error ("%" G_GINT64_FORMAT " signal%s from %s never arrived within 3 s; going on without", a->skipped,
+                  a->skipped == 1 ? "" : "s", m->from);
+  MC_INFO ("signaling %s: inbox: applied from=%s session=%s seq=%" G_GINT64_FORMAT, self_id (self), m->from,
+           m->session, m->seq);
+  mc_signaling_emit_signal (&self->base, m->from, m->signal);
+}
+
+/* One read of our inbox, in the inbox rules' order. */
+static void
+handle_messages (FsSignaling *self, GPtrArray *docs)
+{
+  g_autoptr (GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) mc_firestore_message_free);
+  g_autoptr (GPtrArray) deletes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) fetch = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) actions = g_array_new (FALSE, FALSE, sizeof (McInboxAction));
+  gboolean applied = FALSE;
+
+  for (guint i = 0; i < docs->len; i++) {
+    g_autoptr (GError) error = NULL;
+    McFirestoreMessage *m = mc_firestore_message_parse (docs->pdata[i], self->inbox, &error);
+    const char *name = mc_json_get_string (json_node_get_object (docs->pdata[i]), "name");
+
+    if (m != NULL) {
+      g_ptr_array_add (messages, m);
+    } else {
+      /* Nothing can apply it: out of the way. */
+      MC_WARNING ("signaling %s: dropping an inbox document: %s", self_id (self), error->message);
+      if (name != NULL && g_str_has_prefix (name, self->inbox))
+        g_ptr_array_add (deletes, g_strdup (name));
+    }
+  }
+  mc_firestore_inbox_process (self->inbox_rules, messages, g_get_monotonic_time (), actions, fetch);
+  for (guint i = 0; i < actions->len && mc_signaling_in_call (&self->base) && fs_joined (self); i++) {
+    McInboxAction *a = &g_array_index (actions, McInboxAction, i);
+
+    if (a->verdict == MC_INBOX_APPLY) {
+      apply (self, a);
+      applied = TRUE;
+    } else if (a->verdict == MC_INBOX_DROP) {
+      MC_INFO ("signaling %s: inbox: dropped from=%s session=%s seq=%" G_GINT64_FORMAT ": %s", self_id (self),
+               a->message->from, a->message->session, a->message->seq, a->reason);
+    } else {
+      MC_DEBUG ("signaling %s: inbox: holding from=%s seq=%" G_GINT64_FORMAT ": %s", self_id (self),
+                a->message->from, a->message->seq, a->reason);
+      continue;
+    }
+    g_ptr_array_add (deletes, g_strdup (a->message->path));
+  }
+  if (!fs_joined (self) || !mc_signaling_in_call (&self->base))
+    return;
+  if (applied)
+    fs_busy (self);
+  for (guint i = 0; i < fetch->len; i++)
+    fetch_sender (self, fetch->pdata[i]);
+  if (deletes->len > 0)
+    delete_messages (self, deletes);
+  else
+    schedule_inbox (self, fs_poll_interval (self, self->cfg.inbox_poll_ms));
+}
+
+static gboolean
+on_inbox_read (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry)
+{
+  g_autoptr (GPtrArray) docs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  gint64 read_time = 0;
+
+  if (r->status != 200) {
+    g_autofree char *why = fs_describe_status (r);
+    MC_WARNING ("signaling %s: reading our inbox: %s", self_id (self), why);
+    schedule_inbox (self, self->cfg.inbox_poll_ms);
+    return TRUE;
+  }
+  if (!mc_firestore_parse_query (r->body, r->body_len, docs, &read_time, retry))
+    return FALSE;
+  handle_messages (self, docs);
+  return TRUE;
+}
+
+static void
+read_inbox (FsSignaling *self, guint limit, FsOpDone done)
+{
+  g_autofree char *url = g_strconcat (self->self_doc, ":runQuery", NULL);
+
+  fs_op_start (self, &self->inbox_op, "the inbox poll", "POST", url, mc_firestore_query_body ("inbox", limit), FALSE,
+               done);
+}
+
+static gboolean
+on_inbox_timer (gpointer data)
+{
+  FsSignaling *self = data;
+
+  g_clear_pointer (&self->inbox_timer, g_source_unref);
+  if (fs_joined (self) && self->inbox_op == NULL && self->delete_op == NULL)
+    read_inbox (self, INBOX_LIMIT, on_inbox_read);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_inbox (FsSignaling *self, guint ms)
+{
+  fs_clear_source (&self->inbox_timer);
+  if (fs_joined (self))
+    self->inbox_timer = fs_timeout (self, ms, on_inbox_timer);
+}
+
+/* ---- start, stop, leave ------------------------------------------------------------------------ */
+
+void
+fs_mail_start (FsSignaling *self)
+{
+  schedule_inbox (self, 0);
+  flush (self);
+}
+
+void
+fs_mail_stop (FsSignaling *self)
+{
+  GHashTableIter iter;
+  gpointer op;
+
+  fs_clear_source (&self->inbox_timer);
+  fs_op_cancel (self->inbox_op);
+  fs_op_cancel (self->delete_op);
+  fs_op_cancel (self->send_op);
+  g_hash_table_iter_init (&iter, self->fetch_ops);
+  while (g_hash_table_iter_next (&iter, NULL, &op))
+    fs_op_cancel (op);
+  g_hash_table_remove_all (self->fetch_ops);
+}
+
+void
+fs_mail_reset (FsSignaling *self)
+{
+  g_queue_clear_full (&self->queue, fs_queued_free);
+  g_ptr_array_set_size (self->in_flight, 0);
+  g_hash_table_remove_all (self->seqs);
+}
+
+static gboolean
+on_leftovers_read (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry)
+{
+  g_autoptr (GPtrArray) docs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  gint64 read_time = 0;
+
+  if (r->status == 200 && mc_firestore_parse_query (r->body, r->body_len, docs, &read_time, NULL)) {
+    for (guint i = 0; i < docs->len; i++) {
+      const char *name = mc_json_get_string (json_node_get_object (docs->pdata[i]), "name");
+      if (name != NULL && g_str_has_prefix (name, self->inbox))
+        g_ptr_array_add (paths, g_strdup (name));
+    }
+  }
+  if (paths->len == 0) {
+    void (*done) (FsSignaling *) = self->clear_done;
+    self->clear_done = NULL;
+    done (self);
+    return TRUE;
+  }
+  delete_messages (self, paths);
+  return TRUE;
+}
+
+void
+fs_mail_clear_inbox (FsSignaling *self, void (*done) (FsSignaling *self))
+{
+  self->clear_done = done;
+  read_inbox (self, CLEAR_LIMIT, on_leftovers_read);
+}
