@@ -50,6 +50,28 @@ manifest_get() {
 # check_file FILE: record_check.js's JSON for it.
 check_file() { node "$NODE_DIR/record_check.js" "$1"; }
 
+# Middle-frame colour tests for expect_recorded (c = [r, g, b]).
+RED='c[0] > 180 && c[1] < 70 && c[2] < 70'
+GREEN='c[1] > 180 && c[0] < 70 && c[2] < 70'
+BLUE='c[2] > 180 && c[0] < 70 && c[1] < 70'
+
+# expect_recorded PEER INDEX COLOR-TEST HZ EXPECTED-SECONDS: the INDEX-th file
+# of PEER in the manifest has one video and one audio stream, a duration
+# within 10 % of EXPECTED-SECONDS, the colour in its middle frame and the tone.
+# Prints the file's name.
+expect_recorded() {
+  local peer=$1 i=$2 color=$3 hz=$4 want=$5 name json
+  name=$(manifest_get "file('$peer', $i).file")
+  json=$(check_file "$REC_OUT/${CALL_ID:-call1}/$name")
+  log "$peer #$i: $name $json (expected ~${want} s)" >&2
+  json_get "$json" 'd.video === 1 && d.audio === 1' | grep -qx true || fail "$name: want one video and one audio stream: $json"
+  json_get "$json" "Math.abs(d.duration - $want) <= 0.1 * $want" | grep -qx true ||
+    fail "$name: duration $(json_get "$json" d.duration) s is not within 10 % of $want s"
+  json_get "$json" "((c) => $color)(d.color)" | grep -qx true || fail "$name: the middle frame is not $peer's colour: $json"
+  json_get "$json" "Math.abs(d.freq - $hz) <= 0.05 * $hz" | grep -qx true || fail "$name: the tone is not $peer's $hz Hz: $json"
+  echo "$name"
+}
+
 # json_get JSON JS: the expression for the document `d`.
 json_get() { node -e 'const d = JSON.parse(process.argv[1]); console.log(eval(process.argv[2]));' "$1" "$2"; }
 
