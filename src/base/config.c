@@ -45,6 +45,9 @@ static const SchemaKey schema[] = {
   { "serve", "ping-timeout", KEY_INT, 50, 600000 },
   { "serve", "rate-limit", KEY_INT, 1, 100000 },
   { "serve", "resume-grace", KEY_INT, 0, 600000 },
+  { "serve", "header-timeout", KEY_INT, 100, 600000 },
+  { "serve", "max-pending-per-address", KEY_INT, 1, 1000000 },
+  { "serve", "listen-backlog", KEY_INT, 1, 65535 },
 
   { "media", "video", KEY_STRING },
   { "media", "audio", KEY_STRING },

@@ -7,9 +7,15 @@
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define MC_LOG_CATEGORY (&mc_log_server)
+
+/* Descriptors kept for HTTP requests (and so for /health and for closing
+ * idle connections to make room) when max-connections has to be lowered to
+ * fit the limit; a quarter of a small limit. */
+#define FD_HEADROOM 64
 
 typedef struct {
   const char *name;
@@ -24,6 +30,19 @@ quit_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The server runs on the default main context until SIGINT or SIGTERM. */
+static void
+run_until_signal (void)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
+  guint sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
+
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+}
+
 static gboolean
 check_range (const IntOption *opt)
 {
@@ -32,6 +51,39 @@ check_range (const IntOption *opt)
     return FALSE;
   }
   return TRUE;
+}
+
+/* A server's descriptors are its clients: take the hard limit (the usual
+ * soft one, 1024, is below max-connections' default). When even that is too
+ * few, sessions (each a websocket: a descriptor) are capped below it, so
+ * that they cannot take the descriptors HTTP requests need; *max_connections
+ * is lowered, with a warning. */
+static void
+fit_descriptor_limit (gint *max_connections)
+{
+  struct rlimit rl;
+  rlim_t headroom, fit;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur < rl.rlim_max && rl.rlim_max != RLIM_INFINITY) {
+    rlim_t soft = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
+      MC_INFO ("descriptor limit raised from %llu to %llu", (unsigned long long) soft, (unsigned long long) rl.rlim_cur);
+    else
+      rl.rlim_cur = soft;
+  }
+  if (rl.rlim_cur == RLIM_INFINITY)
+    return;
+  headroom = MIN (FD_HEADROOM, rl.rlim_cur / 4);
+  fit = rl.rlim_cur - headroom;
+  if ((rlim_t) *max_connections <= fit)
+    return;
+  MC_WARNING ("max-connections %d lowered to %llu: this process may open %llu descriptors (ulimit -n) and keeps "
+              "%llu for HTTP requests; raise ulimit -n for more", *max_connections, (unsigned long long) fit,
+              (unsigned long long) rl.rlim_cur, (unsigned long long) headroom);
+  *max_connections = (gint) MAX (fit, 1);
 }
 
 static gint
@@ -47,7 +99,6 @@ mc_cmd_serve (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (McCallServer) server = NULL;
-  g_autoptr (GMainLoop) loop = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *token = NULL;
@@ -55,7 +106,6 @@ mc_cmd_serve (int argc, char **argv)
   g_autofree char *address = NULL;
   g_autofree char *url = NULL;
   McCallServerConfig cfg;
-  guint sigint, sigterm;
 
   config = mc_cli_config_load (argc, argv);
   if (config == NULL)
@@ -70,6 +120,10 @@ mc_cmd_serve (int argc, char **argv)
   IntOption ping_timeout = { "ping-timeout", config_int (config, "ping-timeout", cfg.ping_timeout_ms), 50, 600000 };
   IntOption rate_limit = { "rate-limit", config_int (config, "rate-limit", cfg.rate_limit), 1, 100000 };
   IntOption resume_grace = { "resume-grace", config_int (config, "resume-grace", cfg.resume_grace_ms), 0, 600000 };
+  IntOption header_timeout = { "header-timeout", config_int (config, "header-timeout", cfg.header_timeout_ms), 100, 600000 };
+  IntOption max_pending = { "max-pending-per-address",
+                            config_int (config, "max-pending-per-address", cfg.max_pending_per_address), 1, 1000000 };
+  IntOption backlog = { "listen-backlog", config_int (config, "listen-backlog", cfg.listen_backlog), 1, 65535 };
 
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -93,6 +147,15 @@ mc_cmd_serve (int argc, char **argv)
     { "resume-grace", 0, 0, G_OPTION_ARG_INT, &resume_grace.value,
       "Hold the place of a participant whose connection was lost (not left) this long, in ms, for it to "
       "take back with its resume secret; the others see nothing meanwhile (default 5000; 0 = leave at once)", "MS" },
+    { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout.value,
+      "Close a connection whose request head has not arrived this long after it connected, in ms (default "
+      "10000; answered 408); a request body gets as long again, and a response as long to be written out", "MS" },
+    { "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &max_pending.value,
+      "Connections from one IP address that may wait for their request at once (default 128); the next "
+      "closes the oldest of them if it waited 1 s or more, else it is refused (503)", "N" },
+    { "listen-backlog", 0, 0, G_OPTION_ARG_INT, &backlog.value,
+      "Connections the kernel queues before they are accepted (default 4096, capped by "
+      "net.core.somaxconn)", "N" },
     { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
       "Write the bound port to FILE once listening (for scripts and tests)", "FILE" },
     MC_CLI_CONFIG_OPTION_ENTRY (&config_path),
@@ -110,7 +173,13 @@ mc_cmd_serve (int argc, char **argv)
   g_option_context_set_description (ctx,
       "Settings come from the [serve] group of the config file; flags override them.\n"
       "Logs: warnings about misbehaving clients go to stderr; GST_DEBUG=meshcall-server:5\n"
-      "shows every connection.\n");
+      "shows every connection.\n"
+      "Descriptors: the soft limit (ulimit -n) is raised to the hard one at start; when even\n"
+      "that is too few, max-connections is lowered to leave 64 for HTTP requests. Out of\n"
+      "descriptors (one warning), connections that waited longest for their request make\n"
+      "room for ones that sent theirs; the rest are refused (503); accepting never spins.\n"
+      "Request bodies are refused (413) before they are read, except Engine.IO polling\n"
+      "POSTs up to max-payload. Limits: docs/protocol.md.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     mc_log_error ("%s (see 'meshcall serve --help')", error->message);
@@ -127,7 +196,8 @@ mc_cmd_serve (int argc, char **argv)
   if (token == NULL)
     token = mc_config_get_string (config, "serve", "token", NULL);
   const IntOption *ints[] = { &max_participants, &max_calls, &max_connections, &max_payload,
-                              &ping_interval, &ping_timeout, &rate_limit, &resume_grace };
+                              &ping_interval, &ping_timeout, &rate_limit, &resume_grace,
+                              &header_timeout, &max_pending, &backlog };
   for (gsize i = 0; i < G_N_ELEMENTS (ints); i++) {
     if (!check_range (ints[i]))
       return MC_EXIT_USAGE;
@@ -141,6 +211,7 @@ mc_cmd_serve (int argc, char **argv)
    * show them unless the user chose levels with GST_DEBUG. */
   if (g_getenv ("GST_DEBUG") == NULL)
     mc_log_set_threshold ("meshcall-server", MC_LEVEL_WARNING);
+  fit_descriptor_limit (&max_connections.value);
 
   cfg.address = address;
   cfg.token = token;
@@ -152,6 +223,9 @@ mc_cmd_serve (int argc, char **argv)
   cfg.ping_timeout_ms = ping_timeout.value;
   cfg.rate_limit = rate_limit.value;
   cfg.resume_grace_ms = resume_grace.value;
+  cfg.header_timeout_ms = header_timeout.value;
+  cfg.max_pending_per_address = max_pending.value;
+  cfg.listen_backlog = backlog.value;
 
   server = mc_call_server_new (&cfg, &error);
   if (server == NULL) {
@@ -171,12 +245,7 @@ mc_cmd_serve (int argc, char **argv)
                token && token[0] ? ", token required" : "");
   mc_log_user ("join with: meshcall join CALL_ID --signal %s", url);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
-  sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  run_until_signal ();
   mc_log_user ("stopping");
   return MC_EXIT_OK;
 }

@@ -70,8 +70,10 @@ void
 mc_call_server_config_init (McCallServerConfig *cfg)
 {
   McSioServerConfig sio;
+  McHttpListenerConfig http;
 
   mc_sio_server_config_init (&sio);
+  mc_http_listener_config_init (&http);
   memset (cfg, 0, sizeof *cfg);
   cfg->port = MC_CALL_SERVER_DEFAULT_PORT;
   cfg->max_participants = 6;
@@ -82,6 +84,9 @@ mc_call_server_config_init (McCallServerConfig *cfg)
   cfg->ping_timeout_ms = sio.eio.ping_timeout_ms;
   cfg->rate_limit = sio.rate_limit;
   cfg->resume_grace_ms = MC_CALL_SERVER_DEFAULT_RESUME_GRACE_MS;
+  cfg->header_timeout_ms = http.header_timeout_ms;
+  cfg->max_pending_per_address = http.max_pending_per_address;
+  cfg->listen_backlog = http.backlog;
 }
 
 gboolean
@@ -719,6 +724,11 @@ check_config (const McCallServerConfig *cfg, GError **error)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "ping-interval and ping-timeout must be positive");
     return FALSE;
   }
+  if (cfg->header_timeout_ms < 1 || cfg->max_pending_per_address < 1 || cfg->listen_backlog < 1) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "header-timeout, max-pending-per-address and listen-backlog must be positive");
+    return FALSE;
+  }
   if (cfg->port > 65535) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "port %u is out of range", cfg->port);
     return FALSE;
@@ -738,6 +748,11 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
     .disconnected = on_disconnected,
   };
   static const McServerHttpEvents http_events = { .health = add_counters, .stats = add_stats };
+  McHttpListenerConfig limits = {
+    .header_timeout_ms = cfg->header_timeout_ms,
+    .max_pending_per_address = cfg->max_pending_per_address,
+    .backlog = cfg->listen_backlog,
+  };
   const char *host;
 
   if (!check_config (cfg, error))
@@ -756,7 +771,7 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
   srv->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
   srv->throttle = mc_auth_throttle_new ();
   srv->started = g_get_monotonic_time ();
-  srv->http = mc_server_http_new (host, cfg->port, srv->token, &http_events, srv, error);
+  srv->http = mc_server_http_new (host, cfg->port, srv->token, &limits, &http_events, srv, error);
   if (srv->http == NULL)
     return NULL;
 
@@ -767,7 +782,8 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
   sio_cfg.eio.max_clients = cfg->max_connections;
   sio_cfg.rate_limit = cfg->rate_limit;
   srv->sio = mc_sio_server_new (mc_server_http_get_soup (srv->http), "/socket.io", &sio_cfg, &events, srv);
-  MC_INFO ("call server listening on %s:%u", host, mc_server_http_get_port (srv->http));
+  MC_INFO ("call server listening on %s:%u (backlog %u)", host, mc_server_http_get_port (srv->http),
+           mc_server_http_get_backlog (srv->http));
   return g_steal_pointer (&srv);
 }
 

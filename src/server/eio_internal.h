@@ -56,6 +56,7 @@ struct _McEioServer {
   McWsConnLoop *ws_loop;           /* every websocket, on one epoll set */
   GHashTable *upgrading;           /* SoupServerMessage* whose 101 is being written (ref) */
   GSource *tick;                   /* heartbeat: pings, pongs, deadlines */
+  guint64 full_refused;            /* refused at max_clients since there was last room (one warning) */
   gboolean freeing;
 };
 
@@ -75,6 +76,9 @@ void mc_eio_session_handle_packet (McEioSession *s, McEioPacket *packet);
 void mc_eio_session_deliver (McEioSession *s, gboolean binary, const char *data, gsize len);
 /* Answers the parked long-poll, if any, with what is queued. */
 void mc_eio_session_flush_poll (McEioSession *s);
+/* TRUE when max_clients sessions are open: a new one (msg's) is to be
+ * refused. Warns once until a session closes. */
+gboolean mc_eio_server_is_full (McEioServer *server, SoupServerMessage *msg);
 /* "ADDR:PORT" of a request, for logs (g_malloc'd). */
 char *mc_eio_remote_of (SoupServerMessage *msg);
 

@@ -3,6 +3,7 @@
  * (the websocket side is eio_websocket.c). Wire facts:
  * /work/shared/notes/socketio-v4.md. */
 #include "eio_internal.h"
+#include "http_listener.h"
 #include "meshcall/base/log.h"
 #include "server_util.h"
 
@@ -36,9 +37,9 @@ typedef struct {
 } Leftover;
 
 typedef struct {
+  McEioServer *server;
+  char *sid;           /* the session the body is for, if named */
   GByteArray *data;
-  gsize max;
-  gboolean too_large;
 } BodyBuf;
 
 void
@@ -87,6 +88,22 @@ http_error (SoupServerMessage *msg, guint status, int code, const char *message,
             g_uri_get_path (soup_server_message_get_uri (msg)), remote, why);
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+gboolean
+mc_eio_server_is_full (McEioServer *server, SoupServerMessage *msg)
+{
+  guint n = g_hash_table_size (server->sessions);
+
+  if (n < server->cfg.max_clients)
+    return FALSE;
+  /* One warning until there is room again: a storm must not flood the log. */
+  if (server->full_refused++ == 0) {
+    g_autofree char *remote = mc_eio_remote_of (msg);
+    MC_WARNING ("connection from %s refused: %u sessions open (max-connections); refusing others silently "
+                "until one closes", remote, n);
+  }
+  return TRUE;
 }
 
 McEioSession *
@@ -348,6 +365,11 @@ mc_eio_session_close (McEioSession *s, const char *reason)
   mc_eio_websocket_release (&s->ws);
   MC_INFO ("session %s (%s) closed: %s", s->sid, s->remote, reason);
   g_hash_table_remove (server->sessions, s->sid);
+  if (server->full_refused) {
+    MC_INFO ("room for sessions again: %" G_GUINT64_FORMAT " connections were refused at max-connections",
+             server->full_refused);
+    server->full_refused = 0;
+  }
   mc_eio_session_unref (s);
 }
 
@@ -413,7 +435,23 @@ static void
 body_buf_free (BodyBuf *buf)
 {
   g_byte_array_unref (buf->data);
+  g_free (buf->sid);
   g_free (buf);
+}
+
+/* Answered before the rest of the body is read (http_listener.h); the
+ * session it was for has broken the protocol. */
+static void
+refuse_body (McEioServer *server, SoupServerMessage *msg, const char *sid)
+{
+  g_autofree char *remote = mc_eio_remote_of (msg);
+  McEioSession *s = sid ? g_hash_table_lookup (server->sessions, sid) : NULL;
+
+  MC_INFO ("HTTP 413 to POST %s from %s: body over maxPayload", g_uri_get_path (soup_server_message_get_uri (msg)),
+           remote);
+  mc_http_refuse_body (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "{\"code\":3,\"message\":\"Payload too large\"}");
+  if (s && !s->closed)
+    mc_eio_session_fail (s, "transport error", "polling body over maxPayload (%u bytes)", server->cfg.max_payload);
 }
 
 static void
@@ -421,28 +459,49 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, BodyBuf *buf)
 {
   gsize len = g_bytes_get_size (chunk);
 
-  if (buf->too_large || buf->data->len + len > buf->max) {
-    buf->too_large = TRUE;
+  if (buf->data->len + len > buf->server->cfg.max_payload) {
+    g_signal_handlers_disconnect_by_data (msg, buf);   /* no more chunks for us */
+    refuse_body (buf->server, msg, buf->sid);
     return;
   }
   g_byte_array_append (buf->data, g_bytes_get_data (chunk, NULL), len);
 }
 
 /* POST bodies are collected here, bounded by max_payload, instead of by
- * libsoup, which would keep any size in memory. */
+ * libsoup, which would keep any size in memory; one announced as larger is
+ * refused before it is read. Other bodies are refused by the listener
+ * (http_listener.h), a GET's with 413, those of other methods here with
+ * engine.io's 400. */
 static void
 early_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
           gpointer user_data)
 {
   McEioServer *server = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *method = soup_server_message_get_method (msg);
+  const char *sid = query ? g_hash_table_lookup (query, "sid") : NULL;
   BodyBuf *buf;
 
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+  if (method != SOUP_METHOD_POST && method != SOUP_METHOD_GET && mc_http_has_body (msg)) {
+    /* What http_cb would answer, without reading the body first. */
+    g_autofree char *remote = mc_eio_remote_of (msg);
+    MC_INFO ("HTTP 400 to %s %s from %s: method not GET or POST", method, path, remote);
+    mc_http_refuse_body (msg, SOUP_STATUS_BAD_REQUEST, "{\"code\":3,\"message\":\"Bad request\"}");
     return;
+  }
+  if (method != SOUP_METHOD_POST)
+    return;
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > server->cfg.max_payload) {
+    refuse_body (server, msg, sid);
+    return;
+  }
+  mc_http_claim_body (msg);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   buf = g_new0 (BodyBuf, 1);
+  buf->server = server;
+  buf->sid = g_strdup (sid);
   buf->data = g_byte_array_new ();
-  buf->max = server->cfg.max_payload;
   g_object_set_data_full (G_OBJECT (msg), BODY_KEY, buf, (GDestroyNotify) body_buf_free);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), buf);
 }
@@ -453,9 +512,7 @@ polling_handshake (McEioServer *server, SoupServerMessage *msg)
   g_autofree char *remote = mc_eio_remote_of (msg);
   McEioSession *s;
 
-  if (g_hash_table_size (server->sessions) >= server->cfg.max_clients) {
-    MC_WARNING ("connection from %s refused: %u sessions open (max-connections)", remote,
-                 g_hash_table_size (server->sessions));
+  if (mc_eio_server_is_full (server, msg)) {
     http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
     return;
   }
@@ -488,16 +545,12 @@ polling_get (McEioSession *s, SoupServerMessage *msg)
 static void
 polling_post (McEioSession *s, SoupServerMessage *msg)
 {
+  /* Set by early_cb; a body over maxPayload was refused there, with a
+   * status, so this handler does not run for it. */
   BodyBuf *buf = g_object_get_data (G_OBJECT (msg), BODY_KEY);
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) packets = NULL;
 
-  if (buf == NULL || buf->too_large) {
-    http_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, EIO_ERR_BAD_REQUEST, "Payload too large",
-                "body over maxPayload");
-    mc_eio_session_fail (s, "transport error", "polling body over maxPayload (%u bytes)", s->server->cfg.max_payload);
-    return;
-  }
   packets = mc_eio_payload_decode ((const char *) buf->data->data, buf->data->len, &error);
   if (packets == NULL) {
     http_error (msg, SOUP_STATUS_BAD_REQUEST, EIO_ERR_BAD_REQUEST, "Bad request", error->message);
@@ -564,10 +617,7 @@ http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
                   "transport=websocket without a websocket upgrade");
       return;
     }
-    if (s == NULL && g_hash_table_size (server->sessions) >= server->cfg.max_clients) {
-      g_autofree char *remote = mc_eio_remote_of (msg);
-      MC_WARNING ("websocket from %s refused: %u sessions open (max-connections)", remote,
-                   g_hash_table_size (server->sessions));
+    if (s == NULL && mc_eio_server_is_full (server, msg)) {
       http_error (msg, SOUP_STATUS_FORBIDDEN, EIO_ERR_FORBIDDEN, "Forbidden", "too many sessions");
       return;
     }

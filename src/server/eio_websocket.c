@@ -188,9 +188,7 @@ websocket_open (McEioServer *server, SoupServerMessage *msg, McWsConn *ws)
     return;
   }
 
-  if (g_hash_table_size (server->sessions) >= server->cfg.max_clients) {
-    MC_WARNING ("websocket from %s refused: %u sessions open (max-connections)", remote,
-                 g_hash_table_size (server->sessions));
+  if (mc_eio_server_is_full (server, msg)) {
     ws_reject (ws, "too many connections");
     return;
   }

@@ -4,15 +4,13 @@
 #include "meshcall/base/log.h"
 #include "server_util.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 
 #define MC_LOG_CATEGORY (&mc_log_server)
 
 struct _McServerHttp {
   SoupServer *soup;
-  GSocketService *service;   /* accepts for soup (see mc_server_http_new) */
+  McHttpListener *listener;  /* accepts for soup (see http_listen) */
   char *token;               /* NULL: /stats is open */
   McServerHttpEvents events;
   gpointer user_data;
@@ -124,6 +122,25 @@ stats_allowed (McServerHttp *http, SoupServerMessage *msg, GHashTable *query)
   return given != NULL && mc_server_token_equal (given, http->token);
 }
 
+/* /stats "http": what the listener refused or closed (docs/protocol.md). */
+static void
+add_listener_stats (McServerHttp *http, JsonObject *obj)
+{
+  JsonObject *o = json_object_new ();
+  McHttpListenerStats st;
+
+  mc_http_listener_get_stats (http->listener, &st);
+  json_object_set_int_member (o, "waiting", st.waiting);
+  json_object_set_int_member (o, "timedOut", (gint64) st.timed_out);
+  json_object_set_int_member (o, "refusedBusyAddress", (gint64) st.refused_busy);
+  json_object_set_int_member (o, "closedBusyAddress", (gint64) st.closed_busy);
+  json_object_set_int_member (o, "closedNoDescriptors", (gint64) st.closed_no_fd);
+  json_object_set_int_member (o, "refusedNoDescriptors", (gint64) st.refused_no_fd);
+  json_object_set_int_member (o, "bodiesRefused", (gint64) st.bodies_refused);
+  json_object_set_int_member (o, "descriptorShortages", (gint64) st.shortages);
+  json_object_set_object_member (obj, "http", o);
+}
+
 static void
 http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
@@ -156,25 +173,12 @@ http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
     http->events.health (obj, http->user_data);
   else if (stats && http->events.stats)
     http->events.stats (obj, http->user_data);
+  if (stats)
+    add_listener_stats (http, obj);
   respond_json (msg, SOUP_STATUS_OK, node);
 }
 
 /* ---- the listening socket ------------------------------------------------------ */
-
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer user_data)
-{
-  McServerHttp *http = user_data;
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
-  g_autoptr (GError) error = NULL;
-
-  /* Signals are small and latency-bound: no Nagle (Node's socket.io sets noDelay too). */
-  g_socket_set_option (g_socket_connection_get_socket (conn), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  if (!soup_server_accept_iostream (http->soup, G_IO_STREAM (conn), local, remote, &error))
-    MC_WARNING ("could not accept a connection: %s", error->message);
-  return TRUE;
-}
 
 /* libsoup 3.2 does not keep connections from soup_server_accept_iostream()
  * alive after the first response, yet answers as if it did; a client that
@@ -191,34 +195,32 @@ on_request_read (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
 }
 
 static gboolean
-http_listen (McServerHttp *http, const char *host, guint port, GError **error)
+http_listen (McServerHttp *http, const char *host, guint port, const McHttpListenerConfig *limits, GError **error)
 {
   g_autoptr (GInetAddress) inet = NULL;
   g_autoptr (GSocketAddress) addr = NULL;
-  g_autoptr (GSocketAddress) effective = NULL;
   g_autoptr (GError) local_error = NULL;
 
   inet = g_str_equal (host, "localhost") ? g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4)
                                          : g_inet_address_new_from_string (host);
   addr = g_inet_socket_address_new (inet, port);
   /* Our own listener hands connections to soup: libsoup 3.2's listener
-   * leaks every accepted GSocket (344 bytes a connection, seen in valgrind). */
-  http->service = g_socket_service_new ();
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (http->service), addr, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, &local_error)) {
+   * leaks every accepted GSocket (344 bytes a connection, seen in valgrind),
+   * GSocketService's spins when out of descriptors, and neither times out
+   * a client that never sends its request (http_listener.h). */
+  http->listener = mc_http_listener_new (http->soup, addr, limits, &local_error);
+  if (http->listener == NULL) {
     g_set_error (error, G_IO_ERROR, local_error->domain == G_IO_ERROR ? local_error->code : G_IO_ERROR_FAILED,
                  "cannot listen on %s:%u: %s", host, port, local_error->message);
     return FALSE;
   }
-  http->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (http->service, "incoming", G_CALLBACK (on_incoming), http);
-  g_socket_service_start (http->service);
+  http->port = mc_http_listener_get_port (http->listener);
   return TRUE;
 }
 
 McServerHttp *
-mc_server_http_new (const char *host, guint port, const char *token, const McServerHttpEvents *events,
-                    gpointer user_data, GError **error)
+mc_server_http_new (const char *host, guint port, const char *token, const McHttpListenerConfig *limits,
+                    const McServerHttpEvents *events, gpointer user_data, GError **error)
 {
   g_autoptr (McServerHttp) http = g_new0 (McServerHttp, 1);
 
@@ -230,7 +232,7 @@ mc_server_http_new (const char *host, guint port, const char *token, const McSer
   soup_server_add_handler (http->soup, "/health", http_cb, http, NULL);
   soup_server_add_handler (http->soup, "/stats", http_cb, http, NULL);
   soup_server_add_handler (http->soup, "/", http_cb, http, NULL);
-  if (!http_listen (http, host, port, error))
+  if (!http_listen (http, host, port, limits, error))
     return NULL;
   return g_steal_pointer (&http);
 }
@@ -240,12 +242,7 @@ mc_server_http_free (McServerHttp *http)
 {
   if (http == NULL)
     return;
-  if (http->service) {
-    g_signal_handlers_disconnect_by_data (http->service, http);
-    g_socket_service_stop (http->service);
-    g_socket_listener_close (G_SOCKET_LISTENER (http->service));
-    g_clear_object (&http->service);
-  }
+  g_clear_pointer (&http->listener, mc_http_listener_free);
   soup_server_disconnect (http->soup);
   g_object_unref (http->soup);
   g_free (http->token);
@@ -262,4 +259,10 @@ guint
 mc_server_http_get_port (McServerHttp *http)
 {
   return http->port;
+}
+
+guint
+mc_server_http_get_backlog (McServerHttp *http)
+{
+  return mc_http_listener_get_backlog (http->listener);
 }

@@ -1,7 +1,8 @@
 /* The HTTP side of `meshcall serve` besides Socket.IO: the listen address
- * (parsed and checked), the listening socket that hands connections to a
- * SoupServer, "Connection: close" on every plain response, and the status
- * endpoints GET /health and GET /stats, with a JSON 404 for anything else.
+ * (parsed and checked), the listener that hands connections to a SoupServer
+ * (http_listener.h: backlog, timeouts, caps, refused bodies), "Connection:
+ * close" on every plain response, and the status endpoints GET /health and
+ * GET /stats, with a JSON 404 for anything else.
  * Knows nothing about calls: the endpoints' counters come from callbacks.
  * Private to src/server/ (call_server.c is its user).
  *
@@ -11,6 +12,8 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+
+#include "http_listener.h"
 
 G_BEGIN_DECLS
 
@@ -30,9 +33,10 @@ gboolean mc_server_http_parse_listen (const char *text, char **address, guint *p
 gboolean mc_server_http_check_address (const char *host, GError **error);
 
 /* A SoupServer with the status endpoints, listening on host:port (port 0:
- * any free one). token NULL or "" leaves /stats open. Fails when host:port
- * cannot be bound, with a message "cannot listen on HOST:PORT: ...". */
-McServerHttp *mc_server_http_new (const char *host, guint port, const char *token,
+ * any free one). token NULL or "" leaves /stats open; limits NULL: the
+ * listener's defaults. Fails when host:port cannot be bound, with a message
+ * "cannot listen on HOST:PORT: ...". */
+McServerHttp *mc_server_http_new (const char *host, guint port, const char *token, const McHttpListenerConfig *limits,
                                   const McServerHttpEvents *events, gpointer user_data, GError **error);
 /* Stops listening and disconnects every HTTP client. */
 void mc_server_http_free (McServerHttp *http);
@@ -42,5 +46,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McServerHttp, mc_server_http_free)
 SoupServer *mc_server_http_get_soup (McServerHttp *http);
 /* The bound port. */
 guint mc_server_http_get_port (McServerHttp *http);
+/* The listen backlog in effect (the one asked, capped by net.core.somaxconn). */
+guint mc_server_http_get_backlog (McServerHttp *http);
 
 G_END_DECLS

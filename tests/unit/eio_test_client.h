@@ -266,7 +266,7 @@ test_http_new (guint *port)
 {
   static const McServerHttpEvents no_counters = { 0 };
   g_autoptr (GError) error = NULL;
-  McServerHttp *http = mc_server_http_new ("127.0.0.1", 0, NULL, &no_counters, NULL, &error);
+  McServerHttp *http = mc_server_http_new ("127.0.0.1", 0, NULL, NULL, &no_counters, NULL, &error);
 
   g_assert_no_error (error);
   *port = mc_server_http_get_port (http);

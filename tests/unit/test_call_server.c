@@ -64,6 +64,52 @@ frame_index (RawClient *c, const char *prefix, guint from)
   g_assert_not_reached ();
 }
 
+/* A plain TCP connection to 127.0.0.1:port that sent text (nullable); the
+ * connect completes in the kernel, without the server's loop. */
+static GSocket *
+raw_tcp (guint port, const char *text)
+{
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, port);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+  g_assert_true (g_socket_connect (s, addr, NULL, NULL));
+  if (text)
+    g_assert_cmpint (g_socket_send (s, text, strlen (text), NULL, NULL), ==, (gssize) strlen (text));
+  g_socket_set_blocking (s, FALSE);
+  return s;
+}
+
+typedef struct {
+  GSocket *socket;
+  GString *in;
+  gboolean eof;
+} RawRead;
+
+static gboolean
+raw_read_to_eof (gpointer data)
+{
+  RawRead *r = data;
+  char buf[1024];
+  gssize n;
+
+  while ((n = g_socket_receive (r->socket, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (r->in, buf, n);
+  r->eof = n == 0;
+  return r->eof;
+}
+
+/* Everything the server sends on s until it closes; s is freed. */
+static char *
+raw_answer (GSocket *s, const char *what)
+{
+  RawRead r = { s, g_string_new (NULL), FALSE };
+
+  iterate_until (raw_read_to_eof, &r, what);
+  g_object_unref (s);
+  return g_string_free (r.in, FALSE);
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 static void
@@ -341,6 +387,77 @@ test_polling_and_http (void)
   drain ();
 }
 
+/* The listener's refusals (http_listener.h), each path once under the
+ * sanitizers: a body nobody takes, a polling body over max-payload (by its
+ * length, and chunked), the header timeout, the per-address cap. */
+static void
+test_refusals (void)
+{
+  McCallServerConfig cfg;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (McCallServer) srv = NULL;
+  g_autoptr (SoupSession) session = new_session ();
+  guint port, status;
+  gint64 t0;
+
+  mc_call_server_config_init (&cfg);
+  cfg.address = "127.0.0.1";
+  cfg.port = 0;
+  cfg.max_payload = 1024;
+  cfg.header_timeout_ms = 300;
+  cfg.max_pending_per_address = 2;
+  srv = mc_call_server_new (&cfg, &error);
+  g_assert_no_error (error);
+  port = mc_call_server_get_port (srv);
+
+  g_autofree char *body = http (session, "POST", port, "/health", "x", &status);
+  g_assert_cmpuint (status, ==, 413);
+  g_assert_cmpstr (body, ==, "{\"error\":\"this endpoint takes no request body\"}");
+
+  g_autofree char *open = http (session, "GET", port, "/socket.io/?EIO=4&transport=polling", NULL, &status);
+  g_autofree char *sid = polling_sid (open);
+  g_autofree char *path = g_strdup_printf ("/socket.io/?EIO=4&transport=polling&sid=%s", sid);
+  g_autofree char *big = g_strnfill (2000, 'x');
+  g_autofree char *refused = http (session, "POST", port, path, big, &status);
+  g_assert_cmpuint (status, ==, 413);
+  g_assert_cmpstr (refused, ==, "{\"code\":3,\"message\":\"Payload too large\"}");
+  g_autofree char *gone = http (session, "GET", port, path, NULL, &status);
+  g_assert_cmpstr (gone, ==, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+
+  /* Chunked, over max-payload in its second chunk. */
+  g_autofree char *open2 = http (session, "GET", port, "/socket.io/?EIO=4&transport=polling", NULL, &status);
+  g_autofree char *sid2 = polling_sid (open2);
+  g_autofree char *chunked = g_strdup_printf ("POST /socket.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: x\r\n"
+                                              "Transfer-Encoding: chunked\r\n\r\n300\r\n%s\r\n300\r\n%s\r\n",
+                                              sid2, big + 2000 - 0x300, big + 2000 - 0x300);
+  g_autofree char *answer = raw_answer (raw_tcp (port, chunked), "the chunked POST's answer");
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413 "));
+  g_assert_nonnull (strstr (answer, "\r\nConnection: close\r\n"));
+
+  /* A head that never ends: 408 and closed after the header timeout. */
+  t0 = g_get_monotonic_time ();
+  g_autofree char *slow = raw_answer (raw_tcp (port, "GET /health HTTP/1.1\r\n"), "the header timeout");
+  g_assert_true (g_str_has_prefix (slow, "HTTP/1.1 408 "));
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 300 * 1000);
+
+  /* Two waiting from 127.0.0.1 at most: the third is refused at once. */
+  GSocket *w1 = raw_tcp (port, NULL);
+  GSocket *w2 = raw_tcp (port, NULL);
+  g_autofree char *third = raw_answer (raw_tcp (port, NULL), "the third waiting connection's refusal");
+  g_assert_true (g_str_has_prefix (third, "HTTP/1.1 503 "));
+  g_autofree char *a1 = raw_answer (w1, "the first waiting connection's timeout");
+  g_autofree char *a2 = raw_answer (w2, "the second waiting connection's timeout");
+  g_assert_true (g_str_has_prefix (a1, "HTTP/1.1 408 "));
+  g_assert_true (g_str_has_prefix (a2, "HTTP/1.1 408 "));
+
+  g_autofree char *stats = http (session, "GET", port, "/stats", NULL, &status);
+  g_assert_nonnull (strstr (stats, "\"timedOut\":3,\"refusedBusyAddress\":1,"));
+  g_assert_nonnull (strstr (stats, "\"bodiesRefused\":3,"));
+  g_clear_pointer (&srv, mc_call_server_free);
+  g_clear_object (&session);
+  drain ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -351,5 +468,6 @@ main (int argc, char **argv)
   g_test_add_func ("/call-server/call-flow", test_call_flow);
   g_test_add_func ("/call-server/resume", test_resume);
   g_test_add_func ("/call-server/polling-and-http", test_polling_and_http);
+  g_test_add_func ("/call-server/refusals", test_refusals);
   return g_test_run ();
 }

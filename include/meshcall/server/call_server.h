@@ -39,6 +39,10 @@ typedef struct {
   guint rate_limit;          /* messages per second per connection, bursts of twice that (default 200) */
   guint resume_grace_ms;     /* a seat with a resume secret whose connection was lost is held this
                               * long for its return (default 5000; 0 = not held) */
+  /* HTTP connections before their request is read (docs/protocol.md, "Limits"): */
+  guint header_timeout_ms;   /* the request head within this of connecting; a body, and writing a response, as long again (default 10000) */
+  guint max_pending_per_address;  /* connections from one IP address waiting for their request (default 128) */
+  guint listen_backlog;      /* listen(2) backlog, capped by net.core.somaxconn (default 4096) */
 } McCallServerConfig;
 
 #define MC_CALL_SERVER_DEFAULT_RESUME_GRACE_MS 5000
