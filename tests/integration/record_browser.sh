@@ -40,6 +40,8 @@ done
 [ "$(manifest_get "file('h264').container + ' ' + file('h264').video + ' ' + file('h264').audio")" = "matroska H264 Opus" ] ||
   fail "the H.264 participant's file should be Matroska with H264 and Opus: $(cat "$(MANIFEST)")"
 [[ $(manifest_get "file('h264').file") == *.mkv ]] || fail "the H.264 file should be .mkv"
-gst-discoverer-1.0 "$REC_OUT/call1/$(manifest_get "file('h264').file")" | grep -q "H.264" ||
-  fail "gst-discoverer-1.0 does not see H.264 in the .mkv"
+# Read whole before matching: `| grep -q` under pipefail fails when grep exits before the last write (SIGPIPE).
+info=$(gst-discoverer-1.0 "$REC_OUT/call1/$(manifest_get "file('h264').file")") ||
+  fail "gst-discoverer-1.0 failed on the .mkv: $info"
+grep -q "H.264" <<<"$info" || fail "gst-discoverer-1.0 does not see H.264 in the .mkv: $info"
 log "PASS"

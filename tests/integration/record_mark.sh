@@ -26,8 +26,9 @@ EOS
 tmux -S "$sock" new-session -d -s t -x 100 -y 30 "bash '$WORK/term.sh'"
 PIDS[tmux]=$(tmux -S "$sock" display-message -p '#{pid}')
 pane() { tmux -S "$sock" capture-pane -p -t t; }
-shows() { pane | grep -qF -- "$1"; }
-not_shows() { ! pane | grep -qF -- "$1"; }
+# The pane read whole, then matched (no `| grep -q` under pipefail: SIGPIPE).
+shows() { local text; text=$(pane) && grep -qF -- "$1" <<<"$text"; }
+not_shows() { local text; text=$(pane) && ! grep -qF -- "$1" <<<"$text"; }
 tiles_named() { pane | grep -cE "^ *$1( |$)"; }
 
 wait_until 25 "term to show red's tile" shows "red"
