@@ -24,7 +24,7 @@ install(FILES ${unit_files} DESTINATION ${MESHCALL_SYSTEMD_UNIT_DIR})
 
 # Man pages: the version filled in, gzipped without a timestamp (-n) so
 # that builds are reproducible.
-set(man_pages meshcall.1 meshcall-join.1 meshcall-serve.1 meshcall.conf.5)
+set(man_pages meshcall.1 meshcall-join.1 meshcall-record.1 meshcall-serve.1 meshcall.conf.5)
 set(man_outputs)
 foreach(page ${man_pages})
   string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${page})
@@ -53,6 +53,8 @@ add_custom_target(mc_docs ALL DEPENDS ${man_outputs} ${CMAKE_BINARY_DIR}/doc/cha
 install(FILES packaging/debian/copyright ${CMAKE_BINARY_DIR}/doc/changelog.Debian.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES packaging/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME README.kiosk.md)
+# The recorder's files and manifest (meshcall-record@.service's Documentation=).
+install(FILES docs/recording.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME meshcall)
@@ -70,7 +72,8 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
   "there is no display, and ships its own LAN signaling server.\n"
   "\n"
   "The package includes meshcall-kiosk.service, a systemd unit that keeps a\n"
-  "screen in one call unattended (watchdog, restarts, a status endpoint).")
+  "screen in one call unattended (watchdog, restarts, a status endpoint), and\n"
+  "meshcall-record@.service, a bot that records a call for days.")
 string(REPLACE ";" "" CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_DEBIAN_PACKAGE_DESCRIPTION}")
 set(CPACK_DEBIAN_PACKAGE_RELEASE ${MESHCALL_DEB_RELEASE})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

@@ -24,7 +24,7 @@ signal_equal (const McSignal *a, const McSignal *b)
 {
   return a->type == b->type && g_strcmp0 (a->sdp, b->sdp) == 0 && g_strcmp0 (a->candidate, b->candidate) == 0 &&
          g_strcmp0 (a->sdp_mid, b->sdp_mid) == 0 && a->sdp_mline_index == b->sdp_mline_index &&
-         a->audio_muted == b->audio_muted && a->video_off == b->video_off;
+         a->audio_muted == b->audio_muted && a->video_off == b->video_off && a->recording == b->recording;
 }
 
 
@@ -52,7 +52,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     CHECK (error->message && error->message[0] && g_utf8_validate (error->message, -1, NULL));
     return 0;
   }
-  CHECK (signal->type <= MC_SIGNAL_MEDIA_STATE);
+  CHECK (signal->type <= MC_SIGNAL_RECORDING);
+  CHECK (signal->recording == TRUE || signal->recording == FALSE);
   CHECK (signal->sdp_mline_index >= -1 && signal->sdp_mline_index <= 65535);
   first = encode (signal);
   encoded_node = mc_json_decode (first, strlen (first), NULL);

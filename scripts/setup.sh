@@ -18,6 +18,7 @@ DEBIAN_PACKAGES=(
   # run: GStreamer elements (webrtcbin, libnice, codecs, capture)
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-nice gstreamer1.0-alsa gstreamer1.0-pulseaudio gstreamer1.0-libav gstreamer1.0-tools
+  gstreamer1.0-plugins-base-apps gstreamer1.0-x
   # test: display, terminal, browsers, TURN, sanitizers, fuzzing, leak checks
   xvfb xauth xdotool x11-utils tmux imagemagick coturn chromium
   clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 curl python3 nodejs npm

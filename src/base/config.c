@@ -69,6 +69,13 @@ static const SchemaKey schema[] = {
   { "status", "listen", KEY_STRING },
   { "status", "min-peers", KEY_INT, 0, 64 },
 
+  { "record", "out", KEY_STRING },
+  { "record", "compose", KEY_STRING },
+  { "record", "compose-size", KEY_STRING },
+  { "record", "compose-fps", KEY_INT, 1, 60 },
+  { "record", "stats-json", KEY_STRING },
+  { "record", "media-timeout", KEY_INT, 1, 600 },
+
   { "display", "render", KEY_STRING },
   { "display", "fullscreen", KEY_BOOL },
   { "display", "font", KEY_STRING },

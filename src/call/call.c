@@ -77,6 +77,7 @@ on_peer_left (McSignaling *sig, const char *peer_id, gpointer user_data)
   Entry *e = g_hash_table_lookup (call->entries, peer_id);
 
   mc_log_user ("%s left", e ? e->name : peer_id);
+  call_recording_set (call, peer_id, FALSE);
   g_hash_table_remove (call->roster, peer_id);
   call_entry_remove (call, peer_id);
 }
@@ -114,6 +115,10 @@ on_signal_received (McSignaling *sig, const char *from, const McSignal *signal, 
     return;
   if (signal->type == MC_SIGNAL_MEDIA_STATE) {
     handle_media_state (call, e, from, signal);
+    return;
+  }
+  if (signal->type == MC_SIGNAL_RECORDING) {
+    call_recording_set (call, from, signal->recording);
     return;
   }
   call_peer_signal (call, e, from, signal);
@@ -275,6 +280,7 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call->entries = g_hash_table_new (g_str_hash, g_str_equal);
   call->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) mc_peer_free);
   call->joined_at = -1;
+  call->recorders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   {
     g_autoptr (GError) local = NULL;
     call->netwatch = mc_netwatch_new (on_network_changed, call, &local);
@@ -408,6 +414,7 @@ mc_call_free (McCall *call)
   g_clear_pointer (&call->local, mc_local_media_free);   /* after the capture: its probes are in that pipeline */
   g_clear_pointer (&call->playback, mc_playback_free);
   g_clear_pointer (&call->roster, g_hash_table_destroy);
+  g_clear_pointer (&call->recorders, g_hash_table_destroy);
   call_config_clear (&call->cfg);
   g_free (call);
 }

@@ -292,6 +292,13 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .on_video_frame = on_peer_video_frame,
     .audio_level = on_peer_audio_level,
   };
+  /* A recorder: the encoded frames of the receive tap, nothing decoded. */
+  static const McPeerCallbacks callbacks_recorder = {
+    .send_signal = on_peer_send_signal,
+    .state_changed = on_peer_state,
+    .failed = on_peer_failed,
+    .encoded_frame = call_on_peer_encoded_frame,
+  };
   McPeerConfig cfg = {
     .local_id = mc_signaling_get_peer_id (call->sig),
     .remote_id = e->peer_id,
@@ -300,17 +307,22 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .tier = 0,
     .settings = &call->cfg.peer,
     .playback = call->playback,
+    .encoded_only = call->cfg.recorder,
   };
+  const McPeerCallbacks *callbacks_used = call->cfg.recorder  ? &callbacks_recorder
+                                          : call->cb.audio_level ? &callbacks_with_levels
+                                                                 : &callbacks;
   g_autoptr (GError) error = NULL;
 
   retire_peer (call, e);
   e->stats->ice_restarts = 0;
   g_clear_pointer (&e->stats->local_address, g_free);
-  e->peer = mc_peer_new (&cfg, call->cb.audio_level ? &callbacks_with_levels : &callbacks, call, &error);
+  e->peer = mc_peer_new (&cfg, callbacks_used, call, &error);
   if (e->peer == NULL) {
     mc_log_error ("cannot set up a connection to %s: %s", e->name, error->message);
     return;
   }
+  call_recording_announce (call, e->peer_id);
   e->stats->connections++;
   if (!e->was_connected && mc_recovery_get_phase (e->recovery) == MC_RECOVERY_IDLE)
     set_state (call, e, "new");

@@ -5,6 +5,8 @@
  *                   buried and reaped; peer callbacks; staying connected
  *                   (recovery.h decides, call_peers.c carries it out)
  *   call_report.c   stats (the JSON document, the file, the status line)
+ *   call_recording.c the recording extension: who records the call, a
+ *                   recorder's announcement and its encoded frames
  *
  * Threading: everything on the call's main context. */
 #pragma once
@@ -61,6 +63,7 @@ struct _McCall {
   gint64 retry_said_us;   /* when a signaling retry was last told to the user; 0 = not in this outage */
   GQuark retry_said_domain; /* ... and what it was */
   gint retry_said_code;
+  GHashTable *recorders;  /* peer id -> name: who said it records the call */
 };
 
 /* ---- call_peers.c ---- */
@@ -86,5 +89,14 @@ G_GNUC_INTERNAL void call_peers_network_changed (McCall *call);
 /* ---- call_report.c ---- */
 G_GNUC_INTERNAL void call_write_stats (McCall *call);
 G_GNUC_INTERNAL gboolean call_on_stats_tick (gpointer data);
+
+/* ---- call_recording.c ---- */
+/* A recorder tells a peer so as its connection is set up (nothing otherwise). */
+G_GNUC_INTERNAL void call_recording_announce (McCall *call, const char *peer_id);
+/* peer_id says it records the call, or stopped / left: remote_recording on a change. */
+G_GNUC_INTERNAL void call_recording_set (McCall *call, const char *peer_id, gboolean recording);
+/* A peer's receive tap (streaming thread): on to on_encoded_frame. */
+G_GNUC_INTERNAL void call_on_peer_encoded_frame (McPeer *peer, McPeerMedia media, GstCaps *caps, GstBuffer *buffer,
+                                                 gpointer user_data);
 
 G_END_DECLS

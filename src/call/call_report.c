@@ -48,6 +48,8 @@ mc_call_get_stats_json (McCall *call)
   ids = g_list_sort (ids, (GCompareFunc) g_strcmp0);
   for (GList *l = ids; l; l = l->next) {
     Entry *e = g_hash_table_lookup (call->entries, l->data);
+    /* Its recording signal may come before its entry: the table has the last word. */
+    e->stats->remote_recording = mc_call_peer_is_recording (call, e->peer_id);
     g_ptr_array_add (peers, e->stats);
   }
   return mc_call_stats_to_json (&self, peers);

@@ -339,6 +339,7 @@ mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers)
     add_string (b, "localAddress", p->local_address);
     add_bool (b, "remoteAudioMuted", p->remote_audio_muted);
     add_bool (b, "remoteVideoOff", p->remote_video_off);
+    add_bool (b, "remoteRecording", p->remote_recording);
     add_int (b, "connections", p->connections);
     add_int (b, "iceRestarts", p->ice_restarts);
     add_int (b, "mediaGaps", p->media_gaps);

@@ -2,6 +2,7 @@
 #include "meshcall/cli/call_options.h"
 
 #include "meshcall/cli/backends.h"
+#include "meshcall/cli/cli_config.h"
 #include "meshcall/cli/commands.h"
 #include "meshcall/proto/call_protocol.h"
 
@@ -64,6 +65,32 @@ mc_option_entries_in_order (GArray *entries, const char *const *names)
     out[i] = g_array_index (entries, GOptionEntry, j);
   }
   return out;
+}
+
+int
+mc_call_command_parse (const McCallCommandParse *how, int argc, char **argv, McOptionStrings *strings,
+                       char **call_id, GError **error)
+{
+  g_autoptr (McConfig) config = mc_config_load (mc_cli_config_path (argc, argv), error);
+  g_autoptr (GOptionContext) ctx = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (config == NULL)
+    return MC_EXIT_USAGE;
+  how->load (how->data, config);
+  ctx = how->context (how->data);
+  if (!g_option_context_parse (ctx, &argc, &argv, &local)) {
+    g_set_error (error, G_OPTION_ERROR, local->code, "%s (see 'meshcall %s --help')", local->message, how->command);
+    return MC_EXIT_USAGE;
+  }
+  mc_option_strings_keep (strings);
+  if (argc != 2) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "%s needs exactly one CALL_ID (see 'meshcall %s --help')", how->command, how->command);
+    return MC_EXIT_USAGE;
+  }
+  mc_option_strings_set (strings, call_id, g_strdup (argv[1]));
+  return MC_EXIT_OK;
 }
 
 gboolean

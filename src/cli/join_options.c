@@ -296,30 +296,28 @@ finish_display (McJoinOptions *o, GError **error)
   return TRUE;
 }
 
+static void
+load_config_cb (gpointer data, McConfig *config)
+{
+  load_config (((McJoinOptions *) data)->flags, config);
+}
+
+static GOptionContext *
+new_context_cb (gpointer data)
+{
+  return new_context (data);
+}
+
 int
 mc_join_options_parse (McJoinOptions *o, int argc, char **argv, GError **error)
 {
   McJoinFlags *f = o->flags;
-  g_autoptr (McConfig) config = NULL;
-  g_autoptr (GOptionContext) ctx = NULL;
-  g_autoptr (GError) local = NULL;
+  const McCallCommandParse how = { "join", load_config_cb, new_context_cb, o };
   int code;
 
-  config = mc_config_load (mc_cli_config_path (argc, argv), error);
-  if (config == NULL)
-    return MC_EXIT_USAGE;
-  load_config (f, config);
-  ctx = new_context (o);
-  if (!g_option_context_parse (ctx, &argc, &argv, &local)) {
-    g_set_error (error, G_OPTION_ERROR, local->code, "%s (see 'meshcall join --help')", local->message);
-    return MC_EXIT_USAGE;
-  }
-  mc_option_strings_keep (&f->strings);
-  if (argc != 2) {
-    refuse (error, "join needs exactly one CALL_ID (see 'meshcall join --help')");
-    return MC_EXIT_USAGE;
-  }
-  mc_option_strings_set (&f->strings, &f->call_id, g_strdup (argv[1]));
+  code = mc_call_command_parse (&how, argc, argv, &f->strings, &f->call_id, error);
+  if (code != MC_EXIT_OK)
+    return code;
   o->call_id = f->call_id;
   code = mc_signal_options_finish (&f->signal, o->call_id, &f->strings, &o->signal, error);
   if (code != MC_EXIT_OK)

@@ -19,7 +19,9 @@ static void
 on_peer_added (McCall *call, const char *peer_id, const char *name, gpointer user_data)
 {
   McJoinView *v = user_data;
-  mc_renderer_add_tile (v->renderer, peer_id, name);
+
+  if (!mc_call_peer_is_recording (call, peer_id))   /* a recorder shows no picture: it has a mark */
+    mc_renderer_add_tile (v->renderer, peer_id, name);
 }
 
 static void
@@ -77,6 +79,18 @@ on_signaling_state (McCall *call, McSignalingState state, gpointer user_data)
     mc_renderer_set_status (v->renderer, NULL);
 }
 
+/* Who records the call, for the mark: the names of every recorder in it. */
+static void
+on_remote_recording (McCall *call, const char *peer_id, const char *name, gboolean recording, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  g_autofree char *who = mc_call_format_recorders (call);
+
+  if (recording)
+    mc_renderer_remove_tile (v->renderer, peer_id);
+  mc_renderer_set_recording (v->renderer, who);
+}
+
 void
 mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks)
 {
@@ -89,6 +103,7 @@ mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks)
   callbacks->remote_media_state = on_remote_media_state;
   callbacks->peer_stats = on_peer_stats;
   callbacks->signaling_state_changed = on_signaling_state;
+  callbacks->remote_recording = on_remote_recording;
   callbacks->peer_state_changed = on_peer_state;
 }
 

@@ -14,6 +14,7 @@ typedef struct {
 
 static const Command commands[] = {
   { "join", mc_cmd_join, "Join a call: meshcall join CALL_ID" },
+  { "record", mc_cmd_record, "Record a call as a bot: a file per participant and a manifest" },
   { "serve", mc_cmd_serve, "Run the LAN signaling server (Socket.IO compatible)" },
   { "devices", mc_cmd_devices, "List cameras and microphones with the value to pass to --video/--audio" },
   { "version", mc_cmd_version, "Print version information" },

@@ -43,6 +43,7 @@ peer_unref (McPeer *peer)
   peer_ice_clear_pending (peer);
   mc_peer_settings_clear (&peer->settings);
   mc_negotiation_free (peer->negotiation);
+  gst_clear_object (&peer->video_depay_sink);
   g_mutex_clear (&peer->lock);
   g_cond_clear (&peer->stats_done);
   g_main_context_unref (peer->context);
@@ -480,7 +481,8 @@ peer_alloc (const McPeerConfig *cfg, const McPeerCallbacks *callbacks, gpointer 
     mc_peer_settings_init (&peer->settings);
   if (peer->settings.answer_timeout_ms == 0)
     peer->settings.answer_timeout_ms = MC_PEER_DEFAULT_ANSWER_TIMEOUT_MS;
-  peer->playback = cfg->playback;
+  peer->encoded_only = cfg->encoded_only;
+  peer->playback = cfg->encoded_only ? NULL : cfg->playback;   /* nothing decoded to play */
   if (callbacks)
     peer->cb = *callbacks;
   peer->user_data = user_data;

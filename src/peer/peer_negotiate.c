@@ -461,6 +461,7 @@ mc_peer_handle_signal (McPeer *peer, const McSignal *signal, GError **error)
   case MC_SIGNAL_CANDIDATE:
     return handle_candidate (peer, signal, error);
   case MC_SIGNAL_MEDIA_STATE:
+  case MC_SIGNAL_RECORDING:
     break;
   }
   return MC_PEER_SIGNAL_OK;

@@ -60,6 +60,8 @@ struct _McPeer {
   guint stats_in_flight;        /* get-stats asked of webrtcbin, not yet answered */
   McPeerCounters counters;
   McPlaybackInput *playback_input;
+  gboolean encoded_only;        /* no decoders: depayload for the receive tap only */
+  GstPad *video_depay_sink;     /* lock: the incoming video's depayloader (keyframe requests), or NULL */
 };
 
 /* ---- peer.c: lifecycle and the job queue ---- */
@@ -183,5 +185,13 @@ G_GNUC_INTERNAL void peer_fast_start_attach (McPeer *peer);
 G_GNUC_INTERNAL void peer_receive_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data);
 /* A `level` element's message: the audio_level callback. */
 G_GNUC_INTERNAL void peer_receive_report_level (McPeer *peer, const GstStructure *s);
+
+/* ---- peer_tap.c: the receive tap (encoded_frame) ---- */
+
+/* On a receive bin (its sink ghost pad leads to the depayloader): keeps the
+ * video depayloader for keyframe requests and, with encoded_frame set,
+ * probes its output. peer_tap_started() once the bin is linked. */
+G_GNUC_INTERNAL void peer_tap_install (McPeer *peer, GstElement *bin, gboolean video);
+G_GNUC_INTERNAL void peer_tap_started (McPeer *peer, gboolean video);
 
 G_END_DECLS

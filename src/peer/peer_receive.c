@@ -2,7 +2,9 @@
  * decoder descriptions in pipelines/ (depayloader ! decoder ! appsink), or a
  * fakesink for a stream meshcall cannot decode. Decoded video goes to the
  * on_video_frame callback, decoded audio to the playback input (or is only
- * counted), and a `level` element drives the audio_level callback. Pad-added,
+ * counted), and a `level` element drives the audio_level callback. With
+ * encoded_only the bin is the depayloader and a fakesink: the receive tap
+ * (peer_tap.c) is all that reads it. Pad-added,
  * the probes and the appsink callbacks run on streaming threads and touch
  * only the `lock`-protected counters and playback input. */
 #include "peer_private.h"
@@ -76,6 +78,23 @@ count_decoded_audio (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Depayloading only, for the receive tap; NULL for a stream it cannot take. */
+static char *
+encoded_description (const char *media, const char *encoding, GError **error)
+{
+  const char *sink = "fakesink name=sink sync=false async=false enable-last-sample=false";
+
+  if (g_strcmp0 (media, "video") == 0 && g_ascii_strcasecmp (encoding, "VP8") == 0)
+    return g_strdup_printf ("rtpvp8depay request-keyframe=true wait-for-keyframe=true ! %s", sink);
+  if (g_strcmp0 (media, "video") == 0 && g_ascii_strcasecmp (encoding, "H264") == 0)
+    return g_strdup_printf ("rtph264depay request-keyframe=true wait-for-keyframe=true "
+                            "! video/x-h264,stream-format=byte-stream,alignment=au ! %s", sink);
+  if (g_strcmp0 (media, "audio") == 0 && g_ascii_strcasecmp (encoding, "OPUS") == 0)
+    return g_strdup_printf ("rtpopusdepay ! %s", sink);
+  g_set_error (error, MC_SDP_ERROR, MC_SDP_ERROR_UNSUPPORTED, "unsupported %s stream %s", media, encoding);
+  return NULL;
+}
+
 /* The decoding description for a stream, or NULL (MC_SDP_ERROR_UNSUPPORTED
  * or the pipelines error) when meshcall cannot take it. */
 static char *
@@ -83,6 +102,8 @@ receive_description (McPeer *peer, const char *media, const char *encoding, GErr
 {
   g_autofree char *dec = NULL;
 
+  if (peer->encoded_only)
+    return encoded_description (media, encoding, error);
   if (g_strcmp0 (media, "video") == 0 && (g_ascii_strcasecmp (encoding, "VP8") == 0 ||
                                            g_ascii_strcasecmp (encoding, "H264") == 0)) {
     gboolean vp8 = g_ascii_strcasecmp (encoding, "VP8") == 0;
@@ -161,7 +182,9 @@ peer_receive_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
       peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "%s", error->message);
       return;
     }
-    attach_sink (peer, bin, video);
+    if (!peer->encoded_only)
+      attach_sink (peer, bin, video);
+    peer_tap_install (peer, bin, video);
   }
   gst_bin_add (GST_BIN (peer->pipeline), bin);
   gst_element_sync_state_with_parent (bin);
@@ -169,6 +192,8 @@ peer_receive_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data)
   peer_add_count_probe (peer, sinkpad, video ? PEER_COUNT_VIDEO_IN : PEER_COUNT_AUDIO_IN);
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
     peer_queue_fail (peer, MC_PEER_FAILURE_INTERNAL, "could not link the incoming %s stream", media);
+  else if (desc != NULL)
+    peer_tap_started (peer, video);
 }
 
 void

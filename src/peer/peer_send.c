@@ -16,12 +16,14 @@
 #define DEFAULT_VIDEO_PT 96
 #define DEFAULT_AUDIO_PT 111
 #define DEFAULT_TWCC_ID 1
+#define DEFAULT_RECV_H264_PT 102
 
 typedef struct {
   gboolean video, audio;     /* which kinds the session has */
   int video_pt, audio_pt;
   guint video_twcc, audio_twcc;
   gboolean answering;        /* built for their offer (else for ours) */
+  int recv_vp8_pt, recv_h264_pt;   /* video we only receive: either codec (-1: not in their offer) */
 } SendParams;
 
 static gboolean
@@ -181,7 +183,7 @@ params_from_offer (McPeer *peer, const GstSDPMessage *sdp, SendParams *p, GError
   int v = mc_peer_sdp_find_media (sdp, "video");
   int a = mc_peer_sdp_find_media (sdp, "audio");
 
-  *p = (SendParams) { v >= 0, a >= 0, DEFAULT_VIDEO_PT, DEFAULT_AUDIO_PT, 0, 0, TRUE };
+  *p = (SendParams) { v >= 0, a >= 0, DEFAULT_VIDEO_PT, DEFAULT_AUDIO_PT, 0, 0, TRUE, -1, -1 };
   if (v >= 0) {
     const GstSDPMedia *m = gst_sdp_message_get_media (sdp, v);
     const char *enc = sends_h264 (peer) ? "H264" : "VP8";
@@ -193,6 +195,8 @@ params_from_offer (McPeer *peer, const GstSDPMessage *sdp, SendParams *p, GError
     if (pt >= 0)
       p->video_pt = pt;
     p->video_twcc = mc_peer_sdp_twcc_id (m);
+    p->recv_vp8_pt = mc_peer_sdp_find_payload (m, "VP8");
+    p->recv_h264_pt = mc_peer_sdp_find_payload (m, "H264");
   }
   if (a >= 0) {
     const GstSDPMedia *m = gst_sdp_message_get_media (sdp, a);
@@ -204,14 +208,46 @@ params_from_offer (McPeer *peer, const GstSDPMessage *sdp, SendParams *p, GError
   return TRUE;
 }
 
+/* Video we do not send (no camera, a recorder): a receive-only transceiver
+ * that takes VP8 or H.264, whichever the sender has (both in our offer,
+ * those of their offer in our answer), since nothing here is tied to a codec. */
+static void
+add_receive_only_video (McPeer *peer, const SendParams *p)
+{
+  g_autoptr (GstCaps) caps = gst_caps_new_empty ();
+  GstWebRTCRTPTransceiver *trans = NULL;
+
+  if (p->recv_vp8_pt >= 0 || p->recv_h264_pt < 0) {
+    GstCaps *vp8 = rtp_caps (peer, TRUE, p->recv_vp8_pt >= 0 ? p->recv_vp8_pt : DEFAULT_VIDEO_PT, p->video_twcc);
+    gst_caps_append (caps, vp8);
+  }
+  if (p->recv_h264_pt >= 0) {
+    GstCaps *h264 = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "encoding-name",
+                                         G_TYPE_STRING, "H264", "payload", G_TYPE_INT, p->recv_h264_pt, "clock-rate",
+                                         G_TYPE_INT, 90000, "packetization-mode", G_TYPE_STRING, "1",
+                                         "profile-level-id", G_TYPE_STRING, "42e01f", NULL);
+    if (p->video_twcc > 0) {
+      g_autofree char *field = g_strdup_printf ("extmap-%u", p->video_twcc);
+      gst_caps_set_simple (h264, field, G_TYPE_STRING, MC_PEER_SDP_TWCC_URI, NULL);
+    }
+    gst_caps_append (caps, h264);
+  }
+  g_signal_emit_by_name (peer->webrtc, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+  g_clear_object (&trans);
+}
+
 gboolean
 peer_send_build (McPeer *peer, const GstSDPMessage *offer, GError **error)
 {
-  SendParams p = { TRUE, TRUE, DEFAULT_VIDEO_PT, DEFAULT_AUDIO_PT, DEFAULT_TWCC_ID, DEFAULT_TWCC_ID, FALSE };
+  SendParams p = { TRUE, TRUE, DEFAULT_VIDEO_PT, DEFAULT_AUDIO_PT, DEFAULT_TWCC_ID, DEFAULT_TWCC_ID, FALSE,
+                   DEFAULT_VIDEO_PT, DEFAULT_RECV_H264_PT };
+  gboolean sends_video = peer->capture && mc_capture_has_video (peer->capture);
 
   if (offer != NULL && !params_from_offer (peer, offer, &p, error))
     return FALSE;
-  if (p.video && !build_branch (peer, TRUE, p.video_pt, p.video_twcc, p.answering, error))
+  if (p.video && !sends_video)
+    add_receive_only_video (peer, &p);
+  else if (p.video && !build_branch (peer, TRUE, p.video_pt, p.video_twcc, p.answering, error))
     return FALSE;
   if (p.audio && !build_branch (peer, FALSE, p.audio_pt, p.audio_twcc, p.answering, error))
     return FALSE;

@@ -328,6 +328,18 @@ mc_signal_new_media_state (const McMediaState *state)
 }
 
 McSignal *
+mc_signal_new_recording (gboolean active)
+{
+  McSignal *s = g_new0 (McSignal, 1);
+
+  s->type = MC_SIGNAL_RECORDING;
+  s->sdp_mline_index = -1;
+  s->audio_muted = s->video_off = MC_SIGNAL_UNCHANGED;
+  s->recording = active ? TRUE : FALSE;
+  return s;
+}
+
+McSignal *
 mc_signal_copy (const McSignal *signal)
 {
   McSignal *s = g_new (McSignal, 1);
@@ -355,6 +367,7 @@ static const char *const signal_types[] = {
   [MC_SIGNAL_ANSWER] = "answer",
   [MC_SIGNAL_CANDIDATE] = "candidate",
   [MC_SIGNAL_MEDIA_STATE] = "media-state",
+  [MC_SIGNAL_RECORDING] = "recording",
 };
 
 const char *
@@ -444,6 +457,18 @@ read_media_state (JsonObject *obj, McSignal *s, GError **error)
   return TRUE;
 }
 
+/* "active": a boolean, required. */
+static gboolean
+read_recording (JsonObject *obj, McSignal *s, GError **error)
+{
+  JsonNode *n = json_object_get_member (obj, "active");
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return malformed (error, "recording signal: \"active\" is missing or not true/false");
+  s->recording = json_node_get_boolean (n);
+  return TRUE;
+}
+
 McSignal *
 mc_signal_from_json (JsonNode *node, GError **error)
 {
@@ -480,9 +505,14 @@ mc_signal_from_json (JsonNode *node, GError **error)
     s->type = MC_SIGNAL_MEDIA_STATE;
     if (!read_media_state (obj, s, error))
       return NULL;
+  } else if (strcmp (type, "recording") == 0) {
+    s->type = MC_SIGNAL_RECORDING;
+    if (!read_recording (obj, s, error))
+      return NULL;
   } else {
-    malformed (error, "signal type \"%.32s\" is not one of \"offer\", \"answer\", \"candidate\", \"media-state\"",
-               type);
+    malformed (error,
+               "signal type \"%.32s\" is not one of \"offer\", \"answer\", \"candidate\", \"media-state\", "
+               "\"recording\"", type);
     return NULL;
   }
 
@@ -538,6 +568,9 @@ mc_signal_to_json (const McSignal *s)
       json_object_set_string_member (obj, "audio", s->audio_muted ? "muted" : "live");
     if (s->video_off != MC_SIGNAL_UNCHANGED)
       json_object_set_string_member (obj, "video", s->video_off ? "off" : "live");
+    break;
+  case MC_SIGNAL_RECORDING:
+    json_object_set_boolean_member (obj, "active", s->recording);
     break;
   }
   json_object_unref (obj);

@@ -51,3 +51,9 @@ mc_overlay_placeholder (guint flags)
     return "camera off";
   return (flags & MC_TILE_RECONNECTING) ? "reconnecting\xe2\x80\xa6" : "connecting\xe2\x80\xa6";
 }
+
+char *
+mc_overlay_recording_mark (const char *who)
+{
+  return g_strdup_printf ("\xe2\x97\x8f REC  recorded by %s", who ? who : "someone");
+}

@@ -52,6 +52,7 @@ struct _McRenderer {
   gboolean frames_dirty;       /* only new frames: drawn at the redraw rate */
   char *status;
   char *waiting;
+  char *recording;      /* who records the call (the recording mark), or NULL */
   gboolean self_view;
   gboolean show_stats;
   gboolean fullscreen;
@@ -225,6 +226,7 @@ mc_renderer_free (McRenderer *r)
   g_ptr_array_unref (r->tiles);
   tile_clear (&r->self);
   g_free (r->status);
+  g_free (r->recording);
   g_free (r->waiting);
   g_free (r->active_id);
   mc_speaker_free (r->speaker);
@@ -529,6 +531,18 @@ mc_renderer_set_status (McRenderer *r, const char *text)
 }
 
 void
+mc_renderer_set_recording (McRenderer *r, const char *who)
+{
+  g_mutex_lock (&r->lock);
+  if (g_strcmp0 (r->recording, who) != 0) {
+    g_free (r->recording);
+    r->recording = g_strdup (who);
+    r->dirty = TRUE;
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
 mc_renderer_set_waiting_text (McRenderer *r, const char *text)
 {
   g_mutex_lock (&r->lock);
@@ -728,6 +742,7 @@ mc_renderer_take_view (McRenderer *r, McRendererView *view)
   view->show_stats = r->show_stats;
   view->fullscreen = r->fullscreen;
   view->status = g_strdup (r->status);
+  view->recording = g_strdup (r->recording);
   if (r->waiting)
     view->waiting = g_strdup (r->waiting);
   else if (r->options.call_id)
@@ -747,6 +762,7 @@ mc_renderer_view_clear (McRendererView *view)
   tile_view_clear (&view->self);
   g_clear_pointer (&view->status, g_free);
   g_clear_pointer (&view->waiting, g_free);
+  g_clear_pointer (&view->recording, g_free);
 }
 
 /* The first picture of each tile on screen, with the wall clock (the join

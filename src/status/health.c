@@ -89,6 +89,15 @@ peer_has_no_media (JsonObject *root, JsonObject *peer)
   return now >= 0 && since >= 0 && now - since >= MC_HEALTH_MEDIA_GRACE_S && kbps == 0;
 }
 
+/* A recording bot (its recording signal): it sends nothing by design. */
+static gboolean
+peer_is_recorder (JsonObject *peer)
+{
+  JsonNode *n = json_object_get_member (peer, "remoteRecording");
+
+  return n && json_node_get_value_type (n) == G_TYPE_BOOLEAN && json_node_get_boolean (n);
+}
+
 /* Every listed participant, its connection and its media; returns the
  * number connected with media. */
 static guint
@@ -115,6 +124,8 @@ judge_peers (JsonObject *root, JsonArray *reasons, JsonArray *list)
     json_array_add_object_element (list, item);
     if (!g_str_equal (state, "connected"))
       add_reason (reasons, "peer-not-connected", p, "%s is %s", name, state);
+    else if (peer_is_recorder (p))
+      continue;   /* connected and fine, but no media to count for min-peers */
     else if (peer_has_no_media (root, p))
       add_reason (reasons, "no-media", p, "%s is connected but sent no media for the last second", name);
     else

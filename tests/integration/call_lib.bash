@@ -2,6 +2,10 @@
 # Each test starts its own `meshcall serve` on a free port and its own
 # `meshcall join --headless` processes, and stops them by PID on exit.
 
+# Once per test, however many helper libraries source it (one work dir, one cleanup).
+[ -n "${MC_CALL_LIB_SOURCED:-}" ] && return 0
+MC_CALL_LIB_SOURCED=1
+
 set -u
 set -o pipefail
 

@@ -70,6 +70,10 @@ async function expect(what, want, p) {
   await expect('bob posts to alice', 'allowed', post('bob', 'alice', 'bob', 'm1'));
   await expect('bob cannot forge from', 'denied', post('bob', 'alice', 'carol', 'm2'));
   await expect('an outsider cannot post', 'denied', post('eve', 'alice', 'eve', 'm3'));
+  await expect('bob tells alice he records the call', 'allowed', post('bob', 'alice', 'bob', 'm1r',
+    { mapValue: { fields: { type: str('recording'), active: { booleanValue: true } } } }));
+  await expect('a recording signal without a boolean active is refused', 'denied', post('bob', 'alice', 'bob', 'm1s',
+    { mapValue: { fields: { type: str('recording'), active: str('yes') } } }));
   await expect('a signal of an unknown type is refused', 'denied',
     post('bob', 'alice', 'bob', 'm4', { mapValue: { fields: { type: str('exec') } } }));
   await expect('a message cannot be updated', 'denied', req('bob', 'POST', ':commit', { writes: [{

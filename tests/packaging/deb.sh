@@ -30,7 +30,9 @@ cat >>"$WORK/want" <<'LIST'
 /usr/share/doc/meshcall/README.kiosk.md
 /usr/share/doc/meshcall/changelog.Debian.gz
 /usr/share/doc/meshcall/copyright
+/usr/share/doc/meshcall/recording.md
 /usr/share/man/man1/meshcall-join.1.gz
+/usr/share/man/man1/meshcall-record.1.gz
 /usr/share/man/man1/meshcall-serve.1.gz
 /usr/share/man/man1/meshcall.1.gz
 /usr/share/man/man5/meshcall.conf.5.gz
@@ -39,6 +41,7 @@ sort -o "$WORK/want" "$WORK/want"
 diff -u "$WORK/want" "$WORK/got" || fail "the package's files differ from the list above (- wanted, + in the package)"
 grep -q '^-rwxr-xr-x /usr/bin/meshcall$' "$WORK/files" || fail "/usr/bin/meshcall is not 0755"
 grep -q '^-rw-r--r-- /lib/systemd/system/meshcall-kiosk.service$' "$WORK/files" || fail "no meshcall-kiosk.service"
+grep -q '^-rw-r--r-- /lib/systemd/system/meshcall-record@.service$' "$WORK/files" || fail "no meshcall-record@.service"
 log "file list as expected"
 
 dpkg-deb -R "$deb" "$WORK/root"
@@ -67,7 +70,7 @@ for page in "$WORK"/root/usr/share/man/man*/*.gz; do
   zcat "$page" | grep -q '@VERSION@' && fail "$(basename "$page") still says @VERSION@"
 done
 # Every long option --help lists is in the command's page.
-for cmd in join serve; do
+for cmd in join record serve; do
   page=$WORK/root/usr/share/man/man1/meshcall-$cmd.1.gz
   man_text "$page" >"$WORK/$cmd.txt"
   "$MESHCALL_BIN" "$cmd" --help | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | grep -v -- '--help' |

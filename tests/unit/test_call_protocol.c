@@ -216,6 +216,8 @@ test_signal_round_trip (void)
     mc_signal_new_candidate ("candidate:3 1 udp 2 10.0.0.1 9 typ host", "video", -1),
     mc_signal_new_candidate (NULL, NULL, -1),
     mc_signal_new_media_state (&muted),
+    mc_signal_new_recording (TRUE),
+    mc_signal_new_recording (FALSE),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (signals); i++) {
@@ -237,9 +239,41 @@ test_signal_round_trip (void)
     g_assert_cmpstr (back->candidate, ==, signals[i]->candidate);
     g_assert_cmpstr (back->sdp_mid, ==, signals[i]->sdp_mid);
     g_assert_cmpint (back->sdp_mline_index, ==, signals[i]->sdp_mline_index);
+    g_assert_cmpint (back->recording, ==, signals[i]->recording);
     mc_signal_free (signals[i]);
   }
   g_assert_cmpstr (mc_signal_type_to_string (MC_SIGNAL_MEDIA_STATE), ==, "media-state");
+}
+
+/* The recording extension: {type:"recording", active:true|false}, nothing else. */
+static void
+test_recording_signal (void)
+{
+  static const char *const bad[] = {
+    "{\"type\":\"recording\"}",
+    "{\"type\":\"recording\",\"active\":1}",
+    "{\"type\":\"recording\",\"active\":\"true\"}",
+    "{\"type\":\"recording\",\"active\":null}",
+  };
+  g_autoptr (McSignal) on = mc_signal_new_recording (TRUE);
+  g_autofree char *text = encode (on);
+  g_autoptr (JsonNode) extra = json ("{\"type\":\"recording\",\"active\":false,\"by\":\"bot\"}");
+  g_autoptr (McSignal) off = mc_signal_from_json (extra, NULL);
+
+  g_assert_cmpstr (text, ==, "{\"type\":\"recording\",\"active\":true}");
+  g_assert_nonnull (off);
+  g_assert_cmpint (off->type, ==, MC_SIGNAL_RECORDING);
+  g_assert_false (off->recording);
+  g_assert_cmpstr (mc_signal_type_to_string (MC_SIGNAL_RECORDING), ==, "recording");
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (JsonNode) n = json (bad[i]);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (McSignal) s = mc_signal_from_json (n, &error);
+    if (s != NULL)
+      g_error ("invalid recording signal %s accepted", bad[i]);
+    g_assert_error (error, MC_PROTOCOL_ERROR, MC_PROTOCOL_ERROR_MALFORMED);
+    g_assert_nonnull (strstr (error->message, "active"));
+  }
 }
 
 static void
@@ -422,6 +456,7 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/signal/decode", test_signal_decode);
   g_test_add_func ("/protocol/signal/round-trip", test_signal_round_trip);
   g_test_add_func ("/protocol/media-state/wire-form", test_media_state_wire_form);
+  g_test_add_func ("/protocol/recording/signal", test_recording_signal);
   g_test_add_func ("/protocol/media-state/partial", test_media_state_partial);
   g_test_add_func ("/protocol/media-state/invalid", test_media_state_invalid);
   g_test_add_func ("/protocol/error-codes", test_error_codes);

@@ -139,6 +139,37 @@ test_no_media (void)
   check (stats, MC_HEALTH_RUNNING, 2, "no-media too-few-peers");
 }
 
+/* A recording bot (remoteRecording) sends nothing by design: never no-media,
+ * but not a peer with media for min-peers either; not connected is still a reason. */
+static void
+test_recorder (void)
+{
+  g_autofree char *live = peer ("a", "connected", 800, 1000);
+  g_autofree char *rec = g_strdup ("{\"peerId\":\"rec\",\"name\":\"recorder\",\"connectionState\":\"connected\","
+                                   "\"inboundKbps\":0.0,\"connectedAt\":1000.000,\"remoteRecording\":true}");
+  g_autofree char *rec_down = g_strdup ("{\"peerId\":\"rec\",\"name\":\"recorder\",\"connectionState\":\"reconnecting\","
+                                        "\"inboundKbps\":0.0,\"connectedAt\":1000.000,\"remoteRecording\":true}");
+  /* Not a boolean: judged as anyone else. */
+  g_autofree char *fake = g_strdup ("{\"peerId\":\"f\",\"name\":\"f\",\"connectionState\":\"connected\","
+                                    "\"inboundKbps\":0.0,\"connectedAt\":1000.000,\"remoteRecording\":\"yes\"}");
+  g_autofree char *both = g_strdup_printf ("%s,%s", live, rec);
+  g_autoptr (JsonNode) with_live = doc ("joined", 3, both);
+  g_autoptr (JsonNode) only_rec = doc ("joined", 2, rec);
+  g_autoptr (JsonNode) down = doc ("joined", 2, rec_down);
+  g_autoptr (JsonNode) faked = doc ("joined", 2, fake);
+  JsonObject *obj = NULL;
+  g_autofree char *verdict = judge (with_live, MC_HEALTH_RUNNING, 1, &obj);
+
+  g_assert_cmpstr (verdict, ==, "");
+  g_assert_cmpint (json_object_get_int_member (obj, "peersConnected"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj, "peers")), ==, 2);
+  json_object_unref (obj);
+  check (only_rec, MC_HEALTH_RUNNING, 0, "");
+  check (only_rec, MC_HEALTH_RUNNING, 1, "too-few-peers");
+  check (down, MC_HEALTH_RUNNING, 0, "peer-not-connected");
+  check (faked, MC_HEALTH_RUNNING, 0, "no-media");
+}
+
 static void
 test_signaling_and_phases (void)
 {
@@ -221,6 +252,7 @@ main (int argc, char **argv)
   g_test_add_func ("/health/alone", test_alone);
   g_test_add_func ("/health/peer-states", test_peer_states);
   g_test_add_func ("/health/no-media", test_no_media);
+  g_test_add_func ("/health/recorder", test_recorder);
   g_test_add_func ("/health/signaling-and-phases", test_signaling_and_phases);
   g_test_add_func ("/health/odd-documents", test_odd_documents);
   g_test_add_func ("/health/describe", test_describe);

@@ -47,6 +47,11 @@ typedef struct {
   McPeerSettings peer;                /* ICE, jitter buffer and timeouts of every peer (copied) */
   const char *stats_json;             /* NULL = none */
   int self_view_width;                /* > 0: a self-view branch this wide for on_self_frame */
+  /* A recording bot: peers depayload only and hand the encoded frames to
+   * on_encoded_frame (nothing decoded), and every peer is told, with the
+   * recording signal, that this participant records the call. Send nothing
+   * with it: media.video and media.audio NONE. */
+  gboolean recorder;
 } McCallConfig;
 
 /* Fills the defaults: 640x480@30 VP8, auto sources, 50 ms jitter buffer,
@@ -87,6 +92,16 @@ typedef struct {
   void (*remote_media_state) (McCall *call, const char *peer_id, const McMediaState *state, gpointer user_data);
   /* Main thread: once a second for each peer, after its stats were updated. */
   void (*peer_stats) (McCall *call, const McCallStatsPeer *stats, gpointer user_data);
+  /* Streaming thread, MUST NOT block (recorder only): an encoded frame as a
+   * peer's receive tap hands it out (peer.h, encoded_frame: caps, clock-time
+   * PTS; both borrowed). peer_id lives as long as the peer. */
+  void (*on_encoded_frame) (McCall *call, const char *peer_id, McPeerMedia media, GstCaps *caps, GstBuffer *buffer,
+                            gpointer user_data);
+  /* Main thread: a participant says it records the call (its recording
+   * signal), or stopped / left (recording FALSE). It has no tile of its own
+   * to show: the picture shows a mark instead. */
+  void (*remote_recording) (McCall *call, const char *peer_id, const char *name, gboolean recording,
+                            gpointer user_data);
 } McCallCallbacks;
 
 /* sig (taken, also on failure) is how the call finds its peers: the call
@@ -110,6 +125,10 @@ void mc_call_set_media_state (McCall *call, const McMediaState *state);
 void mc_call_get_media_state (McCall *call, McMediaState *state);
 
 const char *mc_call_get_peer_id (McCall *call);
+/* Whether peer_id said it records the call (and has not stopped or left). */
+gboolean mc_call_peer_is_recording (McCall *call, const char *peer_id);
+/* The names of everyone who records the call, sorted, ", "-joined; NULL for nobody. */
+char *mc_call_format_recorders (McCall *call);
 McCapture *mc_call_get_capture (McCall *call);
 guint mc_call_get_n_peers (McCall *call);
 /* A one-line status: "3 in call | bob connected 812/790 kbps | ..." */

@@ -49,6 +49,7 @@ typedef struct {
 
   gboolean remote_audio_muted;   /* from the peer's media-state signal */
   gboolean remote_video_off;
+  gboolean remote_recording;     /* it said it records the call (the recording signal): it sends nothing */
 
   /* previous sample, for rates */
   gint64 prev_us;

@@ -46,6 +46,22 @@ void mc_option_strings_keep (McOptionStrings *s);
  * g_free. Every entry must be named exactly once (programming error). */
 GOptionEntry *mc_option_entries_in_order (GArray *entries, const char *const *names);
 
+/* What every call command's parse does first: load --config (or the
+ * default file) and hand it to load(), parse argv with the context()
+ * builds (GOption stores its flags over the config's values), and take
+ * exactly one CALL_ID into *call_id (kept in strings). command names the
+ * command in refusals ("see 'meshcall COMMAND --help'"). MC_EXIT_OK, or
+ * MC_EXIT_USAGE with the refusal. */
+typedef struct {
+  const char *command;
+  void (*load) (gpointer data, McConfig *config);
+  GOptionContext *(*context) (gpointer data);
+  gpointer data;
+} McCallCommandParse;
+
+int mc_call_command_parse (const McCallCommandParse *how, int argc, char **argv, McOptionStrings *strings,
+                           char **call_id, GError **error);
+
 /* "WIDTHxHEIGHT", both even, 16x16 to 7680x4320. */
 gboolean mc_option_parse_size (const char *text, int *width, int *height);
 

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 int mc_cmd_join (int argc, char **argv);
 int mc_cmd_serve (int argc, char **argv);
+int mc_cmd_record (int argc, char **argv);
 int mc_cmd_devices (int argc, char **argv);
 int mc_cmd_version (int argc, char **argv);
 

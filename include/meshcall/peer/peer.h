@@ -5,6 +5,8 @@
  *   appsrc (Opus)                     ! rtpopuspay ! caps(+TWCC extmap) ! webrtcbin
  *   webrtcbin ! depay ! decoder ! appsink  (video: on_video_frame; counted)
  *   webrtcbin ! depay ! decoder ! fakesink | playback input (audio; counted)
+ *                 └─ the receive tap (encoded_frame): encoded frames with caps and timestamps
+ *   webrtcbin ! depay ! fakesink   (encoded_only: a recorder decodes nothing)
  *
  * The send appsrcs are fed by McCapture (subscribed once the connection is
  * up, which also forces a keyframe). max-bundle, DTLS-SRTP, trickle ICE.
@@ -60,6 +62,12 @@ typedef enum {
 typedef struct _McPeer McPeer;
 typedef struct _McPlayback McPlayback;
 
+/* Which incoming stream a tapped frame belongs to. */
+typedef enum {
+  MC_PEER_MEDIA_VIDEO,
+  MC_PEER_MEDIA_AUDIO,
+} McPeerMedia;
+
 typedef struct {
   const char *local_id;               /* our peerId (glare: the lower id is polite) */
   const char *remote_id;
@@ -68,6 +76,9 @@ typedef struct {
   guint tier;                         /* capture tier to subscribe to */
   const McPeerSettings *settings;     /* ICE, jitter buffer, timeouts (copied; NULL = defaults) */
   McPlayback *playback;               /* decoded audio goes here; NULL = counted and dropped (headless) */
+  /* Depayload only, decode nothing (a recorder): on_video_frame, audio
+   * levels and playback then never happen; the receive tap does. */
+  gboolean encoded_only;
 } McPeerConfig;
 
 typedef struct {
@@ -83,6 +94,21 @@ typedef struct {
    * about ten times a second, on the peer's context. Drives the renderer's
    * active-speaker border. */
   void (*audio_level) (McPeer *peer, double rms_db, gpointer user_data);
+  /* Optional, the receive tap: every incoming frame as it leaves the
+   * depayloader, before any decoder. Video is VP8 frames (video/x-vp8) or
+   * H.264 access units in byte-stream form with SPS/PPS in band
+   * (video/x-h264, stream-format=byte-stream, alignment=au), audio Opus
+   * packets (audio/x-opus). The first video frame of a stream is a keyframe
+   * (the depayloader drops frames until one comes and asks the sender for
+   * it); DELTA_UNIT marks the others, DISCONT a gap.
+   * The buffer's PTS is clock time (running time + the pipeline's base
+   * time, on the system clock every pipeline of the process uses), so the
+   * streams of all peers share one timeline. It comes from the RTP
+   * timestamps as the jitter buffer maps them, audio and video of one peer
+   * lip-synced by its RTCP sender reports; arrival jitter does not enter.
+   * Streaming thread; MUST NOT block. caps and buffer are borrowed: ref
+   * them to keep them (the buffer is not writable). */
+  void (*encoded_frame) (McPeer *peer, McPeerMedia media, GstCaps *caps, GstBuffer *buffer, gpointer user_data);
 } McPeerCallbacks;
 
 /* Counters maintained by the peer itself (webrtcbin has no frames-decoded). */
@@ -130,6 +156,9 @@ const char *mc_peer_get_remote_name (McPeer *peer);
 McPeerState mc_peer_get_state (McPeer *peer);
 gboolean mc_peer_is_offerer (McPeer *peer);
 void mc_peer_get_counters (McPeer *peer, McPeerCounters *counters);
+/* Asks the remote for a keyframe (an RTCP PLI) on the incoming video, if
+ * there is one yet. Any thread. */
+void mc_peer_request_keyframe (McPeer *peer);
 /* Tier our video is subscribed to, or -1. */
 int mc_peer_get_tier (McPeer *peer);
 

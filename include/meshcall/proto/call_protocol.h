@@ -107,6 +107,7 @@ typedef enum {
   MC_SIGNAL_ANSWER,
   MC_SIGNAL_CANDIDATE,
   MC_SIGNAL_MEDIA_STATE,  /* meshcall extension (docs/protocol.md) */
+  MC_SIGNAL_RECORDING,    /* meshcall extension: the sender records the call (docs/protocol.md) */
 } McSignalType;
 
 #define MC_SIGNAL_UNCHANGED (-1)
@@ -115,6 +116,7 @@ typedef enum {
  *   {type:"offer"|"answer", sdp}
  *   {type:"candidate", candidate:{candidate, sdpMid, sdpMLineIndex} | null}
  *   {type:"media-state", audio?:"muted"|"live", video?:"off"|"live"}
+ *   {type:"recording", active:true|false}
  * Unknown extra members are allowed and ignored. */
 typedef struct {
   McSignalType type;
@@ -126,6 +128,8 @@ typedef struct {
   /* MEDIA_STATE: TRUE/FALSE, or MC_SIGNAL_UNCHANGED when the member is absent. */
   gint audio_muted;
   gint video_off;
+  /* RECORDING: TRUE while the sender records the call, FALSE once it stopped. */
+  gboolean recording;
 } McSignal;
 
 McSignal *mc_signal_new_description (McSignalType type, const char *sdp);
@@ -133,11 +137,12 @@ McSignal *mc_signal_new_description (McSignalType type, const char *sdp);
 McSignal *mc_signal_new_candidate (const char *candidate, const char *mid, gint mline);
 /* Both members set. */
 McSignal *mc_signal_new_media_state (const McMediaState *state);
+McSignal *mc_signal_new_recording (gboolean active);
 McSignal *mc_signal_copy (const McSignal *signal);
 void mc_signal_free (McSignal *signal);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (McSignal, mc_signal_free)
 
-const char *mc_signal_type_to_string (McSignalType type);  /* "offer", ..., "media-state" */
+const char *mc_signal_type_to_string (McSignalType type);  /* "offer", ..., "media-state", "recording" */
 gboolean mc_signal_is_end_of_candidates (const McSignal *signal);
 
 /* Decodes and checks one signal object: its shape, its members' types and

@@ -30,6 +30,10 @@ guint mc_overlay_marks (guint flags, McOverlayMark marks[MC_OVERLAY_MAX_MARKS]);
 /* What stands in for the picture: "camera off", "reconnecting…" or "connecting…". */
 const char *mc_overlay_placeholder (guint flags);
 
+/* The recording mark every grid shows while someone records the call:
+ * "● REC  recorded by WHO" (free with g_free). */
+char *mc_overlay_recording_mark (const char *who);
+
 /* The name on the self view. */
 #define MC_OVERLAY_SELF_NAME "You"
 

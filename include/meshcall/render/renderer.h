@@ -176,6 +176,9 @@ void mc_renderer_set_self_flags (McRenderer *r, guint flags);
 
 /* A banner over everything (e.g. "Reconnecting to signaling…"); NULL clears. */
 void mc_renderer_set_status (McRenderer *r, const char *text);
+/* The recording mark, shown over everything for as long as it is set:
+ * who records the call ("recorder", "bot-1, bot-2"); NULL clears it. */
+void mc_renderer_set_recording (McRenderer *r, const char *who);
 /* Replaces the text shown while there are no tiles (NULL = the default
  * "Waiting for others to join CALL_ID — run: meshcall join CALL_ID"). */
 void mc_renderer_set_waiting_text (McRenderer *r, const char *text);
@@ -213,6 +216,7 @@ typedef struct {
   gboolean fullscreen;
   char *status;          /* or NULL */
   char *waiting;         /* text for an empty call */
+  char *recording;       /* who records the call (mc_overlay_recording_mark), or NULL */
 } McRendererView;
 
 /* The size (and the back end's own pixel format code) a back end draws a

@@ -16,6 +16,7 @@ static const McSdlColor COLOR_SPEAKING = { 0x3c, 0xd0, 0x5a, 0xff };
 static const McSdlColor COLOR_MUTED = { 0xd8, 0x30, 0x30, 0xff };
 static const McSdlColor COLOR_STATUS = { 0xe0, 0x8a, 0x00, 0xe8 };
 static const McSdlColor COLOR_SELF_BORDER = { 0xd0, 0xd0, 0xd0, 0xff };
+static const McSdlColor COLOR_RECORDING = { 0xc8, 0x10, 0x10, 0xf0 };
 
 /* Where everything goes for one view. */
 typedef struct {
@@ -25,6 +26,8 @@ typedef struct {
   SDL_Rect self_video, self_border;
   McSdlText *status;
   SDL_Rect status_box;
+  McSdlText *recording;       /* the recording mark, top right, over everything */
+  SDL_Rect recording_box;
   int out_w, out_h;
 } Placement;
 
@@ -132,6 +135,16 @@ place (McSdlScene *sc, const McRendererView *view, int out_w, int out_h, Placeme
                                     pl->status->h + 2 * pad };
     }
   }
+  if (view->recording) {
+    g_autofree char *mark = mc_overlay_recording_mark (view->recording);
+    pl->recording = mc_sdl_paint_text (p, p->font, mark, COLOR_TEXT, out_w / 2);
+    if (pl->recording) {
+      int pad = MAX (2, p->font_px / 4);
+
+      pl->recording_box = (SDL_Rect) { out_w - pl->recording->w - 2 * pad - p->font_px / 2, p->font_px / 2,
+                                       pl->recording->w + 2 * pad, pl->recording->h + 2 * pad };
+    }
+  }
 }
 
 /* Everything whose change repaints the whole window. */
@@ -147,7 +160,8 @@ layout_key (const McRendererView *view, const Placement *pl)
 
     g_string_append_printf (k, "%s:%d,%d,%d,%d|", tile_at (view, i)->id, v.x, v.y, v.w, v.h);
   }
-  g_string_append_printf (k, "status:%s|", view->status ? view->status : "");
+  g_string_append_printf (k, "status:%s|rec:%s|", view->status ? view->status : "",
+                          view->recording ? view->recording : "");
   if (pl->n == 0)
     g_string_append (k, view->waiting);
   return g_string_free (k, FALSE);
@@ -322,6 +336,13 @@ draw_region (McSdlScene *sc, const McRendererView *view, const Placement *pl, SD
 
     mc_sdl_paint_fill (p, pl->status_box.x, pl->status_box.y, pl->status_box.w, pl->status_box.h, COLOR_STATUS);
     mc_sdl_paint_draw_text (p, pl->status, pl->status_box.x + pad, pl->status_box.y + pad);
+  }
+  if (pl->recording && overlaps (&pl->recording_box, &region)) {
+    int pad = MAX (2, p->font_px / 4);
+    const SDL_Rect *b = &pl->recording_box;
+
+    mc_sdl_paint_fill (p, b->x, b->y, b->w, b->h, COLOR_RECORDING);
+    mc_sdl_paint_draw_text (p, pl->recording, b->x + pad, b->y + pad);
   }
 }
 

@@ -515,6 +515,19 @@ print_waiting (Text *t, const char *waiting, int top)
   }
 }
 
+/* The recording mark: white on red at the right end of the first row. */
+static void
+print_recording_mark (Text *t, const char *who)
+{
+  g_autofree char *mark = mc_overlay_recording_mark (who);
+  int cols = MIN ((int) g_utf8_strlen (mark, -1), t->cols / 2);
+
+  move_to (t->out, MAX (0, t->cols - cols - 1), 0);
+  g_string_append (t->out, "\x1b[1;37;48;2;200;16;16m");
+  append_fitted (t->out, mark, cols);
+  g_string_append (t->out, "\x1b[0m");
+}
+
 static void
 render (McRenderer *r, Text *t, McRendererView *view)
 {
@@ -525,7 +538,7 @@ render (McRenderer *r, Text *t, McRendererView *view)
   McLayoutParams params = { 0, t->cell_h };
   g_autoptr (GString) sig = g_string_new (NULL);
   gboolean full;
-  int top = view->status ? 1 : 0;  /* status line takes the first row */
+  int top = view->status || view->recording ? 1 : 0;  /* status line and recording mark take the first row */
   GHashTableIter iter;
   gpointer value;
 
@@ -543,6 +556,8 @@ render (McRenderer *r, Text *t, McRendererView *view)
   }
   if (view->status)
     g_string_append (sig, view->status);
+  if (view->recording)
+    g_string_append_printf (sig, "|rec:%s", view->recording);
   full = g_strcmp0 (sig->str, t->layout_sig) != 0;
   if (full) {
     g_free (t->layout_sig);
@@ -590,6 +605,8 @@ render (McRenderer *r, Text *t, McRendererView *view)
     append_fitted (t->out, view->status, t->cols);
     g_string_append (t->out, "\x1b[0m");
   }
+  if (view->recording)
+    print_recording_mark (t, view->recording);
   g_string_append (t->out, "\x1b[?2026l");
   mc_renderer_write_all (t->out_fd, t->out->str, t->out->len);
 
