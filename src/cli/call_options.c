@@ -280,13 +280,31 @@ mc_ice_options_clear (McIceOptions *o)
 }
 
 static gboolean
+host_is_loopback (const char *host)
+{
+  return host && (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") || g_str_equal (host, "::1") ||
+                  g_str_equal (host, "[::1]"));
+}
+
+static gboolean
 url_is_loopback (const char *url)
 {
   g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char *host = uri ? g_uri_get_host (uri) : NULL;
+  const char *emulator = g_getenv ("FIRESTORE_EMULATOR_HOST");
 
-  return host && (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") || g_str_equal (host, "::1") ||
-                  g_str_equal (host, "[::1]"));
+  /* firestore:// signals through the emulator when one is set (the SDK
+   * convention): one on loopback means every participant is on this machine. */
+  if (uri && g_strcmp0 (g_uri_get_scheme (uri), "firestore") == 0) {
+    g_autofree char *host = emulator ? g_strdup (emulator) : NULL;
+    char *colon = host ? strrchr (host, ':') : NULL;
+
+    if (colon != NULL && host[0] != '[')
+      *colon = '\0';
+    else if (colon != NULL && colon > host && colon[-1] == ']')
+      colon[0] = '\0';
+    return host_is_loopback (host);
+  }
+  return host_is_loopback (uri ? g_uri_get_host (uri) : NULL);
 }
 
 McIceConfig *

@@ -184,6 +184,15 @@ mc_signaling_set_events (McSignaling *sig, const McSignalingEvents *events, gpoi
 }
 
 void
+mc_signaling_clear_source (GSource **source)
+{
+  if (*source != NULL) {
+    g_source_destroy (*source);
+    g_clear_pointer (source, g_source_unref);
+  }
+}
+
+void
 mc_signaling_set_state (McSignaling *sig, McSignalingState state)
 {
   if (sig->state == state)

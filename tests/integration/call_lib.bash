@@ -1,6 +1,9 @@
 # Helpers for the call_*.sh integration tests (sourced; ctest only runs *.sh).
 # Each test starts its own `meshcall serve` on a free port and its own
 # `meshcall join --headless` processes, and stops them by PID on exit.
+# Sourced once per test even when several helper files source it.
+[ -n "${MC_CALL_LIB_LOADED:-}" ] && return 0
+MC_CALL_LIB_LOADED=1
 
 # Once per test, however many helper libraries source it (one work dir, one cleanup).
 [ -n "${MC_CALL_LIB_SOURCED:-}" ] && return 0

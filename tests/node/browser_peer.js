@@ -9,6 +9,14 @@
 //        [--duration S] [--size WxH] [--fps N] [--grid] [--peer ID2 --name N2 --stats-file F2 ...]
 //        [--control FILE]
 //
+// --signal firestore://PROJECT[/DATABASE] runs firestore_peer.html instead:
+// the same participant signaling through Firestore (docs/firestore.md) on the
+// official Firebase JS SDK, served from node_modules, against the emulator
+// of FIRESTORE_EMULATOR_HOST (required); with FIREBASE_AUTH_EMULATOR_HOST the
+// page signs in anonymously there and its peer id is the uid it gets (--peer
+// is then only the participant's label), else it is signed in as --peer with
+// the emulator's unsigned token.
+//
 // --control FILE: a test's remote control. When FILE appears, its one line
 // is run on every participant's page and FILE is removed: "restart-ice"
 // (restartIce() on the connections it offered, then the new offer) or
@@ -52,7 +60,7 @@ const path = require('path');
 function usage(msg, code = 2) {
   if (msg) process.stderr.write(`browser_peer: ${msg}\n`);
   (code === 0 ? process.stdout : process.stderr).write(
-    'usage: node browser_peer.js --signal ws://HOST:PORT --call ID --peer ID [--name N] [--stats-file F]\n' +
+    'usage: node browser_peer.js --signal ws://HOST:PORT|firestore://PROJECT --call ID --peer ID [--name N] [--stats-file F]\n' +
     '         [--transport websocket|polling|default] [--token T] [--duration S] [--size WxH] [--fps N]\n' +
     '         [--all-interfaces] [--log-sdp] [--grid] [--control FILE]\n' +
     '         [--peer ID2 [--name N2] [--stats-file F2] [--transport T2]] ...\n');
@@ -103,7 +111,16 @@ function parseArgs(argv) {
   if (!opts.signal) usage('--signal is required');
   let sig;
   try { sig = new URL(opts.signal); } catch (e) { usage(`--signal '${opts.signal}' is not a URL`); }
-  if (!['ws:', 'http:'].includes(sig.protocol)) usage('--signal must be ws://HOST:PORT or http://HOST:PORT');
+  if (sig.protocol === 'firestore:') {
+    // firestore://PROJECT[/DATABASE], through the emulator of the SDK convention.
+    const db = sig.pathname.replace(/^\//, '') || '(default)';
+    if (!ID_RE.test(sig.hostname) || !/^[A-Za-z0-9_().-]{1,64}$/.test(db)) usage('--signal firestore://PROJECT[/DATABASE]');
+    const emu = process.env.FIRESTORE_EMULATOR_HOST;
+    if (!emu || !/^[^:]+:\d+$/.test(emu)) usage('firestore:// needs FIRESTORE_EMULATOR_HOST=HOST:PORT (the emulator)');
+    opts.firestore = { project: sig.hostname, database: db, emulator: emu, auth: process.env.FIREBASE_AUTH_EMULATOR_HOST || '' };
+  } else if (!['ws:', 'http:'].includes(sig.protocol)) {
+    usage('--signal must be ws://HOST:PORT, http://HOST:PORT or firestore://PROJECT');
+  }
   opts.signalUrl = sig;
   if (!opts.call || !ID_RE.test(opts.call)) usage('--call ID is required (1-64 of A-Z a-z 0-9 _ . -)');
   if (opts.peers.length === 0) usage('at least one --peer ID is required');
@@ -154,7 +171,21 @@ try {
   process.exit(1);
 }
 
-const PAGE = path.join(__dirname, 'browser_peer.html');
+const PAGE = path.join(__dirname, opts.firestore ? 'firestore_peer.html' : 'browser_peer.html');
+const STATS_JS = path.join(__dirname, 'peer_stats.js');
+// The official Firebase JS SDK's browser modules, from node_modules (no CDN):
+// firestore_peer.html maps their gstatic imports to /firebase/ (an import map).
+const FIREBASE_DIR = (() => {
+  try { return path.dirname(require.resolve('firebase/package.json')); } catch (e) { return null; }
+})();
+const FIREBASE_VERSION = FIREBASE_DIR ? require(path.join(FIREBASE_DIR, 'package.json')).version : '0';
+function staticFile(url) {
+  if (url === '/' || url.startsWith('/?')) return PAGE;
+  if (url === '/socket.io.min.js') return SIO_BUNDLE;
+  if (url === '/peer_stats.js') return STATS_JS;
+  const m = /^\/firebase\/(?:[0-9.]+\/)?(firebase-[a-z-]+\.js)$/.exec(url);
+  return m && FIREBASE_DIR ? path.join(FIREBASE_DIR, m[1]) : null;
+}
 // The package's "exports" hide dist/: find the package folder through its main entry.
 const SIO_BUNDLE = (() => {
   let dir = path.dirname(require.resolve('socket.io-client'));
@@ -196,7 +227,7 @@ function startHttp() {
       res.end();
       return;
     }
-    const file = url === '/' || url.startsWith('/?') ? PAGE : url === '/socket.io.min.js' ? SIO_BUNDLE : null;
+    const file = staticFile(url);
     if (!file) {
       res.writeHead(404);
       res.end();
@@ -210,7 +241,8 @@ function startHttp() {
       }
       res.writeHead(200, { 'Content-Type': file.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript',
                            'Cache-Control': 'no-store' });
-      res.end(data);
+      // The Firestore page imports the SDK at the installed version.
+      res.end(file === PAGE && opts.firestore ? String(data).split('__FIREBASE_VERSION__').join(FIREBASE_VERSION) : data);
     });
   });
   // The websocket upgrade of /socket.io/ goes to --signal byte for byte.
@@ -260,6 +292,7 @@ async function collectStats(final) {
       const doc = await p.page.evaluate(() => window.mcStats ? window.mcStats() : null);
       if (!doc || !p.spec.statsFile || (shuttingDown && !final)) return;  // the final write wins
       doc.browser = 'chromium';
+      doc.signalingRequests = p.requests;
       doc.final = !!final;
       doc.writtenAt = Date.now() / 1000;
       writeStatsAtomic(p.spec.statsFile, doc);
@@ -278,7 +311,8 @@ async function shutdown(code, why) {
   try {
     await bounded(collectStats(true), 2000);
     await bounded(Promise.all(participants.map((p) =>
-      p.page && !p.page.isClosed() ? p.page.evaluate(() => window.mcLeave && window.mcLeave()).catch(() => {}) : null)), 2000);
+      p.page && !p.page.isClosed() ? p.page.evaluate(() => window.mcLeave && window.mcLeave())
+        .catch((err) => note('warning', { peer: p.spec.id, what: 'leave', message: String(err.message || err) })) : null)), 2000);
     // Let leave-call reach the server before the sockets close with the browser.
     await new Promise((r) => setTimeout(r, 100));
   } catch (e) { /* the browser may already be gone */ }
@@ -335,6 +369,9 @@ async function main() {
   context = await playwright.chromium.launchPersistentContext(userDataDir, {
     executablePath: exe,
     headless: false, // --headless=new below, as asked of Debian's chromium
+    // Our SIGTERM/SIGINT handler leaves the call first, then closes the browser
+    // (Playwright's own would kill chromium at once, and the page could not leave).
+    handleSIGTERM: false, handleSIGINT: false, handleSIGHUP: false,
     args: [
       '--headless=new', '--no-sandbox',
       '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
@@ -356,8 +393,11 @@ async function main() {
   for (const spec of opts.peers) {
     const page = context.pages().length > participants.length ? context.pages()[participants.length]
                                                                : await context.newPage();
-    const p = { spec, page };
+    const p = { spec, page, requests: 0 };
     participants.push(p);
+    // HTTP requests this page makes to the signaling service (the cost a participant adds).
+    const sigHost = opts.firestore ? opts.firestore.emulator : opts.signalUrl.host;
+    page.on('request', (req) => { if (req.url().includes(`//${sigHost}/`)) p.requests++; });
     await page.exposeFunction('mcReport', (ev) => emit(ev));
     page.on('pageerror', (err) => note('page-error', { peer: spec.id, message: String(err.message || err) }));
     page.on('console', (msg) => {
@@ -369,13 +409,14 @@ async function main() {
       shutdown(1, 'page crashed');
     });
     const q = new URLSearchParams({
-      signal: spec.transport === 'websocket' ? opts.signal : 'same-origin',
+      signal: spec.transport === 'websocket' || opts.firestore ? opts.signal : 'same-origin',
       call: opts.call, peer: spec.id, name: spec.name, transport: spec.transport,
       width: String(opts.width), height: String(opts.height), fps: String(opts.fps),
       loopback: opts.allInterfaces ? '0' : '1', logsdp: opts.logSdp ? '1' : '0',
     });
     if (opts.token) q.set('token', opts.token);
     if (opts.grid) q.set('layout', 'grid');
+    if (opts.firestore) for (const [k, v] of Object.entries(opts.firestore)) q.set(k, v);
     await page.goto(`${origin}/?${q}`);
   }
 

@@ -354,6 +354,29 @@ test_ice_for_url (void)
     g_assert_true (remote == ice);
     g_assert_null (remote->local_addresses);
   }
+  /* firestore:// judges the emulator of FIRESTORE_EMULATOR_HOST; production is remote. */
+  {
+    const char *const emulators[] = { "127.0.0.1:8085", "localhost:1", "[::1]:8085", NULL };
+    g_autofree char *saved = g_strdup (g_getenv ("FIRESTORE_EMULATOR_HOST"));
+
+    for (guint i = 0; emulators[i]; i++) {
+      g_setenv ("FIRESTORE_EMULATOR_HOST", emulators[i], TRUE);
+      g_autoptr (McIceConfig) l = mc_ice_config_for_signal_url (ice, "firestore://demo-p");
+      g_assert_cmpstrv (l->local_addresses, ARGS ("127.0.0.1"));
+    }
+    g_setenv ("FIRESTORE_EMULATOR_HOST", "10.0.0.5:8085", TRUE);
+    {
+      g_autoptr (McIceConfig) r = mc_ice_config_for_signal_url (ice, "firestore://demo-p");
+      g_assert_true (r == ice);
+    }
+    g_unsetenv ("FIRESTORE_EMULATOR_HOST");
+    {
+      g_autoptr (McIceConfig) r = mc_ice_config_for_signal_url (ice, "firestore://my-project/db");
+      g_assert_true (r == ice);
+    }
+    if (saved != NULL)
+      g_setenv ("FIRESTORE_EMULATOR_HOST", saved, TRUE);
+  }
 }
 
 static void

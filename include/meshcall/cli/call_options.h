@@ -98,7 +98,8 @@ void mc_ice_options_add_entries (McIceOptions *o, GArray *entries);
 McIceConfig *mc_ice_options_finish (const McIceOptions *o, GError **error);
 void mc_ice_options_clear (McIceOptions *o);
 /* What a call signaled through url uses: ice, or for a server on this
- * machine the same on 127.0.0.1 only (libnice skips loopback unless told). */
+ * machine (or firestore:// through an emulator on loopback) the same on
+ * 127.0.0.1 only (libnice skips loopback unless told). */
 McIceConfig *mc_ice_config_for_signal_url (McIceConfig *ice, const char *url);
 
 /* [media] */

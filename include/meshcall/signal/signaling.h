@@ -177,6 +177,8 @@ McSignalingState mc_signaling_get_state (McSignaling *sig);
 void mc_signaling_init_base (McSignaling *sig, const McSignalingClass *klass, const char *url,
                              const McSignalingParams *params);
 void mc_signaling_set_state (McSignaling *sig, McSignalingState state);
+/* Destroys and unrefs *source if set, and clears it (a back end's timers). */
+void mc_signaling_clear_source (GSource **source);
 /* For a back end whose peer id is known only once it signed in (Firestore:
  * the auth uid): replaces params.peer_id before the state is JOINED. Whoever
  * uses the id reads mc_signaling_get_peer_id() then, not a copy from before. */

@@ -2,6 +2,7 @@
 #include "firestore_auth.h"
 #include "meshcall/base/backoff.h"
 #include "meshcall/base/log.h"
+#include "meshcall/signal/signaling.h"
 #include "meshcall/signal/firestore/firestore_doc.h"
 
 #include <errno.h>
@@ -39,18 +40,9 @@ struct _FsAuth {
 };
 
 static void
-clear_source (GSource **source)
-{
-  if (*source != NULL) {
-    g_source_destroy (*source);
-    g_clear_pointer (source, g_source_unref);
-  }
-}
-
-static void
 arm (FsAuth *auth, guint ms, GSourceFunc func)
 {
-  clear_source (&auth->timer);
+  mc_signaling_clear_source (&auth->timer);
   auth->timer = g_timeout_source_new (ms);
   g_source_set_callback (auth->timer, func, auth, NULL);
   g_source_attach (auth->timer, auth->context);
@@ -245,7 +237,7 @@ sign_in (FsAuth *auth)
 
   if (auth->request != NULL)
     return;
-  clear_source (&auth->timer);
+  mc_signaling_clear_source (&auth->timer);
   if (auth->refresh_token != NULL) {
     g_autofree char *escaped = g_uri_escape_string (auth->refresh_token, NULL, FALSE);
     url = g_strdup_printf ("%sv1/token?key=%s", auth->token_base, auth->api_key);
@@ -300,7 +292,7 @@ fs_auth_free (FsAuth *auth)
   if (auth == NULL)
     return;
   mc_http_cancel (auth->request);
-  clear_source (&auth->timer);
+  mc_signaling_clear_source (&auth->timer);
   g_main_context_unref (auth->context);
   g_free (auth->project);
   g_free (auth->api_key);

@@ -312,7 +312,7 @@ on_inbox_timer (gpointer data)
 static void
 schedule_inbox (FsSignaling *self, guint ms)
 {
-  fs_clear_source (&self->inbox_timer);
+  mc_signaling_clear_source (&self->inbox_timer);
   if (fs_joined (self))
     self->inbox_timer = fs_timeout (self, ms, on_inbox_timer);
 }
@@ -327,12 +327,19 @@ fs_mail_start (FsSignaling *self)
 }
 
 void
+fs_mail_poll_now (FsSignaling *self)
+{
+  fs_op_cancel (self->inbox_op);   /* a read: safe to drop and make again */
+  schedule_inbox (self, 0);
+}
+
+void
 fs_mail_stop (FsSignaling *self)
 {
   GHashTableIter iter;
   gpointer op;
 
-  fs_clear_source (&self->inbox_timer);
+  mc_signaling_clear_source (&self->inbox_timer);
   fs_op_cancel (self->inbox_op);
   fs_op_cancel (self->delete_op);
   fs_op_cancel (self->send_op);

@@ -28,7 +28,7 @@ op_free (FsOp *op)
   if (op->slot != NULL && *op->slot == op)
     *op->slot = NULL;
   mc_http_cancel (op->request);
-  fs_clear_source (&op->timer);
+  mc_signaling_clear_source (&op->timer);
   if (op->data_free != NULL)
     op->data_free (op->data);
   g_free (op->what);
@@ -82,7 +82,7 @@ on_retry_timer (gpointer data)
 static void
 arm (FsOp *op, guint ms)
 {
-  fs_clear_source (&op->timer);
+  mc_signaling_clear_source (&op->timer);
   op->timer = g_timeout_source_new (ms);
   g_source_set_callback (op->timer, on_retry_timer, op, NULL);
   g_source_attach (op->timer, op->self->base.context);

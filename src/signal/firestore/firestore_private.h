@@ -136,13 +136,13 @@ void fs_peer_seen (FsSignaling *self, McFirestoreParticipant *p, gint64 read_tim
 void fs_busy (FsSignaling *self);
 guint fs_poll_interval (FsSignaling *self, guint idle_ms);
 GSource *fs_timeout (FsSignaling *self, guint ms, GSourceFunc func);
-void fs_clear_source (GSource **source);
 gboolean fs_joined (FsSignaling *self);
 
 /* ---- firestore_mail.c --------------------------------------------------------- */
 
 void fs_mail_start (FsSignaling *self);     /* joined: polls and the outbox run */
 void fs_mail_stop (FsSignaling *self);      /* cancels polls and writes; keeps the queue */
+void fs_mail_poll_now (FsSignaling *self);  /* reads the inbox now (a read in flight is made again) */
 void fs_mail_reset (FsSignaling *self);     /* a new session: forgets seqs, inbox state, queue */
 gboolean fs_mail_send (FsSignaling *self, const char *to, JsonNode *signal, GError **error);
 /* Leave: deletes of everything left in our inbox, then done (from the loop). */

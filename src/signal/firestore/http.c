@@ -12,6 +12,10 @@
 
 #define MC_LOG_CATEGORY (&mc_log_signal)
 
+/* After a renewal, connections are judged by their age for this long (by
+ * then every older one has been closed or timed out). */
+#define RENEW_WINDOW_S 600
+
 typedef struct {
   GSource source;
   McHttp *http;
@@ -24,6 +28,7 @@ struct _McHttp {
   GHashTable *sockets;     /* curl_socket_t -> fd tag (gpointer) */
   GList *requests;         /* McHttpRequest*, in flight */
   guint64 count;
+  gint64 renewed_us;       /* mc_http_renew_connections (monotonic), 0: never */
   gint refs;               /* a dispatch holds one, so done callbacks may free us */
 };
 
@@ -273,6 +278,18 @@ mc_http_request (McHttp *http, const char *method, const char *url, const char *
   curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt (e, CURLOPT_WRITEDATA, req);
   curl_easy_setopt (e, CURLOPT_USERAGENT, "meshcall");
+  if (http->renewed_us != 0) {
+    /* No connection made before the renewal is reused: a new one in the first
+     * second, then none older than the time since. */
+    gint64 since_s = (g_get_monotonic_time () - http->renewed_us) / G_USEC_PER_SEC;
+
+    if (since_s < 1)
+      curl_easy_setopt (e, CURLOPT_FRESH_CONNECT, 1L);
+    else if (since_s < RENEW_WINDOW_S)
+      curl_easy_setopt (e, CURLOPT_MAXLIFETIME_CONN, (long) since_s);
+    else
+      http->renewed_us = 0;
+  }
   if (body != NULL) {
     curl_easy_setopt (e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) body_len);
     curl_easy_setopt (e, CURLOPT_COPYPOSTFIELDS, body);
@@ -293,6 +310,12 @@ mc_http_cancel (McHttpRequest *request)
 {
   if (request != NULL)
     request_free (request);
+}
+
+void
+mc_http_renew_connections (McHttp *http)
+{
+  http->renewed_us = g_get_monotonic_time ();
 }
 
 guint64

@@ -30,15 +30,6 @@ self_id (FsSignaling *self)
 
 /* ---- small helpers --------------------------------------------------------------- */
 
-void
-fs_clear_source (GSource **source)
-{
-  if (*source != NULL) {
-    g_source_destroy (*source);
-    g_clear_pointer (source, g_source_unref);
-  }
-}
-
 GSource *
 fs_timeout (FsSignaling *self, guint ms, GSourceFunc func)
 {
@@ -99,8 +90,8 @@ static void
 stop_all (FsSignaling *self)
 {
   fs_mail_stop (self);
-  fs_clear_source (&self->heartbeat_timer);
-  fs_clear_source (&self->participants_timer);
+  mc_signaling_clear_source (&self->heartbeat_timer);
+  mc_signaling_clear_source (&self->participants_timer);
   fs_op_cancel (self->join_op);
   fs_op_cancel (self->heartbeat_op);
   fs_op_cancel (self->participants_op);
@@ -339,7 +330,7 @@ schedule_participants (FsSignaling *self)
   gboolean soon = self->peer_late || g_get_monotonic_time () < self->busy_until_us;
   guint ms = soon ? MIN (idle, BUSY_PARTICIPANTS_POLL_MS) : idle;
 
-  fs_clear_source (&self->participants_timer);
+  mc_signaling_clear_source (&self->participants_timer);
   if (fs_joined (self))
     self->participants_timer = fs_timeout (self, ms, on_participants_timer);
 }
@@ -410,7 +401,7 @@ on_heartbeat_timer (gpointer data)
 static void
 schedule_heartbeat (FsSignaling *self)
 {
-  fs_clear_source (&self->heartbeat_timer);
+  mc_signaling_clear_source (&self->heartbeat_timer);
   if (fs_joined (self))
     self->heartbeat_timer = fs_timeout (self, MC_FIRESTORE_HEARTBEAT_MS, on_heartbeat_timer);
 }
@@ -422,7 +413,7 @@ on_call_full_timeout (gpointer data)
 {
   FsSignaling *self = data;
 
-  fs_clear_source (&self->leave_timer);
+  mc_signaling_clear_source (&self->leave_timer);
   fs_fail (self, MC_PROTOCOL_ERROR, MC_PROTOCOL_ERROR_CALL_FULL,
            "call %s is full: %d participants were there before us (a call holds at most %d)",
            self->base.params.call_id, MC_FIRESTORE_MAX_PARTICIPANTS, MC_FIRESTORE_MAX_PARTICIPANTS);
@@ -650,7 +641,7 @@ finish_leave (FsSignaling *self)
   McSignalingDoneFunc done = self->leave_done;
   gpointer data = self->leave_data;
 
-  fs_clear_source (&self->leave_timer);
+  mc_signaling_clear_source (&self->leave_timer);
   stop_all (self);
   g_queue_clear_full (&self->queue, fs_queued_free);
   mc_roster_clear (self->roster);
@@ -755,13 +746,33 @@ fs_send_signal (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GErr
   return fs_mail_send (self, to_peer_id, signal, error);
 }
 
+/* This machine's addresses changed, or media from a peer stopped: the
+ * kept-alive connections may be dead, and a request on one would wait for
+ * its timeout. New connections from now on, and the inbox and the list read
+ * at once (reads in flight are made again), polled fast for a while. */
+static void
+fs_check_connection (McSignaling *sig)
+{
+  FsSignaling *self = (FsSignaling *) sig;
+
+  if (!fs_joined (self) || !mc_signaling_in_call (sig))
+    return;
+  MC_INFO ("signaling %s: checking the connection: new connections, inbox and list read now", self_id (self));
+  mc_http_renew_connections (self->http);
+  fs_busy (self);
+  fs_mail_poll_now (self);
+  fs_op_cancel (self->participants_op);
+  mc_signaling_clear_source (&self->participants_timer);
+  self->participants_timer = fs_timeout (self, 0, on_participants_timer);
+}
+
 static void
 fs_finalize (McSignaling *sig)
 {
   FsSignaling *self = (FsSignaling *) sig;
 
   stop_all (self);
-  fs_clear_source (&self->leave_timer);
+  mc_signaling_clear_source (&self->leave_timer);
   g_queue_clear_full (&self->queue, fs_queued_free);
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
   g_clear_pointer (&self->fetch_ops, g_hash_table_unref);
@@ -789,6 +800,7 @@ static const McSignalingClass fs_class = {
   .join = fs_join,
   .send_signal = fs_send_signal,
   .leave = fs_leave,
+  .check_connection = fs_check_connection,
   .finalize = fs_finalize,
 };
 

@@ -93,15 +93,6 @@ queued_signal_free (gpointer data)
   g_free (q);
 }
 
-static void
-clear_source (GSource **source)
-{
-  if (*source != NULL) {
-    g_source_destroy (*source);
-    g_clear_pointer (source, g_source_unref);
-  }
-}
-
 static GSource *
 add_timeout (SioSignaling *self, guint ms, GSourceFunc func)
 {
@@ -157,7 +148,7 @@ arm_grace (SioSignaling *self)
 {
   gint64 deadline = mc_roster_get_deadline (self->roster);
 
-  clear_source (&self->grace_timer);
+  mc_signaling_clear_source (&self->grace_timer);
   if (deadline == 0 || !mc_signaling_in_call (&self->base))
     return;
   self->grace_timer = add_timeout (self, (guint) MAX (0, (deadline - g_get_monotonic_time () + 999) / 1000),
@@ -195,8 +186,8 @@ flush_queue (SioSignaling *self)
 static void
 teardown_connection (SioSignaling *self, gboolean now)
 {
-  clear_source (&self->connect_timer);
-  clear_source (&self->check_timer);
+  mc_signaling_clear_source (&self->connect_timer);
+  mc_signaling_clear_source (&self->check_timer);
   sio_client_free (g_steal_pointer (&self->client), now);
   self->conn = CONN_NONE;
   self->join_ack_id = MC_SIO_NO_ACK;
@@ -210,9 +201,9 @@ finish_leave (SioSignaling *self)
   gpointer data = self->leave_data;
 
   teardown_connection (self, FALSE);
-  clear_source (&self->leave_timer);
-  clear_source (&self->reconnect_timer);
-  clear_source (&self->grace_timer);
+  mc_signaling_clear_source (&self->leave_timer);
+  mc_signaling_clear_source (&self->reconnect_timer);
+  mc_signaling_clear_source (&self->grace_timer);
   mc_roster_clear (self->roster);
   self->leave_done = NULL;
   self->leave_data = NULL;
@@ -231,8 +222,8 @@ static void
 fail (SioSignaling *self, GQuark domain, gint code, const char *message)
 {
   teardown_connection (self, FALSE);
-  clear_source (&self->reconnect_timer);
-  clear_source (&self->grace_timer);
+  mc_signaling_clear_source (&self->reconnect_timer);
+  mc_signaling_clear_source (&self->grace_timer);
   g_queue_clear_full (&self->queue, queued_signal_free);
   mc_signaling_emit_error (&self->base, TRUE, domain, code, "%s", message);
   mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_FAILED);
@@ -254,7 +245,7 @@ schedule_reconnect (SioSignaling *self, GQuark domain, gint code, const char *re
   guint delay = mc_backoff_delay_ms (&reconnect_backoff, self->attempts, g_random_double ());
 
   self->attempts++;
-  clear_source (&self->reconnect_timer);
+  mc_signaling_clear_source (&self->reconnect_timer);
   self->reconnect_timer = add_timeout (self, delay, on_reconnect_timer);
   mc_signaling_set_state (&self->base, self->joined_once ? MC_SIGNALING_STATE_RECONNECTING
                                                          : MC_SIGNALING_STATE_CONNECTING);
@@ -285,7 +276,7 @@ reconnect_now (SioSignaling *self, const char *reason)
 {
   MC_INFO ("signaling %s: connection lost: %s; connecting again now", self_id (self), reason);
   teardown_connection (self, FALSE);
-  clear_source (&self->reconnect_timer);
+  mc_signaling_clear_source (&self->reconnect_timer);
   self->attempts = 0;
   mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_RECONNECTING);
   mc_signaling_emit_error (&self->base, FALSE, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT,
@@ -317,7 +308,7 @@ apply_join_result (SioSignaling *self, JsonArray *peers)
   self->conn = CONN_JOINED;
   self->joined_once = TRUE;
   self->attempts = 0;
-  clear_source (&self->connect_timer);
+  mc_signaling_clear_source (&self->connect_timer);
   MC_INFO ("signaling %s: %s call %s with %u other peers", self_id (self), rejoin ? "re-joined" : "joined",
            self->base.params.call_id, peers ? json_array_get_length (peers) : 0);
   mc_signaling_set_state (&self->base, MC_SIGNALING_STATE_JOINED);
@@ -527,7 +518,7 @@ on_client_ack (SioClient *client, gint64 ack_id, JsonNode *arg, gpointer data)
   } else if (ack_id == self->check_ack_id && self->check_ack_id != MC_SIO_NO_ACK) {
     /* Any answer (a server that does not know the event refuses it) proves the connection. */
     self->check_ack_id = MC_SIO_NO_ACK;
-    clear_source (&self->check_timer);
+    mc_signaling_clear_source (&self->check_timer);
     MC_DEBUG ("signaling %s: the connection answers", self_id (self));
   }
 }
@@ -664,14 +655,14 @@ on_leave_timeout (gpointer data)
 static void
 leave_disconnect (SioSignaling *self)
 {
-  clear_source (&self->leave_timer);
+  mc_signaling_clear_source (&self->leave_timer);
   self->leave_ack_id = MC_SIO_NO_ACK;
   if (self->client == NULL || !sio_client_is_open (self->client)) {
     teardown_connection (self, FALSE);
     self->leave_timer = add_timeout (self, 0, on_leave_timeout);
     return;
   }
-  clear_source (&self->connect_timer);
+  mc_signaling_clear_source (&self->connect_timer);
   /* The client reports `lost` when the server closes -> finish_leave, or this timer. */
   self->leave_timer = add_timeout (self, LEAVE_CLOSE_TIMEOUT_MS, on_leave_timeout);
   sio_client_disconnect (self->client);
@@ -695,8 +686,8 @@ sio_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data)
 
   self->leave_done = done;
   self->leave_data = user_data;
-  clear_source (&self->reconnect_timer);
-  clear_source (&self->grace_timer);
+  mc_signaling_clear_source (&self->reconnect_timer);
+  mc_signaling_clear_source (&self->grace_timer);
   g_queue_clear_full (&self->queue, queued_signal_free);
 
   if (self->client != NULL && sio_client_is_open (self->client) && self->conn == CONN_JOINED) {
@@ -716,9 +707,9 @@ sio_finalize (McSignaling *sig)
   SioSignaling *self = (SioSignaling *) sig;
 
   teardown_connection (self, TRUE);
-  clear_source (&self->reconnect_timer);
-  clear_source (&self->grace_timer);
-  clear_source (&self->leave_timer);
+  mc_signaling_clear_source (&self->reconnect_timer);
+  mc_signaling_clear_source (&self->grace_timer);
+  mc_signaling_clear_source (&self->leave_timer);
   g_queue_clear_full (&self->queue, queued_signal_free);
   g_clear_pointer (&self->roster, mc_roster_free);
   g_clear_object (&self->session);
@@ -751,7 +742,7 @@ sio_check_connection (McSignaling *sig)
   if (self->client == NULL) {
     if (self->reconnect_timer != NULL) {
       MC_INFO ("signaling %s: the network changed: retrying now", self_id (self));
-      clear_source (&self->reconnect_timer);
+      mc_signaling_clear_source (&self->reconnect_timer);
       start_attempt (self);
     }
     return;

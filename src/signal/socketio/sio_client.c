@@ -2,6 +2,7 @@
 #include "sio_client.h"
 
 #include "meshcall/base/log.h"
+#include "meshcall/signal/signaling.h"
 #include "meshcall/proto/sio_packet.h"
 
 #include <string.h>
@@ -35,15 +36,6 @@ struct _SioClient {
   gint64 next_ack_id;
 };
 
-static void
-clear_source (GSource **source)
-{
-  if (*source != NULL) {
-    g_source_destroy (*source);
-    g_clear_pointer (source, g_source_unref);
-  }
-}
-
 /* Reports the end once and goes quiet. */
 static void
 lose (SioClient *c, const char *reason)
@@ -51,7 +43,7 @@ lose (SioClient *c, const char *reason)
   if (c->step == STEP_DEAD)
     return;
   c->step = STEP_DEAD;
-  clear_source (&c->heartbeat_timer);
+  mc_signaling_clear_source (&c->heartbeat_timer);
   MC_INFO ("connection to %s lost: %s", c->display_url, reason);
   if (c->events.lost)
     c->events.lost (c, reason, c->user_data);
@@ -134,7 +126,7 @@ sio_client_disconnect (SioClient *c)
     return;
   }
   send_sio (c, disconnect);
-  clear_source (&c->heartbeat_timer);
+  mc_signaling_clear_source (&c->heartbeat_timer);
   /* on_ws_closed reports the end. */
   soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
 }
@@ -156,7 +148,7 @@ on_heartbeat_timeout (gpointer data)
 static void
 arm_heartbeat (SioClient *c)
 {
-  clear_source (&c->heartbeat_timer);
+  mc_signaling_clear_source (&c->heartbeat_timer);
   c->heartbeat_timer = g_timeout_source_new (c->ping_interval_ms + c->ping_timeout_ms);
   g_source_set_callback (c->heartbeat_timer, on_heartbeat_timeout, c, NULL);
   g_source_attach (c->heartbeat_timer, c->context);
@@ -221,7 +213,7 @@ handle_sio (SioClient *c, const char *text, gsize len)
   case MC_SIO_CONNECT_ERROR:
     if (c->step == STEP_CONNECT || c->step == STEP_CONNECTED) {
       c->step = STEP_DEAD;
-      clear_source (&c->heartbeat_timer);
+      mc_signaling_clear_source (&c->heartbeat_timer);
       if (c->events.refused)
         c->events.refused (c, packet->data, c->user_data);
     }
@@ -370,7 +362,7 @@ sio_client_free (SioClient *c, gboolean now)
 {
   if (c == NULL)
     return;
-  clear_source (&c->heartbeat_timer);
+  mc_signaling_clear_source (&c->heartbeat_timer);
   if (c->cancellable != NULL) {
     g_cancellable_cancel (c->cancellable);
     g_clear_object (&c->cancellable);

@@ -45,6 +45,10 @@ McHttpRequest *mc_http_request (McHttp *http, const char *method, const char *ur
 /* Stops a request in flight; its done callback is not called. */
 void mc_http_cancel (McHttpRequest *request);
 
+/* Kept-alive connections may be dead (this machine's addresses changed):
+ * requests started from now on use new connections, never one made before. */
+void mc_http_renew_connections (McHttp *http);
+
 /* Requests started since mc_http_new(), for logs and benchmarks. */
 guint64 mc_http_get_request_count (McHttp *http);
 
