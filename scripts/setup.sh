@@ -20,7 +20,7 @@ DEBIAN_PACKAGES=(
   gstreamer1.0-nice gstreamer1.0-alsa gstreamer1.0-pulseaudio gstreamer1.0-libav gstreamer1.0-tools
   # test: display, terminal, browsers, TURN, sanitizers, fuzzing, leak checks
   xvfb xauth xdotool x11-utils tmux imagemagick coturn chromium
-  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 curl python3 nodejs npm
+  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 nftables curl python3 nodejs npm
 )
 
 as_root() {

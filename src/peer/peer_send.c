@@ -151,6 +151,11 @@ build_branch (McPeer *peer, gboolean video, int pt, guint twcc, gboolean answeri
                 "max-buffers", (guint64) (video ? 60 : 100), "leaky-type", 2 /* downstream */, "block", FALSE,
                 NULL);
   configure_payloader (pay, filter, caps, video, h264, pt);
+  if (video) {
+    guint ssrc = 0;
+    gst_structure_get_uint (gst_caps_get_structure (caps, 0), "ssrc", &ssrc);
+    g_atomic_int_set (&peer->video_ssrc, (gint) ssrc);
+  }
 
   /* From here the pipeline owns the elements; the peer's teardown frees them. */
   gst_bin_add_many (GST_BIN (peer->pipeline), src, pay, filter, NULL);

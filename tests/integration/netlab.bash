@@ -12,6 +12,13 @@
 #   lab_cable NAME down|up             pull / plug NAME's cable (its end of the veth)
 #   lab_readdress NAME                 NAME's address deleted and another one added (a network change)
 #   lab_ns NAME                        the namespace's name, for `ip netns exec`
+#   lab_shape NAME RATE [BURST [LATENCY]]  caps NAME's uplink: tbf on its eth0 (e.g. 600kbit 15kb 50ms)
+#   lab_unshape NAME                   lifts the cap
+#   lab_qdisc NAME                     "BYTES PACKETS DROPS" sent/dropped so far by NAME's uplink qdisc
+#                                      (tc -s -j; counters restart when the qdisc is replaced)
+#   lab_loss NAME PERCENT              drops PERCENT % of what NAME receives, at its prerouting hook
+#                                      (nft numgen: silent, as on a real network); 0 lifts it
+#   lab_loss_dropped NAME              packets lab_loss dropped so far (nft counter)
 
 LAB_ID="mc$$"
 LAB_SWITCH="${LAB_ID}-sw"
@@ -104,6 +111,46 @@ lab_readdress() {
   ip -n "$ns" addr add "$new/24" dev eth0
   LAB_ADDR[$name]=$new
   log "$name moved from $old to $new"
+}
+
+lab_shape() {
+  local ns
+  ns=$(lab_ns "$1")
+  ip -n "$ns" tc qdisc replace dev eth0 root tbf rate "$2" burst "${3:-15kb}" latency "${4:-50ms}" ||
+    fail "cannot shape $1's uplink"
+  log "$1's uplink capped: tbf rate $2 burst ${3:-15kb} latency ${4:-50ms}"
+}
+
+lab_unshape() {
+  ip -n "$(lab_ns "$1")" tc qdisc del dev eth0 root 2>/dev/null || true
+  log "$1's uplink unshaped"
+}
+
+lab_qdisc() {
+  ip -n "$(lab_ns "$1")" -s -j tc qdisc show dev eth0 |
+    node -e 'const q = JSON.parse(require("fs").readFileSync(0, "utf8"))[0] || {};
+             console.log(`${q.bytes || 0} ${q.packets || 0} ${q.drops || 0}`)'
+}
+
+lab_loss() {
+  local ns
+  ns=$(lab_ns "$1")
+  ip netns exec "$ns" nft delete table inet lab_loss 2>/dev/null || true
+  [ "$2" = 0 ] && { log "no more loss into $1"; return 0; }
+  ip netns exec "$ns" nft -f - <<NFT || fail "cannot add loss into $1 (nft)"
+table inet lab_loss {
+  counter dropped { }
+  chain pre { type filter hook prerouting priority -300; policy accept;
+    udp dport != 0 numgen random mod 100 < $2 counter name dropped drop; }
+}
+NFT
+  log "$2 % of what $1 receives (UDP) dropped at its prerouting"
+}
+
+lab_loss_dropped() {
+  ip netns exec "$(lab_ns "$1")" nft -j list counter inet lab_loss dropped 2>/dev/null |
+    node -e 'const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+             const c = (j.nftables || []).find((o) => o.counter); console.log(c ? c.counter.packets : 0)'
 }
 
 # now_ms: milliseconds since the epoch.

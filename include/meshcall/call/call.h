@@ -47,6 +47,11 @@ typedef struct {
   McPeerSettings peer;                /* ICE, jitter buffer and timeouts of every peer (copied) */
   const char *stats_json;             /* NULL = none */
   int self_view_width;                /* > 0: a self-view branch this wide for on_self_frame */
+  /* Send adaptation: every peer's estimate (audio and video) stays within
+   * these (kbit/s); tier 0 starts at media.video_bitrate_kbps (0: from
+   * the size and rate) clamped into them. min == max: a fixed rate. */
+  guint min_bitrate_kbps;             /* default 100 */
+  guint max_bitrate_kbps;             /* default 2000 */
 } McCallConfig;
 
 /* Fills the defaults: 640x480@30 VP8, auto sources, 50 ms jitter buffer,

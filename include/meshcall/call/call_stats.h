@@ -46,6 +46,16 @@ typedef struct {
   guint gaps_before;            /* media_gaps of the connections before the current one */
   gint64 carried_last_media_us; /* the previous connection's last packet, until the new one's first */
 
+  /* Send adaptation (call_adapt.c); < 0 / NULL: not known */
+  double estimate_kbps;          /* the rate controller's target for this peer */
+  double loss_estimate_kbps;     /* ... its loss-based half */
+  double delay_estimate_kbps;    /* ... its delay-based half */
+  double remote_received_kbps;   /* what the peer receives of ours, from its feedback */
+  const char *adapt_state;       /* static: "increase", "hold", "decrease" */
+  const char *delay_signal;      /* static: "normal", "overuse", "underuse" */
+  gboolean transport_cc;         /* the delay signal comes from transport-wide feedback */
+  int tier_width, tier_height, tier_fps;   /* the format of its tier; 0: none */
+
   gboolean remote_audio_muted;   /* from the peer's media-state signal */
   gboolean remote_video_off;
 
@@ -82,7 +92,9 @@ typedef struct {
  *   fps, audioPacketsReceived, inboundKbps, outboundKbps, rttMs, fractionLost,
  *   remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS, firstFrameAt,
  *   connectedAt, localCandidateType, remoteCandidateType, localAddress, remoteAudioMuted, remoteVideoOff,
- *   connections, iceRestarts, mediaGaps, lastMediaGapS, lastMediaGapEndedAt}] }
+ *   connections, iceRestarts, mediaGaps, lastMediaGapS, lastMediaGapEndedAt,
+ *   estimateKbps, lossEstimateKbps, delayEstimateKbps, remoteReceivedKbps, adaptState, delaySignal,
+ *   transportCc, tierWidth, tierHeight, tierFps}] }
  * Every member is documented in docs/stats.md. */
 JsonNode *mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers /* McCallStatsPeer* */);
 /* Written to a temporary file and renamed (g_file_set_contents). */

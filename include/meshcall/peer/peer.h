@@ -70,6 +70,29 @@ typedef struct {
   McPlayback *playback;               /* decoded audio goes here; NULL = counted and dropped (headless) */
 } McPeerConfig;
 
+/* What the remote tells us about the media we send it (peer_feedback.c),
+ * for the call's bitrate controller: a receiver report block about our
+ * video, or transport-wide congestion control feedback (when negotiated). */
+typedef struct {
+  guint16 seqnum;            /* transport-wide sequence number */
+  guint size;                /* bytes */
+  gboolean lost;             /* reported as not received */
+  gint64 send_us;            /* when it left (our running time) */
+  gint64 arrival_us;         /* when it arrived (their clock; -1 when lost) */
+} McPeerTwccPacket;
+
+typedef struct {
+  gint64 time_us;            /* monotonic, when the RTCP arrived */
+  gboolean has_report;       /* a report block about our video SSRC */
+  double fraction_lost;      /* ... 0..1, since its previous report */
+  double rtt_ms;             /* ... from LSR/DLSR; -1 before our first sender report reached it */
+  gint32 cumulative_lost;
+  guint32 ext_highest_seq;
+  double jitter_ms;          /* ... interarrival jitter; -1 unknown */
+  const McPeerTwccPacket *packets;   /* transport-wide feedback, in sequence order; NULL without */
+  guint n_packets;
+} McPeerFeedback;
+
 typedef struct {
   void (*send_signal) (McPeer *peer, const McSignal *signal, gpointer user_data);
   void (*state_changed) (McPeer *peer, McPeerState state, gpointer user_data);
@@ -83,7 +106,15 @@ typedef struct {
    * about ten times a second, on the peer's context. Drives the renderer's
    * active-speaker border. */
   void (*audio_level) (McPeer *peer, double rms_db, gpointer user_data);
+  /* Optional: every receiver report about our video and every batch of
+   * transport-wide feedback, on the peer's context (the struct and its
+   * packets are valid during the call only). The peer shortens webrtcbin's
+   * RTCP interval to MC_PEER_RTCP_INTERVAL_MS, so both sides report often
+   * enough to adapt on (RFC 4585's default of 5 s is too slow). */
+  void (*feedback) (McPeer *peer, const McPeerFeedback *feedback, gpointer user_data);
 } McPeerCallbacks;
+
+#define MC_PEER_RTCP_INTERVAL_MS 200
 
 /* Counters maintained by the peer itself (webrtcbin has no frames-decoded). */
 typedef struct {
