@@ -181,20 +181,43 @@ call_adapt_feedback (McCall *call, Entry *e, const McPeerFeedback *fb)
 
 /* ---- the plan, carried out --------------------------------------------------- */
 
+/* Plan tier i is capture tier i: made when first needed (at most
+ * MC_CAPTURE_MAX_TIERS), idle without subscribers (capture.h). */
 static void
 apply_tiers (McCall *call, double audio_bps)
 {
-  guint n = MIN (mc_tiers_get_n_tiers (call->tiers), mc_capture_get_n_tiers (call->capture));
+  guint n = mc_tiers_get_n_tiers (call->tiers);
+  GHashTableIter it;
+  gpointer value;
 
   for (guint i = 0; i < n; i++) {
     const McTier *t = mc_tiers_get_tier (call->tiers, i);
     McCaptureTierInfo info;
     double video_bps = MAX ((double) t->bitrate_bps - audio_bps, call->cfg.min_bitrate_kbps * 1000.0 / 2);
     guint kbps = (guint) MAX (video_bps / 1000, 1);
+    if (i >= mc_capture_get_n_tiers (call->capture)) {
+      g_autoptr (GError) error = NULL;
+      if (mc_capture_add_tier (call->capture, t->format.width, t->format.height, t->format.fps, kbps, &error) < 0) {
+        MC_WARNING ("no tier %u: %s", i, error->message);
+        n = i;
+        break;
+      }
+    }
     if (!mc_capture_get_tier_info (call->capture, i, &info))
       continue;
+    mc_capture_set_tier_format (call->capture, i, t->format.width, t->format.height, t->format.fps);
     if (fabs ((double) kbps - info.bitrate_kbps) >= BITRATE_STEP * info.bitrate_kbps)
       mc_capture_set_tier_bitrate (call->capture, i, kbps);
+  }
+  g_hash_table_iter_init (&it, call->entries);
+  while (g_hash_table_iter_next (&it, NULL, &value)) {
+    Entry *e = value;
+    int want = mc_tiers_get_peer_tier (call->tiers, e->peer_id);
+    int now = e->peer ? mc_peer_get_tier (e->peer) : -1;
+    if (want < 0 || now < 0 || want == now || (guint) want >= n)
+      continue;
+    MC_INFO ("%s: to tier %d (from %d)", e->name, want, now);
+    mc_peer_set_tier (e->peer, (guint) want);
   }
 }
 
@@ -238,7 +261,7 @@ call_adapt_start (McCall *call)
 
   if (call->capture == NULL || !mc_capture_has_video (call->capture))
     return;
-  call->tiers = mc_tiers_new (&top, 1);
+  call->tiers = mc_tiers_new (&top, MIN (MC_TIERS_MAX, MC_CAPTURE_MAX_TIERS));
   call->adapt_timer = g_timeout_add (ADAPT_TICK_MS, on_adapt_tick, call);
 }
 
@@ -247,6 +270,14 @@ call_adapt_stop (McCall *call)
 {
   g_clear_handle_id (&call->adapt_timer, g_source_remove);
   g_clear_pointer (&call->tiers, mc_tiers_free);
+}
+
+guint
+call_adapt_tier_for (McCall *call, Entry *e)
+{
+  int t = call->tiers ? mc_tiers_get_peer_tier (call->tiers, e->peer_id) : -1;
+
+  return t > 0 && (guint) t < mc_capture_get_n_tiers (call->capture) ? (guint) t : 0;
 }
 
 void

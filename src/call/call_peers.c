@@ -309,7 +309,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .remote_id = e->peer_id,
     .remote_name = e->name,
     .capture = call->capture,
-    .tier = 0,
+    .tier = call_adapt_tier_for (call, e),
     .settings = &call->cfg.peer,
     .playback = call->playback,
   };

@@ -101,6 +101,8 @@ G_GNUC_INTERNAL void call_adapt_start (McCall *call);
 G_GNUC_INTERNAL void call_adapt_stop (McCall *call);
 /* What the entry's peer reported about our media. */
 G_GNUC_INTERNAL void call_adapt_feedback (McCall *call, Entry *e, const McPeerFeedback *fb);
+/* The capture tier a new McPeer of the entry starts in: its planned one if made, else 0. */
+G_GNUC_INTERNAL guint call_adapt_tier_for (McCall *call, Entry *e);
 /* The adaptation members of the entry's stats. */
 G_GNUC_INTERNAL void call_adapt_fill_stats (McCall *call, Entry *e);
 

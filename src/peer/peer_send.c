@@ -247,6 +247,14 @@ peer_send_unsubscribe (McPeer *peer)
     mc_capture_unsubscribe_audio (peer->capture, GST_APP_SRC (peer->audio_src));
 }
 
+void
+mc_peer_set_tier (McPeer *peer, guint tier)
+{
+  peer->tier = tier;
+  if (peer->subscribed && peer->video_src)
+    mc_capture_subscribe (peer->capture, tier, GST_APP_SRC (peer->video_src));
+}
+
 int
 mc_peer_get_tier (McPeer *peer)
 {

@@ -13,8 +13,10 @@
 #   lab_readdress NAME                 NAME's address deleted and another one added (a network change)
 #   lab_ns NAME                        the namespace's name, for `ip netns exec`
 #   lab_shape NAME RATE [BURST [LATENCY]]  caps NAME's uplink: tbf on its eth0 (e.g. 600kbit 15kb 50ms)
-#   lab_unshape NAME                   lifts the cap
-#   lab_qdisc NAME                     "BYTES PACKETS DROPS" sent/dropped so far by NAME's uplink qdisc
+#   lab_shape_down NAME RATE [BURST [LATENCY]]  caps NAME's downlink: tbf on the switch's end of its
+#                                      cable (what everyone sends NAME; NAME's uplink stays free)
+#   lab_unshape NAME [down]            lifts the cap
+#   lab_qdisc NAME [down]              "BYTES PACKETS DROPS" sent/dropped so far by that qdisc
 #                                      (tc -s -j; counters restart when the qdisc is replaced)
 #   lab_loss NAME PERCENT              drops PERCENT % of what NAME receives, at its prerouting hook
 #                                      (nft numgen: silent, as on a real network); 0 lifts it
@@ -113,21 +115,34 @@ lab_readdress() {
   log "$name moved from $old to $new"
 }
 
-lab_shape() {
-  local ns
-  ns=$(lab_ns "$1")
-  ip -n "$ns" tc qdisc replace dev eth0 root tbf rate "$2" burst "${3:-15kb}" latency "${4:-50ms}" ||
-    fail "cannot shape $1's uplink"
-  log "$1's uplink capped: tbf rate $2 burst ${3:-15kb} latency ${4:-50ms}"
+# lab_dev NAME [down]: "NAMESPACE DEVICE" of NAME's uplink (its eth0) or downlink (the switch's end).
+lab_dev() {
+  if [ "${2:-up}" = down ]; then echo "$LAB_SWITCH s-$1-$$"; else echo "$(lab_ns "$1") eth0"; fi
 }
 
+lab_tbf() {
+  local where ns dev
+  where=$1
+  read -r ns dev <<<"$(lab_dev "$2" "$where")"
+  ip -n "$ns" tc qdisc replace dev "$dev" root tbf rate "$3" burst "${4:-15kb}" latency "${5:-50ms}" ||
+    fail "cannot shape $2's ${where}link"
+  log "$2's ${where}link capped: tbf rate $3 burst ${4:-15kb} latency ${5:-50ms}"
+}
+
+lab_shape() { lab_tbf up "$@"; }
+lab_shape_down() { lab_tbf down "$@"; }
+
 lab_unshape() {
-  ip -n "$(lab_ns "$1")" tc qdisc del dev eth0 root 2>/dev/null || true
-  log "$1's uplink unshaped"
+  local ns dev
+  read -r ns dev <<<"$(lab_dev "$1" "${2:-up}")"
+  ip -n "$ns" tc qdisc del dev "$dev" root 2>/dev/null || true
+  log "$1's ${2:-up}link unshaped"
 }
 
 lab_qdisc() {
-  ip -n "$(lab_ns "$1")" -s -j tc qdisc show dev eth0 |
+  local ns dev
+  read -r ns dev <<<"$(lab_dev "$1" "${2:-up}")"
+  ip -n "$ns" -s -j tc qdisc show dev "$dev" |
     node -e 'const q = JSON.parse(require("fs").readFileSync(0, "utf8"))[0] || {};
              console.log(`${q.bytes || 0} ${q.packets || 0} ${q.drops || 0}`)'
 }
@@ -141,7 +156,7 @@ lab_loss() {
 table inet lab_loss {
   counter dropped { }
   chain pre { type filter hook prerouting priority -300; policy accept;
-    udp dport != 0 numgen random mod 100 < $2 counter name dropped drop; }
+    meta l4proto udp numgen random mod 100 < $2 counter name "dropped" drop; }
 }
 NFT
   log "$2 % of what $1 receives (UDP) dropped at its prerouting"

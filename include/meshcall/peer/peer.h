@@ -163,6 +163,9 @@ gboolean mc_peer_is_offerer (McPeer *peer);
 void mc_peer_get_counters (McPeer *peer, McPeerCounters *counters);
 /* Tier our video is subscribed to, or -1. */
 int mc_peer_get_tier (McPeer *peer);
+/* Sends it another tier of the capture (at that tier's next keyframe,
+ * without a freeze: capture.h), now or once connected. */
+void mc_peer_set_tier (McPeer *peer, guint tier);
 
 /* webrtcbin's get-stats; the callback runs on the peer's context with the
  * stats structure (or NULL), after which it is freed. */
