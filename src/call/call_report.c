@@ -126,6 +126,9 @@ mc_call_format_status (McCall *call)
     Entry *e = g_hash_table_lookup (call->entries, l->data);
     g_string_append_printf (s, " | %s %s %.0f/%.0f kbps", e->name, e->stats->state, e->stats->inbound_kbps,
                             e->stats->outbound_kbps);
+    if (e->stats->estimate_kbps >= 0 && e->stats->tier >= 0 && e->stats->tier_width > 0)
+      g_string_append_printf (s, " (est %.0f, tier %d %dx%d@%d)", e->stats->estimate_kbps, e->stats->tier,
+                              e->stats->tier_width, e->stats->tier_height, e->stats->tier_fps);
   }
   if (ids == NULL)
     g_string_append (s, " | waiting for others to join");

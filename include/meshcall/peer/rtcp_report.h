@@ -1,7 +1,7 @@
 /* The report block about one of our SSRCs in a compound RTCP packet that
  * came off the network (RFC 3550 6.4: SR and RR packets; every other packet
  * type is skipped), and the round trip it implies. Pure: bytes in, a block
- * out, no GStreamer state (GstRTCPBuffer's reader on a copy). Fuzzed by
+ * out (GstRTCPBuffer's reader on a copy: gst_init() first). Fuzzed by
  * fuzz/fuzz_rtcp.c. Any thread. */
 #pragma once
 
