@@ -46,8 +46,8 @@ lab_add r
 lab_serve
 read -r R_NS R_DEV <<<"$(lab_dev r down)"
 
-open_link() { ip -n "$R_NS" tc qdisc "$1" dev "$R_DEV" root tbf rate 1gbit burst 1mb latency 50ms; }
-cap_link() { ip -n "$R_NS" tc qdisc change dev "$R_DEV" root tbf rate ${CAP}kbit burst 6000 latency 50ms; }
+open_link() { tc -n "$R_NS" qdisc "$1" dev "$R_DEV" root tbf rate 1gbit burst 1mb latency 50ms; }
+cap_link() { tc -n "$R_NS" qdisc change dev "$R_DEV" root tbf rate ${CAP}kbit burst 6000 latency 50ms; }
 
 start_chromium() {
   local name=$1
@@ -98,7 +98,7 @@ run() {
   sleep $LIFT_S
   touch "$WORK/stop"
   wait $sampler
-  ip -n "$R_NS" tc qdisc del dev "$R_DEV" root
+  tc -n "$R_NS" qdisc del dev "$R_DEV" root
   stop_pair
   cat "$WORK/figures.json"
 }

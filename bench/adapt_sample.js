@@ -19,7 +19,7 @@ const cap = Number(o['cap-kbps']);
 const samples = [];
 
 function qdisc() {
-  const out = execFileSync('ip', ['-n', o.ns, '-s', '-j', 'tc', 'qdisc', 'show', 'dev', o.dev], { encoding: 'utf8' });
+  const out = execFileSync('tc', ['-n', o.ns, '-s', '-j', 'qdisc', 'show', 'dev', o.dev], { encoding: 'utf8' });
   const q = JSON.parse(out)[0] || {};
   return { bytes: q.bytes || 0, packets: q.packets || 0, drops: q.drops || 0 };
 }

@@ -124,7 +124,7 @@ lab_tbf() {
   local where ns dev
   where=$1
   read -r ns dev <<<"$(lab_dev "$2" "$where")"
-  ip -n "$ns" tc qdisc replace dev "$dev" root tbf rate "$3" burst "${4:-15kb}" latency "${5:-50ms}" ||
+  tc -n "$ns" qdisc replace dev "$dev" root tbf rate "$3" burst "${4:-15kb}" latency "${5:-50ms}" ||
     fail "cannot shape $2's ${where}link"
   log "$2's ${where}link capped: tbf rate $3 burst ${4:-15kb} latency ${5:-50ms}"
 }
@@ -135,14 +135,14 @@ lab_shape_down() { lab_tbf down "$@"; }
 lab_unshape() {
   local ns dev
   read -r ns dev <<<"$(lab_dev "$1" "${2:-up}")"
-  ip -n "$ns" tc qdisc del dev "$dev" root 2>/dev/null || true
+  tc -n "$ns" qdisc del dev "$dev" root 2>/dev/null || true
   log "$1's ${2:-up}link unshaped"
 }
 
 lab_qdisc() {
   local ns dev
   read -r ns dev <<<"$(lab_dev "$1" "${2:-up}")"
-  ip -n "$ns" -s -j tc qdisc show dev "$dev" |
+  tc -n "$ns" -s -j qdisc show dev "$dev" |
     node -e 'const q = JSON.parse(require("fs").readFileSync(0, "utf8"))[0] || {};
              console.log(`${q.bytes || 0} ${q.packets || 0} ${q.drops || 0}`)'
 }
