@@ -300,8 +300,15 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call->cfg.max_bitrate_kbps = MAX (call->cfg.max_bitrate_kbps, call->cfg.min_bitrate_kbps);
   media->video_bitrate_kbps = CLAMP (media->video_bitrate_kbps, call->cfg.min_bitrate_kbps / 2 + 1,
                                      call->cfg.max_bitrate_kbps);
-  call->adapt_start_bps = CLAMP ((media->video_bitrate_kbps + (media->audio_bitrate_kbps ? media->audio_bitrate_kbps : 32) + 8) * 1000,
-                                 call->cfg.min_bitrate_kbps * 1000, call->cfg.max_bitrate_kbps * 1000);
+  {
+    guint audio_kbps = (media->audio_bitrate_kbps ? media->audio_bitrate_kbps : 32) + 8;
+    /* No more than twice the rate the size and frame rate are encoded at by
+     * default: a path that carries more gets no better picture from it. */
+    guint useful = 2 * mc_capture_default_bitrate (media->width, media->height, media->fps) + audio_kbps;
+    call->adapt_max_bps = MAX (MIN (call->cfg.max_bitrate_kbps, useful), call->cfg.min_bitrate_kbps) * 1000;
+    call->adapt_start_bps = CLAMP ((media->video_bitrate_kbps + audio_kbps) * 1000, call->cfg.min_bitrate_kbps * 1000,
+                                   call->adapt_max_bps);
+  }
   call->capture = mc_capture_new (media, error);
   if (call->capture == NULL) {
     mc_call_free (call);

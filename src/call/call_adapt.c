@@ -62,7 +62,7 @@ call_adapt_peer_new (McCall *call)
 
   mc_rate_config_init (&cfg);
   cfg.min_bps = call->cfg.min_bitrate_kbps * 1000;
-  cfg.max_bps = call->cfg.max_bitrate_kbps * 1000;
+  cfg.max_bps = call->adapt_max_bps;
   cfg.start_bps = call->adapt_start_bps;
   a->rate = mc_rate_controller_new (&cfg, now_us ());
   a->arrivals = g_array_new (FALSE, FALSE, sizeof (Arrival));

@@ -60,6 +60,7 @@ struct _McCall {
   McTiers *tiers;         /* the encoder tiers' plan (NULL without video) */
   guint adapt_timer;
   guint adapt_start_bps;  /* every controller starts here: tier 0's first bitrate */
+  guint adapt_max_bps;    /* ... and stays under this: max_bitrate_kbps, or less for a small capture */
   McNetwatch *netwatch;   /* our addresses: a vanished one rebuilds the peers using it */
   gboolean leaving;
   McCallDoneFunc leave_done;

@@ -306,7 +306,8 @@ mc_media_options_add_entries (McMediaOptions *o, GArray *entries)
     { "min-bitrate", 0, 0, G_OPTION_ARG_INT, &o->min_bitrate,
       "Least we send each peer, audio and video, however bad its path looks (default 100)", "KBPS" },
     { "max-bitrate", 0, 0, G_OPTION_ARG_INT, &o->max_bitrate,
-      "Most we send each peer however good its path is (default 2000; = --min-bitrate: a fixed rate)", "KBPS" },
+      "Most we send each peer however good its path is (default 2000; at most twice the default rate of --size and --fps; = --min-bitrate: a fixed rate)",
+      "KBPS" },
   };
 
   add_entries (entries, add, G_N_ELEMENTS (add));

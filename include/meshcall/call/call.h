@@ -51,7 +51,8 @@ typedef struct {
    * these (kbit/s); tier 0 starts at media.video_bitrate_kbps (0: from
    * the size and rate) clamped into them. min == max: a fixed rate. */
   guint min_bitrate_kbps;             /* default 100 */
-  guint max_bitrate_kbps;             /* default 2000 */
+  guint max_bitrate_kbps;             /* default 2000; never more than twice the capture's default
+                                       * bitrate (mc_capture_default_bitrate) plus audio */
 } McCallConfig;
 
 /* Fills the defaults: 640x480@30 VP8, auto sources, 50 ms jitter buffer,
