@@ -442,13 +442,17 @@ mc_capture_add_tier (McCapture *capture, int width, int height, int fps, guint b
   gst_object_unref (sink);
 
   gst_bin_add (GST_BIN (capture->pipeline), bin);
+  /* Playing before it is linked: a tier added to a running capture would
+   * otherwise answer the tee's first buffer with FLUSHING, and the tee would
+   * hand that to the camera's streaming thread, which stops (every tier's
+   * video with it). */
+  gst_element_sync_state_with_parent (bin);
   tier->tee_pad = gst_element_request_pad_simple (capture->tee, "src_%u");
   {
     g_autoptr (GstPad) sinkpad = gst_element_get_static_pad (bin, "sink");
     gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, on_tier_input, tier, NULL);
     gst_pad_link (tier->tee_pad, sinkpad);
   }
-  gst_element_sync_state_with_parent (bin);
   capture->n_tiers++;
   MC_INFO ("tier %u: %dx%d@%d %s %u kbit/s", tier->index, width, height, fps,
             mc_video_codec_to_string (capture->cfg.codec), bitrate_kbps);
