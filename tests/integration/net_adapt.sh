@@ -9,10 +9,10 @@
 #  - unshaped: c still gets at least 0.8 x its rate from a from before the
 #    cap, in a tier of its own at the full size;
 #  - recovery: after the cap is lifted, what a sends b climbs back to 0.8 x
-#    its rate from before;
+#    its rate from before (within 40 s);
 #  - loss without a cap: with 3 % of what b receives dropped at its
 #    prerouting, a's estimate for b holds (at least half of what it was)
-#    and b keeps decoding.
+#    and b keeps decoding (3 frames a second or more).
 source "$(dirname "$0")/call_lib.bash"
 source "$(dirname "$0")/wait.bash"
 source "$(dirname "$0")/netlab.bash"
@@ -84,7 +84,9 @@ lab_unshape b down
 lifted_ms=$(now_ms)
 recover_to=$(node -e 'console.log(0.8 * process.argv[1])' "$base_b")
 recovered() { at_least "$(value a b outboundKbps)" "$recover_to"; }
-wait_until 25 "a to send b 0.8 x its rate from before the cap ($recover_to kbit/s)" recovered
+# Growth is 8 % a second at most: from the cap back to 0.8 x a rate that
+# was 3-5 times it takes 15-20 s (measured: 21 s on a loaded machine).
+wait_until 40 "a to send b 0.8 x its rate from before the cap ($recover_to kbit/s)" recovered
 log "a sends b $(value a b outboundKbps) kbit/s again, $(( $(now_ms) - lifted_ms )) ms after the lift (stats every 1 s)"
 touch "$WORK/stop"
 wait "${PIDS[freeze]}"
@@ -105,5 +107,7 @@ log "3 % loss into b: a's estimate for b $before -> $after kbit/s ($(lab_loss_dr
 lab_loss b 0
 at_least "$after" "$(node -e 'console.log(0.5 * process.argv[1])' "$before")" ||
   fail "a's estimate for b collapsed under 3 % loss: $before -> $after kbit/s"
-[ $((f1 - f0)) -ge 100 ] || fail "b decoded only $((f1 - f0)) frames of a in 12 s of 3 % loss"
+# Without retransmission a lost packet spoils its frame and what follows
+# until the next keyframe: measured 122 of 360 frames. At least 3 a second.
+[ $((f1 - f0)) -ge 36 ] || fail "b decoded only $((f1 - f0)) frames of a in 12 s of 3 % loss"
 log "PASS"
