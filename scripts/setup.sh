@@ -21,7 +21,7 @@ DEBIAN_PACKAGES=(
   gstreamer1.0-plugins-base-apps gstreamer1.0-x
   # test: display, terminal, browsers, TURN, sanitizers, fuzzing, leak checks
   xvfb xauth xdotool x11-utils tmux imagemagick coturn chromium
-  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 curl python3 nodejs npm
+  clang-14 libclang-rt-14-dev valgrind procps psmisc iproute2 nftables curl python3 nodejs npm
 )
 
 as_root() {

@@ -56,6 +56,8 @@ static const SchemaKey schema[] = {
   { "media", "video-codec", KEY_ENUM, 0, 0, "vp8|h264" },
   { "media", "audio-processing", KEY_BOOL },
   { "media", "jitter-latency", KEY_INT, 0, 5000 },
+  { "media", "min-bitrate", KEY_INT, 50, 20000 },
+  { "media", "max-bitrate", KEY_INT, 50, 20000 },
 
   { "ice", "stun", KEY_STRING },
   { "ice", "turn", KEY_STRING },

@@ -22,6 +22,8 @@ mc_call_config_init (McCallConfig *cfg)
   cfg->media.fps = 30;
   cfg->media.codec = MC_VIDEO_CODEC_VP8;
   cfg->media.audio_processing = TRUE;
+  cfg->min_bitrate_kbps = MC_RATE_DEFAULT_MIN_BPS / 1000;
+  cfg->max_bitrate_kbps = MC_RATE_DEFAULT_MAX_BPS / 1000;
   mc_peer_settings_init (&cfg->peer);
 }
 
@@ -297,6 +299,22 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   /* Echo cancellation needs the playback's echo probe: none when headless. */
   media->echo_cancel = media->audio_processing && !call->cfg.headless;
 
+  /* Tier 0 starts inside the adaptation's bounds; so does every estimate
+   * (audio included). */
+  if (media->video_bitrate_kbps == 0)
+    media->video_bitrate_kbps = mc_capture_default_bitrate (media->width, media->height, media->fps);
+  call->cfg.max_bitrate_kbps = MAX (call->cfg.max_bitrate_kbps, call->cfg.min_bitrate_kbps);
+  media->video_bitrate_kbps = CLAMP (media->video_bitrate_kbps, call->cfg.min_bitrate_kbps / 2 + 1,
+                                     call->cfg.max_bitrate_kbps);
+  {
+    guint audio_kbps = (media->audio_bitrate_kbps ? media->audio_bitrate_kbps : 32) + 8;
+    /* No more than twice the rate the size and frame rate are encoded at by
+     * default: a path that carries more gets no better picture from it. */
+    guint useful = 2 * mc_capture_default_bitrate (media->width, media->height, media->fps) + audio_kbps;
+    call->adapt_max_bps = MAX (MIN (call->cfg.max_bitrate_kbps, useful), call->cfg.min_bitrate_kbps) * 1000;
+    call->adapt_start_bps = CLAMP ((media->video_bitrate_kbps + audio_kbps) * 1000, call->cfg.min_bitrate_kbps * 1000,
+                                   call->adapt_max_bps);
+  }
   call->capture = mc_capture_new (media, error);
   if (call->capture == NULL) {
     mc_call_free (call);
@@ -323,6 +341,7 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
     mc_call_free (call);
     return NULL;
   }
+  call_adapt_start (call);
   return call;
 }
 
@@ -388,6 +407,7 @@ mc_call_free (McCall *call)
   mc_peer_warm_up_wait ();   /* at most its 0.2-1.4 s, and only when leaving that early */
   g_clear_handle_id (&call->stats_timer, g_source_remove);
   g_clear_handle_id (&call->leave_timeout, g_source_remove);
+  call_adapt_stop (call);
   g_clear_pointer (&call->netwatch, mc_netwatch_free);
   if (call->entries) {
     GHashTableIter it;

@@ -273,6 +273,16 @@ on_peer_audio_level (McPeer *peer, double rms_db, gpointer user_data)
     call->cb.audio_level (call, mc_peer_get_remote_id (peer), rms_db, call->user_data);
 }
 
+static void
+on_peer_feedback (McPeer *peer, const McPeerFeedback *feedback, gpointer user_data)
+{
+  McCall *call = user_data;
+  Entry *e = call_lookup_entry_by_peer (call, peer);
+
+  if (e != NULL)
+    call_adapt_feedback (call, e, feedback);
+}
+
 /* ---- entries -------------------------------------------------------------------- */
 
 void
@@ -283,6 +293,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .state_changed = on_peer_state,
     .failed = on_peer_failed,
     .on_video_frame = on_peer_video_frame,
+    .feedback = on_peer_feedback,
   };
   /* With levels only when someone shows them (a `level` element per peer). */
   static const McPeerCallbacks callbacks_with_levels = {
@@ -291,6 +302,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .failed = on_peer_failed,
     .on_video_frame = on_peer_video_frame,
     .audio_level = on_peer_audio_level,
+    .feedback = on_peer_feedback,
   };
   /* A recorder: the encoded frames of the receive tap, nothing decoded. */
   static const McPeerCallbacks callbacks_recorder = {
@@ -304,7 +316,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .remote_id = e->peer_id,
     .remote_name = e->name,
     .capture = call->capture,
-    .tier = 0,
+    .tier = call_adapt_tier_for (call, e),
     .settings = &call->cfg.peer,
     .playback = call->playback,
     .encoded_only = call->cfg.recorder,
@@ -342,6 +354,7 @@ call_entry_add (McCall *call, const char *peer_id, const char *name)
   e->name = g_strdup (name ? name : peer_id);
   e->stats = mc_call_stats_peer_new (peer_id, e->name);
   e->recovery = mc_recovery_new (FALSE, call->signaling_up);
+  e->adapt = call_adapt_peer_new (call);
   g_hash_table_insert (call->entries, e->peer_id, e);
   if (call->cb.peer_added)
     call->cb.peer_added (call, e->peer_id, e->name, call->user_data);
@@ -355,6 +368,9 @@ call_entry_free (Entry *e)
     g_source_destroy (e->recovery_timer);
   g_clear_pointer (&e->recovery_timer, g_source_unref);
   mc_recovery_free (e->recovery);
+  if (e->call->tiers)
+    mc_tiers_remove (e->call->tiers, e->peer_id);
+  call_adapt_peer_free (e->adapt);
   if (e->peer)
     call_bury (e->call, g_steal_pointer (&e->peer));
   mc_call_stats_peer_free (e->stats);

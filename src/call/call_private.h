@@ -7,6 +7,8 @@
  *   call_report.c   stats (the JSON document, the file, the status line)
  *   call_recording.c the recording extension: who records the call, a
  *                   recorder's announcement and its encoded frames
+ *   call_adapt.c    send adaptation: a rate controller per peer fed by its
+ *                   feedback, the tier plan, the tier encoders' bitrates
  *
  * Threading: everything on the call's main context. */
 #pragma once
@@ -14,11 +16,15 @@
 #include "meshcall/call/call.h"
 #include "meshcall/call/call_stats.h"
 #include "meshcall/call/recovery.h"
+#include "meshcall/adapt/rate_controller.h"
+#include "meshcall/adapt/tiers.h"
 #include "meshcall/net/netwatch.h"
 #include "meshcall/media/local_media.h"
 #include "meshcall/media/playback.h"
 
 G_BEGIN_DECLS
+
+typedef struct _CallAdaptPeer CallAdaptPeer;
 
 /* One remote participant, from the moment we connect to it until signaling
  * says it left: the entry (and its tile) outlives the McPeers made for it. */
@@ -33,6 +39,7 @@ typedef struct {
   GSource *recovery_timer;/* the recovery's next step */
   McCallStatsPeer *stats;
   gboolean stats_pending; /* a get-stats is in flight */
+  CallAdaptPeer *adapt;   /* its rate controller and what feeds it (call_adapt.c) */
 } Entry;
 
 struct _McCall {
@@ -52,6 +59,10 @@ struct _McCall {
   GPtrArray *graveyard;   /* McPeer* to free from an idle source */
   guint reap_source;
   guint stats_timer;
+  McTiers *tiers;         /* the encoder tiers' plan (NULL without video) */
+  guint adapt_timer;
+  guint adapt_start_bps;  /* every controller starts here: tier 0's first bitrate */
+  guint adapt_max_bps;    /* ... and stays under this: max_bitrate_kbps, or less for a small capture */
   McNetwatch *netwatch;   /* our addresses: a vanished one rebuilds the peers using it */
   gboolean leaving;
   McCallDoneFunc leave_done;
@@ -85,6 +96,19 @@ G_GNUC_INTERNAL void call_peers_signaling (McCall *call, gboolean up, gboolean r
 /* Our network addresses changed: peers whose path used a vanished address
  * are rebuilt at once (`exists` says whether an address is still ours). */
 G_GNUC_INTERNAL void call_peers_network_changed (McCall *call);
+
+/* ---- call_adapt.c ---- */
+G_GNUC_INTERNAL CallAdaptPeer *call_adapt_peer_new (McCall *call);
+G_GNUC_INTERNAL void call_adapt_peer_free (CallAdaptPeer *a);
+/* The tier plan and its timer (after the capture started); stop before the capture goes. */
+G_GNUC_INTERNAL void call_adapt_start (McCall *call);
+G_GNUC_INTERNAL void call_adapt_stop (McCall *call);
+/* What the entry's peer reported about our media. */
+G_GNUC_INTERNAL void call_adapt_feedback (McCall *call, Entry *e, const McPeerFeedback *fb);
+/* The capture tier a new McPeer of the entry starts in: its planned one if made, else 0. */
+G_GNUC_INTERNAL guint call_adapt_tier_for (McCall *call, Entry *e);
+/* The adaptation members of the entry's stats. */
+G_GNUC_INTERNAL void call_adapt_fill_stats (McCall *call, Entry *e);
 
 /* ---- call_report.c ---- */
 G_GNUC_INTERNAL void call_write_stats (McCall *call);

@@ -96,8 +96,14 @@ call_on_stats_tick (gpointer data)
     g_free (e->stats->local_address);
     e->stats->local_address = mc_peer_get_local_address (e->peer);
     e->stats->tier_bitrate_kbps = 0;
-    if (e->stats->tier >= 0 && mc_capture_get_tier_info (call->capture, e->stats->tier, &info))
+    e->stats->tier_width = e->stats->tier_height = e->stats->tier_fps = 0;
+    if (e->stats->tier >= 0 && mc_capture_get_tier_info (call->capture, e->stats->tier, &info)) {
       e->stats->tier_bitrate_kbps = info.bitrate_kbps;
+      e->stats->tier_width = info.width;
+      e->stats->tier_height = info.height;
+      e->stats->tier_fps = info.fps;
+    }
+    call_adapt_fill_stats (call, e);
     if (!e->stats_pending) {
       e->stats_pending = TRUE;
       mc_peer_get_stats (e->peer, on_peer_stats, call);
@@ -123,6 +129,9 @@ mc_call_format_status (McCall *call)
     Entry *e = g_hash_table_lookup (call->entries, l->data);
     g_string_append_printf (s, " | %s %s %.0f/%.0f kbps", e->name, e->stats->state, e->stats->inbound_kbps,
                             e->stats->outbound_kbps);
+    if (e->stats->estimate_kbps >= 0 && e->stats->tier >= 0 && e->stats->tier_width > 0)
+      g_string_append_printf (s, " (est %.0f, tier %d %dx%d@%d)", e->stats->estimate_kbps, e->stats->tier,
+                              e->stats->tier_width, e->stats->tier_height, e->stats->tier_fps);
   }
   if (ids == NULL)
     g_string_append (s, " | waiting for others to join");

@@ -23,6 +23,7 @@ mc_call_stats_peer_new (const char *peer_id, const char *name)
   p->connected_at = -1;
   p->last_gap_s = p->last_gap_end_at = -1;
   p->tier = -1;
+  p->estimate_kbps = p->loss_estimate_kbps = p->delay_estimate_kbps = p->remote_received_kbps = -1;
   return p;
 }
 
@@ -345,6 +346,16 @@ mc_call_stats_to_json (const McCallStatsSelf *self, GPtrArray *peers)
     add_int (b, "mediaGaps", p->media_gaps);
     add_number (b, "lastMediaGapS", p->last_gap_s, 3);
     add_number (b, "lastMediaGapEndedAt", p->last_gap_end_at, 3);
+    add_number (b, "estimateKbps", p->estimate_kbps, 1);
+    add_number (b, "lossEstimateKbps", p->loss_estimate_kbps, 1);
+    add_number (b, "delayEstimateKbps", p->delay_estimate_kbps, 1);
+    add_number (b, "remoteReceivedKbps", p->remote_received_kbps, 1);
+    add_string (b, "adaptState", p->adapt_state);
+    add_string (b, "delaySignal", p->delay_signal);
+    add_bool (b, "transportCc", p->transport_cc);
+    add_int (b, "tierWidth", p->tier_width);
+    add_int (b, "tierHeight", p->tier_height);
+    add_int (b, "tierFps", p->tier_fps);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);

@@ -329,6 +329,8 @@ mc_media_options_load (McMediaOptions *o, McConfig *config, McOptionStrings *str
   o->fps = (gint) mc_config_get_int (config, "media", "fps", 30);
   o->jitter_ms = (gint) mc_config_get_int (config, "media", "jitter-latency", 50);
   o->no_processing = !mc_config_get_bool (config, "media", "audio-processing", TRUE);
+  o->min_bitrate = (gint) mc_config_get_int (config, "media", "min-bitrate", 100);
+  o->max_bitrate = (gint) mc_config_get_int (config, "media", "max-bitrate", 2000);
 }
 
 void
@@ -346,6 +348,11 @@ mc_media_options_add_entries (McMediaOptions *o, GArray *entries)
       "No echo cancellation, noise suppression or gain control on the microphone", NULL },
     { "jitter-latency", 0, 0, G_OPTION_ARG_INT, &o->jitter_ms, "Receive jitter buffer in ms (default 50, for a LAN)",
       "MS" },
+    { "min-bitrate", 0, 0, G_OPTION_ARG_INT, &o->min_bitrate,
+      "Least we send each peer, audio and video, however bad its path looks (default 100)", "KBPS" },
+    { "max-bitrate", 0, 0, G_OPTION_ARG_INT, &o->max_bitrate,
+      "Most we send each peer however good its path is (default 2000; at most twice the default rate of --size and --fps; = --min-bitrate: a fixed rate)",
+      "KBPS" },
   };
 
   add_entries (entries, add, G_N_ELEMENTS (add));
@@ -382,6 +389,19 @@ mc_media_options_finish (const McMediaOptions *o, McCallConfig *cfg, GError **er
                  o->jitter_ms);
     return FALSE;
   }
+  if (o->min_bitrate < 50 || o->min_bitrate > 20000 || o->max_bitrate < 50 || o->max_bitrate > 20000) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--min-bitrate %d / --max-bitrate %d: expected 50 to 20000 kbit/s", o->min_bitrate, o->max_bitrate);
+    return FALSE;
+  }
+  if (o->min_bitrate > o->max_bitrate) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--min-bitrate %d is above --max-bitrate %d: lower the first or raise the second", o->min_bitrate,
+                 o->max_bitrate);
+    return FALSE;
+  }
+  cfg->min_bitrate_kbps = (guint) o->min_bitrate;
+  cfg->max_bitrate_kbps = (guint) o->max_bitrate;
   media->fps = o->fps;
   media->audio_processing = !o->no_processing;
   cfg->peer.jitter_latency_ms = (guint) o->jitter_ms;

@@ -64,7 +64,8 @@ static void
 on_peer_stats (McCall *call, const McCallStatsPeer *p, gpointer user_data)
 {
   McJoinView *v = user_data;
-  McTileStats stats = { p->inbound_kbps, p->outbound_kbps, p->rtt_ms, p->fraction_lost };
+  McTileStats stats = { p->inbound_kbps, p->outbound_kbps, p->rtt_ms, p->fraction_lost,
+                        MAX (p->estimate_kbps, 0), p->tier, p->tier_width, p->tier_height, p->tier_fps };
   mc_renderer_set_tile_stats (v->renderer, p->peer_id, &stats);
 }
 

@@ -268,6 +268,7 @@ mc_capture_free (McCapture *capture)
     gst_element_release_request_pad (capture->tee, tier->tee_pad);
     gst_object_unref (tier->tee_pad);
     gst_object_unref (tier->encoder);
+    g_clear_object (&tier->caps_filter);
     g_ptr_array_unref (tier->subs);
     g_ptr_array_unref (tier->recent);
   }

@@ -88,6 +88,27 @@ mc_capture_request_keyframe (McCapture *capture, guint tier_index)
 
 /* ---- fan-out ------------------------------------------------------------- */
 
+/* Tiers past the first encode only while someone takes their frames: a
+ * call whose links are all healthy runs one encoder. */
+static void
+update_active_locked (Tier *tier)
+{
+  gboolean active = tier->index == 0 || tier->subs->len > 0;
+
+  g_atomic_int_set (&tier->active, active);
+  /* An idle tier's last frames are stale by the time someone subscribes. */
+  if (!active)
+    g_ptr_array_set_size (tier->recent, 0);
+}
+
+static GstPadProbeReturn
+on_tier_input (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Tier *tier = user_data;
+
+  return g_atomic_int_get (&tier->active) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
 /* The sample's buffer with PTS/DTS in running time (a new ref). Encoders may
  * put their output in a segment of their own (x264enc starts it at 1000 h so
  * DTS can precede PTS); the peer's appsrc has a plain segment on the same
@@ -146,10 +167,27 @@ on_tier_sample (GstAppSink *appsink, gpointer user_data)
   if (key)
     tier->keyframes++;
   remember_locked (tier, buffer, key);
-  for (guint i = 0; i < tier->subs->len && n < G_N_ELEMENTS (targets); i++) {
+  for (guint i = 0; i < tier->subs->len && n < G_N_ELEMENTS (targets);) {
     Sub *sub = g_ptr_array_index (tier->subs, i);
+    if (sub->tier != (int) tier->index) {
+      /* Moving away: fed from here until its new tier's keyframe, pushed
+       * under the lock so no frame of ours can follow that keyframe. */
+      if (sub->need_keyframe)
+        gst_app_src_push_buffer (sub->sink, gst_buffer_ref (buffer));
+      i++;
+      continue;
+    }
+    i++;
     if (sub->need_keyframe && !key)
       continue;
+    if (sub->need_keyframe && sub->leaving >= 0) {
+      gst_app_src_push_buffer (sub->sink, gst_buffer_ref (buffer));
+      g_ptr_array_remove (capture->tiers[sub->leaving].subs, sub);
+      update_active_locked (&capture->tiers[sub->leaving]);
+      sub->leaving = -1;
+      sub->need_keyframe = FALSE;
+      continue;
+    }
     sub->need_keyframe = FALSE;
     targets[n++] = gst_object_ref (sub->sink);
   }
@@ -250,14 +288,27 @@ mc_capture_subscribe (McCapture *capture, guint tier_index, GstAppSrc *sink)
     sub = g_new0 (Sub, 1);
     sub->sink = gst_object_ref (sink);
     sub->tier = -1;
+    sub->leaving = -1;
     sub->probe_id = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, ctx, g_free);
     g_hash_table_insert (capture->subs_by_sink, sink, sub);
   }
-  if (sub->tier >= 0)
+  if (sub->tier == (int) tier_index) {
+    g_mutex_unlock (&capture->lock);
+    return;
+  }
+  if (sub->leaving >= 0) {
+    /* Moved again before the last move's keyframe: leave that one now. */
+    g_ptr_array_remove (capture->tiers[sub->leaving].subs, sub);
+    sub->leaving = -1;
+  }
+  if (sub->tier >= 0 && !sub->need_keyframe)
+    sub->leaving = sub->tier;   /* fed by its old tier until the new one's keyframe: no freeze */
+  else if (sub->tier >= 0)
     g_ptr_array_remove (capture->tiers[sub->tier].subs, sub);
   sub->tier = (int) tier_index;
   sub->need_keyframe = TRUE;
   g_ptr_array_add (tier->subs, sub);
+  update_active_locked (tier);
   /* A keyframe a few frames old (one asked for as the peer started
    * connecting, mc_capture_prepare_subscriber): start from it and the deltas
    * since, now, rather than wait for the next frame and its encoding.
@@ -265,10 +316,17 @@ mc_capture_subscribe (McCapture *capture, guint tier_index, GstAppSrc *sink)
   for (guint i = 0; i < tier->recent->len; i++)
     gst_app_src_push_buffer (sink, gst_buffer_ref (g_ptr_array_index (tier->recent, i)));
   replayed = tier->recent->len;
-  if (replayed > 0)
+  if (replayed > 0) {
     sub->need_keyframe = FALSE;
-  else
+    /* A move: the replayed keyframe is the switch, the old tier stops now. */
+    if (sub->leaving >= 0) {
+      g_ptr_array_remove (capture->tiers[sub->leaving].subs, sub);
+      update_active_locked (&capture->tiers[sub->leaving]);
+      sub->leaving = -1;
+    }
+  } else {
     due = keyframe_due_locked (tier, TRUE);
+  }
   g_mutex_unlock (&capture->lock);
   MC_INFO ("%s subscribed to tier %u%s", GST_OBJECT_NAME (sink), tier_index,
            replayed ? " (from its latest keyframe)" : "");
@@ -286,6 +344,10 @@ mc_capture_unsubscribe (McCapture *capture, GstAppSrc *sink)
   if (sub != NULL) {
     if (sub->tier >= 0)
       g_ptr_array_remove (capture->tiers[sub->tier].subs, sub);
+    if (sub->leaving >= 0)
+      g_ptr_array_remove (capture->tiers[sub->leaving].subs, sub);
+    for (guint i = 0; i < capture->n_tiers; i++)
+      update_active_locked (&capture->tiers[i]);
     g_hash_table_steal (capture->subs_by_sink, sink);
   }
   g_mutex_unlock (&capture->lock);
@@ -408,7 +470,7 @@ mc_capture_add_tier (McCapture *capture, int width, int height, int fps, guint b
    * (not latency) when an encoder cannot keep up. */
   desc = g_strdup_printf ("queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 "
                           "! videoscale ! videorate drop-only=true "
-                          "! video/x-raw,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 "
+                          "! capsfilter name=tiercaps caps=video/x-raw,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 "
                           "! %s ! appsink name=tiersink",
                           width, height, fps, enc_desc);
   bin = mc_pipelines_parse_bin (desc, file, error);
@@ -437,6 +499,8 @@ mc_capture_add_tier (McCapture *capture, int width, int height, int fps, guint b
     g_ptr_array_unref (tier->recent);
     return -1;
   }
+  tier->caps_filter = gst_bin_get_by_name (GST_BIN (bin), "tiercaps");
+  tier->active = TRUE;
   sink = gst_bin_get_by_name (GST_BIN (bin), "tiersink");
   {
     g_autofree char *name = g_strdup_printf ("tier%u", tier->index);
@@ -446,16 +510,47 @@ mc_capture_add_tier (McCapture *capture, int width, int height, int fps, guint b
   gst_object_unref (sink);
 
   gst_bin_add (GST_BIN (capture->pipeline), bin);
+  /* Playing before it is linked: a tier added to a running capture would
+   * otherwise answer the tee's first buffer with FLUSHING, and the tee would
+   * hand that to the camera's streaming thread, which stops (every tier's
+   * video with it). */
+  gst_element_sync_state_with_parent (bin);
   tier->tee_pad = gst_element_request_pad_simple (capture->tee, "src_%u");
   {
     g_autoptr (GstPad) sinkpad = gst_element_get_static_pad (bin, "sink");
+    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, on_tier_input, tier, NULL);
     gst_pad_link (tier->tee_pad, sinkpad);
   }
-  gst_element_sync_state_with_parent (bin);
   capture->n_tiers++;
   MC_INFO ("tier %u: %dx%d@%d %s %u kbit/s", tier->index, width, height, fps,
             mc_video_codec_to_string (capture->cfg.codec), bitrate_kbps);
   return (int) tier->index;
+}
+
+gboolean
+mc_capture_set_tier_format (McCapture *capture, guint tier_index, int width, int height, int fps)
+{
+  Tier *tier;
+  g_autoptr (GstCaps) caps = NULL;
+
+  if (tier_index >= capture->n_tiers || width <= 0 || height <= 0 || fps <= 0)
+    return FALSE;
+  tier = &capture->tiers[tier_index];
+  if (tier->width == width && tier->height == height && tier->fps == fps)
+    return TRUE;
+  caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, "framerate",
+                              GST_TYPE_FRACTION, fps, 1, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+  /* videoscale and videorate renegotiate; the encoder restarts at the new
+   * size with a keyframe, which every subscriber can start from. */
+  g_object_set (tier->caps_filter, "caps", caps, NULL);
+  g_mutex_lock (&capture->lock);
+  tier->width = width;
+  tier->height = height;
+  tier->fps = fps;
+  g_ptr_array_set_size (tier->recent, 0);   /* frames of the old size: nobody starts from them */
+  g_mutex_unlock (&capture->lock);
+  MC_INFO ("tier %u: %dx%d@%d", tier_index, width, height, fps);
+  return TRUE;
 }
 
 guint

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 typedef struct {
   GstAppSrc *sink;
   int tier;
+  int leaving;                  /* the tier it moves from, still fed until this one's keyframe; -1: none */
   gboolean need_keyframe;
   gulong probe_id;
 } Sub;
@@ -22,6 +23,8 @@ typedef struct {
   GstElement *bin;
   GstElement *encoder;
   GstPad *tee_pad;
+  GstElement *caps_filter;      /* the tier's size and rate */
+  gint active;                  /* atomic: someone is subscribed (else its frames are dropped before the encoder) */
   int width, height, fps;
   guint bitrate_kbps;
   GPtrArray *subs;              /* Sub* (owned by capture->subs_by_sink) */

@@ -570,6 +570,7 @@ peer_start (McPeer *peer, GError **error)
   g_signal_connect (peer->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state), peer);
   g_signal_connect (peer->webrtc, "notify::ice-connection-state", G_CALLBACK (on_ice_state), peer);
   g_signal_connect (peer->webrtc, "pad-added", G_CALLBACK (peer_receive_pad_added), peer);
+  peer_feedback_attach (peer);
 
   if (peer->capture)
     mc_capture_sync_pipeline (peer->capture, peer->pipeline);

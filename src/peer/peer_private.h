@@ -12,6 +12,7 @@
  *   peer_dtls.c       the DTLS certificate on webrtcbin's DTLS elements and
  *                     in our descriptions; the DTLS plugin's default agent
  *   peer_fast_start.c the jitter buffers' wait for a stream's first packet
+ *   peer_feedback.c   what the remote reports about our media (RTCP, TWCC)
  *
  * Threading (see peer.h): everything runs on peer->context except what is
  * marked "any thread" (webrtcbin's signals and promises, pad probes, appsink
@@ -53,6 +54,7 @@ struct _McPeer {
   char *pending_ufrag, *pending_pwd;            /* ... and the credentials it carries */
 
   GstElement *video_src, *audio_src;   /* send appsrcs (NULL when not sending that kind) */
+  gint video_ssrc;                     /* atomic: our video SSRC (a guint32; 0 before the send side is built) */
   gboolean subscribed;                 /* the appsrcs are fed by the capture */
 
   GMutex lock;                  /* counters, playback_input, stats_in_flight */
@@ -114,6 +116,12 @@ typedef enum {
 
 /* A probe (streaming threads) that counts what passes the pad. */
 G_GNUC_INTERNAL void peer_add_count_probe (McPeer *peer, GstPad *pad, PeerCount which);
+
+/* ---- peer_feedback.c: RTCP reports and transport-wide feedback ---- */
+
+/* Hooks webrtcbin's rtpbin: the RTCP interval, receiver reports and
+ * transport-wide feedback about our media go to cb.feedback. */
+G_GNUC_INTERNAL void peer_feedback_attach (McPeer *peer);
 
 /* ---- peer_negotiate.c: jobs of the negotiation ---- */
 

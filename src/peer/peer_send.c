@@ -153,6 +153,11 @@ build_branch (McPeer *peer, gboolean video, int pt, guint twcc, gboolean answeri
                 "max-buffers", (guint64) (video ? 60 : 100), "leaky-type", 2 /* downstream */, "block", FALSE,
                 NULL);
   configure_payloader (pay, filter, caps, video, h264, pt);
+  if (video) {
+    guint ssrc = 0;
+    gst_structure_get_uint (gst_caps_get_structure (caps, 0), "ssrc", &ssrc);
+    g_atomic_int_set (&peer->video_ssrc, (gint) ssrc);
+  }
 
   /* From here the pipeline owns the elements; the peer's teardown frees them. */
   gst_bin_add_many (GST_BIN (peer->pipeline), src, pay, filter, NULL);
@@ -283,6 +288,14 @@ peer_send_unsubscribe (McPeer *peer)
     mc_capture_unsubscribe (peer->capture, GST_APP_SRC (peer->video_src));
   if (peer->audio_src)
     mc_capture_unsubscribe_audio (peer->capture, GST_APP_SRC (peer->audio_src));
+}
+
+void
+mc_peer_set_tier (McPeer *peer, guint tier)
+{
+  peer->tier = tier;
+  if (peer->subscribed && peer->video_src)
+    mc_capture_subscribe (peer->capture, tier, GST_APP_SRC (peer->video_src));
 }
 
 int

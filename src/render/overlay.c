@@ -25,6 +25,9 @@ mc_overlay_stats_lines (const McRendererTileView *v)
       g_ptr_array_add (lines, g_string_free (net, FALSE));
     else
       g_string_free (net, TRUE);
+    if (st->estimate_kbps > 0 && st->tier_width > 0)
+      g_ptr_array_add (lines, g_strdup_printf ("send %.0f kbps  tier %d %dx%d@%d", st->estimate_kbps, st->tier,
+                                               st->tier_width, st->tier_height, st->tier_fps));
   }
   g_ptr_array_add (lines, NULL);
   return (char **) g_ptr_array_free (lines, FALSE);

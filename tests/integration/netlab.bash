@@ -12,6 +12,15 @@
 #   lab_cable NAME down|up             pull / plug NAME's cable (its end of the veth)
 #   lab_readdress NAME                 NAME's address deleted and another one added (a network change)
 #   lab_ns NAME                        the namespace's name, for `ip netns exec`
+#   lab_shape NAME RATE [BURST [LATENCY]]  caps NAME's uplink: tbf on its eth0 (e.g. 600kbit 15kb 50ms)
+#   lab_shape_down NAME RATE [BURST [LATENCY]]  caps NAME's downlink: tbf on the switch's end of its
+#                                      cable (what everyone sends NAME; NAME's uplink stays free)
+#   lab_unshape NAME [down]            lifts the cap
+#   lab_qdisc NAME [down]              "BYTES PACKETS DROPS" sent/dropped so far by that qdisc
+#                                      (tc -s -j; counters restart when the qdisc is replaced)
+#   lab_loss NAME PERCENT              drops PERCENT % of what NAME receives, at its prerouting hook
+#                                      (nft numgen: silent, as on a real network); 0 lifts it
+#   lab_loss_dropped NAME              packets lab_loss dropped so far (nft counter)
 
 LAB_ID="mc$$"
 LAB_SWITCH="${LAB_ID}-sw"
@@ -104,6 +113,59 @@ lab_readdress() {
   ip -n "$ns" addr add "$new/24" dev eth0
   LAB_ADDR[$name]=$new
   log "$name moved from $old to $new"
+}
+
+# lab_dev NAME [down]: "NAMESPACE DEVICE" of NAME's uplink (its eth0) or downlink (the switch's end).
+lab_dev() {
+  if [ "${2:-up}" = down ]; then echo "$LAB_SWITCH s-$1-$$"; else echo "$(lab_ns "$1") eth0"; fi
+}
+
+lab_tbf() {
+  local where ns dev
+  where=$1
+  read -r ns dev <<<"$(lab_dev "$2" "$where")"
+  tc -n "$ns" qdisc replace dev "$dev" root tbf rate "$3" burst "${4:-15kb}" latency "${5:-50ms}" ||
+    fail "cannot shape $2's ${where}link"
+  log "$2's ${where}link capped: tbf rate $3 burst ${4:-15kb} latency ${5:-50ms}"
+}
+
+lab_shape() { lab_tbf up "$@"; }
+lab_shape_down() { lab_tbf down "$@"; }
+
+lab_unshape() {
+  local ns dev
+  read -r ns dev <<<"$(lab_dev "$1" "${2:-up}")"
+  tc -n "$ns" qdisc del dev "$dev" root 2>/dev/null || true
+  log "$1's ${2:-up}link unshaped"
+}
+
+lab_qdisc() {
+  local ns dev
+  read -r ns dev <<<"$(lab_dev "$1" "${2:-up}")"
+  tc -n "$ns" -s -j qdisc show dev "$dev" |
+    node -e 'const q = JSON.parse(require("fs").readFileSync(0, "utf8"))[0] || {};
+             console.log(`${q.bytes || 0} ${q.packets || 0} ${q.drops || 0}`)'
+}
+
+lab_loss() {
+  local ns
+  ns=$(lab_ns "$1")
+  ip netns exec "$ns" nft delete table inet lab_loss 2>/dev/null || true
+  [ "$2" = 0 ] && { log "no more loss into $1"; return 0; }
+  ip netns exec "$ns" nft -f - <<NFT || fail "cannot add loss into $1 (nft)"
+table inet lab_loss {
+  counter dropped { }
+  chain pre { type filter hook prerouting priority -300; policy accept;
+    meta l4proto udp numgen random mod 100 < $2 counter name "dropped" drop; }
+}
+NFT
+  log "$2 % of what $1 receives (UDP) dropped at its prerouting"
+}
+
+lab_loss_dropped() {
+  ip netns exec "$(lab_ns "$1")" nft -j list counter inet lab_loss dropped 2>/dev/null |
+    node -e 'const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+             const c = (j.nftables || []).find((o) => o.counter); console.log(c ? c.counter.packets : 0)'
 }
 
 # now_ms: milliseconds since the epoch.

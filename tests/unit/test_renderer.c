@@ -288,6 +288,13 @@ test_overlay (void)
   v.stats = (McTileStats) { -1, 100, -1, 0.25 };
   some = mc_overlay_stats_lines (&v);
   g_assert_cmpstrv (some, ((const char *[]) { "640x480  30 fps", "in 0 kbps  out 100 kbps", "loss 25.0 %", NULL }));
+  /* What we send it: the estimate and its tier's format, once known. */
+  v.stats = (McTileStats) { 300, 520, -1, -1, 548.6, 1, 480, 360, 30 };
+  {
+    g_auto (GStrv) sending = mc_overlay_stats_lines (&v);
+    g_assert_cmpstrv (sending, ((const char *[]) { "640x480  30 fps", "in 300 kbps  out 520 kbps",
+                                                   "send 549 kbps  tier 1 480x360@30", NULL }));
+  }
 
   g_assert_cmpuint (mc_overlay_marks (0, marks), ==, 0);
   g_assert_cmpuint (mc_overlay_marks (MC_TILE_MUTED | MC_TILE_CAMERA_OFF | MC_TILE_SPEAKING, marks), ==, 2);

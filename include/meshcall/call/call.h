@@ -52,6 +52,12 @@ typedef struct {
    * recording signal, that this participant records the call. Send nothing
    * with it: media.video and media.audio NONE. */
   gboolean recorder;
+  /* Send adaptation: every peer's estimate (audio and video) stays within
+   * these (kbit/s); tier 0 starts at media.video_bitrate_kbps (0: from
+   * the size and rate) clamped into them. min == max: a fixed rate. */
+  guint min_bitrate_kbps;             /* default 100 */
+  guint max_bitrate_kbps;             /* default 2000; never more than twice the capture's default
+                                       * bitrate (mc_capture_default_bitrate) plus audio */
 } McCallConfig;
 
 /* Fills the defaults: 640x480@30 VP8, auto sources, 50 ms jitter buffer,

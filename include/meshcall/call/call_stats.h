@@ -47,6 +47,16 @@ typedef struct {
   guint gaps_before;            /* media_gaps of the connections before the current one */
   gint64 carried_last_media_us; /* the previous connection's last packet, until the new one's first */
 
+  /* Send adaptation (call_adapt.c); < 0 / NULL: not known */
+  double estimate_kbps;          /* the rate controller's target for this peer */
+  double loss_estimate_kbps;     /* ... its loss-based half */
+  double delay_estimate_kbps;    /* ... its delay-based half */
+  double remote_received_kbps;   /* what the peer receives of ours, from its feedback */
+  const char *adapt_state;       /* static: "increase", "hold", "decrease" */
+  const char *delay_signal;      /* static: "normal", "overuse", "underuse" */
+  gboolean transport_cc;         /* the delay signal comes from transport-wide feedback */
+  int tier_width, tier_height, tier_fps;   /* the format of its tier; 0: none */
+
   gboolean remote_audio_muted;   /* from the peer's media-state signal */
   gboolean remote_video_off;
   gboolean remote_recording;     /* it said it records the call (the recording signal): it sends nothing */
@@ -86,7 +96,8 @@ typedef struct {
  *   fractionLost, remoteFractionLost, jitterMs, audioJitterMs, tier, tierBitrateKbps, firstFrameS,
  *   firstFrameAt, connectedAt, localCandidateType, remoteCandidateType, remoteFingerprint, localAddress,
  *   remoteAudioMuted, remoteVideoOff, connections, iceRestarts, mediaGaps, lastMediaGapS,
- *   lastMediaGapEndedAt}] }
+ *   lastMediaGapEndedAt, remoteRecording, estimateKbps, lossEstimateKbps, delayEstimateKbps,
+ *   remoteReceivedKbps, adaptState, delaySignal, transportCc, tierWidth, tierHeight, tierFps}] }
  * dtlsFingerprint / remoteFingerprint: the SHA-256 of our / their DTLS
  * certificate as SDP's a=fingerprint gives it ("sha-256 AB:CD:..."), or null.
  * Ours stays the same across runs while the saved certificate lasts

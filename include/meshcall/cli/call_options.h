@@ -108,6 +108,7 @@ typedef struct {
   gint fps;
   gint jitter_ms;
   gboolean no_processing;
+  gint min_bitrate, max_bitrate;   /* kbit/s, send adaptation's bounds per peer */
 } McMediaOptions;
 
 void mc_media_options_load (McMediaOptions *o, McConfig *config, McOptionStrings *strings);

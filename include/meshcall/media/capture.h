@@ -123,8 +123,14 @@ int mc_capture_add_tier (McCapture *capture, int width, int height, int fps, gui
 guint mc_capture_get_n_tiers (McCapture *capture);
 gboolean mc_capture_get_tier_info (McCapture *capture, guint tier, McCaptureTierInfo *info);
 gboolean mc_capture_set_tier_bitrate (McCapture *capture, guint tier, guint kbps);
+/* A tier's size and rate, changed while playing (videoscale/videorate in
+ * its branch; the encoder restarts at the new size with a keyframe). */
+gboolean mc_capture_set_tier_format (McCapture *capture, guint tier, int width, int height, int fps);
 
-/* Video fan-out. Subscribing a sink already in another tier moves it. */
+/* Video fan-out. Subscribing a sink already in another tier moves it: its
+ * old tier goes on feeding it until the new tier's first keyframe (forced
+ * now), so its picture does not freeze. Tiers past the first encode only
+ * while subscribed. */
 void mc_capture_subscribe (McCapture *capture, guint tier, GstAppSrc *sink);
 void mc_capture_unsubscribe (McCapture *capture, GstAppSrc *sink);
 /* Tier of a subscribed sink, or -1. */

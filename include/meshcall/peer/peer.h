@@ -81,6 +81,29 @@ typedef struct {
   gboolean encoded_only;
 } McPeerConfig;
 
+/* What the remote tells us about the media we send it (peer_feedback.c),
+ * for the call's bitrate controller: a receiver report block about our
+ * video, or transport-wide congestion control feedback (when negotiated). */
+typedef struct {
+  guint16 seqnum;            /* transport-wide sequence number */
+  guint size;                /* bytes */
+  gboolean lost;             /* reported as not received */
+  gint64 send_us;            /* when it left (our running time) */
+  gint64 arrival_us;         /* when it arrived (their clock; -1 when lost) */
+} McPeerTwccPacket;
+
+typedef struct {
+  gint64 time_us;            /* monotonic, when the RTCP arrived */
+  gboolean has_report;       /* a report block about our video SSRC */
+  double fraction_lost;      /* ... 0..1, since its previous report */
+  double rtt_ms;             /* ... from LSR/DLSR; -1 before our first sender report reached it */
+  gint32 cumulative_lost;
+  guint32 ext_highest_seq;
+  double jitter_ms;          /* ... interarrival jitter; -1 unknown */
+  const McPeerTwccPacket *packets;   /* transport-wide feedback, in sequence order; NULL without */
+  guint n_packets;
+} McPeerFeedback;
+
 typedef struct {
   void (*send_signal) (McPeer *peer, const McSignal *signal, gpointer user_data);
   void (*state_changed) (McPeer *peer, McPeerState state, gpointer user_data);
@@ -109,7 +132,15 @@ typedef struct {
    * Streaming thread; MUST NOT block. caps and buffer are borrowed: ref
    * them to keep them (the buffer is not writable). */
   void (*encoded_frame) (McPeer *peer, McPeerMedia media, GstCaps *caps, GstBuffer *buffer, gpointer user_data);
+  /* Optional: every receiver report about our video and every batch of
+   * transport-wide feedback, on the peer's context (the struct and its
+   * packets are valid during the call only). The peer shortens webrtcbin's
+   * RTCP interval to MC_PEER_RTCP_INTERVAL_MS, so both sides report often
+   * enough to adapt on (RFC 4585's default of 5 s is too slow). */
+  void (*feedback) (McPeer *peer, const McPeerFeedback *feedback, gpointer user_data);
 } McPeerCallbacks;
+
+#define MC_PEER_RTCP_INTERVAL_MS 200
 
 /* Counters maintained by the peer itself (webrtcbin has no frames-decoded). */
 typedef struct {
@@ -161,6 +192,9 @@ void mc_peer_get_counters (McPeer *peer, McPeerCounters *counters);
 void mc_peer_request_keyframe (McPeer *peer);
 /* Tier our video is subscribed to, or -1. */
 int mc_peer_get_tier (McPeer *peer);
+/* Sends it another tier of the capture (at that tier's next keyframe,
+ * without a freeze: capture.h), now or once connected. */
+void mc_peer_set_tier (McPeer *peer, guint tier);
 
 /* webrtcbin's get-stats; the callback runs on the peer's context with the
  * stats structure (or NULL), after which it is freed. */

@@ -72,6 +72,9 @@ typedef struct {
   double kbps_out;
   double rtt_ms;
   double loss;       /* fraction lost, 0..1 */
+  /* What we send it (the send adaptation); 0 = unknown / not shown. */
+  double estimate_kbps;             /* our estimate of its path, audio and video */
+  int tier, tier_width, tier_height, tier_fps;   /* the tier it gets (shown when tier_width > 0) */
 } McTileStats;
 
 typedef struct _McRenderer McRenderer;
