@@ -2,6 +2,7 @@
  * call_protocol.h and docs/protocol.md). */
 #include "meshcall/proto/call_protocol.h"
 #include "meshcall/base/json.h"
+#include "meshcall/base/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -441,8 +442,10 @@ read_media_member (JsonObject *obj, const char *member, const char *off_word, gi
     *value = FALSE;
   else if (strcmp (s, off_word) == 0)
     *value = TRUE;
-  else
-    return malformed (error, "media-state signal: \"%s\" is \"%.16s\", not \"%s\" or \"live\"", member, s, off_word);
+  else {
+    g_autofree char *shown = mc_text_shorten (s, 16);
+    return malformed (error, "media-state signal: \"%s\" is \"%s\", not \"%s\" or \"live\"", member, shown, off_word);
+  }
   return TRUE;
 }
 
@@ -510,9 +513,11 @@ mc_signal_from_json (JsonNode *node, GError **error)
     if (!read_recording (obj, s, error))
       return NULL;
   } else {
+    /* Cut by characters: a byte cut could split one and make the message invalid UTF-8. */
+    g_autofree char *shown = mc_text_shorten (type, 32);
     malformed (error,
-               "signal type \"%.32s\" is not one of \"offer\", \"answer\", \"candidate\", \"media-state\", "
-               "\"recording\"", type);
+               "signal type \"%s\" is not one of \"offer\", \"answer\", \"candidate\", \"media-state\", "
+               "\"recording\"", shown);
     return NULL;
   }
 
