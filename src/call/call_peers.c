@@ -288,29 +288,26 @@ on_peer_feedback (McPeer *peer, const McPeerFeedback *feedback, gpointer user_da
 void
 call_peer_create (McCall *call, Entry *e, gboolean offer)
 {
+  /* What every peer reports; the tables differ in what it receives. */
+#define PEER_LIFECYCLE .send_signal = on_peer_send_signal, .state_changed = on_peer_state, .failed = on_peer_failed
   static const McPeerCallbacks callbacks = {
-    .send_signal = on_peer_send_signal,
-    .state_changed = on_peer_state,
-    .failed = on_peer_failed,
+    PEER_LIFECYCLE,
     .on_video_frame = on_peer_video_frame,
     .feedback = on_peer_feedback,
   };
   /* With levels only when someone shows them (a `level` element per peer). */
   static const McPeerCallbacks callbacks_with_levels = {
-    .send_signal = on_peer_send_signal,
-    .state_changed = on_peer_state,
-    .failed = on_peer_failed,
+    PEER_LIFECYCLE,
     .on_video_frame = on_peer_video_frame,
     .audio_level = on_peer_audio_level,
     .feedback = on_peer_feedback,
   };
   /* A recorder: the encoded frames of the receive tap, nothing decoded. */
   static const McPeerCallbacks callbacks_recorder = {
-    .send_signal = on_peer_send_signal,
-    .state_changed = on_peer_state,
-    .failed = on_peer_failed,
+    PEER_LIFECYCLE,
     .encoded_frame = call_on_peer_encoded_frame,
   };
+#undef PEER_LIFECYCLE
   McPeerConfig cfg = {
     .local_id = mc_signaling_get_peer_id (call->sig),
     .remote_id = e->peer_id,
