@@ -200,6 +200,9 @@ run_job (gpointer data)
   case JOB_FAIL:
     peer_fail (peer, (McPeerFailure) job->number, job->text);
     break;
+  case JOB_CHAT:
+    peer_data_run (peer, job);
+    break;
   case JOB_STATS:
     break;
   }
@@ -561,6 +564,7 @@ peer_start (McPeer *peer, GError **error)
   g_signal_connect (peer->webrtc, "notify::connection-state", G_CALLBACK (on_connection_state), peer);
   g_signal_connect (peer->webrtc, "notify::ice-connection-state", G_CALLBACK (on_ice_state), peer);
   g_signal_connect (peer->webrtc, "pad-added", G_CALLBACK (peer_receive_pad_added), peer);
+  peer_data_init (peer);
 
   if (peer->capture)
     mc_capture_sync_pipeline (peer->capture, peer->pipeline);
@@ -613,6 +617,7 @@ mc_peer_free (McPeer *peer)
   if (peer->pipeline) {
     wait_for_stats (peer);
     gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+    peer_data_free (peer);
     gst_clear_object (&peer->pipeline);
     peer->webrtc = NULL;
   }

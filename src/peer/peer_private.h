@@ -9,6 +9,7 @@
  *   peer_receive.c    pad-added, decoder bins from pipelines/decoder-*,
  *                     appsinks, receive counters, audio levels
  *   peer_ice.c        ICE restart in place on webrtcbin 1.22's libnice agent
+ *   peer_data.c       the chat data channel
  *
  * Threading (see peer.h): everything runs on peer->context except what is
  * marked "any thread" (webrtcbin's signals and promises, pad probes, appsink
@@ -52,7 +53,10 @@ struct _McPeer {
   GstElement *video_src, *audio_src;   /* send appsrcs (NULL when not sending that kind) */
   gboolean subscribed;                 /* the appsrcs are fed by the capture */
 
-  GMutex lock;                  /* counters, playback_input, stats_in_flight */
+  GstWebRTCDataChannel *chat;   /* the "chat" channel (set under `lock`: theirs comes on webrtcbin's thread) */
+  gboolean chat_open;           /* ... and it is open (the peer's context) */
+
+  GMutex lock;                  /* counters, playback_input, stats_in_flight, chat */
   GCond stats_done;             /* signalled when a get-stats reply is in */
   guint stats_in_flight;        /* get-stats asked of webrtcbin, not yet answered */
   McPeerCounters counters;
@@ -68,6 +72,7 @@ typedef enum {
   JOB_CONNECTION_STATE,
   JOB_FAIL,
   JOB_STATS,
+  JOB_CHAT,              /* the chat channel opened, closed or brought a message (text) */
 } PeerJobType;
 
 /* Work queued from webrtcbin's threads onto the peer's context. */
@@ -151,5 +156,15 @@ G_GNUC_INTERNAL void peer_send_unsubscribe (McPeer *peer);
 G_GNUC_INTERNAL void peer_receive_pad_added (GstElement *webrtc, GstPad *pad, gpointer user_data);
 /* A `level` element's message: the audio_level callback. */
 G_GNUC_INTERNAL void peer_receive_report_level (McPeer *peer, const GstStructure *s);
+
+/* ---- peer_data.c: the chat data channel ---- */
+
+/* Listens for the remote's channel (on-data-channel). */
+G_GNUC_INTERNAL void peer_data_init (McPeer *peer);
+/* Ours, before our first offer (so the offer has the m=application line). */
+G_GNUC_INTERNAL void peer_data_create (McPeer *peer);
+G_GNUC_INTERNAL void peer_data_run (McPeer *peer, PeerJob *job);
+/* After the pipeline is NULL: drops the channel. */
+G_GNUC_INTERNAL void peer_data_free (McPeer *peer);
 
 G_END_DECLS

@@ -147,6 +147,46 @@ run_loopback (McVideoCodec codec)
     ;
 }
 
+/* What each peer's chat channel brought ("open" when it opened). */
+static GPtrArray *chat_a, *chat_b;
+
+static void
+on_chat_open (McPeer *peer, gpointer user_data)
+{
+  g_ptr_array_add (peer == peer_a ? chat_a : chat_b, g_strdup ("open"));
+}
+
+static void
+on_chat_message (McPeer *peer, const char *text, gsize len, gpointer user_data)
+{
+  g_assert_cmpuint (strlen (text), ==, len);
+  g_ptr_array_add (peer == peer_a ? chat_a : chat_b, g_strdup (text));
+}
+
+static gboolean
+has_text (GPtrArray *texts, const char *text)
+{
+  for (guint i = 0; i < texts->len; i++)
+    if (g_str_equal (g_ptr_array_index (texts, i), text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Sends `text` from `from` and waits (bounded) until `inbox` has it. */
+static void
+chat_across (McPeer *from, GPtrArray *inbox, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_true (mc_peer_send_chat (from, text, &error));
+  g_assert_no_error (error);
+  while (!has_text (inbox, text) && !failed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  if (!has_text (inbox, text))
+    g_error ("chat message \"%s\" did not arrive within 10 s", text);
+}
+
 static char *
 ice_ufrag (char *sdp_text)
 {
@@ -179,7 +219,8 @@ static void
 test_ice_restart (void)
 {
   static const char *const loopback[] = { "127.0.0.1", NULL };
-  McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed };
+  McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed, .chat_open = on_chat_open,
+                         .chat_message = on_chat_message };
   McCapture *ca = make_capture (MC_VIDEO_CODEC_VP8), *cb_cap = make_capture (MC_VIDEO_CODEC_VP8);
   g_autoptr (McIceConfig) ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
   McPeerSettings settings = { .ice = ice, .jitter_latency_ms = 50, .media_timeout_ms = 2000 };
@@ -193,16 +234,29 @@ test_ice_restart (void)
   gboolean seen_down = FALSE;
 
   failed = FALSE;
+  chat_a = g_ptr_array_new_with_free_func (g_free);
+  chat_b = g_ptr_array_new_with_free_func (g_free);
   peer_a = mc_peer_new (&cfg_a, &cb, NULL, &error);
   g_assert_no_error (error);
   peer_b = mc_peer_new (&cfg_b, &cb, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (mc_peer_restart_ice (peer_a));   /* nothing to restart yet */
+  g_assert_false (mc_peer_send_chat (peer_a, "too early", NULL));
   mc_peer_start_offer (peer_a);
-  while (!(both_flowing () && ice_up (peer_a) && ice_up (peer_b)) && !failed && g_get_monotonic_time () < deadline)
+  while (!(both_flowing () && ice_up (peer_a) && ice_up (peer_b) && mc_peer_chat_is_open (peer_a) &&
+           mc_peer_chat_is_open (peer_b)) && !failed && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
   g_assert_false (failed);
   g_assert_true (both_flowing ());
+  /* The chat channel: in the first offer and answer, open on both sides. */
+  g_assert_true (mc_peer_chat_is_open (peer_a) && mc_peer_chat_is_open (peer_b));
+  {
+    g_autofree char *offer = mc_peer_get_remote_sdp (peer_b), *answer = mc_peer_get_remote_sdp (peer_a);
+    g_assert_nonnull (strstr (offer, "m=application"));
+    g_assert_nonnull (strstr (answer, "m=application"));
+  }
+  chat_across (peer_a, chat_b, "before the restart");
+  chat_across (peer_b, chat_a, "from bob");
   a_ufrag = ice_ufrag (mc_peer_get_local_sdp (peer_a));
   b_ufrag = ice_ufrag (mc_peer_get_local_sdp (peer_b));
   a_frames = frames_of (peer_a);
@@ -264,6 +318,14 @@ test_ice_restart (void)
     g_autofree char *addr = mc_peer_get_local_address (peer_a);
     g_assert_cmpstr (addr, ==, "127.0.0.1");
   }
+  /* The same chat channel carries on across the restart (opened once). */
+  chat_across (peer_a, chat_b, "after the restart");
+  chat_across (peer_b, chat_a, "bob after the restart");
+  g_assert_cmpstr (g_ptr_array_index (chat_a, 0), ==, "open");
+  g_assert_cmpstr (g_ptr_array_index (chat_b, 0), ==, "open");
+  g_assert_false (has_text (chat_a, "too early"));
+  g_assert_cmpuint (chat_a->len, ==, 3);
+  g_assert_cmpuint (chat_b->len, ==, 3);
 
   mc_peer_free (peer_a);
   mc_peer_free (peer_b);
@@ -271,6 +333,8 @@ test_ice_restart (void)
   mc_capture_free (cb_cap);
   while (g_main_context_iteration (NULL, FALSE))
     ;
+  g_clear_pointer (&chat_a, g_ptr_array_unref);
+  g_clear_pointer (&chat_b, g_ptr_array_unref);
 }
 
 static void

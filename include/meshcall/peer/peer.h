@@ -83,6 +83,11 @@ typedef struct {
    * about ten times a second, on the peer's context. Drives the renderer's
    * active-speaker border. */
   void (*audio_level) (McPeer *peer, double rms_db, gpointer user_data);
+  /* Optional, the peer's context: the chat data channel is open (see
+   * "Chat" below), and a text message came on it (not checked: the chat
+   * protocol's decoder does that; at most 64 KiB, longer ones are dropped). */
+  void (*chat_open) (McPeer *peer, gpointer user_data);
+  void (*chat_message) (McPeer *peer, const char *text, gsize len, gpointer user_data);
 } McPeerCallbacks;
 
 /* Counters maintained by the peer itself (webrtcbin has no frames-decoded). */
@@ -145,6 +150,16 @@ char *mc_peer_get_local_address (McPeer *peer);
 /* SDP texts (remote, local) of the current session, or NULL. */
 char *mc_peer_get_remote_sdp (McPeer *peer);
 char *mc_peer_get_local_sdp (McPeer *peer);
+
+/* Chat: one reliable, ordered data channel labelled "chat" per peer,
+ * negotiated in the first offer and answer (the offerer creates it, the
+ * answerer takes the remote's, as a browser's createDataChannel("chat")
+ * and ondatachannel do). It survives an ICE restart in place; a new McPeer
+ * has a new one. What goes over it is talk/chat.h's business. */
+#define MC_PEER_CHAT_LABEL "chat"
+gboolean mc_peer_chat_is_open (McPeer *peer);
+/* One text message on the chat channel; an error when it is not open. */
+gboolean mc_peer_send_chat (McPeer *peer, const char *text, GError **error);
 
 /* The first dtlsdec of a process generates the DTLS key and certificate
  * every later webrtcbin reuses (0.2-1.4 s), and webrtcbin loads libnice:
