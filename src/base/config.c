@@ -64,6 +64,7 @@ static const SchemaKey schema[] = {
   { "call", "headless", KEY_BOOL },
   { "call", "stats-json", KEY_STRING },
   { "call", "media-timeout", KEY_INT, 0, 600 },
+  { "chat", "log", KEY_STRING },
 
   { "status", "listen", KEY_STRING },
   { "status", "min-peers", KEY_INT, 0, 64 },

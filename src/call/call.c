@@ -275,6 +275,7 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call->entries = g_hash_table_new (g_str_hash, g_str_equal);
   call->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) mc_peer_free);
   call->joined_at = -1;
+  call_chat_init (call);
   {
     g_autoptr (GError) local = NULL;
     call->netwatch = mc_netwatch_new (on_network_changed, call, &local);
@@ -408,6 +409,7 @@ mc_call_free (McCall *call)
   g_clear_pointer (&call->local, mc_local_media_free);   /* after the capture: its probes are in that pipeline */
   g_clear_pointer (&call->playback, mc_playback_free);
   g_clear_pointer (&call->roster, g_hash_table_destroy);
+  call_chat_clear (call);
   call_config_clear (&call->cfg);
   g_free (call);
 }

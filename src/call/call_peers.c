@@ -283,6 +283,8 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .state_changed = on_peer_state,
     .failed = on_peer_failed,
     .on_video_frame = on_peer_video_frame,
+    .chat_open = call_chat_on_open,
+    .chat_message = call_chat_on_message,
   };
   /* With levels only when someone shows them (a `level` element per peer). */
   static const McPeerCallbacks callbacks_with_levels = {
@@ -291,6 +293,8 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .failed = on_peer_failed,
     .on_video_frame = on_peer_video_frame,
     .audio_level = on_peer_audio_level,
+    .chat_open = call_chat_on_open,
+    .chat_message = call_chat_on_message,
   };
   McPeerConfig cfg = {
     .local_id = mc_signaling_get_peer_id (call->sig),
@@ -346,6 +350,7 @@ call_entry_free (Entry *e)
   if (e->peer)
     call_bury (e->call, g_steal_pointer (&e->peer));
   mc_call_stats_peer_free (e->stats);
+  call_chat_entry_free (e);
   g_free (e->peer_id);
   g_free (e->name);
   g_free (e);
@@ -362,6 +367,7 @@ call_entry_remove (McCall *call, const char *peer_id)
   call_bury (call, g_steal_pointer (&e->peer));
   if (call->cb.peer_removed)
     call->cb.peer_removed (call, e->peer_id, call->user_data);
+  call_chat_entry_removed (call, e->peer_id);
   call_entry_free (e);
 }
 

@@ -5,6 +5,7 @@
  *                   buried and reaped; peer callbacks; staying connected
  *                   (recovery.h decides, call_peers.c carries it out)
  *   call_report.c   stats (the JSON document, the file, the status line)
+ *   call_chat.c     the chat: sending, receiving, history and its replay
  *
  * Threading: everything on the call's main context. */
 #pragma once
@@ -31,6 +32,7 @@ typedef struct {
   GSource *recovery_timer;/* the recovery's next step */
   McCallStatsPeer *stats;
   gboolean stats_pending; /* a get-stats is in flight */
+  GPtrArray *chat_outbox; /* chat messages (wire text) waiting for its channel to open, or NULL */
 } Entry;
 
 struct _McCall {
@@ -61,6 +63,9 @@ struct _McCall {
   gint64 retry_said_us;   /* when a signaling retry was last told to the user; 0 = not in this outage */
   GQuark retry_said_domain; /* ... and what it was */
   gint retry_said_code;
+  McChatHistory *chat;    /* the recent messages, ours and theirs */
+  char *chat_history_from;/* the peer asked for its history, or NULL */
+  gboolean chat_history_done; /* ... it sent history-end */
 };
 
 /* ---- call_peers.c ---- */
@@ -82,6 +87,15 @@ G_GNUC_INTERNAL void call_peers_signaling (McCall *call, gboolean up, gboolean r
 /* Our network addresses changed: peers whose path used a vanished address
  * are rebuilt at once (`exists` says whether an address is still ours). */
 G_GNUC_INTERNAL void call_peers_network_changed (McCall *call);
+
+/* ---- call_chat.c ---- */
+G_GNUC_INTERNAL void call_chat_init (McCall *call);
+G_GNUC_INTERNAL void call_chat_clear (McCall *call);
+G_GNUC_INTERNAL void call_chat_entry_free (Entry *e);
+G_GNUC_INTERNAL void call_chat_entry_removed (McCall *call, const char *peer_id);
+/* McPeerCallbacks' chat_open and chat_message (user_data: the call). */
+G_GNUC_INTERNAL void call_chat_on_open (McPeer *peer, gpointer user_data);
+G_GNUC_INTERNAL void call_chat_on_message (McPeer *peer, const char *text, gsize len, gpointer user_data);
 
 /* ---- call_report.c ---- */
 G_GNUC_INTERNAL void call_write_stats (McCall *call);

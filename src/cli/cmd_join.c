@@ -8,6 +8,7 @@
 #include "meshcall/cli/backends.h"
 #include "meshcall/cli/call_options.h"
 #include "meshcall/cli/commands.h"
+#include "meshcall/cli/join_chat.h"
 #include "meshcall/cli/join_options.h"
 #include "meshcall/cli/join_status.h"
 #include "meshcall/cli/join_view.h"
@@ -29,6 +30,7 @@ typedef struct {
   McCall *call;
   McCallServer *server;   /* the signaling server started here, if any */
   McJoinStatus *status;   /* systemd notifications, --status-listen */
+  McJoinChat *chat;       /* --chat-log, --say */
   McCallCallbacks view_cb; /* the picture's callbacks; the status hears the same events */
   int exit_code;
   gboolean leaving;
@@ -151,6 +153,19 @@ on_signaling_state (McCall *call, McSignalingState state, gpointer user_data)
   if (j->view_cb.signaling_state_changed)
     j->view_cb.signaling_state_changed (call, state, user_data);
   mc_join_status_signaling_changed (j->status, state);
+  if (state == MC_SIGNALING_STATE_JOINED)
+    mc_join_chat_joined (j->chat, call);
+}
+
+static void
+on_chat_message (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  Join *j = view->data;
+
+  if (j->view_cb.chat_message)
+    j->view_cb.chat_message (call, msg, local, user_data);
+  mc_join_chat_log (j->chat, msg, local);
 }
 
 static void
@@ -194,6 +209,7 @@ chain_status_callbacks (Join *j, McCallCallbacks *callbacks)
   callbacks->peer_added = on_peer_added;
   callbacks->peer_removed = on_peer_removed;
   callbacks->peer_state_changed = on_peer_state;
+  callbacks->chat_message = on_chat_message;
 }
 
 /* Before anything slow: a taken port fails at once. */
@@ -245,6 +261,7 @@ open_picture (Join *j, const McJoinOptions *o, McCallCallbacks *callbacks, McCal
 
   ropts.title = title;
   ropts.action = mc_join_view_on_action;
+  ropts.chat_send = mc_join_view_on_chat;
   ropts.user_data = &j->view;
   ropts.host = mc_cli_terminal_get_host (j->term);
   j->view.renderer = mc_renderer_open (mc_cli_renderers, &o->render, &ropts, &local);
@@ -351,6 +368,9 @@ run (Join *j, const McJoinOptions *o)
 
   if (!open_status (j, o, &error))
     return fail (j, MC_EXIT_FAILURE, error);
+  j->chat = mc_join_chat_new (o->chat_log, o->say, &error);
+  if (j->chat == NULL)
+    return fail (j, MC_EXIT_FAILURE, error);
   if (!open_picture (j, o, &callbacks, &cfg, &error))
     return fail (j, MC_EXIT_FAILURE, error);
   chain_status_callbacks (j, &callbacks);
@@ -401,6 +421,7 @@ teardown (Join *j)
   if (j->status)
     mc_join_status_set_call (j->status, NULL);
   g_clear_pointer (&j->call, mc_call_free);
+  g_clear_pointer (&j->chat, mc_join_chat_free);
   g_clear_pointer (&j->status, mc_join_status_free);
   /* After the call: its streaming threads push frames until it is down. */
   g_clear_pointer (&j->view.renderer, mc_renderer_free);

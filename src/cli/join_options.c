@@ -25,6 +25,8 @@ struct _McJoinFlags {
   gint media_timeout_s;
   gint answer_timeout_ms;
   gint duration_s;
+  /* [chat] */
+  char *chat_log, *say;
   /* [status] */
   char *status_listen;
   gint status_min_peers;
@@ -42,7 +44,7 @@ static const char *const help_order[] = {
   "signal", "name", "peer-id", "token", "id-token-file",
   "video", "audio", "size", "fps", "video-codec",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
-  "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout",
+  "headless", "stats-json", "chat-log", "say", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout",
   "render", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
   "config", NULL,
 };
@@ -99,6 +101,7 @@ load_config (McJoinFlags *f, McConfig *config)
   mc_option_strings_set (s, &f->stats_json, mc_config_get_string (config, "call", "stats-json", NULL));
   f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 2);
   f->headless = mc_config_get_bool (config, "call", "headless", FALSE);
+  mc_option_strings_set (s, &f->chat_log, mc_config_get_string (config, "chat", "log", NULL));
   mc_option_strings_set (s, &f->status_listen, mc_config_get_string (config, "status", "listen", NULL));
   f->status_min_peers = (gint) mc_config_get_int (config, "status", "min-peers", 0);
   mc_option_strings_set (s, &f->render, mc_config_get_string (config, "display", "render", "auto"));
@@ -129,6 +132,11 @@ add_join_entries (McJoinOptions *o, GArray *entries)
     { "status-min-peers", 0, 0, G_OPTION_ARG_INT, &f->status_min_peers,
       "/health is 503 while fewer than N peers are connected (default 0: alone in the call is healthy)", "N" },
     { "duration", 0, 0, G_OPTION_ARG_INT, &f->duration_s, "Leave after SECONDS", "SECONDS" },
+    { "chat-log", 0, 0, G_OPTION_ARG_FILENAME, &f->chat_log,
+      "Append every chat message (ours, theirs, the recent ones sent on joining) to FILE, one JSON object a line",
+      "FILE" },
+    { "say", 0, 0, G_OPTION_ARG_STRING, &f->say,
+      "Send TEXT to the call's chat once joined (bots, scripts; at most 4 KiB)", "TEXT" },
     { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
       "A connected peer that sent nothing for SECONDS is reconnected: ICE restart, then a new connection "
       "(default 2; 0 = never)", "SECONDS" },
@@ -206,6 +214,27 @@ check_stats_path (const char *path, GError **error)
   return TRUE;
 }
 
+/* [chat]: a log we can append to, a --say the chat takes. */
+static gboolean
+finish_chat (McJoinOptions *o, GError **error)
+{
+  McJoinFlags *f = o->flags;
+  g_autoptr (GError) local = NULL;
+
+  if (f->say != NULL && !mc_chat_check_text (f->say, &local))
+    return refuse (error, "--say: %s", local->message + strlen ("chat: "));
+  if (f->chat_log != NULL) {
+    g_autofree char *dir = g_path_get_dirname (f->chat_log);
+    if (g_file_test (f->chat_log, G_FILE_TEST_IS_DIR))
+      return refuse (error, "--chat-log %s: that is a directory; name a file", f->chat_log);
+    if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+      return refuse (error, "--chat-log %s: the directory %s does not exist", f->chat_log, dir);
+  }
+  o->chat_log = f->chat_log;
+  o->say = f->say;
+  return TRUE;
+}
+
 /* [call]: timeouts and the rest of the call's configuration. */
 static gboolean
 finish_call (McJoinOptions *o, GError **error)
@@ -223,7 +252,7 @@ finish_call (McJoinOptions *o, GError **error)
     return FALSE;
   o->call.stats_json = f->stats_json;
   o->duration_s = (guint) f->duration_s;
-  return TRUE;
+  return finish_chat (o, error);
 }
 
 /* [status]: --status-listen HOST:PORT (a bare port listens on 127.0.0.1). */

@@ -67,6 +67,13 @@ on_peer_stats (McCall *call, const McCallStatsPeer *p, gpointer user_data)
 }
 
 static void
+on_chat_message (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_add_chat (v->renderer, local ? "You" : msg->name, msg->text);
+}
+
+static void
 on_signaling_state (McCall *call, McSignalingState state, gpointer user_data)
 {
   McJoinView *v = user_data;
@@ -90,6 +97,7 @@ mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks)
   callbacks->peer_stats = on_peer_stats;
   callbacks->signaling_state_changed = on_signaling_state;
   callbacks->peer_state_changed = on_peer_state;
+  callbacks->chat_message = on_chat_message;
 }
 
 void
@@ -129,6 +137,23 @@ mc_join_view_on_action (McRenderer *r, McRenderAction action, gpointer user_data
   default:
     break;
   }
+}
+
+/* Enter in the chat input (main thread). */
+void
+mc_join_view_on_chat (McRenderer *r, const char *text, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (view->call == NULL)
+    return;
+  if (g_str_has_prefix (text, "/send")) {
+    mc_renderer_add_chat (r, NULL, "Sending files is not available in this version.");
+    return;
+  }
+  if (!mc_call_send_chat (view->call, text, &error))
+    mc_renderer_add_chat (r, NULL, error->message);
 }
 
 void

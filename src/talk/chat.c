@@ -290,7 +290,17 @@ mc_chat_history_add (McChatHistory *h, const McChatMessage *msg)
     g_hash_table_remove (h->seen, old);
     g_free (old);
   }
-  g_queue_push_tail (&h->messages, mc_chat_message_copy (msg));
+  /* In sentAt order (a replay brings older ones after ours), equal times
+   * in arrival order; what falls out of the window is the oldest. */
+  {
+    GList *l = h->messages.tail;
+    while (l != NULL && ((McChatMessage *) l->data)->sent_at > msg->sent_at)
+      l = l->prev;
+    if (l == NULL)
+      g_queue_push_head (&h->messages, mc_chat_message_copy (msg));
+    else
+      g_queue_insert_after (&h->messages, l, mc_chat_message_copy (msg));
+  }
   if (h->messages.length > h->max)
     mc_chat_message_free (g_queue_pop_head (&h->messages));
   return TRUE;

@@ -95,6 +95,23 @@ test_history (void)
   g_assert_cmpuint (mc_chat_history_len (h), ==, 50);
 }
 
+/* A replay brings older messages after ours: the history is in sentAt order. */
+static void
+test_history_order (void)
+{
+  g_autoptr (McChatHistory) h = mc_chat_history_new (3);
+  guint order[] = { 5, 2, 7, 1, 6 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++) {
+    g_autoptr (McChatMessage) m = numbered (order[i]);
+    g_assert_true (mc_chat_history_add (h, m));
+  }
+  g_assert_cmpuint (mc_chat_history_len (h), ==, 3);
+  g_assert_cmpstr (mc_chat_history_get (h, 0)->id, ==, "m5");
+  g_assert_cmpstr (mc_chat_history_get (h, 1)->id, ==, "m6");
+  g_assert_cmpstr (mc_chat_history_get (h, 2)->id, ==, "m7");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -103,5 +120,6 @@ main (int argc, char **argv)
   g_test_add_func ("/chat/round-trip", test_round_trip);
   g_test_add_func ("/chat/errors", test_errors);
   g_test_add_func ("/chat/history", test_history);
+  g_test_add_func ("/chat/history-order", test_history_order);
   return g_test_run ();
 }

@@ -35,6 +35,7 @@
 #include "meshcall/peer/peer_settings.h"
 #include "meshcall/proto/call_protocol.h"
 #include "meshcall/signal/signaling.h"
+#include "meshcall/talk/chat.h"
 
 G_BEGIN_DECLS
 
@@ -87,6 +88,10 @@ typedef struct {
   void (*remote_media_state) (McCall *call, const char *peer_id, const McMediaState *state, gpointer user_data);
   /* Main thread: once a second for each peer, after its stats were updated. */
   void (*peer_stats) (McCall *call, const McCallStatsPeer *stats, gpointer user_data);
+  /* Main thread: a chat message, once per id: ours (local, as sent), a
+   * peer's, or one of the recent ones replayed to us on joining (in the
+   * order they were sent). */
+  void (*chat_message) (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data);
 } McCallCallbacks;
 
 /* sig (taken, also on failure) is how the call finds its peers: the call
@@ -108,6 +113,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McCall, mc_call_free)
  * stays muted (off). */
 void mc_call_set_media_state (McCall *call, const McMediaState *state);
 void mc_call_get_media_state (McCall *call, McMediaState *state);
+
+/* A chat message from us to everyone in the call (docs/protocol.md,
+ * "Chat"): an error, and nothing sent, when the text breaks the chat's
+ * rules (empty, over 4 KiB, control characters). A peer not connected yet
+ * gets it when its channel opens; one that joins later, in the history. */
+gboolean mc_call_send_chat (McCall *call, const char *text, GError **error);
 
 const char *mc_call_get_peer_id (McCall *call);
 McCapture *mc_call_get_capture (McCall *call);

@@ -6,7 +6,7 @@
  *
  * The groups a call needs (signaling, ICE, media) come from
  * call_options.h; join adds [call] (--headless, --stats-json,
- * --media-timeout, --duration), [status] (--status-listen,
+ * --media-timeout, --duration), [chat] (--chat-log, --say), [status] (--status-listen,
  * --status-min-peers) and [display] (--render and the picture).
  *
  * Threading: main thread; no I/O but reading the config file. */
@@ -30,6 +30,8 @@ typedef struct {
   McRendererChoice render;           /* none with --headless */
   McRendererOptions render_options;  /* the picture's settings; no title, callbacks or host */
   guint duration_s;                  /* 0: until q or a signal */
+  const char *chat_log;              /* --chat-log: append every chat message here; NULL: none */
+  const char *say;                   /* --say: a chat message to send once joined (checked); NULL: none */
   const char *status_host;           /* --status-listen's address; NULL: no status server */
   guint status_port;                 /* 1-65535 when status_host is set */
   guint status_min_peers;            /* /health's default min-peers */

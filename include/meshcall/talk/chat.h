@@ -66,7 +66,8 @@ gboolean mc_chat_check_text (const char *text, GError **error);
 char *mc_chat_encode (const McChatMessage *msg, gboolean replay);
 char *mc_chat_encode_control (McChatKind kind);
 
-/* The last MC_CHAT_HISTORY (or `max`) messages, oldest first, each id once. */
+/* The last MC_CHAT_HISTORY (or `max`) messages in sentAt order (equal
+ * times in arrival order), each id once. */
 typedef struct _McChatHistory McChatHistory;
 McChatHistory *mc_chat_history_new (guint max);
 void mc_chat_history_free (McChatHistory *h);

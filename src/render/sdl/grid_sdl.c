@@ -39,6 +39,7 @@ typedef struct {
   GHashTable *tiles;    /* id -> TileTex* */
   TileTex self;
   gboolean sdl_up, ttf_up;
+  gboolean skip_text;   /* the next SDL_TEXTINPUT is the key that opened the chat input */
 } Sdl;
 
 static const McSdlColor COLOR_BG = { 0x14, 0x14, 0x14, 0xff };
@@ -305,6 +306,7 @@ render (McRenderer *r, Sdl *s, McRendererView *view)
   }
   if (view->self_view)
     draw_self (s, view, out_w, out_h, &n_uploaded, &oldest_push);
+  mc_sdl_paint_chat (&s->paint, view, out_w, out_h);
   if (view->status) {
     McSdlText *t = mc_sdl_paint_text (&s->paint, s->paint.font_big, view->status, COLOR_TEXT, out_w - 40);
 
@@ -352,8 +354,22 @@ key_for (SDL_Keycode sym)
   case SDLK_s: return 's';
   case SDLK_p: return 'p';
   case SDLK_q: return 'q';
+  case SDLK_t: return 't';
+  case SDLK_c: return 'c';
   default: return 0;
   }
+}
+
+/* The input line's editing keys (its text comes as SDL_TEXTINPUT). */
+static void
+chat_key (McRenderer *r, SDL_Keycode sym)
+{
+  if (sym == SDLK_RETURN || sym == SDLK_KP_ENTER)
+    mc_renderer_handle_key (r, '\r');
+  else if (sym == SDLK_BACKSPACE)
+    mc_renderer_handle_key (r, 127);
+  else if (sym == SDLK_ESCAPE)
+    mc_renderer_handle_key (r, 27);
 }
 
 static void
@@ -370,8 +386,24 @@ sdl_tick (McRenderer *r)
       mc_renderer_handle_key (r, 'q');
       break;
     case SDL_KEYDOWN:
-      if (!ev.key.repeat && key_for (ev.key.keysym.sym))
+      if (mc_renderer_chat_input_is_open (r)) {
+        chat_key (r, ev.key.keysym.sym);
+      } else if (!ev.key.repeat && key_for (ev.key.keysym.sym)) {
         mc_renderer_handle_key (r, key_for (ev.key.keysym.sym));
+        /* The key that opened the input comes as text too when text input
+         * is on (SDL turns it on by default): not typed. */
+        s = mc_renderer_get_backend_data (r);
+        if (s && mc_renderer_chat_input_is_open (r))
+          s->skip_text = SDL_IsTextInputActive ();
+      }
+      if (s && mc_renderer_chat_input_is_open (r) && !SDL_IsTextInputActive ())
+        SDL_StartTextInput ();
+      break;
+    case SDL_TEXTINPUT:
+      if (s->skip_text)
+        s->skip_text = FALSE;
+      else
+        mc_renderer_handle_text (r, ev.text.text);
       break;
     case SDL_WINDOWEVENT:
       mc_renderer_invalidate (r);
