@@ -175,7 +175,7 @@ new_context (McJoinOptions *o)
     "\n"
     "The others appear in a grid: in a window when there is a display, else drawn in this\n"
     "terminal (--render). Keys: m mute, v camera on/off, f fullscreen, s stats, p self view,\n"
-    "q or Esc leave.");
+    "t chat (Enter sends to everyone), c hide/show the chat, q or Esc leave.");
   add_join_entries (o, entries);
   ordered = mc_option_entries_in_order (entries, help_order);
   g_option_context_add_main_entries (ctx, ordered, NULL);
