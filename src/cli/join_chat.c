@@ -63,16 +63,7 @@ mc_join_chat_log (McJoinChat *chat, const McChatMessage *msg, gboolean local)
     return;
   b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, msg->id);
-  json_builder_set_member_name (b, "from");
-  json_builder_add_string_value (b, msg->from);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, msg->name);
-  json_builder_set_member_name (b, "text");
-  json_builder_add_string_value (b, msg->text);
-  json_builder_set_member_name (b, "sentAt");
-  json_builder_add_int_value (b, msg->sent_at);
+  mc_chat_add_members (b, msg);
   json_builder_set_member_name (b, "receivedAt");
   json_builder_add_int_value (b, g_get_real_time () / 1000);
   json_builder_set_member_name (b, "local");

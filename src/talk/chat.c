@@ -2,6 +2,7 @@
 #include "meshcall/talk/chat.h"
 
 #include "meshcall/base/json.h"
+#include "talk_private.h"
 
 #include <string.h>
 
@@ -47,11 +48,8 @@ mc_chat_message_free (McChatMessage *msg)
 
 /* ---- checks ------------------------------------------------------------------ */
 
-static gboolean
-malformed (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-malformed (GError **error, const char *format, ...)
+gboolean
+talk_fail (GError **error, GQuark domain, gint code, const char *prefix, const char *format, ...)
 {
   va_list args;
   g_autofree char *text = NULL;
@@ -59,9 +57,48 @@ malformed (GError **error, const char *format, ...)
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, MC_CHAT_ERROR, MC_CHAT_ERROR_MALFORMED, "chat: %s", text);
+  g_set_error (error, domain, code, "%s: %s", prefix, text);
   return FALSE;
 }
+
+gboolean
+talk_is_id (const char *id)
+{
+  gsize len = strlen (id);
+
+  if (len == 0 || len > MC_CHAT_MAX_ID)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && strchr ("._:-", id[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+JsonNode *
+talk_decode_typed (const char *data, gsize len, GQuark domain, gint code, const char *prefix, JsonObject **obj,
+                   const char **type, GError **error)
+{
+  g_autoptr (GError) json_error = NULL;
+  g_autoptr (JsonNode) node = mc_json_decode (data, len, &json_error);
+
+  if (node == NULL) {
+    talk_fail (error, domain, code, prefix, "%s", json_error->message);
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (node)) {
+    talk_fail (error, domain, code, prefix, "the message is %s, not an object", mc_json_describe_kind (node));
+    return NULL;
+  }
+  *obj = json_node_get_object (node);
+  *type = mc_json_get_string (*obj, "type");
+  if (*type == NULL) {
+    talk_fail (error, domain, code, prefix, "\"type\" is missing or not a string");
+    return NULL;
+  }
+  return g_steal_pointer (&node);
+}
+
+#define malformed(error, ...) talk_fail ((error), MC_CHAT_ERROR, MC_CHAT_ERROR_MALFORMED, "chat", __VA_ARGS__)
 
 /* A control character (C0, DEL, C1) other than those allowed: its offset, or -1. */
 static gssize
@@ -94,19 +131,6 @@ mc_chat_check_text (const char *text, GError **error)
     return malformed (error, "\"text\" is not UTF-8");
   if ((bad = find_control (text, TRUE)) >= 0)
     return malformed (error, "\"text\" has a control character at byte %" G_GSSIZE_FORMAT, bad);
-  return TRUE;
-}
-
-static gboolean
-check_id (const char *id, GError **error)
-{
-  gsize len = strlen (id);
-
-  if (len == 0 || len > MC_CHAT_MAX_ID)
-    return malformed (error, "\"id\" must be 1 to %d characters", MC_CHAT_MAX_ID);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (id[i]) && strchr ("._:-", id[i]) == NULL)
-      return malformed (error, "\"id\" has a character other than A-Z a-z 0-9 . _ : - at byte %" G_GSIZE_FORMAT, i);
   return TRUE;
 }
 
@@ -143,8 +167,8 @@ decode_message (JsonObject *obj, McChatMessage **msg, gboolean *replay, GError *
   id = mc_json_get_string (obj, "id");
   if (id == NULL)
     return malformed (error, "\"id\" is missing or not a string");
-  if (!check_id (id, error))
-    return FALSE;
+  if (!talk_is_id (id))
+    return malformed (error, "\"id\" must be 1 to %d characters of A-Z a-z 0-9 . _ : -", MC_CHAT_MAX_ID);
   if ((from = get_label (obj, "from", MC_CHAT_MAX_FROM, error)) == NULL ||
       (name = get_label (obj, "name", MC_CHAT_MAX_NAME, error)) == NULL)
     return FALSE;
@@ -173,7 +197,6 @@ gboolean
 mc_chat_decode (const char *data, gsize len, McChatKind *kind, McChatMessage **msg, gboolean *replay, GError **error)
 {
   g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GError) json_error = NULL;
   JsonObject *obj;
   const char *type;
 
@@ -184,15 +207,9 @@ mc_chat_decode (const char *data, gsize len, McChatKind *kind, McChatMessage **m
                  "chat: the message is %" G_GSIZE_FORMAT " bytes, more than %d", len, MC_CHAT_MAX_MESSAGE);
     return FALSE;
   }
-  node = mc_json_decode (data, len, &json_error);
+  node = talk_decode_typed (data, len, MC_CHAT_ERROR, MC_CHAT_ERROR_MALFORMED, "chat", &obj, &type, error);
   if (node == NULL)
-    return malformed (error, "%s", json_error->message);
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return malformed (error, "the message is %s, not an object", mc_json_describe_kind (node));
-  obj = json_node_get_object (node);
-  type = mc_json_get_string (obj, "type");
-  if (type == NULL)
-    return malformed (error, "\"type\" is missing or not a string");
+    return FALSE;
   if (strcmp (type, "chat") == 0) {
     if (!decode_message (obj, msg, replay, error))
       return FALSE;
@@ -207,15 +224,9 @@ mc_chat_decode (const char *data, gsize len, McChatKind *kind, McChatMessage **m
   return TRUE;
 }
 
-char *
-mc_chat_encode (const McChatMessage *msg, gboolean replay)
+void
+mc_chat_add_members (JsonBuilder *b, const McChatMessage *msg)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) node = NULL;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "chat");
   json_builder_set_member_name (b, "id");
   json_builder_add_string_value (b, msg->id);
   json_builder_set_member_name (b, "from");
@@ -226,6 +237,18 @@ mc_chat_encode (const McChatMessage *msg, gboolean replay)
   json_builder_add_string_value (b, msg->text);
   json_builder_set_member_name (b, "sentAt");
   json_builder_add_int_value (b, msg->sent_at);
+}
+
+char *
+mc_chat_encode (const McChatMessage *msg, gboolean replay)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "chat");
+  mc_chat_add_members (b, msg);
   if (replay) {
     json_builder_set_member_name (b, "replay");
     json_builder_add_boolean_value (b, TRUE);

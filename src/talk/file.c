@@ -2,6 +2,7 @@
 #include "meshcall/talk/file.h"
 
 #include "meshcall/base/json.h"
+#include "talk_private.h"
 
 #include <string.h>
 
@@ -21,34 +22,7 @@ mc_file_offer_free (McFileOffer *offer)
   g_free (offer);
 }
 
-static gboolean
-malformed (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-malformed (GError **error, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *text = NULL;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, MC_FILE_ERROR, MC_FILE_ERROR_MALFORMED, "file: %s", text);
-  return FALSE;
-}
-
-static gboolean
-is_id (const char *id)
-{
-  gsize len = strlen (id);
-
-  if (len == 0 || len > 64)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (id[i]) && strchr ("._:-", id[i]) == NULL)
-      return FALSE;
-  return TRUE;
-}
+#define malformed(error, ...) talk_fail ((error), MC_FILE_ERROR, MC_FILE_ERROR_MALFORMED, "file", __VA_ARGS__)
 
 /* RFC 6838's restricted-name characters, "type/subtype". */
 static gboolean
@@ -78,7 +52,7 @@ decode_offer (JsonObject *obj, McFileOffer **out, GError **error)
   JsonNode *size = json_object_get_member (obj, "size");
   McFileOffer *offer;
 
-  if (id == NULL || !is_id (id))
+  if (id == NULL || !talk_is_id (id))
     return malformed (error, "\"id\" must be 1 to 64 characters of A-Z a-z 0-9 . _ : -");
   if (name == NULL || name[0] == '\0' || strlen (name) > MAX_OFFERED_NAME)
     return malformed (error, "\"name\" must be a string of 1 to %d bytes", MAX_OFFERED_NAME);
@@ -108,7 +82,6 @@ mc_file_decode (const char *data, gsize len, McFileKind *kind, McFileOffer **off
                 GError **error)
 {
   g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GError) json_error = NULL;
   JsonObject *obj;
   const char *type;
 
@@ -118,15 +91,9 @@ mc_file_decode (const char *data, gsize len, McFileKind *kind, McFileOffer **off
     *reason = NULL;
   if (len > MC_FILE_MAX_MESSAGE)
     return malformed (error, "the message is %" G_GSIZE_FORMAT " bytes, more than %d", len, MC_FILE_MAX_MESSAGE);
-  node = mc_json_decode (data, len, &json_error);
+  node = talk_decode_typed (data, len, MC_FILE_ERROR, MC_FILE_ERROR_MALFORMED, "file", &obj, &type, error);
   if (node == NULL)
-    return malformed (error, "%s", json_error->message);
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return malformed (error, "the message is %s, not an object", mc_json_describe_kind (node));
-  obj = json_node_get_object (node);
-  type = mc_json_get_string (obj, "type");
-  if (type == NULL)
-    return malformed (error, "\"type\" is missing or not a string");
+    return FALSE;
   if (strcmp (type, "file-offer") == 0) {
     if (!decode_offer (obj, offer, error))
       return FALSE;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -65,6 +66,8 @@ gboolean mc_chat_check_text (const char *text, GError **error);
 /* Compact JSON in the member order above. */
 char *mc_chat_encode (const McChatMessage *msg, gboolean replay);
 char *mc_chat_encode_control (McChatKind kind);
+/* The message's members (id, from, name, text, sentAt) into an object being built. */
+void mc_chat_add_members (JsonBuilder *b, const McChatMessage *msg);
 
 /* The last MC_CHAT_HISTORY (or `max`) messages in sentAt order (equal
  * times in arrival order), each id once. */
