@@ -116,8 +116,7 @@ on_data_channel (GstElement *webrtc, GstWebRTCDataChannel *channel, gpointer use
   }
   g_mutex_unlock (&peer->lock);
   if (!taken)
-    MC_INFO ("peer %s: ignoring a data channel labelled \"%s\" (only \"%s\" is used)", peer->remote_id,
-             label ? label : "", MC_PEER_CHAT_LABEL);
+    peer_channel_announced (peer, channel, label ? label : "");
 }
 
 /* ---- the peer's context ------------------------------------------------------ */

@@ -10,6 +10,7 @@
  *                     appsinks, receive counters, audio levels
  *   peer_ice.c        ICE restart in place on webrtcbin 1.22's libnice agent
  *   peer_data.c       the chat data channel
+ *   peer_channel.c    the other data channels (files), with back-pressure
  *
  * Threading (see peer.h): everything runs on peer->context except what is
  * marked "any thread" (webrtcbin's signals and promises, pad probes, appsink
@@ -55,6 +56,8 @@ struct _McPeer {
 
   GstWebRTCDataChannel *chat;   /* the "chat" channel (set under `lock`: theirs comes on webrtcbin's thread) */
   gboolean chat_open;           /* ... and it is open (the peer's context) */
+  GHashTable *channels;         /* number -> McPeerChannel* (under `lock`) */
+  guint channel_seq;            /* the last channel number given */
 
   GMutex lock;                  /* counters, playback_input, stats_in_flight, chat */
   GCond stats_done;             /* signalled when a get-stats reply is in */
@@ -73,6 +76,7 @@ typedef enum {
   JOB_FAIL,
   JOB_STATS,
   JOB_CHAT,              /* the chat channel opened, closed or brought a message (text) */
+  JOB_CHANNEL,           /* another channel (number) had an event (event; text or bytes) */
 } PeerJobType;
 
 /* Work queued from webrtcbin's threads onto the peer's context. */
@@ -85,7 +89,9 @@ typedef struct {
   char *ufrag, *pwd;                   /* ... its new credentials */
   char *text;          /* candidate / failure reason */
   char *sdp;
-  guint number;        /* mline / state / failure */
+  guint number;        /* mline / state / failure / channel */
+  guint event;         /* CHANNEL: what happened */
+  GBytes *bytes;       /* CHANNEL: a binary message */
   GstStructure *stats;
   McPeerStatsFunc stats_func;
   gpointer stats_data;
@@ -166,5 +172,14 @@ G_GNUC_INTERNAL void peer_data_create (McPeer *peer);
 G_GNUC_INTERNAL void peer_data_run (McPeer *peer, PeerJob *job);
 /* After the pipeline is NULL: drops the channel. */
 G_GNUC_INTERNAL void peer_data_free (McPeer *peer);
+
+/* ---- peer_channel.c: the other data channels ---- */
+
+G_GNUC_INTERNAL void peer_channel_init (McPeer *peer);
+/* webrtcbin's thread: the remote opened a channel that is not the chat's. */
+G_GNUC_INTERNAL void peer_channel_announced (McPeer *peer, GstWebRTCDataChannel *dc, const char *label);
+G_GNUC_INTERNAL void peer_channel_run (McPeer *peer, PeerJob *job);
+/* After the pipeline is NULL: every channel dropped. */
+G_GNUC_INTERNAL void peer_channel_free_all (McPeer *peer);
 
 G_END_DECLS

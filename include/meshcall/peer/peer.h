@@ -59,6 +59,7 @@ typedef enum {
 
 typedef struct _McPeer McPeer;
 typedef struct _McPlayback McPlayback;
+typedef struct _McPeerChannel McPeerChannel;
 
 typedef struct {
   const char *local_id;               /* our peerId (glare: the lower id is polite) */
@@ -88,6 +89,10 @@ typedef struct {
    * protocol's decoder does that; at most 64 KiB, longer ones are dropped). */
   void (*chat_open) (McPeer *peer, gpointer user_data);
   void (*chat_message) (McPeer *peer, const char *text, gsize len, gpointer user_data);
+  /* Optional, the peer's context: the remote opened a data channel other
+   * than the chat's (see "Data channels"). The owner sets its events
+   * (mc_peer_channel_set_events) or closes it, now; unset: closed. */
+  void (*channel_announced) (McPeer *peer, McPeerChannel *channel, const char *label, gpointer user_data);
 } McPeerCallbacks;
 
 /* Counters maintained by the peer itself (webrtcbin has no frames-decoded). */
@@ -160,6 +165,36 @@ char *mc_peer_get_local_sdp (McPeer *peer);
 gboolean mc_peer_chat_is_open (McPeer *peer);
 /* One text message on the chat channel; an error when it is not open. */
 gboolean mc_peer_send_chat (McPeer *peer, const char *text, GError **error);
+
+/* Data channels besides the chat (a file each): reliable, ordered, text
+ * and binary messages, opened by either side once connected (SCTP is up;
+ * no renegotiation). Back-pressure: keep mc_peer_channel_get_buffered()
+ * bounded and go on when `writable` says it fell under
+ * MC_PEER_CHANNEL_LOW_MARK. Events run on the peer's context; a channel
+ * dies with its peer (no event then), or with mc_peer_channel_close. */
+#define MC_PEER_CHANNEL_LOW_MARK (256 * 1024)
+
+typedef struct {
+  void (*open) (McPeerChannel *channel, gpointer user_data);
+  void (*text) (McPeerChannel *channel, const char *text, gpointer user_data);
+  void (*data) (McPeerChannel *channel, GBytes *data, gpointer user_data);
+  void (*writable) (McPeerChannel *channel, gpointer user_data);
+  void (*closed) (McPeerChannel *channel, gpointer user_data);   /* by the remote; then close it */
+} McPeerChannelEvents;
+
+/* Ours: an error when not connected. `open` comes when it is. */
+McPeerChannel *mc_peer_channel_open (McPeer *peer, const char *label, const McPeerChannelEvents *events,
+                                     gpointer user_data, GError **error);
+void mc_peer_channel_set_events (McPeerChannel *channel, const McPeerChannelEvents *events, gpointer user_data);
+const char *mc_peer_channel_get_label (McPeerChannel *channel);
+McPeer *mc_peer_channel_get_peer (McPeerChannel *channel);
+gboolean mc_peer_channel_is_open (McPeerChannel *channel);
+/* Bytes handed to the channel and not yet sent (any thread). */
+guint64 mc_peer_channel_get_buffered (McPeerChannel *channel);
+gboolean mc_peer_channel_send_text (McPeerChannel *channel, const char *text, GError **error);
+gboolean mc_peer_channel_send_data (McPeerChannel *channel, GBytes *data, GError **error);
+/* Closes and frees it: no more events. */
+void mc_peer_channel_close (McPeerChannel *channel);
 
 /* The first dtlsdec of a process generates the DTLS key and certificate
  * every later webrtcbin reuses (0.2-1.4 s), and webrtcbin loads libnice:
