@@ -276,6 +276,7 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) mc_peer_free);
   call->joined_at = -1;
   call_chat_init (call);
+  call_files_init (call);
   {
     g_autoptr (GError) local = NULL;
     call->netwatch = mc_netwatch_new (on_network_changed, call, &local);
@@ -384,6 +385,7 @@ mc_call_free (McCall *call)
   g_clear_handle_id (&call->stats_timer, g_source_remove);
   g_clear_handle_id (&call->leave_timeout, g_source_remove);
   g_clear_pointer (&call->netwatch, mc_netwatch_free);
+  call_files_clear (call);   /* before the peers: transfers close their channels */
   if (call->entries) {
     GHashTableIter it;
     gpointer value;

@@ -129,6 +129,7 @@ call_chat_on_open (McPeer *peer, gpointer user_data)
     send_or_queue (e, g_ptr_array_index (outbox, i));
   if (!call->chat_history_done && call->chat_history_from == NULL)
     ask_history (call, e);
+  call_files_peer_ready (call, e);
 }
 
 static void

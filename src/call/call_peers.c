@@ -27,6 +27,7 @@ call_bury (McCall *call, McPeer *peer)
 {
   if (peer == NULL)
     return;
+  call_files_peer_gone (call, peer);
   g_ptr_array_add (call->graveyard, peer);
   if (call->reap_source == 0)
     call->reap_source = g_idle_add (reap, call);
@@ -285,6 +286,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .on_video_frame = on_peer_video_frame,
     .chat_open = call_chat_on_open,
     .chat_message = call_chat_on_message,
+    .channel_announced = call_files_channel_announced,
   };
   /* With levels only when someone shows them (a `level` element per peer). */
   static const McPeerCallbacks callbacks_with_levels = {
@@ -295,6 +297,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .audio_level = on_peer_audio_level,
     .chat_open = call_chat_on_open,
     .chat_message = call_chat_on_message,
+    .channel_announced = call_files_channel_announced,
   };
   McPeerConfig cfg = {
     .local_id = mc_signaling_get_peer_id (call->sig),

@@ -6,6 +6,7 @@
  *                   (recovery.h decides, call_peers.c carries it out)
  *   call_report.c   stats (the JSON document, the file, the status line)
  *   call_chat.c     the chat: sending, receiving, history and its replay
+ *   call_files.c    file transfer over a data channel per file and peer
  *
  * Threading: everything on the call's main context. */
 #pragma once
@@ -66,6 +67,11 @@ struct _McCall {
   McChatHistory *chat;    /* the recent messages, ours and theirs */
   char *chat_history_from;/* the peer asked for its history, or NULL */
   gboolean chat_history_done; /* ... it sent history-end */
+  GPtrArray *transfers;   /* file transfers under way (call_files.c) */
+  GPtrArray *outgoing;    /* files we send, to the peers that become ready */
+  GCancellable *files_cancel; /* the hashing threads */
+  char *files_dir;        /* where received files go; NULL: files are refused */
+  guint64 files_max;      /* the largest file accepted */
 };
 
 /* ---- call_peers.c ---- */
@@ -96,6 +102,17 @@ G_GNUC_INTERNAL void call_chat_entry_removed (McCall *call, const char *peer_id)
 /* McPeerCallbacks' chat_open and chat_message (user_data: the call). */
 G_GNUC_INTERNAL void call_chat_on_open (McPeer *peer, gpointer user_data);
 G_GNUC_INTERNAL void call_chat_on_message (McPeer *peer, const char *text, gsize len, gpointer user_data);
+
+/* ---- call_files.c ---- */
+G_GNUC_INTERNAL void call_files_init (McCall *call);
+G_GNUC_INTERNAL void call_files_clear (McCall *call);
+/* The entry's chat channel is open (SCTP is up): files waiting for it go. */
+G_GNUC_INTERNAL void call_files_peer_ready (McCall *call, Entry *e);
+/* peer is being buried: its transfers fail (the partial files go). */
+G_GNUC_INTERNAL void call_files_peer_gone (McCall *call, McPeer *peer);
+/* McPeerCallbacks' channel_announced (user_data: the call). */
+G_GNUC_INTERNAL void call_files_channel_announced (McPeer *peer, McPeerChannel *ch, const char *label,
+                                                   gpointer user_data);
 
 /* ---- call_report.c ---- */
 G_GNUC_INTERNAL void call_write_stats (McCall *call);

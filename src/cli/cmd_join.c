@@ -168,6 +168,23 @@ on_chat_message (McCall *call, const McChatMessage *msg, gboolean local, gpointe
   mc_join_chat_log (j->chat, msg, local);
 }
 
+/* File transfers: a user line for the outcome, a notice on the picture. */
+static void
+on_file_event (McCall *call, const McCallFileEvent *ev, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  g_autofree char *line = mc_join_chat_describe_file (ev);
+
+  if (line == NULL)
+    return;
+  if (ev->state == MC_CALL_FILE_FAILED)
+    mc_log_error ("%s", line);
+  else
+    mc_log_user ("%s", line);
+  if (view->renderer)
+    mc_renderer_add_chat (view->renderer, NULL, line);
+}
+
 static void
 on_peer_added (McCall *call, const char *peer_id, const char *name, gpointer user_data)
 {
@@ -210,6 +227,7 @@ chain_status_callbacks (Join *j, McCallCallbacks *callbacks)
   callbacks->peer_removed = on_peer_removed;
   callbacks->peer_state_changed = on_peer_state;
   callbacks->chat_message = on_chat_message;
+  callbacks->file_event = on_file_event;
 }
 
 /* Before anything slow: a taken port fails at once. */
@@ -390,6 +408,9 @@ run (Join *j, const McJoinOptions *o)
   if (j->call == NULL)
     return fail (j, MC_EXIT_FAILURE, error);
   mc_join_status_set_call (j->status, j->call);
+  mc_call_set_file_options (j->call, o->accept_files, o->max_file_size);
+  if (o->send_file && !mc_call_send_file (j->call, o->send_file, o->send_to, &error))
+    return fail (j, MC_EXIT_USAGE, error);
   if (!mc_call_join (j->call, &error))
     return fail (j, exit_code_for_signaling (error), error);
 

@@ -3,6 +3,7 @@
 
 #include "meshcall/base/json.h"
 #include "meshcall/base/log.h"
+#include "meshcall/base/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,4 +100,28 @@ mc_join_chat_joined (McJoinChat *chat, McCall *call)
     return;
   chat->call = call;
   chat->say_id = g_idle_add (say_now, chat);
+}
+
+char *
+mc_join_chat_describe_file (const McCallFileEvent *ev)
+{
+  g_autofree char *name = mc_text_sanitize (ev->name);
+  g_autofree char *who = mc_text_sanitize (ev->peer_name);
+  g_autofree char *msg = ev->message ? mc_text_sanitize (ev->message) : NULL;
+  const char *dir = ev->sending ? "to" : "from";
+
+  switch (ev->state) {
+  case MC_CALL_FILE_OFFERED:
+    return g_strdup_printf ("%s %s %s %s (%" G_GUINT64_FORMAT " bytes)", ev->sending ? "offering" : "offered",
+                            name, dir, who, ev->size);
+  case MC_CALL_FILE_PROGRESS:
+    return NULL;
+  case MC_CALL_FILE_DONE:
+    if (ev->sending)
+      return g_strdup_printf ("sent %s to %s (%" G_GUINT64_FORMAT " bytes, SHA-256 checked)", name, who, ev->size);
+    return g_strdup_printf ("received %s from %s: saved as %s", name, who, msg ? msg : "?");
+  case MC_CALL_FILE_FAILED:
+    return g_strdup_printf ("file %s %s %s: %s", name, dir, who, msg ? msg : "failed");
+  }
+  return NULL;
 }

@@ -64,6 +64,25 @@ typedef enum {
                                * being made again (recovery.h) */
 } McCallPeerState;
 
+/* File transfer (call_files.c). */
+typedef enum {
+  MC_CALL_FILE_OFFERED,    /* sending: the offer went out; receiving: an offer came */
+  MC_CALL_FILE_PROGRESS,   /* done bytes of size (about 4 times a second) */
+  MC_CALL_FILE_DONE,       /* sent and checked by the receiver / received, checked, saved (message: the path) */
+  MC_CALL_FILE_FAILED,     /* message says why (refused, hash, the peer left, ...) */
+} McCallFileState;
+
+typedef struct {
+  gboolean sending;
+  const char *peer_id, *peer_name;
+  const char *name;        /* as offered (not yet made safe) */
+  guint64 size, done;
+  McCallFileState state;
+  const char *message;     /* DONE receiving: where it was saved; FAILED: why; else NULL */
+} McCallFileEvent;
+
+#define MC_CALL_DEFAULT_MAX_FILE_SIZE (G_GUINT64_CONSTANT (1) << 30)
+
 typedef struct {
   /* Called from a peer's streaming thread for each decoded frame. It MUST NOT
    * block: ref the sample and hand it over (the renderer swaps a pointer). */
@@ -92,6 +111,8 @@ typedef struct {
    * peer's, or one of the recent ones replayed to us on joining (in the
    * order they were sent). */
   void (*chat_message) (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data);
+  /* Main thread: a file transfer's news. */
+  void (*file_event) (McCall *call, const McCallFileEvent *event, gpointer user_data);
 } McCallCallbacks;
 
 /* sig (taken, also on failure) is how the call finds its peers: the call
@@ -119,6 +140,15 @@ void mc_call_get_media_state (McCall *call, McMediaState *state);
  * rules (empty, over 4 KiB, control characters). A peer not connected yet
  * gets it when its channel opens; one that joins later, in the history. */
 gboolean mc_call_send_chat (McCall *call, const char *text, GError **error);
+
+/* Sends the file at path to everyone (to NULL) or to the participant with
+ * that name or peer id: hashed first (in a thread), then offered to each
+ * one as its connection is ready, now or later. An error for a file that
+ * cannot be read. */
+gboolean mc_call_send_file (McCall *call, const char *path, const char *to, GError **error);
+/* Files offered to us are saved in accept_dir (NULL: refused, the default)
+ * when at most max_size bytes (0: MC_CALL_DEFAULT_MAX_FILE_SIZE). */
+void mc_call_set_file_options (McCall *call, const char *accept_dir, guint64 max_size);
 
 const char *mc_call_get_peer_id (McCall *call);
 McCapture *mc_call_get_capture (McCall *call);

@@ -21,4 +21,8 @@ void mc_join_chat_log (McJoinChat *chat, const McChatMessage *msg, gboolean loca
  * the peers signaling listed with the join are in the call by then). */
 void mc_join_chat_joined (McJoinChat *chat, McCall *call);
 
+/* A file transfer's news as one line for the user (safe to print), or NULL
+ * for progress. */
+char *mc_join_chat_describe_file (const McCallFileEvent *ev);
+
 G_END_DECLS

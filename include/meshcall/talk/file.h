@@ -1,9 +1,10 @@
-/* File transfer's pure parts (issue 12; the transfer itself is not built
- * yet): the messages on a file's own data channel and the safe name a
- * received file is saved under. Pure: no I/O, fuzzed (fuzz/fuzz_file.c).
+/* File transfer's pure parts (docs/protocol.md, "File transfer"; the call
+ * carries it out in call_files.c): the messages on a file's own data
+ * channel and the safe name a received file is saved under. Pure: no I/O,
+ * fuzzed (fuzz/fuzz_file.c).
  *
- * The planned exchange, one reliable ordered channel labelled "file:ID"
- * per file: the sender's text message
+ * The exchange, one reliable ordered channel labelled "file:ID" per file
+ * and receiver: the sender's text message
  *   {"type":"file-offer","id":ID,"name":NAME,"size":BYTES,"sha256":HEX,"mime":TYPE}
  * then the receiver's {"type":"file-accept"} or
  * {"type":"file-reject","reason":TEXT}; after an accept, binary messages of
