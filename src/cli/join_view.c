@@ -148,8 +148,13 @@ mc_join_view_on_chat (McRenderer *r, const char *text, gpointer user_data)
 
   if (view->call == NULL)
     return;
-  if (g_str_has_prefix (text, "/send")) {
-    mc_renderer_add_chat (r, NULL, "Sending files is not available in this version.");
+  /* "/send PATH": the file to everyone, as --send does. */
+  if (g_str_has_prefix (text, "/send ")) {
+    g_autofree char *path = g_strstrip (g_strdup (text + 6));
+    g_autofree char *expanded = path[0] == '~' && path[1] == '/' ? g_build_filename (g_get_home_dir (), path + 2, NULL)
+                                                                  : g_strdup (path);
+    if (!mc_call_send_file (view->call, expanded, NULL, &error))
+      mc_renderer_add_chat (r, NULL, error->message);
     return;
   }
   if (!mc_call_send_chat (view->call, text, &error))

@@ -25,7 +25,8 @@ void mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks);
 /* McRendererOptions.action, with user_data view. */
 void mc_join_view_on_action (McRenderer *r, McRenderAction action, gpointer view);
 /* McRendererOptions.chat_send, with user_data view: the typed line to the
- * call's chat (a refusal, e.g. a line over 4 KiB, shows as a notice). */
+ * call's chat (a refusal, e.g. a line over 4 KiB, shows as a notice);
+ * "/send PATH" sends that file to everyone instead. */
 void mc_join_view_on_chat (McRenderer *r, const char *text, gpointer view);
 /* Our own microphone and camera state, on the self view. */
 void mc_join_view_show_self_state (McJoinView *view);
