@@ -10,10 +10,10 @@
  *    stays bounded whatever its size.
  *  - Receiving: accepted when the call has a download directory
  *    (mc_call_set_file_options) and the size is within the limit, else
- *    refused with a reason. The data goes to a hidden ".NAME.part-XXXXXX"
+ *    refused with a reason. The data goes to a hidden ".meshcall-XXXXXX.part"
  *    in that directory; only a whole file with the offered SHA-256 gets its
  *    safe name (talk/file.h), linked so that an existing file is never
- *    overwrite ("NAME (1).EXT", ...). A refusal, a bad hash, a peer that
+ *    overwritten ("NAME (1).EXT", ...). A refusal, a bad hash, a peer that
  *    leaves or a channel that closes first removes the partial file. */
 #include "call_private.h"
 
@@ -446,7 +446,7 @@ recv_text (McPeerChannel *ch, const char *text, gpointer user_data)
   Transfer *t = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (McFileOffer) offer = NULL;
-  g_autofree char *safe = NULL, *tmpl = NULL;
+  g_autofree char *tmpl = NULL;
   McFileKind kind;
 
   if (!mc_file_decode (text, strlen (text), &kind, &offer, NULL, NULL, &error)) {
@@ -466,9 +466,9 @@ recv_text (McPeerChannel *ch, const char *text, gpointer user_data)
     refuse (t, why);
     return;
   }
-  safe = mc_file_safe_name (t->offer->name);
-  tmpl = g_strdup_printf ("%s/.%s.part-XXXXXX", t->call->files_dir, safe);
-  t->fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0644);
+  /* Not the offered name: a 255-byte one would leave no room for the suffix. */
+  tmpl = g_build_filename (t->call->files_dir, ".meshcall-XXXXXX.part", NULL);
+  t->fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0644);   /* XXXXXX before the suffix: g_mkstemp finds it */
   if (t->fd < 0) {
     refuse (t, g_strerror (errno));
     return;
