@@ -18,6 +18,7 @@
 #include "call_private.h"
 
 #include "meshcall/base/log.h"
+#include "meshcall/base/text.h"
 #include "meshcall/talk/file.h"
 
 #include <errno.h>
@@ -560,4 +561,18 @@ mc_call_set_file_options (McCall *call, const char *accept_dir, guint64 max_size
   g_free (call->files_dir);
   call->files_dir = g_strdup (accept_dir);
   call->files_max = max_size > 0 ? max_size : MC_CALL_DEFAULT_MAX_FILE_SIZE;
+}
+
+void
+call_files_format_status (McCall *call, GString *s)
+{
+  for (guint i = 0; call->transfers && i < call->transfers->len; i++) {
+    Transfer *t = g_ptr_array_index (call->transfers, i);
+    g_autofree char *name = NULL;
+    if (t->offer == NULL || !t->accepted)
+      continue;
+    name = mc_text_sanitize (t->offer->name);   /* theirs: printed on a terminal */
+    g_string_append_printf (s, " | file %s %s %s %.0f%%", name, t->sending ? "to" : "from", t->peer_name,
+                            t->offer->size ? 100.0 * (double) t->done / (double) t->offer->size : 100.0);
+  }
 }

@@ -110,6 +110,8 @@ G_GNUC_INTERNAL void call_files_clear (McCall *call);
 G_GNUC_INTERNAL void call_files_peer_ready (McCall *call, Entry *e);
 /* peer is being buried: its transfers fail (the partial files go). */
 G_GNUC_INTERNAL void call_files_peer_gone (McCall *call, McPeer *peer);
+/* " | file NAME to/from PEER 42%" for each transfer under way. */
+G_GNUC_INTERNAL void call_files_format_status (McCall *call, GString *s);
 /* McPeerCallbacks' channel_announced (user_data: the call). */
 G_GNUC_INTERNAL void call_files_channel_announced (McPeer *peer, McPeerChannel *ch, const char *label,
                                                    gpointer user_data);
