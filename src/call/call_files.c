@@ -31,6 +31,7 @@
 #define MC_LOG_CATEGORY (&mc_log_media)
 
 #define SEND_HIGH_MARK (1024 * 1024)
+#define ASK_TIMEOUT_S 120   /* an offer the user does not answer is refused */
 
 typedef struct {
   McCall *call;
@@ -41,9 +42,12 @@ typedef struct {
   McFileOffer *offer;       /* what goes / came */
   int fd;                   /* the file read, or the partial file written */
   char *part_path;          /* receiving: the partial file */
+  char *dir;                /* receiving: where it goes */
   GChecksum *sum;           /* receiving */
   guint64 done;             /* bytes sent / received */
   gboolean accepted, finished;
+  gboolean asked;           /* receiving: waiting for mc_call_answer_file */
+  GSource *ask_timer;       /* ... until this gives up */
   gint64 last_report_us;
 } Transfer;
 
@@ -59,6 +63,7 @@ static void
 report (Transfer *t, McCallFileState state, const char *message)
 {
   McCallFileEvent ev = {
+    .id = t->offer ? t->offer->id : NULL, .ask = t->asked && state == MC_CALL_FILE_OFFERED,
     .sending = t->sending, .peer_id = t->peer_id, .peer_name = t->peer_name,
     .name = t->offer ? t->offer->name : "?", .size = t->offer ? t->offer->size : 0,
     .done = t->done, .state = state, .message = message,
@@ -70,6 +75,10 @@ report (Transfer *t, McCallFileState state, const char *message)
 static void
 transfer_free (Transfer *t)
 {
+  if (t->ask_timer) {
+    g_source_destroy (t->ask_timer);
+    g_source_unref (t->ask_timer);
+  }
   if (t->channel)
     mc_peer_channel_close (t->channel);
   if (t->fd >= 0)
@@ -81,6 +90,7 @@ transfer_free (Transfer *t)
   if (t->sum)
     g_checksum_free (t->sum);
   mc_file_offer_free (t->offer);
+  g_free (t->dir);
   g_free (t->peer_id);
   g_free (t->peer_name);
   g_free (t);
@@ -399,7 +409,7 @@ recv_complete (Transfer *t)
     finish (t, MC_CALL_FILE_FAILED, "the SHA-256 does not match: removed");
     return;
   }
-  path = publish (t->part_path, t->call->files_dir, safe, &error);
+  path = publish (t->part_path, t->dir, safe, &error);
   if (path == NULL) {
     reply (t, "{\"type\":\"file-done\",\"ok\":false}");
     finish (t, MC_CALL_FILE_FAILED, error->message);
@@ -441,13 +451,69 @@ recv_data (McPeerChannel *ch, GBytes *data, gpointer user_data)
     recv_complete (t);
 }
 
+/* Accepted: a partial file in dir, then the data. */
+static void
+start_receiving (Transfer *t, const char *dir)
+{
+  /* Not the offered name: a 255-byte one would leave no room for the suffix. */
+  g_autofree char *tmpl = g_build_filename (dir, ".meshcall-XXXXXX.part", NULL);
+
+  t->asked = FALSE;
+  if (g_mkdir_with_parents (dir, 0755) != 0) {
+    refuse (t, g_strerror (errno));
+    return;
+  }
+  t->fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0644);   /* XXXXXX before the suffix: g_mkstemp finds it */
+  if (t->fd < 0) {
+    refuse (t, g_strerror (errno));
+    return;
+  }
+  g_free (t->dir);
+  t->dir = g_strdup (dir);
+  t->part_path = g_steal_pointer (&tmpl);
+  t->sum = g_checksum_new (G_CHECKSUM_SHA256);
+  t->accepted = TRUE;
+  reply (t, "{\"type\":\"file-accept\"}");
+  if (t->offer->size == 0)
+    recv_complete (t);
+}
+
+static gboolean
+on_ask_timeout (gpointer data)
+{
+  Transfer *t = data;
+
+  g_clear_pointer (&t->ask_timer, g_source_unref);
+  refuse (t, "not answered");
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+mc_call_answer_file (McCall *call, const char *id, gboolean accept)
+{
+  for (guint i = 0; call->transfers && i < call->transfers->len; i++) {
+    Transfer *t = g_ptr_array_index (call->transfers, i);
+    if (!t->asked || t->offer == NULL || g_strcmp0 (t->offer->id, id) != 0)
+      continue;
+    if (t->ask_timer) {
+      g_source_destroy (t->ask_timer);
+      g_clear_pointer (&t->ask_timer, g_source_unref);
+    }
+    if (accept)
+      start_receiving (t, call->files_ask_dir);
+    else
+      refuse (t, "refused by the user");
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static void
 recv_text (McPeerChannel *ch, const char *text, gpointer user_data)
 {
   Transfer *t = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (McFileOffer) offer = NULL;
-  g_autofree char *tmpl = NULL;
   McFileKind kind;
 
   if (!mc_file_decode (text, strlen (text), &kind, &offer, NULL, NULL, &error)) {
@@ -457,29 +523,25 @@ recv_text (McPeerChannel *ch, const char *text, gpointer user_data)
   if (kind != MC_FILE_KIND_OFFER || t->offer != NULL)
     return;
   t->offer = g_steal_pointer (&offer);
-  report (t, MC_CALL_FILE_OFFERED, NULL);
-  if (t->call->files_dir == NULL) {
-    refuse (t, "not accepting files");
-    return;
-  }
   if (t->offer->size > t->call->files_max) {
     g_autofree char *why = g_strdup_printf ("larger than the limit of %" G_GUINT64_FORMAT " bytes", t->call->files_max);
+    report (t, MC_CALL_FILE_OFFERED, NULL);
     refuse (t, why);
     return;
   }
-  /* Not the offered name: a 255-byte one would leave no room for the suffix. */
-  tmpl = g_build_filename (t->call->files_dir, ".meshcall-XXXXXX.part", NULL);
-  t->fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0644);   /* XXXXXX before the suffix: g_mkstemp finds it */
-  if (t->fd < 0) {
-    refuse (t, g_strerror (errno));
-    return;
+  if (t->call->files_dir != NULL) {
+    report (t, MC_CALL_FILE_OFFERED, NULL);
+    start_receiving (t, t->call->files_dir);
+  } else if (t->call->files_ask_dir != NULL && t->call->cb.file_event != NULL) {
+    t->asked = TRUE;
+    t->ask_timer = g_timeout_source_new_seconds (ASK_TIMEOUT_S);
+    g_source_set_callback (t->ask_timer, on_ask_timeout, t, NULL);
+    g_source_attach (t->ask_timer, NULL);
+    report (t, MC_CALL_FILE_OFFERED, NULL);
+  } else {
+    report (t, MC_CALL_FILE_OFFERED, NULL);
+    refuse (t, "not accepting files");
   }
-  t->part_path = g_steal_pointer (&tmpl);
-  t->sum = g_checksum_new (G_CHECKSUM_SHA256);
-  t->accepted = TRUE;
-  reply (t, "{\"type\":\"file-accept\"}");
-  if (t->offer->size == 0)
-    recv_complete (t);
 }
 
 void
@@ -530,6 +592,7 @@ call_files_clear (McCall *call)
   g_clear_pointer (&call->outgoing, g_ptr_array_unref);
   g_clear_object (&call->files_cancel);
   g_clear_pointer (&call->files_dir, g_free);
+  g_clear_pointer (&call->files_ask_dir, g_free);
 }
 
 void
@@ -556,10 +619,12 @@ call_files_peer_gone (McCall *call, McPeer *peer)
 }
 
 void
-mc_call_set_file_options (McCall *call, const char *accept_dir, guint64 max_size)
+mc_call_set_file_options (McCall *call, const char *accept_dir, const char *ask_dir, guint64 max_size)
 {
   g_free (call->files_dir);
   call->files_dir = g_strdup (accept_dir);
+  g_free (call->files_ask_dir);
+  call->files_ask_dir = g_strdup (ask_dir);
   call->files_max = max_size > 0 ? max_size : MC_CALL_DEFAULT_MAX_FILE_SIZE;
 }
 

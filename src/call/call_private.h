@@ -70,7 +70,8 @@ struct _McCall {
   GPtrArray *transfers;   /* file transfers under way (call_files.c) */
   GPtrArray *outgoing;    /* files we send, to the peers that become ready */
   GCancellable *files_cancel; /* the hashing threads */
-  char *files_dir;        /* where received files go; NULL: files are refused */
+  char *files_dir;        /* where received files go at once; NULL: asked or refused */
+  char *files_ask_dir;    /* with files_dir NULL: the user is asked (file_event's ask), yes saves here */
   guint64 files_max;      /* the largest file accepted */
 };
 

@@ -175,14 +175,21 @@ on_file_event (McCall *call, const McCallFileEvent *ev, gpointer user_data)
   McJoinView *view = user_data;
   g_autofree char *line = mc_join_chat_describe_file (ev);
 
-  if (line == NULL)
+  mc_join_view_file_event (view, ev, line);
+  if (line == NULL || ev->ask)
     return;
   if (ev->state == MC_CALL_FILE_FAILED)
     mc_log_error ("%s", line);
   else
     mc_log_user ("%s", line);
-  if (view->renderer)
-    mc_renderer_add_chat (view->renderer, NULL, line);
+}
+
+/* Where a file the user says yes to goes: $XDG_DOWNLOAD_DIR, else ~/Downloads. */
+static char *
+download_dir (void)
+{
+  const char *xdg = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  return xdg ? g_strdup (xdg) : g_build_filename (g_get_home_dir (), "Downloads", NULL);
 }
 
 static void
@@ -408,7 +415,11 @@ run (Join *j, const McJoinOptions *o)
   if (j->call == NULL)
     return fail (j, MC_EXIT_FAILURE, error);
   mc_join_status_set_call (j->status, j->call);
-  mc_call_set_file_options (j->call, o->accept_files, o->max_file_size);
+  {
+    /* Asked on the picture when there is one and no --accept-files. */
+    g_autofree char *ask = j->view.renderer && !o->accept_files ? download_dir () : NULL;
+    mc_call_set_file_options (j->call, o->accept_files, ask, o->max_file_size);
+  }
   if (o->send_file && !mc_call_send_file (j->call, o->send_file, o->send_to, &error))
     return fail (j, MC_EXIT_USAGE, error);
   if (!mc_call_join (j->call, &error))
@@ -443,6 +454,7 @@ teardown (Join *j)
     mc_join_status_set_call (j->status, NULL);
   g_clear_pointer (&j->call, mc_call_free);
   g_clear_pointer (&j->chat, mc_join_chat_free);
+  mc_join_view_clear (&j->view);
   g_clear_pointer (&j->status, mc_join_status_free);
   /* After the call: its streaming threads push frames until it is down. */
   g_clear_pointer (&j->view.renderer, mc_renderer_free);

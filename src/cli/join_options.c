@@ -146,7 +146,8 @@ add_join_entries (McJoinOptions *o, GArray *entries)
     { "to", 0, 0, G_OPTION_ARG_STRING, &f->send_to, "Send the --send file only to the participant with this name",
       "NAME" },
     { "accept-files", 0, 0, G_OPTION_ARG_FILENAME, &f->accept_files,
-      "Accept files offered to us and save them in DIR (default: files are refused)", "DIR" },
+      "Save files offered to us in DIR without asking (default: asked in the window or terminal grid, "
+      "y saves to $XDG_DOWNLOAD_DIR or ~/Downloads; refused when headless)", "DIR" },
     { "max-file-size", 0, 0, G_OPTION_ARG_STRING, &f->max_file_size,
       "Refuse offered files larger than SIZE bytes (K, M, G suffixes; default 1G)", "SIZE" },
     { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
@@ -187,7 +188,8 @@ new_context (McJoinOptions *o)
     "\n"
     "The others appear in a grid: in a window when there is a display, else drawn in this\n"
     "terminal (--render). Keys: m mute, v camera on/off, f fullscreen, s stats, p self view,\n"
-    "t chat (Enter sends to everyone), c hide/show the chat, q or Esc leave.");
+    "t chat (Enter sends to everyone; /send PATH sends a file), c hide/show the chat,\n"
+    "y/n accept or refuse a file offered to you, q or Esc leave.");
   add_join_entries (o, entries);
   ordered = mc_option_entries_in_order (entries, help_order);
   g_option_context_add_main_entries (ctx, ordered, NULL);

@@ -68,6 +68,8 @@ mc_render_action_to_string (McRenderAction action)
   case MC_RENDER_ACTION_STATS: return "stats";
   case MC_RENDER_ACTION_SELF_VIEW: return "self-view";
   case MC_RENDER_ACTION_QUIT: return "quit";
+  case MC_RENDER_ACTION_ACCEPT: return "accept";
+  case MC_RENDER_ACTION_REFUSE: return "refuse";
   }
   return "unknown";
 }
@@ -696,10 +698,15 @@ mc_renderer_handle_text (McRenderer *r, const char *utf8)
   return chat_input (r, 0, utf8);
 }
 
-/* 't' opens the input (when the program takes chat), 'c' hides or shows the chat. */
+/* 't' opens the input (when the program takes chat), 'c' hides or shows
+ * the chat, 'y' and 'n' answer what it asks. */
 static gboolean
 chat_key (McRenderer *r, int key)
 {
+  if (r->options.chat_send != NULL && (key == 'y' || key == 'Y' || key == 'n' || key == 'N')) {
+    emit_action (r, key == 'y' || key == 'Y' ? MC_RENDER_ACTION_ACCEPT : MC_RENDER_ACTION_REFUSE);
+    return TRUE;
+  }
   if (r->options.chat_send == NULL || (key != 't' && key != 'T' && key != 'c' && key != 'C'))
     return FALSE;
   g_mutex_lock (&r->lock);

@@ -73,6 +73,8 @@ typedef enum {
 } McCallFileState;
 
 typedef struct {
+  const char *id;          /* the file's id (for mc_call_answer_file), NULL before the offer came */
+  gboolean ask;            /* OFFERED, receiving: waiting for mc_call_answer_file (then refused after 120 s) */
   gboolean sending;
   const char *peer_id, *peer_name;
   const char *name;        /* as offered (not yet made safe) */
@@ -146,9 +148,13 @@ gboolean mc_call_send_chat (McCall *call, const char *text, GError **error);
  * one as its connection is ready, now or later. An error for a file that
  * cannot be read. */
 gboolean mc_call_send_file (McCall *call, const char *path, const char *to, GError **error);
-/* Files offered to us are saved in accept_dir (NULL: refused, the default)
- * when at most max_size bytes (0: MC_CALL_DEFAULT_MAX_FILE_SIZE). */
-void mc_call_set_file_options (McCall *call, const char *accept_dir, guint64 max_size);
+/* Files offered to us (at most max_size bytes; 0: MC_CALL_DEFAULT_MAX_FILE_SIZE)
+ * are saved in accept_dir at once; without one, when ask_dir is set, the
+ * user is asked (file_event with ask) and mc_call_answer_file's yes saves
+ * them there; without either they are refused (the default). */
+void mc_call_set_file_options (McCall *call, const char *accept_dir, const char *ask_dir, guint64 max_size);
+/* The user's answer to an offer asked about; FALSE when no such offer waits. */
+gboolean mc_call_answer_file (McCall *call, const char *id, gboolean accept);
 
 const char *mc_call_get_peer_id (McCall *call);
 McCapture *mc_call_get_capture (McCall *call);

@@ -46,6 +46,8 @@ typedef enum {
   MC_RENDER_ACTION_STATS,       /* s */
   MC_RENDER_ACTION_SELF_VIEW,   /* p */
   MC_RENDER_ACTION_QUIT,        /* q, Esc, window closed */
+  MC_RENDER_ACTION_ACCEPT,      /* y: yes to what the chat overlay asks (a file offered); only with chat_send */
+  MC_RENDER_ACTION_REFUSE,      /* n: no to it */
 } McRenderAction;
 
 const char *mc_render_action_to_string (McRenderAction action);

@@ -356,6 +356,8 @@ key_for (SDL_Keycode sym)
   case SDLK_q: return 'q';
   case SDLK_t: return 't';
   case SDLK_c: return 'c';
+  case SDLK_y: return 'y';
+  case SDLK_n: return 'n';
   default: return 0;
   }
 }
