@@ -184,11 +184,13 @@ on_file_event (McCall *call, const McCallFileEvent *ev, gpointer user_data)
     mc_log_user ("%s", line);
 }
 
-/* Where a file the user says yes to goes: $XDG_DOWNLOAD_DIR, else ~/Downloads. */
+/* Where a file the user says yes to goes: $XDG_DOWNLOAD_DIR (the
+ * environment, else xdg-user-dirs' file), else ~/Downloads. */
 static char *
 download_dir (void)
 {
-  const char *xdg = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  const char *env = g_getenv ("XDG_DOWNLOAD_DIR");
+  const char *xdg = env && env[0] == '/' ? env : g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
   return xdg ? g_strdup (xdg) : g_build_filename (g_get_home_dir (), "Downloads", NULL);
 }
 
