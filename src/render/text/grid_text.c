@@ -465,7 +465,7 @@ chat_signature (GString *sig, const McRendererView *view)
 static void
 print_chat (Text *t, const McRendererView *view)
 {
-  int row = t->rows - 1, width = MAX (10, t->cols * 3 / 5);
+  int row = t->rows - 1, width = MAX (10, t->cols - 1);
   guint n = view->chat && view->chat_alpha > 0 ? g_strv_length (view->chat) : 0;
 
   if (view->chat_input) {
