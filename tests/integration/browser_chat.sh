@@ -20,6 +20,8 @@ check_chat() {
   wait_event "$web" 25 '"event":"chat","remote":"'"$mc"'","data":"\{\\"type\\":\\"chat\\".*from meshcall' \
     "meshcall's --say in the page"
   wait_event "$web" 5 '"event":"chat-open"' "the page's chat channel open"
+  # meshcall asked the page for its history; after the answer, a replay is unasked for.
+  wait_event "$web" 10 '"event":"chat-history-answered","remote":"'"$mc"'"' "meshcall's history-request answered"
   echo "chat-bad" >"$WORK/$web.control"
   wait_event "$web" 10 '"event":"chat-sent","bad":true,"channels":1' "the bad messages sent"
   echo "say hello from chromium ✓" >"$WORK/$web.control"
