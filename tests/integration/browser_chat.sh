@@ -23,7 +23,7 @@ check_chat() {
   # meshcall asked the page for its history; after the answer, a replay is unasked for.
   wait_event "$web" 10 '"event":"chat-history-answered","remote":"'"$mc"'"' "meshcall's history-request answered"
   echo "chat-bad" >"$WORK/$web.control"
-  wait_event "$web" 10 '"event":"chat-sent","bad":true,"channels":1' "the bad messages sent"
+  wait_event "$web" 10 '"event":"chat-sent","bad":true,"channels":7' "the 7 bad messages sent"
   echo "say hello from chromium ✓" >"$WORK/$web.control"
   wait_event "$web" 10 '"event":"chat-sent","text":"hello from chromium ✓","channels":1' "the page's message sent"
   wait_until 15 "the page's message in meshcall's --chat-log" grep -q 'hello from chromium' "$WORK/$mc.chat"

@@ -21,7 +21,7 @@ wait_event web1 20 '"event":"join-ack","ack":\{"ok":true' "joined the call"
 start_join mc1 --accept-files "$WORK/inbox" --send "$WORK/send/big.bin"
 wait_event web1 90 '"event":"file-received","remote":"mc1","name":"big.bin","size":52428800,"sha256":"'"$big_sha"'","ok":true' \
   "meshcall's 50 MiB file in the page, SHA-256 matching"
-wait_until 15 "meshcall to hear that the page checked it" grep -q "sent big.bin to web1 (52428800 bytes, SHA-256 checked)" \
+wait_until 15 "meshcall to hear that the page checked it" grep -q "sent big.bin to Chromium (52428800 bytes, SHA-256 checked)" \
   "$WORK/mc1.log"
 log "50 MiB from meshcall to Chromium, same SHA-256"
 
