@@ -47,6 +47,7 @@ typedef struct {
   guint64 done;             /* bytes sent / received */
   gboolean accepted, finished;
   gboolean asked;           /* receiving: waiting for mc_call_answer_file */
+  gboolean closed;          /* the other side closed the channel */
   GSource *ask_timer;       /* ... until this gives up */
   gint64 last_report_us;
 } Transfer;
@@ -106,7 +107,15 @@ finish (Transfer *t, McCallFileState state, const char *message)
   if (state == MC_CALL_FILE_FAILED)
     MC_INFO ("file %s %s %s: %s", t->offer ? t->offer->name : "?", t->sending ? "to" : "from", t->peer_id,
              message);
+  if (t->part_path) {
+    g_unlink (t->part_path);
+    g_clear_pointer (&t->part_path, g_free);
+  }
   report (t, state, message);
+  /* A receiver leaves the channel for its sender to close: closing it
+   * first can overtake our last answer (file-reject, file-done). */
+  if (!t->sending && t->channel != NULL && !t->closed)
+    return;
   g_ptr_array_remove (t->call->transfers, t);
 }
 
@@ -191,7 +200,13 @@ send_text (McPeerChannel *ch, const char *text, gpointer data)
 static void
 channel_closed (McPeerChannel *ch, gpointer data)
 {
-  finish (data, MC_CALL_FILE_FAILED, "the channel closed before the end");
+  Transfer *t = data;
+
+  t->closed = TRUE;
+  if (t->finished)
+    g_ptr_array_remove (t->call->transfers, t);   /* a receiver's, answered: the sender closed it */
+  else
+    finish (t, MC_CALL_FILE_FAILED, "the channel closed before the end");
 }
 
 static void
@@ -614,7 +629,10 @@ call_files_peer_gone (McCall *call, McPeer *peer)
     if (t->peer != peer)
       continue;
     t->channel = NULL;   /* the peer frees it */
-    finish (t, MC_CALL_FILE_FAILED, "the connection went away");
+    if (t->finished)
+      g_ptr_array_remove (call->transfers, t);
+    else
+      finish (t, MC_CALL_FILE_FAILED, "the connection went away");
   }
 }
 
