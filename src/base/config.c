@@ -67,6 +67,9 @@ static const SchemaKey schema[] = {
   { "call", "stats-json", KEY_STRING },
   { "call", "media-timeout", KEY_INT, 0, 600 },
   { "call", "state-dir", KEY_STRING },
+  { "chat", "log", KEY_STRING },
+  { "files", "accept-dir", KEY_STRING },
+  { "files", "max-size", KEY_STRING },
 
   { "status", "listen", KEY_STRING },
   { "status", "min-peers", KEY_INT, 0, 64 },

@@ -283,6 +283,8 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   call->graveyard = g_ptr_array_new_with_free_func ((GDestroyNotify) mc_peer_free);
   call->joined_at = -1;
   call->recorders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  call_chat_init (call);
+  call_files_init (call);
   {
     g_autoptr (GError) local = NULL;
     call->netwatch = mc_netwatch_new (on_network_changed, call, &local);
@@ -409,6 +411,7 @@ mc_call_free (McCall *call)
   g_clear_handle_id (&call->leave_timeout, g_source_remove);
   call_adapt_stop (call);
   g_clear_pointer (&call->netwatch, mc_netwatch_free);
+  call_files_clear (call);   /* before the peers: transfers close their channels */
   if (call->entries) {
     GHashTableIter it;
     gpointer value;
@@ -435,6 +438,7 @@ mc_call_free (McCall *call)
   g_clear_pointer (&call->playback, mc_playback_free);
   g_clear_pointer (&call->roster, g_hash_table_destroy);
   g_clear_pointer (&call->recorders, g_hash_table_destroy);
+  call_chat_clear (call);
   call_config_clear (&call->cfg);
   g_free (call);
 }

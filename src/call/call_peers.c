@@ -27,6 +27,7 @@ call_bury (McCall *call, McPeer *peer)
 {
   if (peer == NULL)
     return;
+  call_files_peer_gone (call, peer);
   g_ptr_array_add (call->graveyard, peer);
   if (call->reap_source == 0)
     call->reap_source = g_idle_add (reap, call);
@@ -294,6 +295,9 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     PEER_LIFECYCLE,
     .on_video_frame = on_peer_video_frame,
     .feedback = on_peer_feedback,
+    .chat_open = call_chat_on_open,
+    .chat_message = call_chat_on_message,
+    .channel_announced = call_files_channel_announced,
   };
   /* With levels only when someone shows them (a `level` element per peer). */
   static const McPeerCallbacks callbacks_with_levels = {
@@ -301,6 +305,9 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .on_video_frame = on_peer_video_frame,
     .audio_level = on_peer_audio_level,
     .feedback = on_peer_feedback,
+    .chat_open = call_chat_on_open,
+    .chat_message = call_chat_on_message,
+    .channel_announced = call_files_channel_announced,
   };
   /* A recorder: the encoded frames of the receive tap, nothing decoded. */
   static const McPeerCallbacks callbacks_recorder = {
@@ -371,6 +378,7 @@ call_entry_free (Entry *e)
   if (e->peer)
     call_bury (e->call, g_steal_pointer (&e->peer));
   mc_call_stats_peer_free (e->stats);
+  call_chat_entry_free (e);
   g_free (e->peer_id);
   g_free (e->name);
   g_free (e);
@@ -387,6 +395,7 @@ call_entry_remove (McCall *call, const char *peer_id)
   call_bury (call, g_steal_pointer (&e->peer));
   if (call->cb.peer_removed)
     call->cb.peer_removed (call, e->peer_id, call->user_data);
+  call_chat_entry_removed (call, e->peer_id);
   call_entry_free (e);
 }
 

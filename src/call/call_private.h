@@ -9,6 +9,8 @@
  *                   recorder's announcement and its encoded frames
  *   call_adapt.c    send adaptation: a rate controller per peer fed by its
  *                   feedback, the tier plan, the tier encoders' bitrates
+ *   call_chat.c     the chat: sending, receiving, history and its replay
+ *   call_files.c    file transfer over a data channel per file and peer
  *
  * Threading: everything on the call's main context. */
 #pragma once
@@ -40,6 +42,7 @@ typedef struct {
   McCallStatsPeer *stats;
   gboolean stats_pending; /* a get-stats is in flight */
   CallAdaptPeer *adapt;   /* its rate controller and what feeds it (call_adapt.c) */
+  GPtrArray *chat_outbox; /* chat messages (wire text) waiting for its channel to open, or NULL */
 } Entry;
 
 struct _McCall {
@@ -75,6 +78,15 @@ struct _McCall {
   GQuark retry_said_domain; /* ... and what it was */
   gint retry_said_code;
   GHashTable *recorders;  /* peer id -> name: who said it records the call */
+  McChatHistory *chat;    /* the recent messages, ours and theirs */
+  char *chat_history_from;/* the peer asked for its history, or NULL */
+  gboolean chat_history_done; /* ... it sent history-end */
+  GPtrArray *transfers;   /* file transfers under way (call_files.c) */
+  GPtrArray *outgoing;    /* files we send, to the peers that become ready */
+  GCancellable *files_cancel; /* the hashing threads */
+  char *files_dir;        /* where received files go at once; NULL: asked or refused */
+  char *files_ask_dir;    /* with files_dir NULL: the user is asked (file_event's ask), yes saves here */
+  guint64 files_max;      /* the largest file accepted */
 };
 
 /* ---- call_peers.c ---- */
@@ -109,6 +121,27 @@ G_GNUC_INTERNAL void call_adapt_feedback (McCall *call, Entry *e, const McPeerFe
 G_GNUC_INTERNAL guint call_adapt_tier_for (McCall *call, Entry *e);
 /* The adaptation members of the entry's stats. */
 G_GNUC_INTERNAL void call_adapt_fill_stats (McCall *call, Entry *e);
+/* ---- call_chat.c ---- */
+G_GNUC_INTERNAL void call_chat_init (McCall *call);
+G_GNUC_INTERNAL void call_chat_clear (McCall *call);
+G_GNUC_INTERNAL void call_chat_entry_free (Entry *e);
+G_GNUC_INTERNAL void call_chat_entry_removed (McCall *call, const char *peer_id);
+/* McPeerCallbacks' chat_open and chat_message (user_data: the call). */
+G_GNUC_INTERNAL void call_chat_on_open (McPeer *peer, gpointer user_data);
+G_GNUC_INTERNAL void call_chat_on_message (McPeer *peer, const char *text, gsize len, gpointer user_data);
+
+/* ---- call_files.c ---- */
+G_GNUC_INTERNAL void call_files_init (McCall *call);
+G_GNUC_INTERNAL void call_files_clear (McCall *call);
+/* The entry's chat channel is open (SCTP is up): files waiting for it go. */
+G_GNUC_INTERNAL void call_files_peer_ready (McCall *call, Entry *e);
+/* peer is being buried: its transfers fail (the partial files go). */
+G_GNUC_INTERNAL void call_files_peer_gone (McCall *call, McPeer *peer);
+/* " | file NAME to/from PEER 42%" for each transfer under way. */
+G_GNUC_INTERNAL void call_files_format_status (McCall *call, GString *s);
+/* McPeerCallbacks' channel_announced (user_data: the call). */
+G_GNUC_INTERNAL void call_files_channel_announced (McPeer *peer, McPeerChannel *ch, const char *label,
+                                                   gpointer user_data);
 
 /* ---- call_report.c ---- */
 G_GNUC_INTERNAL void call_write_stats (McCall *call);

@@ -135,6 +135,7 @@ mc_call_format_status (McCall *call)
   }
   if (ids == NULL)
     g_string_append (s, " | waiting for others to join");
+  call_files_format_status (call, s);
   return g_string_free (s, FALSE);
 }
 

@@ -9,6 +9,7 @@
 #include "meshcall/cli/call_options.h"
 #include "meshcall/cli/cli_dtls.h"
 #include "meshcall/cli/commands.h"
+#include "meshcall/cli/join_chat.h"
 #include "meshcall/cli/join_options.h"
 #include "meshcall/cli/join_status.h"
 #include "meshcall/cli/join_view.h"
@@ -30,6 +31,7 @@ typedef struct {
   McCall *call;
   McCallServer *server;   /* the signaling server started here, if any */
   McJoinStatus *status;   /* systemd notifications, --status-listen */
+  McJoinChat *chat;       /* --chat-log, --say */
   McCallCallbacks view_cb; /* the picture's callbacks; the status hears the same events */
   int exit_code;
   gboolean leaving;
@@ -152,6 +154,45 @@ on_signaling_state (McCall *call, McSignalingState state, gpointer user_data)
   if (j->view_cb.signaling_state_changed)
     j->view_cb.signaling_state_changed (call, state, user_data);
   mc_join_status_signaling_changed (j->status, state);
+  if (state == MC_SIGNALING_STATE_JOINED)
+    mc_join_chat_joined (j->chat, call);
+}
+
+static void
+on_chat_message (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  Join *j = view->data;
+
+  if (j->view_cb.chat_message)
+    j->view_cb.chat_message (call, msg, local, user_data);
+  mc_join_chat_log (j->chat, msg, local);
+}
+
+/* File transfers: a user line for the outcome, a notice on the picture. */
+static void
+on_file_event (McCall *call, const McCallFileEvent *ev, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  g_autofree char *line = mc_join_chat_describe_file (ev);
+
+  mc_join_view_file_event (view, ev, line);
+  if (line == NULL || ev->ask)
+    return;
+  if (ev->state == MC_CALL_FILE_FAILED)
+    mc_log_error ("%s", line);
+  else
+    mc_log_user ("%s", line);
+}
+
+/* Where a file the user says yes to goes: $XDG_DOWNLOAD_DIR (the
+ * environment, else xdg-user-dirs' file), else ~/Downloads. */
+static char *
+download_dir (void)
+{
+  const char *env = g_getenv ("XDG_DOWNLOAD_DIR");
+  const char *xdg = env && env[0] == '/' ? env : g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  return xdg ? g_strdup (xdg) : g_build_filename (g_get_home_dir (), "Downloads", NULL);
 }
 
 static void
@@ -195,6 +236,8 @@ chain_status_callbacks (Join *j, McCallCallbacks *callbacks)
   callbacks->peer_added = on_peer_added;
   callbacks->peer_removed = on_peer_removed;
   callbacks->peer_state_changed = on_peer_state;
+  callbacks->chat_message = on_chat_message;
+  callbacks->file_event = on_file_event;
 }
 
 /* Before anything slow: a taken port fails at once. */
@@ -246,6 +289,7 @@ open_picture (Join *j, const McJoinOptions *o, McCallCallbacks *callbacks, McCal
 
   ropts.title = title;
   ropts.action = mc_join_view_on_action;
+  ropts.chat_send = mc_join_view_on_chat;
   ropts.user_data = &j->view;
   ropts.host = mc_cli_terminal_get_host (j->term);
   j->view.renderer = mc_renderer_open (mc_cli_renderers, &o->render, &ropts, &local);
@@ -358,6 +402,9 @@ run (Join *j, const McJoinOptions *o)
   if (cert == NULL)
     return fail (j, MC_EXIT_FAILURE, error);
   cfg.peer.dtls_cert = cert;
+  j->chat = mc_join_chat_new (o->chat_log, o->say, &error);
+  if (j->chat == NULL)
+    return fail (j, MC_EXIT_FAILURE, error);
   if (!open_picture (j, o, &callbacks, &cfg, &error))
     return fail (j, MC_EXIT_FAILURE, error);
   chain_status_callbacks (j, &callbacks);
@@ -377,6 +424,13 @@ run (Join *j, const McJoinOptions *o)
   if (j->call == NULL)
     return fail (j, MC_EXIT_FAILURE, error);
   mc_join_status_set_call (j->status, j->call);
+  {
+    /* Asked on the picture when there is one and no --accept-files. */
+    g_autofree char *ask = j->view.renderer && !o->accept_files ? download_dir () : NULL;
+    mc_call_set_file_options (j->call, o->accept_files, ask, o->max_file_size);
+  }
+  if (o->send_file && !mc_call_send_file (j->call, o->send_file, o->send_to, &error))
+    return fail (j, MC_EXIT_USAGE, error);
   if (!mc_call_join (j->call, &error))
     return fail (j, exit_code_for_signaling (error), error);
 
@@ -408,6 +462,8 @@ teardown (Join *j)
   if (j->status)
     mc_join_status_set_call (j->status, NULL);
   g_clear_pointer (&j->call, mc_call_free);
+  g_clear_pointer (&j->chat, mc_join_chat_free);
+  mc_join_view_clear (&j->view);
   g_clear_pointer (&j->status, mc_join_status_free);
   /* After the call: its streaming threads push frames until it is down. */
   g_clear_pointer (&j->view.renderer, mc_renderer_free);

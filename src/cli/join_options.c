@@ -26,6 +26,10 @@ struct _McJoinFlags {
   gint media_timeout_s;
   gint answer_timeout_ms;
   gint duration_s;
+  /* [chat] */
+  char *chat_log, *say;
+  /* [files] */
+  char *send, *send_to, *accept_files, *max_file_size;
   /* [status] */
   char *status_listen;
   gint status_min_peers;
@@ -44,6 +48,7 @@ static const char *const help_order[] = {
   "video", "audio", "size", "fps", "video-codec", "min-bitrate", "max-bitrate",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
   "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout", "state-dir",
+  "chat-log", "say", "send", "to", "accept-files", "max-file-size",
   "render", "render-path", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
   "config", NULL,
 };
@@ -101,6 +106,9 @@ load_config (McJoinFlags *f, McConfig *config)
   mc_option_strings_set (s, &f->state_dir, mc_config_get_string (config, "call", "state-dir", NULL));
   f->media_timeout_s = (gint) mc_config_get_int (config, "call", "media-timeout", 2);
   f->headless = mc_config_get_bool (config, "call", "headless", FALSE);
+  mc_option_strings_set (s, &f->chat_log, mc_config_get_string (config, "chat", "log", NULL));
+  mc_option_strings_set (s, &f->accept_files, mc_config_get_string (config, "files", "accept-dir", NULL));
+  mc_option_strings_set (s, &f->max_file_size, mc_config_get_string (config, "files", "max-size", NULL));
   mc_option_strings_set (s, &f->status_listen, mc_config_get_string (config, "status", "listen", NULL));
   f->status_min_peers = (gint) mc_config_get_int (config, "status", "min-peers", 0);
   mc_option_strings_set (s, &f->render, mc_config_get_string (config, "display", "render", "auto"));
@@ -132,6 +140,20 @@ add_join_entries (McJoinOptions *o, GArray *entries)
     { "status-min-peers", 0, 0, G_OPTION_ARG_INT, &f->status_min_peers,
       "/health is 503 while fewer than N peers are connected (default 0: alone in the call is healthy)", "N" },
     { "duration", 0, 0, G_OPTION_ARG_INT, &f->duration_s, "Leave after SECONDS", "SECONDS" },
+    { "chat-log", 0, 0, G_OPTION_ARG_FILENAME, &f->chat_log,
+      "Append every chat message (ours, theirs, the recent ones sent on joining) to FILE, one JSON object a line",
+      "FILE" },
+    { "say", 0, 0, G_OPTION_ARG_STRING, &f->say,
+      "Send TEXT to the call's chat once joined (bots, scripts; at most 4 KiB)", "TEXT" },
+    { "send", 0, 0, G_OPTION_ARG_FILENAME, &f->send,
+      "Offer FILE to everyone in the call (or --to one of them) as each one is connected", "FILE" },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &f->send_to, "Send the --send file only to the participant with this name",
+      "NAME" },
+    { "accept-files", 0, 0, G_OPTION_ARG_FILENAME, &f->accept_files,
+      "Save files offered to us in DIR without asking (default: asked in the window or terminal grid, "
+      "y saves to $XDG_DOWNLOAD_DIR or ~/Downloads; refused when headless)", "DIR" },
+    { "max-file-size", 0, 0, G_OPTION_ARG_STRING, &f->max_file_size,
+      "Refuse offered files larger than SIZE bytes (K, M, G suffixes; default 1G)", "SIZE" },
     { "media-timeout", 0, 0, G_OPTION_ARG_INT, &f->media_timeout_s,
       "A connected peer that sent nothing for SECONDS is reconnected: ICE restart, then a new connection "
       "(default 2; 0 = never)", "SECONDS" },
@@ -176,7 +198,8 @@ new_context (McJoinOptions *o)
     "\n"
     "The others appear in a grid: in a window when there is a display, else drawn in this\n"
     "terminal (--render). Keys: m mute, v camera on/off, f fullscreen, s stats, p self view,\n"
-    "q or Esc leave.");
+    "t chat (Enter sends to everyone; /send PATH sends a file), c hide/show the chat,\n"
+    "y/n accept or refuse a file offered to you, q or Esc leave.");
   add_join_entries (o, entries);
   ordered = mc_option_entries_in_order (entries, help_order);
   g_option_context_add_main_entries (ctx, ordered, NULL);
@@ -215,6 +238,76 @@ check_stats_path (const char *path, GError **error)
   return TRUE;
 }
 
+/* "1024", "512K", "50M", "1G" (powers of 1024) to bytes; FALSE when not that. */
+static gboolean
+parse_size (const char *s, guint64 *out)
+{
+  char *end = NULL;
+  guint64 v, mult = 1;
+
+  if (s == NULL || !g_ascii_isdigit (s[0]))
+    return FALSE;
+  v = g_ascii_strtoull (s, &end, 10);
+  if (*end == 'K' || *end == 'k')
+    mult = 1024;
+  else if (*end == 'M' || *end == 'm')
+    mult = 1024 * 1024;
+  else if (*end == 'G' || *end == 'g')
+    mult = 1024 * 1024 * 1024;
+  else if (*end != '\0')
+    return FALSE;
+  if (mult > 1 && end[1] != '\0')
+    return FALSE;
+  if (v == 0 || v > G_MAXUINT64 / mult)
+    return FALSE;
+  *out = v * mult;
+  return TRUE;
+}
+
+/* [files]: what we send, where what we accept goes, the size limit. */
+static gboolean
+finish_files (McJoinOptions *o, GError **error)
+{
+  McJoinFlags *f = o->flags;
+
+  if (f->send != NULL && !g_file_test (f->send, G_FILE_TEST_IS_REGULAR))
+    return refuse (error, "--send %s: not a file that can be read", f->send);
+  if (f->send_to != NULL && f->send == NULL)
+    return refuse (error, "--to %s: there is no --send FILE to send to them", f->send_to);
+  if (f->accept_files != NULL &&
+      (!g_file_test (f->accept_files, G_FILE_TEST_IS_DIR) || access (f->accept_files, W_OK | X_OK) != 0))
+    return refuse (error, "--accept-files %s: not a directory we can write to", f->accept_files);
+  o->max_file_size = MC_CALL_DEFAULT_MAX_FILE_SIZE;
+  if (f->max_file_size != NULL && !parse_size (f->max_file_size, &o->max_file_size))
+    return refuse (error, "--max-file-size '%s': expected a number of bytes, optionally with K, M or G, e.g. 50M",
+                   f->max_file_size);
+  o->send_file = f->send;
+  o->send_to = f->send_to;
+  o->accept_files = f->accept_files;
+  return TRUE;
+}
+
+/* [chat]: a log we can append to, a --say the chat takes. */
+static gboolean
+finish_chat (McJoinOptions *o, GError **error)
+{
+  McJoinFlags *f = o->flags;
+  g_autoptr (GError) local = NULL;
+
+  if (f->say != NULL && !mc_chat_check_text (f->say, &local))
+    return refuse (error, "--say: %s", local->message + strlen ("chat: "));
+  if (f->chat_log != NULL) {
+    g_autofree char *dir = g_path_get_dirname (f->chat_log);
+    if (g_file_test (f->chat_log, G_FILE_TEST_IS_DIR))
+      return refuse (error, "--chat-log %s: that is a directory; name a file", f->chat_log);
+    if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+      return refuse (error, "--chat-log %s: the directory %s does not exist", f->chat_log, dir);
+  }
+  o->chat_log = f->chat_log;
+  o->say = f->say;
+  return finish_files (o, error);
+}
+
 /* [call]: timeouts and the rest of the call's configuration. */
 static gboolean
 finish_call (McJoinOptions *o, GError **error)
@@ -233,7 +326,7 @@ finish_call (McJoinOptions *o, GError **error)
   o->call.stats_json = f->stats_json;
   o->state_dir = f->state_dir && f->state_dir[0] ? f->state_dir : NULL;   /* empty: the default */
   o->duration_s = (guint) f->duration_s;
-  return TRUE;
+  return finish_chat (o, error);
 }
 
 /* [status]: --status-listen HOST:PORT (a bare port listens on 127.0.0.1). */

@@ -1,6 +1,8 @@
 /* The call's events on the renderer, hotkeys back: see join_view.h. */
 #include "meshcall/cli/join_view.h"
 
+#include "meshcall/base/text.h"
+
 static void
 on_video_frame (McCall *call, const char *peer_id, GstSample *sample, gpointer user_data)
 {
@@ -70,6 +72,13 @@ on_peer_stats (McCall *call, const McCallStatsPeer *p, gpointer user_data)
 }
 
 static void
+on_chat_message (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data)
+{
+  McJoinView *v = user_data;
+  mc_renderer_add_chat (v->renderer, local ? "You" : msg->name, msg->text);
+}
+
+static void
 on_signaling_state (McCall *call, McSignalingState state, gpointer user_data)
 {
   McJoinView *v = user_data;
@@ -106,6 +115,7 @@ mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks)
   callbacks->signaling_state_changed = on_signaling_state;
   callbacks->remote_recording = on_remote_recording;
   callbacks->peer_state_changed = on_peer_state;
+  callbacks->chat_message = on_chat_message;
 }
 
 void
@@ -142,9 +152,77 @@ mc_join_view_on_action (McRenderer *r, McRenderAction action, gpointer user_data
   case MC_RENDER_ACTION_QUIT:
     view->quit (view->data);
     break;
+  case MC_RENDER_ACTION_ACCEPT:
+  case MC_RENDER_ACTION_REFUSE:
+    /* The oldest offer asked about. */
+    if (view->call != NULL && view->asked != NULL && view->asked->len > 0) {
+      g_autofree char *id = g_ptr_array_steal_index (view->asked, 0);
+      mc_call_answer_file (view->call, id, action == MC_RENDER_ACTION_ACCEPT);
+    }
+    break;
   default:
     break;
   }
+}
+
+static void
+forget_asked (McJoinView *view, const char *id)
+{
+  for (guint i = 0; view->asked && id && i < view->asked->len; i++)
+    if (g_str_equal (g_ptr_array_index (view->asked, i), id)) {
+      g_ptr_array_remove_index (view->asked, i);
+      return;
+    }
+}
+
+void
+mc_join_view_file_event (McJoinView *view, const McCallFileEvent *ev, const char *line)
+{
+  if (view->renderer == NULL)
+    return;
+  if (ev->ask && ev->id) {
+    g_autofree char *who = mc_text_sanitize (ev->peer_name);
+    g_autofree char *name = mc_text_sanitize (ev->name);
+    g_autofree char *q = g_strdup_printf ("%s offers %s (%" G_GUINT64_FORMAT " bytes): y to save it, n to refuse",
+                                          who, name, ev->size);
+    if (view->asked == NULL)
+      view->asked = g_ptr_array_new_with_free_func (g_free);
+    g_ptr_array_add (view->asked, g_strdup (ev->id));
+    mc_renderer_add_chat (view->renderer, NULL, q);
+    return;
+  }
+  if (ev->state == MC_CALL_FILE_DONE || ev->state == MC_CALL_FILE_FAILED)
+    forget_asked (view, ev->id);
+  if (line)
+    mc_renderer_add_chat (view->renderer, NULL, line);
+}
+
+void
+mc_join_view_clear (McJoinView *view)
+{
+  g_clear_pointer (&view->asked, g_ptr_array_unref);
+}
+
+/* Enter in the chat input (main thread). */
+void
+mc_join_view_on_chat (McRenderer *r, const char *text, gpointer user_data)
+{
+  McJoinView *view = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (view->call == NULL)
+    return;
+  /* "/send PATH": the file to everyone, as --send does. */
+  if (g_str_has_prefix (text, "/send ")) {
+    g_autofree char *path = g_strstrip (g_strdup (text + 6));
+    g_autofree char *expanded = path[0] == '~' && path[1] == '/' ? g_build_filename (g_get_home_dir (), path + 2, NULL)
+                                                                  : g_strdup (path);
+    if (!mc_call_send_file (view->call, expanded, NULL, &error))
+      mc_renderer_add_chat (r, NULL, error->message);
+    return;
+  }
+  if (!mc_call_send_chat (view->call, text, &error))
+    mc_renderer_add_chat (r, NULL, error->message);
 }
 
 void

@@ -129,6 +129,8 @@ job_free_unqueued (PeerJob *job)
   g_free (job->sdp);
   g_free (job->ufrag);
   g_free (job->pwd);
+  if (job->bytes)
+    g_bytes_unref (job->bytes);
   if (job->desc)
     gst_webrtc_session_description_free (job->desc);
   if (job->stats)
@@ -202,6 +204,12 @@ run_job (gpointer data)
     break;
   case JOB_FAIL:
     peer_fail (peer, (McPeerFailure) job->number, job->text);
+    break;
+  case JOB_CHAT:
+    peer_data_run (peer, job);
+    break;
+  case JOB_CHANNEL:
+    peer_channel_run (peer, job);
     break;
   case JOB_STATS:
     break;
@@ -571,6 +579,8 @@ peer_start (McPeer *peer, GError **error)
   g_signal_connect (peer->webrtc, "notify::ice-connection-state", G_CALLBACK (on_ice_state), peer);
   g_signal_connect (peer->webrtc, "pad-added", G_CALLBACK (peer_receive_pad_added), peer);
   peer_feedback_attach (peer);
+  peer_data_init (peer);
+  peer_channel_init (peer);
 
   if (peer->capture)
     mc_capture_sync_pipeline (peer->capture, peer->pipeline);
@@ -623,6 +633,8 @@ mc_peer_free (McPeer *peer)
   if (peer->pipeline) {
     wait_for_stats (peer);
     gst_element_set_state (peer->pipeline, GST_STATE_NULL);
+    peer_data_free (peer);
+    peer_channel_free_all (peer);
     gst_clear_object (&peer->pipeline);
     peer->webrtc = NULL;
   }

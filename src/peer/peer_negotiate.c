@@ -291,6 +291,8 @@ mc_peer_start_offer (McPeer *peer)
     peer_fail (peer, MC_PEER_FAILURE_INTERNAL, error->message);
     return;
   }
+  if (d.build_send)
+    peer_data_create (peer);
   peer_set_state (peer, MC_PEER_STATE_NEGOTIATING);
   create_description (peer, TRUE);
 }

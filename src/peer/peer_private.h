@@ -13,6 +13,8 @@
  *                     in our descriptions; the DTLS plugin's default agent
  *   peer_fast_start.c the jitter buffers' wait for a stream's first packet
  *   peer_feedback.c   what the remote reports about our media (RTCP, TWCC)
+ *   peer_data.c       the chat data channel
+ *   peer_channel.c    the other data channels (files), with back-pressure
  *
  * Threading (see peer.h): everything runs on peer->context except what is
  * marked "any thread" (webrtcbin's signals and promises, pad probes, appsink
@@ -57,7 +59,12 @@ struct _McPeer {
   gint video_ssrc;                     /* atomic: our video SSRC (a guint32; 0 before the send side is built) */
   gboolean subscribed;                 /* the appsrcs are fed by the capture */
 
-  GMutex lock;                  /* counters, playback_input, stats_in_flight */
+  GstWebRTCDataChannel *chat;   /* the "chat" channel (set under `lock`: theirs comes on webrtcbin's thread) */
+  gboolean chat_open;           /* ... and it is open (the peer's context) */
+  GHashTable *channels;         /* number -> McPeerChannel* (under `lock`) */
+  guint channel_seq;            /* the last channel number given */
+
+  GMutex lock;                  /* counters, playback_input, stats_in_flight, chat */
   GCond stats_done;             /* signalled when a get-stats reply is in */
   guint stats_in_flight;        /* get-stats asked of webrtcbin, not yet answered */
   McPeerCounters counters;
@@ -75,6 +82,8 @@ typedef enum {
   JOB_CONNECTION_STATE,
   JOB_FAIL,
   JOB_STATS,
+  JOB_CHAT,              /* the chat channel opened, closed or brought a message (text) */
+  JOB_CHANNEL,           /* another channel (number) had an event (event; text or bytes) */
 } PeerJobType;
 
 /* Work queued from webrtcbin's threads onto the peer's context. */
@@ -87,7 +96,9 @@ typedef struct {
   char *ufrag, *pwd;                   /* ... its new credentials */
   char *text;          /* candidate / failure reason */
   char *sdp;
-  guint number;        /* mline / state / failure */
+  guint number;        /* mline / state / failure / channel */
+  guint event;         /* CHANNEL: what happened */
+  GBytes *bytes;       /* CHANNEL: a binary message */
   GstStructure *stats;
   McPeerStatsFunc stats_func;
   gpointer stats_data;
@@ -201,5 +212,23 @@ G_GNUC_INTERNAL void peer_receive_report_level (McPeer *peer, const GstStructure
  * probes its output. peer_tap_started() once the bin is linked. */
 G_GNUC_INTERNAL void peer_tap_install (McPeer *peer, GstElement *bin, gboolean video);
 G_GNUC_INTERNAL void peer_tap_started (McPeer *peer, gboolean video);
+/* ---- peer_data.c: the chat data channel ---- */
+
+/* Listens for the remote's channel (on-data-channel). */
+G_GNUC_INTERNAL void peer_data_init (McPeer *peer);
+/* Ours, before our first offer (so the offer has the m=application line). */
+G_GNUC_INTERNAL void peer_data_create (McPeer *peer);
+G_GNUC_INTERNAL void peer_data_run (McPeer *peer, PeerJob *job);
+/* After the pipeline is NULL: drops the channel. */
+G_GNUC_INTERNAL void peer_data_free (McPeer *peer);
+
+/* ---- peer_channel.c: the other data channels ---- */
+
+G_GNUC_INTERNAL void peer_channel_init (McPeer *peer);
+/* webrtcbin's thread: the remote opened a channel that is not the chat's. */
+G_GNUC_INTERNAL void peer_channel_announced (McPeer *peer, GstWebRTCDataChannel *dc, const char *label);
+G_GNUC_INTERNAL void peer_channel_run (McPeer *peer, PeerJob *job);
+/* After the pipeline is NULL: every channel dropped. */
+G_GNUC_INTERNAL void peer_channel_free_all (McPeer *peer);
 
 G_END_DECLS

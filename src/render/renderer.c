@@ -4,6 +4,7 @@
 #include "meshcall/render/renderer.h"
 
 #include "meshcall/base/log.h"
+#include "meshcall/render/chat_overlay.h"
 #include "meshcall/render/speaker.h"
 
 #include <errno.h>
@@ -61,6 +62,8 @@ struct _McRenderer {
   gint64 fps_mark_us;
   gint64 last_view_us;         /* when a back end last took a view */
   GSource *wake_source;        /* a tick now: a tile's first picture */
+  McChatOverlay *chat;         /* messages, unread count, the input line */
+  double chat_alpha;           /* the chat's opacity in the last view */
 };
 
 static const McRendererClass none_class = { .name = "none" };
@@ -75,6 +78,8 @@ mc_render_action_to_string (McRenderAction action)
   case MC_RENDER_ACTION_STATS: return "stats";
   case MC_RENDER_ACTION_SELF_VIEW: return "self-view";
   case MC_RENDER_ACTION_QUIT: return "quit";
+  case MC_RENDER_ACTION_ACCEPT: return "accept";
+  case MC_RENDER_ACTION_REFUSE: return "refuse";
   }
   return "unknown";
 }
@@ -131,6 +136,7 @@ mc_renderer_new (const McRendererClass *klass, const McRendererOptions *options,
   r->show_stats = options->show_stats;
   r->fullscreen = options->fullscreen;
   r->speaker = mc_speaker_new (NULL);
+  r->chat = mc_chat_overlay_new ();
   r->dirty = TRUE;
   r->fps_mark_us = renderer_now (r);
   MC_INFO ("renderer %s created", r->klass->name);
@@ -230,6 +236,7 @@ mc_renderer_free (McRenderer *r)
   g_free (r->waiting);
   g_free (r->active_id);
   mc_speaker_free (r->speaker);
+  mc_chat_overlay_free (r->chat);
   g_free ((char *) r->options.variant);
   g_free ((char *) r->options.font);
   g_free ((char *) r->options.call_id);
@@ -720,7 +727,11 @@ mc_renderer_take_view (McRenderer *r, McRendererView *view)
   if (mc_speaker_tick (r->speaker, now))
     update_active (r);
   measure_fps (r, now);
+  view->chat = mc_chat_overlay_visible (r->chat, now, &view->chat_alpha);
+  if (view->chat_alpha != r->chat_alpha)
+    r->dirty = TRUE;   /* fading, or faded out */
   if (!redraw_due (r, now)) {
+    g_clear_pointer (&view->chat, g_strfreev);
     g_mutex_unlock (&r->lock);
     return FALSE;
   }
@@ -750,6 +761,9 @@ mc_renderer_take_view (McRenderer *r, McRendererView *view)
                                      r->options.call_id, r->options.call_id);
   else
     view->waiting = g_strdup ("Waiting for others to join");
+  view->chat_unread = mc_chat_overlay_unread (r->chat);
+  view->chat_input = mc_chat_overlay_input_display (r->chat);
+  r->chat_alpha = view->chat_alpha;
   r->dirty = r->frames_dirty = FALSE;
   g_mutex_unlock (&r->lock);
   return TRUE;
@@ -763,6 +777,8 @@ mc_renderer_view_clear (McRendererView *view)
   g_clear_pointer (&view->status, g_free);
   g_clear_pointer (&view->waiting, g_free);
   g_clear_pointer (&view->recording, g_free);
+  g_clear_pointer (&view->chat, g_strfreev);
+  g_clear_pointer (&view->chat_input, g_free);
 }
 
 /* The first picture of each tile on screen, with the wall clock (the join
@@ -828,11 +844,85 @@ emit_action (McRenderer *r, McRenderAction action)
     r->options.action (r, action, r->options.user_data);
 }
 
+/* ---- chat ------------------------------------------------------------------ */
+
+void
+mc_renderer_add_chat (McRenderer *r, const char *name, const char *text)
+{
+  g_mutex_lock (&r->lock);
+  if (name)
+    mc_chat_overlay_add (r->chat, name, text, g_get_monotonic_time ());
+  else
+    mc_chat_overlay_notice (r->chat, text, g_get_monotonic_time ());
+  r->dirty = TRUE;
+  g_mutex_unlock (&r->lock);
+}
+
+gboolean
+mc_renderer_chat_input_is_open (McRenderer *r)
+{
+  gboolean open;
+
+  g_mutex_lock (&r->lock);
+  open = mc_chat_overlay_input_is_open (r->chat);
+  g_mutex_unlock (&r->lock);
+  return open;
+}
+
+/* A key or text for the open input line: TRUE when it took it. Enter
+ * hands the line to chat_send (outside the lock). */
+static gboolean
+chat_input (McRenderer *r, int key, const char *text)
+{
+  McChatInputResult res;
+  g_autofree char *line = NULL;
+
+  g_mutex_lock (&r->lock);
+  res = text ? mc_chat_overlay_input_text (r->chat, text) : mc_chat_overlay_input_key (r->chat, key);
+  if (res == MC_CHAT_INPUT_SUBMIT)
+    line = mc_chat_overlay_take_input (r->chat);
+  if (res != MC_CHAT_INPUT_IGNORED)
+    r->dirty = TRUE;
+  g_mutex_unlock (&r->lock);
+  if (line && r->options.chat_send)
+    r->options.chat_send (r, line, r->options.user_data);
+  return res != MC_CHAT_INPUT_IGNORED;
+}
+
+gboolean
+mc_renderer_handle_text (McRenderer *r, const char *utf8)
+{
+  return chat_input (r, 0, utf8);
+}
+
+/* 't' opens the input (when the program takes chat), 'c' hides or shows
+ * the chat, 'y' and 'n' answer what it asks. */
+static gboolean
+chat_key (McRenderer *r, int key)
+{
+  if (r->options.chat_send != NULL && (key == 'y' || key == 'Y' || key == 'n' || key == 'N')) {
+    emit_action (r, key == 'y' || key == 'Y' ? MC_RENDER_ACTION_ACCEPT : MC_RENDER_ACTION_REFUSE);
+    return TRUE;
+  }
+  if (r->options.chat_send == NULL || (key != 't' && key != 'T' && key != 'c' && key != 'C'))
+    return FALSE;
+  g_mutex_lock (&r->lock);
+  if (key == 't' || key == 'T')
+    mc_chat_overlay_open_input (r->chat);
+  else
+    mc_chat_overlay_toggle (r->chat, g_get_monotonic_time ());
+  r->dirty = TRUE;
+  g_mutex_unlock (&r->lock);
+  return TRUE;
+}
+
 gboolean
 mc_renderer_handle_key (McRenderer *r, int key)
 {
   gboolean on;
 
+  if (chat_input (r, key, NULL) || chat_key (r, key))
+    return TRUE;
   switch (key) {
   case 'm': case 'M':
     emit_action (r, MC_RENDER_ACTION_MUTE);

@@ -20,8 +20,12 @@
 // --control FILE: a test's remote control. When FILE appears, its one line
 // is run on every participant's page and FILE is removed: "restart-ice"
 // (restartIce() on the connections it offered, then the new offer) or
-// "pause-media SECONDS" (stop sending media for that long). Each command is
-// logged as a "control" event.
+// "pause-media SECONDS" (stop sending media for that long), "say TEXT" (a
+// chat message on every open chat channel) or "chat-bad" (malformed,
+// oversized, spoofed chat messages that a receiver must drop) or
+// "send-file BYTES NAME" (random bytes as a file to every remote; \xNN in
+// NAME is that character). Each command
+// is logged as a "control" event; chat received is a "chat" event.
 //
 // Each --peer starts one participant (its own page, socket and peer
 // connections) in one shared chromium process; --name, --stats-file and
@@ -344,6 +348,12 @@ async function runControl() {
     try {
       if (cmd === 'restart-ice') await p.page.evaluate(() => window.mcRestartIce());
       else if (cmd === 'pause-media') await p.page.evaluate((d) => window.mcPauseMedia(d), Number(arg));
+      else if (cmd === 'say') note('chat-sent', { text: line.slice(4), channels: await p.page.evaluate((t) => window.mcChatSay(t), line.slice(4)) });
+      else if (cmd === 'send-file') {
+        const name = line.split(/\s+/).slice(2).join(' ').replace(/\\x([0-9a-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16)));
+        note('file-sending', Object.assign({ name }, await p.page.evaluate(([n, f]) => window.mcSendFile(n, f), [Number(arg), name])));
+      }
+      else if (cmd === 'chat-bad') note('chat-sent', { bad: true, channels: await p.page.evaluate(() => window.mcChatBad()) });
       else note('warning', { what: 'control', message: `unknown command '${line}'` });
     } catch (err) {
       note('warning', { what: 'control', message: String(err.message || err) });

@@ -9,6 +9,7 @@
 #include "meshcall/peer/peer.h"
 #include "meshcall/peer/peer_sdp.h"
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -204,6 +205,46 @@ out:
     ;
 }
 
+/* What each peer's chat channel brought ("open" when it opened). */
+static GPtrArray *chat_a, *chat_b;
+
+static void
+on_chat_open (McPeer *peer, gpointer user_data)
+{
+  g_ptr_array_add (peer == peer_a ? chat_a : chat_b, g_strdup ("open"));
+}
+
+static void
+on_chat_message (McPeer *peer, const char *text, gsize len, gpointer user_data)
+{
+  g_assert_cmpuint (strlen (text), ==, len);
+  g_ptr_array_add (peer == peer_a ? chat_a : chat_b, g_strdup (text));
+}
+
+static gboolean
+has_text (GPtrArray *texts, const char *text)
+{
+  for (guint i = 0; i < texts->len; i++)
+    if (g_str_equal (g_ptr_array_index (texts, i), text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Sends `text` from `from` and waits (bounded) until `inbox` has it. */
+static void
+chat_across (McPeer *from, GPtrArray *inbox, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_true (mc_peer_send_chat (from, text, &error));
+  g_assert_no_error (error);
+  while (!has_text (inbox, text) && !failed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  if (!has_text (inbox, text))
+    g_error ("chat message \"%s\" did not arrive within 10 s", text);
+}
+
 static char *
 ice_ufrag (char *sdp_text)
 {
@@ -236,7 +277,8 @@ static void
 test_ice_restart (void)
 {
   static const char *const loopback[] = { "127.0.0.1", NULL };
-  McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed };
+  McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed, .chat_open = on_chat_open,
+                         .chat_message = on_chat_message };
   McCapture *ca = make_capture (MC_VIDEO_CODEC_VP8), *cb_cap = make_capture (MC_VIDEO_CODEC_VP8);
   g_autoptr (McIceConfig) ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
   McPeerSettings settings = { .ice = ice, .jitter_latency_ms = 50, .media_timeout_ms = 2000 };
@@ -250,16 +292,29 @@ test_ice_restart (void)
   gboolean seen_down = FALSE;
 
   failed = FALSE;
+  chat_a = g_ptr_array_new_with_free_func (g_free);
+  chat_b = g_ptr_array_new_with_free_func (g_free);
   peer_a = mc_peer_new (&cfg_a, &cb, NULL, &error);
   g_assert_no_error (error);
   peer_b = mc_peer_new (&cfg_b, &cb, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (mc_peer_restart_ice (peer_a));   /* nothing to restart yet */
+  g_assert_false (mc_peer_send_chat (peer_a, "too early", NULL));
   mc_peer_start_offer (peer_a);
-  while (!(both_flowing () && ice_up (peer_a) && ice_up (peer_b)) && !failed && g_get_monotonic_time () < deadline)
+  while (!(both_flowing () && ice_up (peer_a) && ice_up (peer_b) && mc_peer_chat_is_open (peer_a) &&
+           mc_peer_chat_is_open (peer_b)) && !failed && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
   g_assert_false (failed);
   g_assert_true (both_flowing ());
+  /* The chat channel: in the first offer and answer, open on both sides. */
+  g_assert_true (mc_peer_chat_is_open (peer_a) && mc_peer_chat_is_open (peer_b));
+  {
+    g_autofree char *offer = mc_peer_get_remote_sdp (peer_b), *answer = mc_peer_get_remote_sdp (peer_a);
+    g_assert_nonnull (strstr (offer, "m=application"));
+    g_assert_nonnull (strstr (answer, "m=application"));
+  }
+  chat_across (peer_a, chat_b, "before the restart");
+  chat_across (peer_b, chat_a, "from bob");
   a_ufrag = ice_ufrag (mc_peer_get_local_sdp (peer_a));
   b_ufrag = ice_ufrag (mc_peer_get_local_sdp (peer_b));
   a_frames = frames_of (peer_a);
@@ -321,6 +376,14 @@ test_ice_restart (void)
     g_autofree char *addr = mc_peer_get_local_address (peer_a);
     g_assert_cmpstr (addr, ==, "127.0.0.1");
   }
+  /* The same chat channel carries on across the restart (opened once). */
+  chat_across (peer_a, chat_b, "after the restart");
+  chat_across (peer_b, chat_a, "bob after the restart");
+  g_assert_cmpstr (g_ptr_array_index (chat_a, 0), ==, "open");
+  g_assert_cmpstr (g_ptr_array_index (chat_b, 0), ==, "open");
+  g_assert_false (has_text (chat_a, "too early"));
+  g_assert_cmpuint (chat_a->len, ==, 3);
+  g_assert_cmpuint (chat_b->len, ==, 3);
 
   mc_peer_free (peer_a);
   mc_peer_free (peer_b);
@@ -328,6 +391,143 @@ test_ice_restart (void)
   mc_capture_free (cb_cap);
   while (g_main_context_iteration (NULL, FALSE))
     ;
+  g_clear_pointer (&chat_a, g_ptr_array_unref);
+  g_clear_pointer (&chat_b, g_ptr_array_unref);
+}
+
+/* A file's own data channel (peer_channel.c): alice opens "file:t" once
+ * connected, bob takes the announced channel, 8 MiB go over in 16 KiB
+ * binary messages with back-pressure (never more than 1 MiB buffered) and
+ * arrive whole: same length, same SHA-256, and a text message after them
+ * arrives after them (ordered). */
+#define FILE_BYTES (8 * 1024 * 1024)
+#define FILE_CHUNK 16384
+#define FILE_HIGH_MARK (1024 * 1024)
+
+typedef struct {
+  McPeerChannel *out, *in;
+  GChecksum *sent_sum, *recv_sum;
+  guint64 sent, received, max_buffered;
+  guint32 seed;
+  gboolean end_seen, end_early, in_closed;
+} FileRun;
+
+static FileRun file_run;
+
+static void
+file_pump (McPeerChannel *ch, gpointer user_data)
+{
+  FileRun *f = user_data;
+  guint8 chunk[FILE_CHUNK];
+
+  while (f->sent < FILE_BYTES && mc_peer_channel_get_buffered (ch) < FILE_HIGH_MARK) {
+    g_autoptr (GBytes) bytes = NULL;
+    g_autoptr (GError) error = NULL;
+    for (guint i = 0; i < FILE_CHUNK; i++) {
+      f->seed = f->seed * 1664525u + 1013904223u;
+      chunk[i] = (guint8) (f->seed >> 24);
+    }
+    g_checksum_update (f->sent_sum, chunk, FILE_CHUNK);
+    bytes = g_bytes_new (chunk, FILE_CHUNK);
+    g_assert_true (mc_peer_channel_send_data (ch, bytes, &error));
+    g_assert_no_error (error);
+    f->sent += FILE_CHUNK;
+    f->max_buffered = MAX (f->max_buffered, mc_peer_channel_get_buffered (ch));
+  }
+  if (f->sent == FILE_BYTES) {
+    g_assert_true (mc_peer_channel_send_text (ch, "end", NULL));
+    f->sent++;   /* once */
+  }
+}
+
+static void
+file_in_data (McPeerChannel *ch, GBytes *data, gpointer user_data)
+{
+  FileRun *f = user_data;
+  gsize len;
+  const guint8 *p = g_bytes_get_data (data, &len);
+
+  g_checksum_update (f->recv_sum, p, len);
+  f->received += len;
+}
+
+static void
+file_in_text (McPeerChannel *ch, const char *text, gpointer user_data)
+{
+  FileRun *f = user_data;
+
+  f->end_seen = g_str_equal (text, "end");
+  f->end_early = f->received < FILE_BYTES;
+}
+
+static void
+on_channel_announced (McPeer *peer, McPeerChannel *ch, const char *label, gpointer user_data)
+{
+  static const McPeerChannelEvents in_events = { .data = file_in_data, .text = file_in_text };
+
+  g_assert_true (peer == peer_b);
+  g_assert_cmpstr (label, ==, "file:t");
+  file_run.in = ch;
+  mc_peer_channel_set_events (ch, &in_events, &file_run);
+}
+
+static void
+test_file_channel (void)
+{
+  static const char *const loopback[] = { "127.0.0.1", NULL };
+  static const McPeerChannelEvents out_events = { .open = file_pump, .writable = file_pump };
+  McPeerCallbacks cb = { .send_signal = send_signal, .failed = on_failed, .channel_announced = on_channel_announced };
+  McCapture *ca = make_capture (MC_VIDEO_CODEC_VP8), *cb_cap = make_capture (MC_VIDEO_CODEC_VP8);
+  g_autoptr (McIceConfig) ice = mc_ice_config_new (NULL, NULL, loopback, FALSE);
+  McPeerSettings settings = { .ice = ice, .jitter_latency_ms = 50 };
+  McPeerConfig cfg_a = { .local_id = "alice", .remote_id = "bob", .capture = ca, .settings = &settings };
+  McPeerConfig cfg_b = { .local_id = "bob", .remote_id = "alice", .capture = cb_cap, .settings = &settings };
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC, start;
+  FileRun *f = &file_run;
+
+  memset (f, 0, sizeof *f);
+  f->sent_sum = g_checksum_new (G_CHECKSUM_SHA256);
+  f->recv_sum = g_checksum_new (G_CHECKSUM_SHA256);
+  f->seed = 12345;
+  failed = FALSE;
+  peer_a = mc_peer_new (&cfg_a, &cb, NULL, &error);
+  g_assert_no_error (error);
+  peer_b = mc_peer_new (&cfg_b, &cb, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (mc_peer_channel_open (peer_a, "file:t", &out_events, f, &error));   /* not connected yet */
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+  mc_peer_start_offer (peer_a);
+  while (!(mc_peer_chat_is_open (peer_a) && mc_peer_chat_is_open (peer_b)) && !failed &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
+  g_assert_false (failed);
+  f->out = mc_peer_channel_open (peer_a, "file:t", &out_events, f, &error);
+  g_assert_no_error (error);
+  start = g_get_monotonic_time ();
+  deadline = start + 90 * G_USEC_PER_SEC;
+  while (!f->end_seen && !failed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (500), TRUE);
+  g_printerr ("file channel: %u MiB in %.2f s, at most %" G_GUINT64_FORMAT " KiB buffered\n", FILE_BYTES >> 20,
+              (g_get_monotonic_time () - start) / 1e6, f->max_buffered >> 10);
+  g_assert_false (failed);
+  g_assert_true (f->end_seen);
+  g_assert_false (f->end_early);
+  g_assert_cmpuint (f->received, ==, FILE_BYTES);
+  g_assert_cmpstr (g_checksum_get_string (f->sent_sum), ==, g_checksum_get_string (f->recv_sum));
+  g_assert_cmpuint (f->max_buffered, <=, FILE_HIGH_MARK + FILE_CHUNK);
+  g_assert_true (mc_peer_chat_is_open (peer_a));   /* the chat is another channel, untouched */
+
+  mc_peer_channel_close (f->out);
+  mc_peer_free (peer_a);
+  mc_peer_free (peer_b);   /* its channel dies with it */
+  mc_capture_free (ca);
+  mc_capture_free (cb_cap);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_checksum_free (f->sent_sum);
+  g_checksum_free (f->recv_sum);
 }
 
 static void
@@ -530,6 +730,7 @@ main (int argc, char **argv)
   g_test_add_func ("/peer/glare", test_glare);
   g_test_add_func ("/peer/ice-restart", test_ice_restart);
   g_test_add_func ("/peer/dtls-default-agent-inert", test_default_agent_inert);
+  g_test_add_func ("/peer/file-channel", test_file_channel);
   code = g_test_run ();
   mc_dtls_cert_unref (cert_a);
   return code;

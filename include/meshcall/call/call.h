@@ -35,6 +35,7 @@
 #include "meshcall/peer/peer_settings.h"
 #include "meshcall/proto/call_protocol.h"
 #include "meshcall/signal/signaling.h"
+#include "meshcall/talk/chat.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,27 @@ typedef enum {
                                * being made again (recovery.h) */
 } McCallPeerState;
 
+/* File transfer (call_files.c). */
+typedef enum {
+  MC_CALL_FILE_OFFERED,    /* sending: the offer went out; receiving: an offer came */
+  MC_CALL_FILE_PROGRESS,   /* done bytes of size (about 4 times a second) */
+  MC_CALL_FILE_DONE,       /* sent and checked by the receiver / received, checked, saved (message: the path) */
+  MC_CALL_FILE_FAILED,     /* message says why (refused, hash, the peer left, ...) */
+} McCallFileState;
+
+typedef struct {
+  const char *id;          /* the file's id (for mc_call_answer_file), NULL before the offer came */
+  gboolean ask;            /* OFFERED, receiving: waiting for mc_call_answer_file (then refused after 120 s) */
+  gboolean sending;
+  const char *peer_id, *peer_name;
+  const char *name;        /* as offered (not yet made safe) */
+  guint64 size, done;
+  McCallFileState state;
+  const char *message;     /* DONE receiving: where it was saved; FAILED: why; else NULL */
+} McCallFileEvent;
+
+#define MC_CALL_DEFAULT_MAX_FILE_SIZE (G_GUINT64_CONSTANT (1) << 30)
+
 typedef struct {
   /* Called from a peer's streaming thread for each decoded frame. It MUST NOT
    * block: ref the sample and hand it over (the renderer swaps a pointer). */
@@ -108,6 +130,12 @@ typedef struct {
    * to show: the picture shows a mark instead. */
   void (*remote_recording) (McCall *call, const char *peer_id, const char *name, gboolean recording,
                             gpointer user_data);
+  /* Main thread: a chat message, once per id: ours (local, as sent), a
+   * peer's, or one of the recent ones replayed to us on joining (in the
+   * order they were sent). */
+  void (*chat_message) (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data);
+  /* Main thread: a file transfer's news. */
+  void (*file_event) (McCall *call, const McCallFileEvent *event, gpointer user_data);
 } McCallCallbacks;
 
 /* sig (taken, also on failure) is how the call finds its peers: the call
@@ -129,6 +157,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McCall, mc_call_free)
  * stays muted (off). */
 void mc_call_set_media_state (McCall *call, const McMediaState *state);
 void mc_call_get_media_state (McCall *call, McMediaState *state);
+
+/* A chat message from us to everyone in the call (docs/protocol.md,
+ * "Chat"): an error, and nothing sent, when the text breaks the chat's
+ * rules (empty, over 4 KiB, control characters). A peer not connected yet
+ * gets it when its channel opens; one that joins later, in the history. */
+gboolean mc_call_send_chat (McCall *call, const char *text, GError **error);
+
+/* Sends the file at path to everyone (to NULL) or to the participant with
+ * that name or peer id: hashed first (in a thread), then offered to each
+ * one as its connection is ready, now or later. An error for a file that
+ * cannot be read. */
+gboolean mc_call_send_file (McCall *call, const char *path, const char *to, GError **error);
+/* Files offered to us (at most max_size bytes; 0: MC_CALL_DEFAULT_MAX_FILE_SIZE)
+ * are saved in accept_dir at once; without one, when ask_dir is set, the
+ * user is asked (file_event with ask) and mc_call_answer_file's yes saves
+ * them there; without either they are refused (the default). */
+void mc_call_set_file_options (McCall *call, const char *accept_dir, const char *ask_dir, guint64 max_size);
+/* The user's answer to an offer asked about; FALSE when no such offer waits. */
+gboolean mc_call_answer_file (McCall *call, const char *id, gboolean accept);
 
 const char *mc_call_get_peer_id (McCall *call);
 /* Whether peer_id said it records the call (and has not stopped or left). */

@@ -6,7 +6,8 @@
  *
  * The groups a call needs (signaling, ICE, media) come from
  * call_options.h; join adds [call] (--headless, --stats-json,
- * --media-timeout, --state-dir, --duration), [status] (--status-listen,
+ * --media-timeout, --state-dir, --duration), [chat] (--chat-log, --say),
+ * [files] (--send, --to, --accept-files, --max-file-size), [status] (--status-listen,
  * --status-min-peers) and [display] (--render and the picture).
  *
  * Threading: main thread; no I/O but reading the config file. */
@@ -31,6 +32,12 @@ typedef struct {
   McRendererOptions render_options;  /* the picture's settings; no title, callbacks or host */
   guint duration_s;                  /* 0: until q or a signal */
   const char *state_dir;             /* the DTLS certificate's directory: NULL default, "none" (cli_dtls.h) */
+  const char *chat_log;              /* --chat-log: append every chat message here; NULL: none */
+  const char *say;                   /* --say: a chat message to send once joined (checked); NULL: none */
+  const char *send_file;             /* --send: a file to offer; NULL: none */
+  const char *send_to;               /* --to: only to this participant (name or peer id); NULL: everyone */
+  const char *accept_files;          /* --accept-files: save offered files here; NULL: refuse them */
+  guint64 max_file_size;             /* --max-file-size in bytes */
   const char *status_host;           /* --status-listen's address; NULL: no status server */
   guint status_port;                 /* 1-65535 when status_host is set */
   guint status_min_peers;            /* /health's default min-peers */

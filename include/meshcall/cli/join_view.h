@@ -18,12 +18,22 @@ typedef struct {
   McCall *call;                  /* NULL: m and v do nothing (not in the call yet, or leaving) */
   void (*quit) (gpointer data);  /* the renderer's quit action */
   gpointer data;
+  GPtrArray *asked;              /* ids of files offered to us that wait for y or n, oldest first */
 } McJoinView;
 
 /* The drawing callbacks of mc_call_new; its user_data must be view. */
 void mc_join_view_set_callbacks (McJoinView *view, McCallCallbacks *callbacks);
 /* McRendererOptions.action, with user_data view. */
 void mc_join_view_on_action (McRenderer *r, McRenderAction action, gpointer view);
+/* McRendererOptions.chat_send, with user_data view: the typed line to the
+ * call's chat (a refusal, e.g. a line over 4 KiB, shows as a notice);
+ * "/send PATH" sends that file to everyone instead. */
+void mc_join_view_on_chat (McRenderer *r, const char *text, gpointer view);
+/* A file transfer's news on the picture (a notice; an offer asked about
+ * waits for y or n). */
+void mc_join_view_file_event (McJoinView *view, const McCallFileEvent *ev, const char *line);
+/* Frees what the view keeps (not the renderer or the call). */
+void mc_join_view_clear (McJoinView *view);
 /* Our own microphone and camera state, on the self view. */
 void mc_join_view_show_self_state (McJoinView *view);
 /* The empty screen tells the whole command to run, server included. */

@@ -61,6 +61,7 @@ typedef enum {
 
 typedef struct _McPeer McPeer;
 typedef struct _McPlayback McPlayback;
+typedef struct _McPeerChannel McPeerChannel;
 
 /* Which incoming stream a tapped frame belongs to. */
 typedef enum {
@@ -138,6 +139,15 @@ typedef struct {
    * RTCP interval to MC_PEER_RTCP_INTERVAL_MS, so both sides report often
    * enough to adapt on (RFC 4585's default of 5 s is too slow). */
   void (*feedback) (McPeer *peer, const McPeerFeedback *feedback, gpointer user_data);
+  /* Optional, the peer's context: the chat data channel is open (see
+   * "Chat" below), and a text message came on it (not checked: the chat
+   * protocol's decoder does that; at most 64 KiB, longer ones are dropped). */
+  void (*chat_open) (McPeer *peer, gpointer user_data);
+  void (*chat_message) (McPeer *peer, const char *text, gsize len, gpointer user_data);
+  /* Optional, the peer's context: the remote opened a data channel other
+   * than the chat's (see "Data channels"). The owner sets its events
+   * (mc_peer_channel_set_events) or closes it, now; unset: closed. */
+  void (*channel_announced) (McPeer *peer, McPeerChannel *channel, const char *label, gpointer user_data);
 } McPeerCallbacks;
 
 #define MC_PEER_RTCP_INTERVAL_MS 200
@@ -208,6 +218,46 @@ char *mc_peer_get_local_address (McPeer *peer);
 /* SDP texts (remote, local) of the current session, or NULL. */
 char *mc_peer_get_remote_sdp (McPeer *peer);
 char *mc_peer_get_local_sdp (McPeer *peer);
+
+/* Chat: one reliable, ordered data channel labelled "chat" per peer,
+ * negotiated in the first offer and answer (the offerer creates it, the
+ * answerer takes the remote's, as a browser's createDataChannel("chat")
+ * and ondatachannel do). It survives an ICE restart in place; a new McPeer
+ * has a new one. What goes over it is talk/chat.h's business. */
+#define MC_PEER_CHAT_LABEL "chat"
+gboolean mc_peer_chat_is_open (McPeer *peer);
+/* One text message on the chat channel; an error when it is not open. */
+gboolean mc_peer_send_chat (McPeer *peer, const char *text, GError **error);
+
+/* Data channels besides the chat (a file each): reliable, ordered, text
+ * and binary messages, opened by either side once connected (SCTP is up;
+ * no renegotiation). Back-pressure: keep mc_peer_channel_get_buffered()
+ * bounded and go on when `writable` says it fell under
+ * MC_PEER_CHANNEL_LOW_MARK. Events run on the peer's context; a channel
+ * dies with its peer (no event then), or with mc_peer_channel_close. */
+#define MC_PEER_CHANNEL_LOW_MARK (256 * 1024)
+
+typedef struct {
+  void (*open) (McPeerChannel *channel, gpointer user_data);
+  void (*text) (McPeerChannel *channel, const char *text, gpointer user_data);
+  void (*data) (McPeerChannel *channel, GBytes *data, gpointer user_data);
+  void (*writable) (McPeerChannel *channel, gpointer user_data);
+  void (*closed) (McPeerChannel *channel, gpointer user_data);   /* by the remote; then close it */
+} McPeerChannelEvents;
+
+/* Ours: an error when not connected. `open` comes when it is. */
+McPeerChannel *mc_peer_channel_open (McPeer *peer, const char *label, const McPeerChannelEvents *events,
+                                     gpointer user_data, GError **error);
+void mc_peer_channel_set_events (McPeerChannel *channel, const McPeerChannelEvents *events, gpointer user_data);
+const char *mc_peer_channel_get_label (McPeerChannel *channel);
+McPeer *mc_peer_channel_get_peer (McPeerChannel *channel);
+gboolean mc_peer_channel_is_open (McPeerChannel *channel);
+/* Bytes handed to the channel and not yet sent (any thread). */
+guint64 mc_peer_channel_get_buffered (McPeerChannel *channel);
+gboolean mc_peer_channel_send_text (McPeerChannel *channel, const char *text, GError **error);
+gboolean mc_peer_channel_send_data (McPeerChannel *channel, GBytes *data, GError **error);
+/* Closes and frees it: no more events. */
+void mc_peer_channel_close (McPeerChannel *channel);
 
 /* The first webrtcbin of a process loads its plugins (DTLS, libnice, SRTP,
  * RTP) and makes the DTLS plugin's default agent (at no cost: peer_dtls.c):

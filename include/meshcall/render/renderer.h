@@ -54,6 +54,8 @@ typedef enum {
   MC_RENDER_ACTION_STATS,       /* s */
   MC_RENDER_ACTION_SELF_VIEW,   /* p */
   MC_RENDER_ACTION_QUIT,        /* q, Esc, window closed */
+  MC_RENDER_ACTION_ACCEPT,      /* y: yes to what the chat overlay asks (a file offered); only with chat_send */
+  MC_RENDER_ACTION_REFUSE,      /* n: no to it */
 } McRenderAction;
 
 const char *mc_render_action_to_string (McRenderAction action);
@@ -135,6 +137,10 @@ typedef struct {
   gint64 (*clock) (void);
   McRenderActionFunc action;
   McRenderPresentedFunc presented;  /* optional */
+  /* Optional: the program takes chat. Then 't' opens the one-line input,
+   * 'c' hides or shows the chat overlay, and Enter hands the typed line
+   * here (main thread). */
+  void (*chat_send) (McRenderer *r, const char *text, gpointer user_data);
   gpointer user_data;
 } McRendererOptions;
 
@@ -186,6 +192,16 @@ void mc_renderer_set_recording (McRenderer *r, const char *who);
  * "Waiting for others to join CALL_ID — run: meshcall join CALL_ID"). */
 void mc_renderer_set_waiting_text (McRenderer *r, const char *text);
 
+/* A chat message for the overlay (chat_overlay.h): "NAME: TEXT", fading
+ * after a while; name NULL: a notice of ours (e.g. why a line was not
+ * sent). Any thread. */
+void mc_renderer_add_chat (McRenderer *r, const char *name, const char *text);
+/* Text typed into the chat input (SDL's text input); FALSE when it is closed. */
+gboolean mc_renderer_handle_text (McRenderer *r, const char *utf8);
+/* The chat input is open: every key is the input's (back ends that see
+ * keys and typed text separately pass only Enter, Backspace and Esc as keys). */
+gboolean mc_renderer_chat_input_is_open (McRenderer *r);
+
 /* Acts on a hotkey as if typed ('m', 'v', 'f', 's', 'p', 'q', 27 = Esc);
  * back ends call this for their input, the program for keys typed in its
  * terminal. Returns FALSE for keys that mean nothing. Main thread only. */
@@ -220,6 +236,10 @@ typedef struct {
   char *status;          /* or NULL */
   char *waiting;         /* text for an empty call */
   char *recording;       /* who records the call (mc_overlay_recording_mark), or NULL */
+  char **chat;           /* the chat overlay's lines, oldest first, safe to print, or NULL */
+  double chat_alpha;     /* ... their opacity, 0..1 */
+  guint chat_unread;     /* messages that came while the chat was hidden ('c') */
+  char *chat_input;      /* the input line being typed (safe to print), or NULL when closed */
 } McRendererView;
 
 /* The size (and the back end's own pixel format code) a back end draws a

@@ -44,6 +44,7 @@ typedef struct {
   McSdlScene scene;     /* the paint, the pictures, what was drawn */
   gboolean scene_up;
   gboolean sdl_up, ttf_up;
+  gboolean skip_text;   /* the next SDL_TEXTINPUT is the key that opened the chat input */
 } Sdl;
 
 gboolean
@@ -122,8 +123,24 @@ key_for (SDL_Keycode sym)
   case SDLK_s: return 's';
   case SDLK_p: return 'p';
   case SDLK_q: return 'q';
+  case SDLK_t: return 't';
+  case SDLK_c: return 'c';
+  case SDLK_y: return 'y';
+  case SDLK_n: return 'n';
   default: return 0;
   }
+}
+
+/* The input line's editing keys (its text comes as SDL_TEXTINPUT). */
+static void
+chat_key (McRenderer *r, SDL_Keycode sym)
+{
+  if (sym == SDLK_RETURN || sym == SDLK_KP_ENTER)
+    mc_renderer_handle_key (r, '\r');
+  else if (sym == SDLK_BACKSPACE)
+    mc_renderer_handle_key (r, 127);
+  else if (sym == SDLK_ESCAPE)
+    mc_renderer_handle_key (r, 27);
 }
 
 static void
@@ -140,8 +157,24 @@ sdl_tick (McRenderer *r)
       mc_renderer_handle_key (r, 'q');
       break;
     case SDL_KEYDOWN:
-      if (!ev.key.repeat && key_for (ev.key.keysym.sym))
+      if (mc_renderer_chat_input_is_open (r)) {
+        chat_key (r, ev.key.keysym.sym);
+      } else if (!ev.key.repeat && key_for (ev.key.keysym.sym)) {
         mc_renderer_handle_key (r, key_for (ev.key.keysym.sym));
+        /* The key that opened the input comes as text too when text input
+         * is on (SDL turns it on by default): not typed. */
+        s = mc_renderer_get_backend_data (r);
+        if (s && mc_renderer_chat_input_is_open (r))
+          s->skip_text = SDL_IsTextInputActive ();
+      }
+      if (s && mc_renderer_chat_input_is_open (r) && !SDL_IsTextInputActive ())
+        SDL_StartTextInput ();
+      break;
+    case SDL_TEXTINPUT:
+      if (s->skip_text)
+        s->skip_text = FALSE;
+      else
+        mc_renderer_handle_text (r, ev.text.text);
       break;
     case SDL_WINDOWEVENT:
       /* Exposed, resized, shown: the surface path repaints it all too. */

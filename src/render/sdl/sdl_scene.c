@@ -162,6 +162,11 @@ layout_key (const McRendererView *view, const Placement *pl)
   }
   g_string_append_printf (k, "status:%s|rec:%s|", view->status ? view->status : "",
                           view->recording ? view->recording : "");
+  /* The chat over the pictures: a new line, the fade, the input line. */
+  g_string_append_printf (k, "chat:%.3f:%u:%s|", view->chat_alpha, view->chat_unread,
+                          view->chat_input ? view->chat_input : "");
+  for (guint i = 0; view->chat && view->chat_alpha > 0 && view->chat[i]; i++)
+    g_string_append_printf (k, "%s\n", view->chat[i]);
   if (pl->n == 0)
     g_string_append (k, view->waiting);
   return g_string_free (k, FALSE);
@@ -308,7 +313,7 @@ fill_around (McSdlPaint *p, SDL_Rect outer, SDL_Rect hole)
 }
 
 /* One region, in z-order: the background (but where the hole's picture
- * goes), the tiles it meets, the self view, the banner. */
+ * goes), the tiles it meets, the self view, the banner, the chat. */
 static void
 draw_region (McSdlScene *sc, const McRendererView *view, const Placement *pl, SDL_Rect region, SDL_Rect hole,
              McSdlSceneResult *res)
@@ -344,6 +349,7 @@ draw_region (McSdlScene *sc, const McRendererView *view, const Placement *pl, SD
     mc_sdl_paint_fill (p, b->x, b->y, b->w, b->h, COLOR_RECORDING);
     mc_sdl_paint_draw_text (p, pl->recording, b->x + pad, b->y + pad);
   }
+  mc_sdl_paint_chat (p, view, pl->out_w, pl->out_h);   /* clipped to the region */
 }
 
 static void

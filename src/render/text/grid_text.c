@@ -528,6 +528,52 @@ print_recording_mark (Text *t, const char *who)
   g_string_append (t->out, "\x1b[0m");
 }
 
+/* The chat at the bottom left, over the pictures: the input line on the
+ * last row, the messages above it (dimmed while the overlay fades), the
+ * unread count while it is hidden. Its state is in the layout signature,
+ * so what it covered is redrawn when it changes. */
+static void
+chat_signature (GString *sig, const McRendererView *view)
+{
+  g_string_append_printf (sig, "/chat:%d:%u:", view->chat_alpha >= 1 ? 2 : view->chat_alpha > 0 ? 1 : 0,
+                          view->chat_unread);
+  for (guint i = 0; view->chat && view->chat_alpha > 0 && view->chat[i]; i++)
+    g_string_append_printf (sig, "%s\n", view->chat[i]);
+  if (view->chat_input)
+    g_string_append_printf (sig, "input:%s", view->chat_input);
+}
+
+static void
+print_chat (Text *t, const McRendererView *view)
+{
+  int row = t->rows - 1, width = MAX (10, t->cols - 1);
+  guint n = view->chat && view->chat_alpha > 0 ? g_strv_length (view->chat) : 0;
+
+  if (view->chat_input) {
+    g_autofree char *line = g_strdup_printf ("Say: %s_", view->chat_input);
+    glong len = g_utf8_strlen (line, -1);
+    /* The end of a long line: what is being typed stays in view. */
+    const char *shown = len > t->cols - 1 ? g_utf8_offset_to_pointer (line, len - (t->cols - 1)) : line;
+    move_to (t->out, 0, row--);
+    g_string_append (t->out, "\x1b[1;37;48;2;32;64;128m");
+    append_fitted (t->out, shown, t->cols - 1);
+    g_string_append (t->out, "\x1b[0m");
+  }
+  for (guint i = n; i > 0 && row > t->rows / 3; i--) {
+    move_to (t->out, 0, row--);
+    g_string_append (t->out, view->chat_alpha >= 1 ? "\x1b[37;40m" : "\x1b[90;40m");
+    append_fitted (t->out, view->chat[i - 1], width);
+    g_string_append (t->out, "\x1b[0m");
+  }
+  if (view->chat_unread > 0 && !view->chat_input) {
+    g_autofree char *badge = g_strdup_printf (" %u unread (c) ", view->chat_unread);
+    move_to (t->out, 0, t->rows - 1);
+    g_string_append (t->out, "\x1b[1;37;48;2;32;96;192m");
+    g_string_append (t->out, badge);
+    g_string_append (t->out, "\x1b[0m");
+  }
+}
+
 static void
 render (McRenderer *r, Text *t, McRendererView *view)
 {
@@ -558,6 +604,7 @@ render (McRenderer *r, Text *t, McRendererView *view)
     g_string_append (sig, view->status);
   if (view->recording)
     g_string_append_printf (sig, "|rec:%s", view->recording);
+  chat_signature (sig, view);
   full = g_strcmp0 (sig->str, t->layout_sig) != 0;
   if (full) {
     g_free (t->layout_sig);
@@ -599,6 +646,7 @@ render (McRenderer *r, Text *t, McRendererView *view)
       print_label (t, &self, FALSE, t->cols - cols - 1, t->rows - 1, cols);
     }
   }
+  print_chat (t, view);
   if (view->status) {
     move_to (t->out, 0, 0);
     g_string_append (t->out, "\x1b[1;30;48;2;224;138;0m");

@@ -9,6 +9,8 @@
  * Threading: the thread of the SDL renderer (the main loop's). */
 #pragma once
 
+#include "meshcall/render/renderer.h"
+
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include <glib.h>
@@ -72,6 +74,8 @@ void mc_sdl_paint_draw_text (McSdlPaint *p, McSdlText *t, int x, int y);
 /* Text on a box of bg, clipped to max_w; returns the box width. */
 int mc_sdl_paint_label (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor fg, McSdlColor bg, int x, int y,
                         int max_w);
+/* The chat overlay, its input line and unread badge (sdl_chat.c). */
+void mc_sdl_paint_chat (McSdlPaint *p, const McRendererView *view, int out_w, int out_h);
 void mc_sdl_paint_centered (McSdlPaint *p, TTF_Font *font, const char *text, McSdlColor c, SDL_Rect box, int wrap);
 
 G_END_DECLS
