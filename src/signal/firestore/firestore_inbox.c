@@ -26,7 +26,12 @@ struct _McFirestoreInbox {
   GHashTable *senders;   /* peer id -> Sender */
   GHashTable *streams;   /* "from/session" -> Stream */
   GHashTable *awaited;   /* "from/session" -> Awaited: messages held for the sender's document */
+  GHashTable *departed;  /* peer id -> the session whose document went (char*) */
 };
+
+/* Departures remembered at most (a long call sees many): past it, a
+ * departed sender's message falls back to the 20 s hold. */
+#define DEPARTED_MAX 64
 
 static void
 sender_free (gpointer data)
@@ -45,6 +50,7 @@ mc_firestore_inbox_new (void)
   inbox->senders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, sender_free);
   inbox->streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   inbox->awaited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  inbox->departed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return inbox;
 }
 
@@ -56,6 +62,7 @@ mc_firestore_inbox_free (McFirestoreInbox *inbox)
   g_hash_table_unref (inbox->senders);
   g_hash_table_unref (inbox->streams);
   g_hash_table_unref (inbox->awaited);
+  g_hash_table_unref (inbox->departed);
   g_free (inbox);
 }
 
@@ -66,6 +73,7 @@ mc_firestore_inbox_reset (McFirestoreInbox *inbox, gint64 joined_at_us)
   g_hash_table_remove_all (inbox->senders);
   g_hash_table_remove_all (inbox->streams);
   g_hash_table_remove_all (inbox->awaited);
+  g_hash_table_remove_all (inbox->departed);
 }
 
 static char *
@@ -86,8 +94,16 @@ mc_firestore_inbox_set_sender (McFirestoreInbox *inbox, const char *peer_id, con
   if (s != NULL && g_strcmp0 (s->session, session) == 0)
     return;
   if (session == NULL) {
+    /* Its messages still in our inbox (a delete that failed, a last
+     * candidate read after its document went) have no one to go to. */
+    if (s != NULL) {
+      if (g_hash_table_size (inbox->departed) >= DEPARTED_MAX)
+        g_hash_table_remove_all (inbox->departed);
+      g_hash_table_replace (inbox->departed, g_strdup (peer_id), g_strdup (s->session));
+    }
     g_hash_table_remove (inbox->senders, peer_id);
   } else {
+    g_hash_table_remove (inbox->departed, peer_id);
     s = g_new0 (Sender, 1);
     s->session = g_strdup (session);
     s->joined_at_us = joined_at_us;
@@ -198,6 +214,10 @@ mc_firestore_inbox_process (McFirestoreInbox *inbox, GPtrArray *messages, gint64
 
     if (m->created_at_us < inbox->joined_at_us) {
       add_action (actions, MC_INBOX_DROP, m, "left over from an earlier session of ours", 0);
+      continue;
+    }
+    if (s == NULL && g_strcmp0 (g_hash_table_lookup (inbox->departed, m->from), m->session) == 0) {
+      add_action (actions, MC_INBOX_DROP, m, "its sender left the call", 0);
       continue;
     }
     if (s == NULL || (strcmp (s->session, m->session) != 0 && m->created_at_us >= s->joined_at_us)) {

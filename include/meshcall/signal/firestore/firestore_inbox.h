@@ -12,6 +12,8 @@
  *  - a sender we do not know, or a session other than the one we know
  *    created after that session began: hold and fetch the sender's document,
  *    for up to 20 s; then drop.
+ *  - from the session of a sender whose document went (it left, or its
+ *    heartbeat went stale): drop.
  *  - a session other than the sender's current one, created before that one
  *    began: stale, drop.
  *  - per (sender, session), in seq order from 1: the next one is applied; a
