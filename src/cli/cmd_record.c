@@ -13,6 +13,7 @@
 #include "meshcall/cli/backends.h"
 #include "meshcall/cli/call_options.h"
 #include "meshcall/cli/commands.h"
+#include "meshcall/cli/join_chat.h"
 #include "meshcall/cli/record_options.h"
 #include "meshcall/cli/terminal.h"
 #include "meshcall/media/gst_log.h"
@@ -28,6 +29,8 @@ typedef struct {
   McCliTerminal *term;
   McRecord *rec;
   McCall *call;
+  McJoinChat *chat;      /* DIR/<callId>/chat.jsonl, opened at the first message */
+  gboolean chat_failed;  /* it could not be opened (said once) */
   const char *stats_json;
   gboolean stats_failing;
   int exit_code;
@@ -69,6 +72,27 @@ on_peer_removed (McCall *call, const char *peer_id, gpointer user_data)
 
   /* Its file is finalized now, even while the peer's pipeline winds down. */
   mc_record_remove_participant (r->rec, peer_id);
+}
+
+/* The chat goes into the call's directory, in --chat-log's format. */
+static void
+on_chat_message (McCall *call, const McChatMessage *msg, gboolean local, gpointer user_data)
+{
+  Record *r = user_data;
+
+  if (r->chat == NULL && !r->chat_failed) {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *path = g_build_filename (mc_record_get_dir (r->rec), MC_RECORD_CHAT_NAME, NULL);
+
+    r->chat = mc_join_chat_new (path, NULL, &error);
+    if (r->chat == NULL) {
+      r->chat_failed = TRUE;
+      mc_log_error ("the chat is not recorded: %s", error->message);
+      return;
+    }
+    mc_record_set_chat_file (r->rec, MC_RECORD_CHAT_NAME);
+  }
+  mc_join_chat_log (r->chat, msg, local);
 }
 
 static void stop (Record *r, const char *why);
@@ -175,6 +199,7 @@ run (Record *r, McRecordOptions *o)
     .on_encoded_frame = on_encoded_frame,
     .peer_added = on_peer_added,
     .peer_removed = on_peer_removed,
+    .chat_message = on_chat_message,
   };
   McSignaling *sig;
 
@@ -236,6 +261,7 @@ mc_cmd_record (int argc, char **argv)
   g_clear_pointer (&r.term, mc_cli_terminal_free);
   /* The peers first: their streaming threads push into the recorder until they are down. */
   g_clear_pointer (&r.call, mc_call_free);
+  g_clear_pointer (&r.chat, mc_join_chat_free);
   g_clear_pointer (&r.rec, mc_record_free);
   g_clear_pointer (&r.loop, g_main_loop_unref);
   mc_peer_warm_up_wait ();

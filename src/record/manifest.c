@@ -155,6 +155,7 @@ mc_record_manifest_build (const McRecordManifestInfo *info, const McRecordManife
   } else {
     json_object_set_null_member (o, "composed");
   }
+  set_string_or_null (o, "chat", info->chat_file);
   for (guint i = 0; i < n_files; i++)
     json_array_add_element (list, file_node (&files[i]));
   json_object_set_array_member (o, "files", list);

@@ -56,6 +56,7 @@ struct _McRecord {
   gpointer done_data;
   GSource *finish_timer;
   RecordCompose *compose;          /* --compose, or NULL */
+  char *chat_file;                 /* the manifest's "chat", NULL until a message came */
 };
 
 /* ---- for record_file.c -------------------------------------------------------- */
@@ -140,6 +141,7 @@ build_manifest (McRecord *rec)
     .compose_file = rec->compose ? record_compose_get_path (rec->compose) : NULL,
     .compose_error = rec->compose ? record_compose_get_error (rec->compose) : NULL,
     .compose_offset_s = rec->compose ? record_clock_to_offset (rec, record_compose_get_origin (rec->compose)) : 0,
+    .chat_file = rec->chat_file,
     .compose_state = !rec->compose ? MC_RECORD_FILE_RECORDING
                      : record_compose_get_error (rec->compose) ? MC_RECORD_FILE_FAILED
                      : record_compose_is_closed (rec->compose) ? MC_RECORD_FILE_FINISHED : MC_RECORD_FILE_RECORDING,
@@ -527,6 +529,16 @@ mc_record_get_dir (McRecord *rec)
 }
 
 void
+mc_record_set_chat_file (McRecord *rec, const char *name)
+{
+  if (g_strcmp0 (rec->chat_file, name) == 0)
+    return;
+  g_free (rec->chat_file);
+  rec->chat_file = g_strdup (name);
+  update_manifest (rec);
+}
+
+void
 mc_record_finish (McRecord *rec, guint timeout_ms, McRecordDoneFunc done, gpointer user_data)
 {
   g_mutex_lock (&rec->lock);
@@ -594,6 +606,7 @@ mc_record_free (McRecord *rec)
   g_main_context_unref (rec->context);
   g_mutex_clear (&rec->lock);
   g_free (rec->dir);
+  g_free (rec->chat_file);
   g_free (rec->call_id);
   g_free (rec->recorder_peer_id);
   g_free (rec->recorder_name);

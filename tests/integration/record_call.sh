@@ -12,6 +12,8 @@
 #    and gets a second file, later on the manifest's timeline;
 #  - Bob vanishes (SIGKILL): his file is finalized once the call drops him
 #    (the server sees his socket close and says he left);
+#  - carol's second run says something (--say): it is in the call
+#    directory's chat.jsonl, which the manifest names;
 #  - SIGINT finalizes the rest, exit 0; the manifest lists every file.
 #  - The composed recording (--compose, 640x360@10): at a moment when all
 #    three are in the call, its frame shows red, green and blue in the video
@@ -41,7 +43,7 @@ t_carol_left=$(now_s)
 wait_until 15 "carol's file to be finalized" manifest_true 'file("carol").state === "finished"'
 log "carol left; her file is finalized"
 sleep 3
-start_party carol 0xff0000ff 1320
+start_party carol 0xff0000ff 1320 --say "carol is back: ../ \"quoted\" ✓"
 wait_until 30 "carol's second file" manifest_true 'files("carol").length === 2 && file("carol", 1).state === "recording"'
 t_carol_back=$(now_s)
 sleep 6
@@ -52,6 +54,16 @@ unset "PIDS[bob]"
 wait_until 20 "bob's file to be finalized after he vanished" manifest_true 'file("bob").state === "finished"'
 log "bob vanished; his file is finalized"
 sleep 2
+
+# The chat goes into the call's directory (issue 12), in --chat-log's format.
+CHAT="$REC_OUT/call1/chat.jsonl"
+wait_until 10 "carol's chat message in the recording" test -s "$CHAT"
+node -e 'const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+  const m = l.find((x) => x.from === "carol");
+  if (!m || m.text !== "carol is back: ../ \"quoted\" ✓" || m.name !== "carol" || m.local !== false || typeof m.id !== "string")
+    { console.error("bad chat log: " + JSON.stringify(l)); process.exit(1); }' "$CHAT" || fail "the recorded chat is wrong"
+manifest_true 'm.chat === "chat.jsonl"' || fail "the manifest does not name the chat log: $(cat "$(MANIFEST)")"
+log "carol's chat message is in the recording's chat.jsonl, named by the manifest"
 
 t_end=$(now_s)
 stop_recorder INT || fail "the recorder exited with $?, want 0"

@@ -64,6 +64,7 @@ typedef struct {
   const char *compose_error;   /* NULL unless it stopped */
   double compose_offset_s;     /* its t = 0 on the call's timeline */
   McRecordFileState compose_state;
+  const char *chat_file;       /* the chat log's name, NULL: no message yet */
 } McRecordManifestInfo;
 
 /* The manifest document (docs/recording.md). */

@@ -78,6 +78,11 @@ void mc_record_add_participant (McRecord *rec, const char *peer_id, const char *
 /* It left: its file is finalized (in the background; the manifest says when). */
 void mc_record_remove_participant (McRecord *rec, const char *peer_id);
 
+/* The call's chat is written to DIR/<call_id>/name (the command does the
+ * writing): the manifest says so from now on. Main thread. */
+#define MC_RECORD_CHAT_NAME "chat.jsonl"
+void mc_record_set_chat_file (McRecord *rec, const char *name);
+
 /* One encoded frame of a participant (peer.h's receive tap: caps and
  * buffer borrowed, PTS in clock time). Any thread, never blocks. */
 void mc_record_push (McRecord *rec, const char *peer_id, McRecordMedia media, GstCaps *caps, GstBuffer *buffer);
