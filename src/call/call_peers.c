@@ -289,32 +289,30 @@ on_peer_feedback (McPeer *peer, const McPeerFeedback *feedback, gpointer user_da
 void
 call_peer_create (McCall *call, Entry *e, gboolean offer)
 {
-  /* What every peer reports; the tables differ in what it receives. */
-#define PEER_LIFECYCLE .send_signal = on_peer_send_signal, .state_changed = on_peer_state, .failed = on_peer_failed
+  /* What every peer reports, and its data channels (a recorder keeps the
+   * chat too); the tables differ in what media it receives. */
+#define PEER_COMMON                                                                                              \
+  .send_signal = on_peer_send_signal, .state_changed = on_peer_state, .failed = on_peer_failed,                   \
+  .chat_open = call_chat_on_open, .chat_message = call_chat_on_message,                                          \
+  .channel_announced = call_files_channel_announced
   static const McPeerCallbacks callbacks = {
-    PEER_LIFECYCLE,
+    PEER_COMMON,
     .on_video_frame = on_peer_video_frame,
     .feedback = on_peer_feedback,
-    .chat_open = call_chat_on_open,
-    .chat_message = call_chat_on_message,
-    .channel_announced = call_files_channel_announced,
   };
   /* With levels only when someone shows them (a `level` element per peer). */
   static const McPeerCallbacks callbacks_with_levels = {
-    PEER_LIFECYCLE,
+    PEER_COMMON,
     .on_video_frame = on_peer_video_frame,
     .audio_level = on_peer_audio_level,
     .feedback = on_peer_feedback,
-    .chat_open = call_chat_on_open,
-    .chat_message = call_chat_on_message,
-    .channel_announced = call_files_channel_announced,
   };
   /* A recorder: the encoded frames of the receive tap, nothing decoded. */
   static const McPeerCallbacks callbacks_recorder = {
-    PEER_LIFECYCLE,
+    PEER_COMMON,
     .encoded_frame = call_on_peer_encoded_frame,
   };
-#undef PEER_LIFECYCLE
+#undef PEER_COMMON
   McPeerConfig cfg = {
     .local_id = mc_signaling_get_peer_id (call->sig),
     .remote_id = e->peer_id,
