@@ -9,11 +9,6 @@
 # and candidates, and meshcall Chrome's (no errors on either side).
 source "$(dirname "$0")/browser_lib.bash"
 
-if ! "$MESHCALL_BIN" join --help 2>&1 | grep -q -- '--stats-json'; then
-  echo "SKIP: 'meshcall join' has no --stats-json yet (the media engineer's part has not landed)"
-  exit 0
-fi
-
 start_server
 SIGNAL_URL="ws://127.0.0.1:$(cat "$WORK/port")"
 

@@ -158,11 +158,3 @@ start_meshcall_serve() {
   SERVER_PORT=$(tr -d '\n' <"$WORK/$name.port")
   log "meshcall serve $name (pid ${PIDS[$name]}) on 127.0.0.1:$SERVER_PORT"
 }
-
-# True when `meshcall serve` is still the placeholder.
-meshcall_serve_missing() {
-  local out
-  out=$(timeout 10 "$MESHCALL_BIN" serve --help 2>&1) || true
-  case "$out" in *"not implemented"*) return 0 ;; esac
-  return 1
-}

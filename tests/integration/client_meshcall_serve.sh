@@ -6,11 +6,6 @@
 # killed and restarted on the same port the clients re-join and signal again.
 source "$(dirname "$0")/client_lib.bash"
 
-if meshcall_serve_missing; then
-  echo "SKIP: 'meshcall serve' is not implemented yet (the lead removes this skip once it lands)"
-  exit 0
-fi
-
 start_meshcall_serve srv 0 --token s3cret --max-participants 3 --ping-interval 300 --ping-timeout 300
 PORT=$SERVER_PORT
 URL="http://127.0.0.1:$PORT"
