@@ -16,7 +16,7 @@ root=$(pwd)
 skip=" ${MESHCALL_SKIP:-} "
 jobs=$(nproc)
 
-step() { printf '\n=== %s ===\n' "$*"; }
+step() { printf '\n=== %s (%s) ===\n' "$*" "$(date -u +%T)"; }
 # Every ctest summary line is collected for the closing count.
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
@@ -39,7 +39,7 @@ fi
 if [[ "$skip" != *" asan "* ]]; then
   step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMESHCALL_WERROR=ON -DMESHCALL_SANITIZE=ON >/dev/null
-  cmake --build build-asan -j"$jobs"
+  cmake --build build-asan -j"$jobs" --target unit-tests
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
   LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
