@@ -57,10 +57,11 @@ fi
 
 # Test-only peers (stock socket.io server/client, playwright-core, the
 # Firebase JS SDK and firebase-tools for the Auth emulator) live in a
-# local folder, never installed globally.
+# local folder, never installed globally (from the npm cache when it has
+# them: a fresh clone installs them every time).
 if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
   echo "setup: installing npm test peers into tests/node/node_modules"
-  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+  (cd tests/node && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
 fi
 
 [ "${1:-}" = "--deps" ] && exit 0
