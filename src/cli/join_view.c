@@ -3,6 +3,8 @@
 
 #include "meshcall/base/text.h"
 
+#include <string.h>
+
 static void
 on_video_frame (McCall *call, const char *peer_id, GstSample *sample, gpointer user_data)
 {
@@ -175,11 +177,49 @@ forget_asked (McJoinView *view, const char *id)
     }
 }
 
+/* The transfers line: every transfer under way, in a stable order. */
+static void
+show_transfers (McJoinView *view)
+{
+  g_autoptr (GList) keys = view->transfers ? g_list_sort (g_hash_table_get_keys (view->transfers),
+                                                          (GCompareFunc) strcmp) : NULL;
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (GList *l = keys; l; l = l->next)
+    g_string_append_printf (s, "%s%s", s->len ? "  \xc2\xb7  " : "",
+                            (char *) g_hash_table_lookup (view->transfers, l->data));
+  mc_renderer_set_transfers (view->renderer, s->len ? s->str : NULL);
+}
+
+static void
+track_transfer (McJoinView *view, const McCallFileEvent *ev)
+{
+  g_autofree char *key = g_strdup_printf ("%s|%s|%c", ev->id ? ev->id : ev->name, ev->peer_id,
+                                          ev->sending ? 's' : 'r');
+
+  if (view->transfers == NULL)
+    view->transfers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (ev->state == MC_CALL_FILE_PROGRESS) {
+    g_autofree char *who = mc_text_sanitize (ev->peer_name);
+    g_autofree char *name = mc_text_sanitize (ev->name);
+    int pct = ev->size > 0 ? (int) MIN (100, ev->done * 100 / ev->size) : 100;
+
+    g_hash_table_replace (view->transfers, g_steal_pointer (&key),
+                          g_strdup_printf ("%s %s %s %d%%", name, ev->sending ? "to" : "from", who, pct));
+  } else if (ev->state == MC_CALL_FILE_DONE || ev->state == MC_CALL_FILE_FAILED) {
+    g_hash_table_remove (view->transfers, key);
+  } else {
+    return;
+  }
+  show_transfers (view);
+}
+
 void
 mc_join_view_file_event (McJoinView *view, const McCallFileEvent *ev, const char *line)
 {
   if (view->renderer == NULL)
     return;
+  track_transfer (view, ev);
   if (ev->ask && ev->id) {
     g_autofree char *who = mc_text_sanitize (ev->peer_name);
     g_autofree char *name = mc_text_sanitize (ev->name);
@@ -201,6 +241,7 @@ void
 mc_join_view_clear (McJoinView *view)
 {
   g_clear_pointer (&view->asked, g_ptr_array_unref);
+  g_clear_pointer (&view->transfers, g_hash_table_unref);
 }
 
 /* Enter in the chat input (main thread). */

@@ -183,6 +183,7 @@ mc_renderer_free (McRenderer *r)
   tile_clear (&r->self);
   g_free (r->status);
   g_free (r->recording);
+  g_free (r->transfers);
   g_free (r->waiting);
   g_free (r->active_id);
   mc_speaker_free (r->speaker);
@@ -488,6 +489,18 @@ mc_renderer_set_status (McRenderer *r, const char *text)
 }
 
 void
+mc_renderer_set_transfers (McRenderer *r, const char *text)
+{
+  g_mutex_lock (&r->lock);
+  if (g_strcmp0 (r->transfers, text) != 0) {
+    g_free (r->transfers);
+    r->transfers = g_strdup (text);
+    r->dirty = TRUE;
+  }
+  g_mutex_unlock (&r->lock);
+}
+
+void
 mc_renderer_set_recording (McRenderer *r, const char *who)
 {
   g_mutex_lock (&r->lock);
@@ -704,6 +717,7 @@ mc_renderer_take_view (McRenderer *r, McRendererView *view)
   view->fullscreen = r->fullscreen;
   view->status = g_strdup (r->status);
   view->recording = g_strdup (r->recording);
+  view->transfers = g_strdup (r->transfers);
   if (r->waiting)
     view->waiting = g_strdup (r->waiting);
   else if (r->options.call_id)
@@ -727,6 +741,7 @@ mc_renderer_view_clear (McRendererView *view)
   g_clear_pointer (&view->status, g_free);
   g_clear_pointer (&view->waiting, g_free);
   g_clear_pointer (&view->recording, g_free);
+  g_clear_pointer (&view->transfers, g_free);
   g_clear_pointer (&view->chat, g_strfreev);
   g_clear_pointer (&view->chat_input, g_free);
 }

@@ -45,6 +45,7 @@ struct _McRenderer {
   gboolean frames_dirty;       /* only new frames: drawn at the redraw rate */
   char *status;
   char *waiting;
+  char *transfers;      /* file transfers under way (mc_renderer_set_transfers), or NULL */
   char *recording;      /* who records the call (the recording mark), or NULL */
   gboolean self_view;
   gboolean show_stats;

@@ -4,8 +4,8 @@
 # typed text (m and q in it are letters, not mute and quit) shows as
 # "Say: …", Enter sends it and red's --chat-log gets it; 'c' hides the chat,
 # and a message that comes then shows as an unread count. A file offered to
-# term is asked about on the grid: y saves it in $XDG_DOWNLOAD_DIR, n
-# refuses the next one.
+# term is asked about on the grid: y saves it in $XDG_DOWNLOAD_DIR (its
+# progress on the grid while it comes), n refuses the next one.
 source "$(dirname "$0")/join_lib.bash"
 require_tools tmux
 
@@ -53,17 +53,22 @@ wait_until 5 "the chat shown again with the new message" pane_shows "red2: while
 log "c hides the chat; a message then is counted unread, c shows it"
 
 echo "a file for term" >"$WORK/hello.txt"
-start_join sender --send "$WORK/hello.txt" --to term
-wait_until 30 "term asked about hello.txt" pane_shows "sender offers hello.txt (16 bytes): y to save it, n to refuse"
+# Big enough to be under way for a while: its progress shows on the grid.
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$WORK/big.bin"
+start_join sender --send "$WORK/big.bin" --to term
+wait_until 30 "term asked about big.bin" pane_shows "sender offers big.bin (8388608 bytes): y to save it, n to refuse"
 tmux -S "$sock" send-keys -t t y
-wait_until 15 "hello.txt in term's download directory" grep -qx "a file for term" "$WORK/dl/hello.txt"
-wait_until 10 "the sender told it was checked" grep -q "sent hello.txt to term" "$WORK/sender.log"
-log "a file offered: asked on the grid, y saved it in \$XDG_DOWNLOAD_DIR"
+wait_until 15 "big.bin's progress on term's grid" eval 'pane | grep -qE "big\.bin from sender [0-9]{1,3}%"'
+wait_until 30 "big.bin in term's download directory" cmp -s "$WORK/big.bin" "$WORK/dl/big.bin"
+wait_until 10 "the sender told it was checked" grep -q "sent big.bin to term" "$WORK/sender.log"
+wait_until 5 "the progress line gone once it is done" eval '! pane | grep -qE "big\.bin from sender [0-9]{1,3}%"'
+pane_shows "received big.bin from sender: saved as" || fail "no notice on the grid that big.bin was saved"
+log "a file offered: asked on the grid, its progress shown, y saved it in \$XDG_DOWNLOAD_DIR"
 start_join sender2 --send "$WORK/hello.txt" --to term
 wait_until 30 "term asked again" pane_shows "sender2 offers hello.txt"
 tmux -S "$sock" send-keys -t t n
 wait_until 15 "sender2 refused" grep -q "file hello.txt to term: refused: refused by the user" "$WORK/sender2.log"
-[ "$(ls -A "$WORK/dl")" = "hello.txt" ] || fail "n left something in the download directory: $(ls -A "$WORK/dl")"
+[ "$(ls -A "$WORK/dl")" = "big.bin" ] || fail "n left something in the download directory: $(ls -A "$WORK/dl")"
 log "n refused the next one, nothing left behind"
 
 tmux -S "$sock" send-keys -t t q

@@ -19,6 +19,7 @@ typedef struct {
   void (*quit) (gpointer data);  /* the renderer's quit action */
   gpointer data;
   GPtrArray *asked;              /* ids of files offered to us that wait for y or n, oldest first */
+  GHashTable *transfers;         /* transfers under way: "id|peer|direction" -> "NAME to PEER 42%" */
 } McJoinView;
 
 /* The drawing callbacks of mc_call_new; its user_data must be view. */
@@ -30,7 +31,7 @@ void mc_join_view_on_action (McRenderer *r, McRenderAction action, gpointer view
  * "/send PATH" sends that file to everyone instead. */
 void mc_join_view_on_chat (McRenderer *r, const char *text, gpointer view);
 /* A file transfer's news on the picture (a notice; an offer asked about
- * waits for y or n). */
+ * waits for y or n; progress on the transfers line until it ends). */
 void mc_join_view_file_event (McJoinView *view, const McCallFileEvent *ev, const char *line);
 /* Frees what the view keeps (not the renderer or the call). */
 void mc_join_view_clear (McJoinView *view);

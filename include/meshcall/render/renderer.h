@@ -188,6 +188,9 @@ void mc_renderer_set_status (McRenderer *r, const char *text);
 /* The recording mark, shown over everything for as long as it is set:
  * who records the call ("recorder", "bot-1, bot-2"); NULL clears it. */
 void mc_renderer_set_recording (McRenderer *r, const char *who);
+/* The file transfers under way, one line at the bottom left above the
+ * chat ("report.pdf to alice 42%  ·  x.bin from bob 7%"); NULL clears it. */
+void mc_renderer_set_transfers (McRenderer *r, const char *text);
 /* Replaces the text shown while there are no tiles (NULL = the default
  * "Waiting for others to join CALL_ID — run: meshcall join CALL_ID"). */
 void mc_renderer_set_waiting_text (McRenderer *r, const char *text);
@@ -240,6 +243,7 @@ typedef struct {
   double chat_alpha;     /* ... their opacity, 0..1 */
   guint chat_unread;     /* messages that came while the chat was hidden ('c') */
   char *chat_input;      /* the input line being typed (safe to print), or NULL when closed */
+  char *transfers;       /* the transfers line (mc_renderer_set_transfers, safe to print), or NULL */
 } McRendererView;
 
 /* The size (and the back end's own pixel format code) a back end draws a

@@ -1,12 +1,14 @@
 /* The chat on the SDL grid: the overlay's lines at the bottom left over
  * everything (fading with the view's chat_alpha), the input line under
- * them, and the unread count as a badge while the chat is hidden. */
+ * them, the file transfers' line between the two, and the unread count as
+ * a badge while the chat is hidden. */
 #include "meshcall/render/sdl/sdl_paint.h"
 
 static const McSdlColor CHAT_TEXT = { 0xf0, 0xf0, 0xf0, 0xff };
 static const McSdlColor CHAT_BG = { 0x00, 0x00, 0x00, 0xb0 };
 static const McSdlColor INPUT_BG = { 0x20, 0x40, 0x80, 0xe0 };
 static const McSdlColor BADGE_BG = { 0x20, 0x60, 0xc0, 0xe8 };
+static const McSdlColor TRANSFER_BG = { 0x20, 0x70, 0x40, 0xe0 };
 
 static McSdlColor
 faded (McSdlColor c, double alpha)
@@ -41,6 +43,8 @@ mc_sdl_paint_chat (McSdlPaint *p, const McRendererView *view, int out_w, int out
     g_autofree char *line = g_strdup_printf ("Say: %s_", view->chat_input);
     bottom -= line_up (p, line, INPUT_BG, 1.0, margin, bottom, out_w - 2 * margin) + margin / 2;
   }
+  if (view->transfers != NULL)
+    bottom -= line_up (p, view->transfers, TRANSFER_BG, 1.0, margin, bottom, out_w - 2 * margin) + margin / 2;
   for (guint i = n; i > 0 && bottom > out_h / 3; i--)
     bottom -= line_up (p, view->chat[i - 1], CHAT_BG, view->chat_alpha, margin, bottom, max_w) + margin / 4;
   if (view->chat_unread > 0) {

@@ -163,8 +163,8 @@ layout_key (const McRendererView *view, const Placement *pl)
   g_string_append_printf (k, "status:%s|rec:%s|", view->status ? view->status : "",
                           view->recording ? view->recording : "");
   /* The chat over the pictures: a new line, the fade, the input line. */
-  g_string_append_printf (k, "chat:%.3f:%u:%s|", view->chat_alpha, view->chat_unread,
-                          view->chat_input ? view->chat_input : "");
+  g_string_append_printf (k, "chat:%.3f:%u:%s|%s|", view->chat_alpha, view->chat_unread,
+                          view->chat_input ? view->chat_input : "", view->transfers ? view->transfers : "");
   for (guint i = 0; view->chat && view->chat_alpha > 0 && view->chat[i]; i++)
     g_string_append_printf (k, "%s\n", view->chat[i]);
   if (pl->n == 0)

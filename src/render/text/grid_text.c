@@ -529,7 +529,7 @@ print_recording_mark (Text *t, const char *who)
 }
 
 /* The chat at the bottom left, over the pictures: the input line on the
- * last row, the messages above it (dimmed while the overlay fades), the
+ * last row, the file transfers' line above it, the messages above that (dimmed while the overlay fades), the
  * unread count while it is hidden. Its state is in the layout signature,
  * so what it covered is redrawn when it changes. */
 static void
@@ -541,6 +541,8 @@ chat_signature (GString *sig, const McRendererView *view)
     g_string_append_printf (sig, "%s\n", view->chat[i]);
   if (view->chat_input)
     g_string_append_printf (sig, "input:%s", view->chat_input);
+  if (view->transfers)
+    g_string_append_printf (sig, "files:%s", view->transfers);
 }
 
 static void
@@ -557,6 +559,12 @@ print_chat (Text *t, const McRendererView *view)
     move_to (t->out, 0, row--);
     g_string_append (t->out, "\x1b[1;37;48;2;32;64;128m");
     append_fitted (t->out, shown, t->cols - 1);
+    g_string_append (t->out, "\x1b[0m");
+  }
+  if (view->transfers) {
+    move_to (t->out, 0, row--);
+    g_string_append (t->out, "\x1b[1;37;48;2;32;112;64m");
+    append_fitted (t->out, view->transfers, t->cols - 1);
     g_string_append (t->out, "\x1b[0m");
   }
   for (guint i = n; i > 0 && row > t->rows / 3; i--) {
