@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this script):
 #   1. install dependencies (scripts/setup.sh --deps, idempotent)
-#   2. build with -Wall -Wextra -Werror and run every ctest test (the Debian
+#   2. build with -Wall -Wextra -Werror and run every ctest test (unit tests
+#      nproc at a time, then the rest one at a time; the Debian
 #      package's build and lintian among them)
 #   2b. install that package on a clean Debian 12 and run the kiosk under
 #      systemd (scripts/test-deb-container.sh)
@@ -28,7 +29,10 @@ scripts/setup.sh --deps
 step "build (warnings are errors) and run all tests"
 cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESHCALL_WERROR=ON >/dev/null
 cmake --build build-ci -j"$jobs"
-counted ctest --test-dir build-ci --output-on-failure ${MESHCALL_TEST_FILTER:+-R "$MESHCALL_TEST_FILTER"}
+# Unit tests nproc at a time (each is one process on its own data); the
+# integration tests one at a time (media and timing share the machine).
+counted ctest --test-dir build-ci --output-on-failure -j"$jobs" -L unit ${MESHCALL_TEST_FILTER:+-R "$MESHCALL_TEST_FILTER"}
+counted ctest --test-dir build-ci --output-on-failure -LE unit ${MESHCALL_TEST_FILTER:+-R "$MESHCALL_TEST_FILTER"}
 
 if [[ "$skip" != *" container "* ]]; then
   step "the Debian package on a clean Debian 12 under systemd"
@@ -43,13 +47,13 @@ if [[ "$skip" != *" asan "* ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
   LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    counted ctest --test-dir build-asan --output-on-failure -L unit
+    counted ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit
 fi
 
 if [[ "$skip" != *" valgrind "* ]]; then
   step "unit tests under valgrind (leak check)"
   G_SLICE=always-malloc G_DEBUG=gc-friendly \
-    ctest --test-dir build-ci --output-on-failure -L unit -LE no-valgrind -T memcheck \
+    ctest --test-dir build-ci --output-on-failure -j"$jobs" -L unit -LE no-valgrind -T memcheck \
       --overwrite MemoryCheckCommand=/usr/bin/valgrind \
       --overwrite "MemoryCheckCommandOptions=--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 --num-callers=30 --suppressions=/usr/share/glib-2.0/valgrind/glib.supp --suppressions=$root/tests/valgrind.supp" \
       >build-ci/memcheck.log 2>&1 || { cat build-ci/memcheck.log; echo "valgrind found errors (see above)"; exit 1; }
