@@ -15,9 +15,19 @@
 #define MAX_BATCH_BYTES (4 * 1024 * 1024)
 #define INBOX_LIMIT 100
 #define CLEAR_LIMIT 300
+/* An offer or answer waits this long for the candidates gathered right
+ * after it (loopback and host candidates come within milliseconds), so
+ * that they travel in its commit: the other side applies them together. */
+#define COALESCE_MS 10
+/* After our offer, the inbox is read again this soon after each read ends,
+ * until the answer is applied or ANSWER_WAIT_US have passed: the answer is
+ * the joiner's critical path (docs/firestore.md, "Polling and cost"). */
+#define ANSWER_POLL_MS 30
+#define ANSWER_WAIT_US (2 * G_USEC_PER_SEC)
 
 static void flush (FsSignaling *self);
 static void schedule_inbox (FsSignaling *self, guint ms);
+static void handle_messages (FsSignaling *self, GPtrArray *docs);
 
 static const char *
 self_id (FsSignaling *self)
@@ -35,11 +45,54 @@ fs_queued_free (gpointer data)
   g_free (q);
 }
 
+static const char *
+signal_type (JsonNode *signal)
+{
+  return signal && JSON_NODE_HOLDS_OBJECT (signal) ? mc_json_get_string (json_node_get_object (signal), "type") : NULL;
+}
+
+/* Some offer of ours still waits for its answer (expired waits go). */
+static gboolean
+awaiting_answer (FsSignaling *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer deadline;
+  gboolean any = FALSE;
+
+  g_hash_table_iter_init (&iter, self->awaiting);
+  while (g_hash_table_iter_next (&iter, NULL, &deadline)) {
+    if (*(gint64 *) deadline <= now)
+      g_hash_table_iter_remove (&iter);
+    else
+      any = TRUE;
+  }
+  return any;
+}
+
+static guint
+inbox_interval (FsSignaling *self)
+{
+  return awaiting_answer (self) ? ANSWER_POLL_MS : fs_poll_interval (self, self->cfg.inbox_poll_ms);
+}
+
 /* ---- the outbox ---------------------------------------------------------------------- */
+
+static gboolean
+on_flush_timer (gpointer data)
+{
+  FsSignaling *self = data;
+
+  g_clear_pointer (&self->flush_timer, g_source_unref);
+  flush (self);
+  return G_SOURCE_REMOVE;
+}
 
 gboolean
 fs_mail_send (FsSignaling *self, const char *to, JsonNode *signal, GError **error)
 {
+  const char *type = signal_type (signal);
+  gboolean description = g_strcmp0 (type, "offer") == 0 || g_strcmp0 (type, "answer") == 0;
   FsQueued *q;
 
   if (g_queue_get_length (&self->queue) >= MAX_QUEUED) {
@@ -52,6 +105,17 @@ fs_mail_send (FsSignaling *self, const char *to, JsonNode *signal, GError **erro
   q->signal = json_node_copy (signal);
   g_queue_push_tail (&self->queue, q);
   fs_busy (self);
+  if (g_strcmp0 (type, "offer") == 0) {
+    gint64 *deadline = g_new (gint64, 1);
+    *deadline = g_get_monotonic_time () + ANSWER_WAIT_US;
+    g_hash_table_replace (self->awaiting, g_strdup (to), deadline);
+  }
+  /* Nothing under way: give its candidates a moment to join it. (With a
+   * commit under way, the next batch takes them all anyway.) */
+  if (description && self->send_op == NULL && self->flush_timer == NULL && fs_joined (self)) {
+    self->flush_timer = fs_timeout (self, COALESCE_MS, on_flush_timer);
+    return TRUE;
+  }
   flush (self);
   return TRUE;
 }
@@ -69,6 +133,9 @@ on_sent (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry)
     mc_log_error ("Firestore refused %u of our signals (%s); they are dropped", self->in_flight->len, why);
   }
   g_ptr_array_set_size (self->in_flight, 0);
+  /* Our offer is there now: look for the answer without the usual wait. */
+  if (awaiting_answer (self) && self->inbox_op == NULL && self->delete_op == NULL)
+    schedule_inbox (self, ANSWER_POLL_MS);
   flush (self);
   return TRUE;
 }
@@ -118,7 +185,7 @@ flush (FsSignaling *self)
 {
   g_autofree char *what = NULL;
 
-  if (!fs_joined (self) || self->send_op != NULL)
+  if (!fs_joined (self) || self->send_op != NULL || self->flush_timer != NULL)
     return;
   if (self->in_flight->len == 0)
     fill_batch (self);
@@ -151,9 +218,16 @@ on_fetched (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry
       MC_WARNING ("signaling %s: %s", self_id (self), error->message);
     fs_peer_seen (self, p, read_time);
   }
-  /* Its held messages can go now. */
-  if (self->inbox_op == NULL && self->delete_op == NULL)
-    schedule_inbox (self, 0);
+  /* Its held messages can go now: from the read that held them, without
+   * reading the inbox again (a later read replaced it, or one is under way:
+   * that one sees them). */
+  if (self->inbox_op == NULL && self->delete_op == NULL) {
+    g_autoptr (GPtrArray) held = g_steal_pointer (&self->held_docs);
+    if (held != NULL)
+      handle_messages (self, held);
+    else
+      schedule_inbox (self, 0);
+  }
   return TRUE;
 }
 
@@ -190,7 +264,7 @@ on_deleted (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry
     done (self);
     return TRUE;
   }
-  schedule_inbox (self, fs_poll_interval (self, self->cfg.inbox_poll_ms));
+  schedule_inbox (self, inbox_interval (self));
   return TRUE;
 }
 
@@ -215,6 +289,8 @@ apply (FsSignaling *self, const McInboxAction *a)
                   a->skipped == 1 ? "" : "s", m->from);
   MC_INFO ("signaling %s: inbox: applied from=%s session=%s seq=%" G_GINT64_FORMAT, self_id (self), m->from,
            m->session, m->seq);
+  if (g_strcmp0 (signal_type (m->signal), "answer") == 0)
+    g_hash_table_remove (self->awaiting, m->from);
   mc_signaling_emit_signal (&self->base, m->from, m->signal);
 }
 
@@ -263,12 +339,15 @@ handle_messages (FsSignaling *self, GPtrArray *docs)
     return;
   if (applied)
     fs_busy (self);
+  g_clear_pointer (&self->held_docs, g_ptr_array_unref);
+  if (fetch->len > 0)
+    self->held_docs = g_ptr_array_ref (docs);
   for (guint i = 0; i < fetch->len; i++)
     fetch_sender (self, fetch->pdata[i]);
   if (deletes->len > 0)
     delete_messages (self, deletes);
   else
-    schedule_inbox (self, fs_poll_interval (self, self->cfg.inbox_poll_ms));
+    schedule_inbox (self, inbox_interval (self));
 }
 
 static gboolean
@@ -340,6 +419,9 @@ fs_mail_stop (FsSignaling *self)
   gpointer op;
 
   mc_signaling_clear_source (&self->inbox_timer);
+  mc_signaling_clear_source (&self->flush_timer);
+  g_clear_pointer (&self->held_docs, g_ptr_array_unref);
+  g_hash_table_remove_all (self->awaiting);
   fs_op_cancel (self->inbox_op);
   fs_op_cancel (self->delete_op);
   fs_op_cancel (self->send_op);

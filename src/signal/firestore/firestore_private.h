@@ -101,6 +101,9 @@ struct _FsSignaling {
   GPtrArray *in_flight;   /* write JsonNode*: the commit under way (retried as is) */
   GHashTable *seqs;       /* "peer/session" -> last seq (gint64 in a pointer-sized box) */
   McFirestoreInbox *inbox_rules;
+  GPtrArray *held_docs;   /* the last inbox read, kept while it holds messages of senders being read */
+  GHashTable *awaiting;   /* peer id -> monotonic µs: our offer to it waits for its answer until then */
+  GSource *flush_timer;   /* an offer or answer waits a moment for its first candidates */
   void (*clear_done) (FsSignaling *self);   /* leaving: the inbox is cleared */
 
   McSignalingDoneFunc leave_done;

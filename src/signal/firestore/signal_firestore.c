@@ -776,6 +776,7 @@ fs_finalize (McSignaling *sig)
   g_queue_clear_full (&self->queue, fs_queued_free);
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
   g_clear_pointer (&self->fetch_ops, g_hash_table_unref);
+  g_clear_pointer (&self->awaiting, g_hash_table_unref);
   g_clear_pointer (&self->seqs, g_hash_table_unref);
   g_clear_pointer (&self->inbox_rules, mc_firestore_inbox_free);
   g_clear_pointer (&self->peers, g_hash_table_unref);
@@ -1016,6 +1017,7 @@ mc_signal_firestore_new (const char *url, const McSignalingParams *params, const
   self->inbox_rules = mc_firestore_inbox_new ();
   self->seqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->fetch_ops = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->awaiting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->in_flight = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_queue_init (&self->queue);
   if (!set_up_auth (self, params, auth_host, error)) {
