@@ -24,15 +24,41 @@
  * the joiner's critical path (docs/firestore.md, "Polling and cost"). */
 #define ANSWER_POLL_MS 30
 #define ANSWER_WAIT_US (2 * G_USEC_PER_SEC)
+/* A departed participant's inbox: only its owner may read it, so each of
+ * the others deletes what it sent there itself (disjoint sets: no two
+ * participants delete the same message), by id. Only what went in the last
+ * GONE_WINDOW_US (at most SENT_RING messages) can be left: before that the
+ * owner was live, reading and deleting (a live participant is one whose
+ * heartbeat is younger than 15 s; the list shows its death within ~6 s
+ * more). The delay lets a commit under way land, and the removal of a
+ * stale document first (the rules allow the deletes once it is gone). */
+#define SENT_RING 32
+#define GONE_WINDOW_US (30 * G_USEC_PER_SEC)
+#define GONE_DELAY_MS 2000
+#define GONE_JITTER_MS 1000
+#define GONE_BATCH 20
 
 static void flush (FsSignaling *self);
 static void schedule_inbox (FsSignaling *self, guint ms);
 static void handle_messages (FsSignaling *self, GPtrArray *docs);
 
+typedef struct {
+  gint64 seq;                  /* the last one sent, 0: none */
+  gint64 sent_us[SENT_RING];   /* seq s went at sent_us[s % SENT_RING] (monotonic) */
+} FsSent;
+
 static const char *
 self_id (FsSignaling *self)
 {
   return self->base.params.peer_id;
+}
+
+/* The id says who, for whom and which: a retried write finds it there. */
+static char *
+message_path (FsSignaling *self, const char *peer_id, const char *peer_session, gint64 seq)
+{
+  return g_strdup_printf ("%s/%s/inbox/%s-%s-%" G_GINT64_FORMAT, self->participants, peer_id, self->session,
+                          peer_session, seq);
 }
 
 void
@@ -151,7 +177,7 @@ fill_batch (FsSignaling *self)
     McFirestoreParticipant *p = g_hash_table_lookup (self->peers, q->to);
     g_autoptr (GError) error = NULL;
     g_autofree char *key = NULL, *doc = NULL;
-    gint64 *seq;
+    FsSent *sent;
     JsonNode *write;
 
     if (p == NULL) {
@@ -160,19 +186,18 @@ fill_batch (FsSignaling *self)
       continue;
     }
     key = g_strconcat (p->peer_id, "/", p->session, NULL);
-    seq = g_hash_table_lookup (self->seqs, key);
-    if (seq == NULL) {
-      seq = g_new0 (gint64, 1);
-      g_hash_table_insert (self->seqs, g_strdup (key), seq);
+    sent = g_hash_table_lookup (self->seqs, key);
+    if (sent == NULL) {
+      sent = g_new0 (FsSent, 1);
+      g_hash_table_insert (self->seqs, g_strdup (key), sent);
     }
-    /* The id says who, for whom and which: a retried write finds it there. */
-    doc = g_strdup_printf ("%s/%s/inbox/%s-%s-%" G_GINT64_FORMAT, self->participants, p->peer_id, self->session,
-                           p->session, *seq + 1);
-    write = mc_firestore_write_message (doc, self_id (self), self->session, *seq + 1, q->signal, &error);
+    doc = message_path (self, p->peer_id, p->session, sent->seq + 1);
+    write = mc_firestore_write_message (doc, self_id (self), self->session, sent->seq + 1, q->signal, &error);
     if (write == NULL) {
       MC_WARNING ("signaling %s: a signal for %s does not encode: %s", self_id (self), q->to, error->message);
     } else {
-      (*seq)++;
+      sent->seq++;
+      sent->sent_us[sent->seq % SENT_RING] = g_get_monotonic_time ();
       bytes += strlen (doc) + 256 + (q->signal ? 2 * 1024 : 0);
       g_ptr_array_add (self->in_flight, write);
     }
@@ -420,6 +445,9 @@ fs_mail_stop (FsSignaling *self)
 
   mc_signaling_clear_source (&self->inbox_timer);
   mc_signaling_clear_source (&self->flush_timer);
+  mc_signaling_clear_source (&self->gone_timer);
+  fs_op_cancel (self->gone_op);
+  g_ptr_array_set_size (self->gone_paths, 0);
   g_clear_pointer (&self->held_docs, g_ptr_array_unref);
   g_hash_table_remove_all (self->awaiting);
   fs_op_cancel (self->inbox_op);
@@ -468,4 +496,66 @@ fs_mail_clear_inbox (FsSignaling *self, void (*done) (FsSignaling *self))
 {
   self->clear_done = done;
   read_inbox (self, CLEAR_LIMIT, on_leftovers_read);
+}
+
+/* ---- what we left in departed participants' inboxes ----------------------------------- */
+
+static void gone_next (FsSignaling *self, guint ms);
+
+static gboolean
+on_gone_deleted (FsSignaling *self, FsOp *op, const McHttpResponse *r, GError **retry)
+{
+  /* Refused (its document is back or not yet gone) or failed: the owner's
+   * next session drops them, or a TTL policy does. */
+  if (r->status != 200) {
+    g_autofree char *why = fs_describe_status (r);
+    MC_INFO ("signaling %s: deleting our messages in departed participants' inboxes: %s", self_id (self), why);
+  }
+  gone_next (self, 0);
+  return TRUE;
+}
+
+static gboolean
+on_gone_timer (gpointer data)
+{
+  FsSignaling *self = data;
+  g_autoptr (GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  g_clear_pointer (&self->gone_timer, g_source_unref);
+  for (guint i = 0; i < self->gone_paths->len && i < GONE_BATCH; i++)
+    g_ptr_array_add (writes, mc_firestore_write_delete (self->gone_paths->pdata[i]));
+  g_ptr_array_remove_range (self->gone_paths, 0, writes->len);
+  if (writes->len > 0)
+    fs_op_commit (self, &self->gone_op, "deleting our messages in a departed participant's inbox", writes, FALSE,
+                  on_gone_deleted);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+gone_next (FsSignaling *self, guint ms)
+{
+  if (self->gone_paths->len > 0 && self->gone_timer == NULL && self->gone_op == NULL && fs_joined (self))
+    self->gone_timer = fs_timeout (self, ms, on_gone_timer);
+}
+
+void
+fs_mail_peer_gone (FsSignaling *self, const char *peer_id, const char *session)
+{
+  g_autofree char *key = g_strconcat (peer_id, "/", session, NULL);
+  FsSent *sent = g_hash_table_lookup (self->seqs, key);
+  gint64 now = g_get_monotonic_time ();
+  guint before = self->gone_paths->len;
+
+  /* Newest first; what went before the window was read by its owner. */
+  for (gint64 s = sent ? sent->seq : 0; s >= 1 && s > sent->seq - SENT_RING; s--) {
+    if (sent->sent_us[s % SENT_RING] < now - GONE_WINDOW_US)
+      break;
+    g_ptr_array_add (self->gone_paths, message_path (self, peer_id, session, s));
+  }
+  if (self->gone_paths->len == before)
+    return;
+  MC_INFO ("signaling %s: %s left: deleting the %u message%s we sent it in its last %d s, in %.1f s or so",
+           self_id (self), peer_id, self->gone_paths->len - before, self->gone_paths->len - before == 1 ? "" : "s",
+           (int) (GONE_WINDOW_US / G_USEC_PER_SEC), GONE_DELAY_MS / 1000.0);
+  gone_next (self, GONE_DELAY_MS + (guint) g_random_int_range (0, GONE_JITTER_MS + 1));
 }

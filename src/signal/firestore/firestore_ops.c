@@ -181,6 +181,16 @@ op_send (FsOp *op)
                                  REQUEST_TIMEOUT_MS, on_done, op);
 }
 
+gboolean
+fs_op_retry_now (FsOp *op)
+{
+  if (op == NULL || op->timer == NULL || op->request != NULL)
+    return FALSE;
+  mc_signaling_clear_source (&op->timer);
+  op_send (op);
+  return TRUE;
+}
+
 FsOp *
 fs_op_start (FsSignaling *self, FsOp **slot, const char *what, const char *method, const char *url, char *body,
              gboolean critical, FsOpDone done)
