@@ -23,22 +23,17 @@ CALL_ID=three
 node "$NODE_DIR/firestore_fake_participants.js" --base "$FS_BASE" --call three --count 1 --age 8 --prefix ghost ||
   fail "could not create the ghost participant"
 for n in p1 p2 p3; do start_fs_join "$n"; done
-# inbox_senders ID: the senders of the messages in ID's inbox, sorted, unique.
-inbox_senders() {
-  fs_get "calls/three/participants/$1/inbox?pageSize=300" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s||"{}");
-      console.log([...new Set((j.documents||[]).map(d=>d.fields.from.stringValue))].sort().join(" "))})'
-}
-wait_until 10 "offers from p1, p2 and p3 in the ghost's inbox" test "$(inbox_senders ghost1)" = "p1 p2 p3"
+wait_until 10 "offers from p1, p2 and p3 in the ghost's inbox" fs_inbox_from ghost1 "p1 p2 p3"
 log "the ghost's inbox holds messages of p1 p2 p3"
 expect_stats 40 --peers 2 --min-frames 10 --min-audio 10 --width 320 --height 240 --rising $(stats_files p1 p2 p3)
 log "all three decode each other through Firestore"
-wait_until 15 "the ghost's inbox emptied by the others" test -z "$(inbox_senders ghost1)"
+wait_until 15 "the ghost's inbox emptied by the others" fs_inbox_from ghost1 ""
 for n in p1 p2 p3; do
   grep -q "ghost1 left: deleting the [0-9]* messages\? we sent it" "$WORK/$n.log" || fail "$n did not delete its messages to ghost1"
 done
 log "the others dropped the ghost and emptied its inbox"
-wait_until 5 "the ghost's document deleted" test "$(fs_participants three)" = "p1 p2 p3"
+three_left() { [ "$(fs_participants three)" = "p1 p2 p3" ]; }
+wait_until 5 "the ghost's document deleted" three_left
 
 log "a duplicate uid is refused"
 rc=0
@@ -57,7 +52,7 @@ log "p3 gone from the others' stats $(( ($(date +%s%N) - killed_at) / 1000000 ))
 expect_stats 10 --peers 1 --rising $(stats_files p1 p2)
 p3_doc_gone() { case " $(fs_participants three) " in *" p3 "*) return 1 ;; esac; }
 wait_until 10 "p3's stale document deleted by the others" p3_doc_gone
-wait_until 5 "p3's inbox empty" test -z "$(inbox_senders p3)"
+wait_until 5 "p3's inbox empty" fs_inbox_from p3 ""
 grep -q "p3 left the call" "$WORK/p1.log" || fail "p1 did not log p3 leaving"
 
 log "a 7th joiner is refused with call-full"
