@@ -6,7 +6,8 @@
 #  - a second process with a uid already live in the call is refused with
 #    duplicate-peer (exit 1) and the first stays;
 #  - one killed with SIGKILL is dropped by the others within 20 s, through
-#    its stale heartbeat, and its document is deleted;
+#    its stale heartbeat, and its document is deleted; its media stopping
+#    makes the others check their connection to Firestore;
 #  - a 7th joiner (six live participants before it) is refused with
 #    call-full (exit 1) and removes its own document;
 #  - the inbox of a participant that died before reading it is emptied by
@@ -54,6 +55,11 @@ p3_doc_gone() { case " $(fs_participants three) " in *" p3 "*) return 1 ;; esac;
 wait_until 10 "p3's stale document deleted by the others" p3_doc_gone
 wait_until 5 "p3's inbox empty" fs_inbox_from p3 ""
 grep -q "p3 left the call" "$WORK/p1.log" || fail "p1 did not log p3 leaving"
+# Media from p3 stopped: the others checked their connection to Firestore (new connections, reads at once).
+for n in p1 p2; do
+  grep -q "checking the connection: new connections, inbox and list read now" "$WORK/$n.log" ||
+    fail "$n did not check its connection to Firestore when p3's media stopped"
+done
 
 log "a 7th joiner is refused with call-full"
 for n in p1 p2; do kill -TERM "${PIDS[$n]}"; wait "${PIDS[$n]}" 2>/dev/null; unset "PIDS[$n]"; done
