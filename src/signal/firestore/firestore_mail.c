@@ -3,6 +3,7 @@
  * is under way; our inbox polled, each message applied exactly once in seq
  * order (firestore_inbox.h) and deleted after. */
 #include "firestore_private.h"
+#include "meshcall/signal/firestore/firestore_sent.h"
 #include "meshcall/base/json.h"
 #include "meshcall/base/log.h"
 
@@ -27,12 +28,12 @@
 /* A departed participant's inbox: only its owner may read it, so each of
  * the others deletes what it sent there itself (disjoint sets: no two
  * participants delete the same message), by id. Only what went in the last
- * GONE_WINDOW_US (at most SENT_RING messages) can be left: before that the
+ * GONE_WINDOW_US can be left: before that the
  * owner was live, reading and deleting (a live participant is one whose
  * heartbeat is younger than 15 s; the list shows its death within ~6 s
- * more). The delay lets a commit under way land, and the removal of a
- * stale document first (the rules allow the deletes once it is gone). */
-#define SENT_RING 32
+ * more); at most MC_FIRESTORE_SENT_RING. The delay lets a commit under
+ * way land, and the removal of a stale document first (the rules allow the
+ * deletes once it is gone). */
 #define GONE_WINDOW_US (30 * G_USEC_PER_SEC)
 #define GONE_DELAY_MS 2000
 #define GONE_JITTER_MS 1000
@@ -41,11 +42,6 @@
 static void flush (FsSignaling *self);
 static void schedule_inbox (FsSignaling *self, guint ms);
 static void handle_messages (FsSignaling *self, GPtrArray *docs);
-
-typedef struct {
-  gint64 seq;                  /* the last one sent, 0: none */
-  gint64 sent_us[SENT_RING];   /* seq s went at sent_us[s % SENT_RING] (monotonic) */
-} FsSent;
 
 static const char *
 self_id (FsSignaling *self)
@@ -177,7 +173,7 @@ fill_batch (FsSignaling *self)
     McFirestoreParticipant *p = g_hash_table_lookup (self->peers, q->to);
     g_autoptr (GError) error = NULL;
     g_autofree char *key = NULL, *doc = NULL;
-    FsSent *sent;
+    McFirestoreSent *sent;
     JsonNode *write;
 
     if (p == NULL) {
@@ -188,7 +184,7 @@ fill_batch (FsSignaling *self)
     key = g_strconcat (p->peer_id, "/", p->session, NULL);
     sent = g_hash_table_lookup (self->seqs, key);
     if (sent == NULL) {
-      sent = g_new0 (FsSent, 1);
+      sent = g_new0 (McFirestoreSent, 1);
       g_hash_table_insert (self->seqs, g_strdup (key), sent);
     }
     doc = message_path (self, p->peer_id, p->session, sent->seq + 1);
@@ -196,8 +192,7 @@ fill_batch (FsSignaling *self)
     if (write == NULL) {
       MC_WARNING ("signaling %s: a signal for %s does not encode: %s", self_id (self), q->to, error->message);
     } else {
-      sent->seq++;
-      sent->sent_us[sent->seq % SENT_RING] = g_get_monotonic_time ();
+      mc_firestore_sent_next (sent, g_get_monotonic_time ());
       bytes += strlen (doc) + 256 + (q->signal ? 2 * 1024 : 0);
       g_ptr_array_add (self->in_flight, write);
     }
@@ -542,17 +537,14 @@ void
 fs_mail_peer_gone (FsSignaling *self, const char *peer_id, const char *session)
 {
   g_autofree char *key = g_strconcat (peer_id, "/", session, NULL);
-  FsSent *sent = g_hash_table_lookup (self->seqs, key);
-  gint64 now = g_get_monotonic_time ();
+  McFirestoreSent *sent = g_hash_table_lookup (self->seqs, key);
+  gint64 seqs[MC_FIRESTORE_SENT_RING];
+  guint n = sent ? mc_firestore_sent_recent (sent, g_get_monotonic_time (), GONE_WINDOW_US, seqs) : 0;
   guint before = self->gone_paths->len;
 
-  /* Newest first; what went before the window was read by its owner. */
-  for (gint64 s = sent ? sent->seq : 0; s >= 1 && s > sent->seq - SENT_RING; s--) {
-    if (sent->sent_us[s % SENT_RING] < now - GONE_WINDOW_US)
-      break;
-    g_ptr_array_add (self->gone_paths, message_path (self, peer_id, session, s));
-  }
-  if (self->gone_paths->len == before)
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (self->gone_paths, message_path (self, peer_id, session, seqs[i]));
+  if (n == 0)
     return;
   MC_INFO ("signaling %s: %s left: deleting the %u message%s we sent it in its last %d s, in %.1f s or so",
            self_id (self), peer_id, self->gone_paths->len - before, self->gone_paths->len - before == 1 ? "" : "s",
