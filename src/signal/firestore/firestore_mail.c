@@ -28,12 +28,11 @@
 /* A departed participant's inbox: only its owner may read it, so each of
  * the others deletes what it sent there itself (disjoint sets: no two
  * participants delete the same message), by id. Only what went in the last
- * GONE_WINDOW_US can be left: before that the
- * owner was live, reading and deleting (a live participant is one whose
- * heartbeat is younger than 15 s; the list shows its death within ~6 s
- * more); at most MC_FIRESTORE_SENT_RING. The delay lets a commit under
- * way land, and the removal of a stale document first (the rules allow the
- * deletes once it is gone). */
+ * GONE_WINDOW_US (at most MC_FIRESTORE_SENT_RING) can be left: before that
+ * the owner was live, reading and deleting (live: a heartbeat younger than
+ * 15 s; the list shows a death within ~6 s more). The delay lets a commit
+ * under way land, and the removal of a stale document first (the rules
+ * allow the deletes once it is gone). */
 #define GONE_WINDOW_US (30 * G_USEC_PER_SEC)
 #define GONE_DELAY_MS 2000
 #define GONE_JITTER_MS 1000
