@@ -34,7 +34,7 @@
  * under way land, and the removal of a stale document first (the rules
  * allow the deletes once it is gone). */
 #define GONE_WINDOW_US (30 * G_USEC_PER_SEC)
-#define GONE_DELAY_MS 2000
+#define GONE_DELAY_MS 1000
 #define GONE_JITTER_MS 1000
 #define GONE_BATCH 20
 
