@@ -11,8 +11,8 @@
 #  - a 7th joiner (six live participants before it) is refused with
 #    call-full (exit 1) and removes its own document;
 #  - the inbox of a participant that died before reading it is emptied by
-#    the others once they drop it: "ghost1", a document dated 8 s back (it
-#    joined first and went silent, stale 7 s later), gets the three's
+#    the others once they drop it: "ghost1", a document dated 10 s back (it
+#    joined first and went silent, stale 5 s later), gets the three's
 #    offers; they drop it, delete its document, then the messages each of
 #    them sent it (only the owner may read an inbox: each deletes its own
 #    by id); the killed p3's inbox is empty after it is dropped too.
@@ -21,7 +21,7 @@ source "$(dirname "$0")/firestore_lib.bash"
 start_emulator
 CALL_ID=three
 
-node "$NODE_DIR/firestore_fake_participants.js" --base "$FS_BASE" --call three --count 1 --age 8 --prefix ghost ||
+node "$NODE_DIR/firestore_fake_participants.js" --base "$FS_BASE" --call three --count 1 --age 10 --prefix ghost ||
   fail "could not create the ghost participant"
 for n in p1 p2 p3; do start_fs_join "$n"; done
 wait_until 10 "offers from p1, p2 and p3 in the ghost's inbox" fs_inbox_from ghost1 "p1 p2 p3"
