@@ -110,6 +110,10 @@ check_answers (const char *data, gsize size)
   text = g_strndup (data, size);
   if (strlen (text) == size && !mc_firestore_token_claims (text, &uid, &exp, &e5))
     check_refusal (e5);
+  if (strlen (text) == size) {
+    g_autofree char *project = mc_firestore_token_project (text);
+    CHECK (project == NULL || g_utf8_validate (project, -1, NULL));
+  }
 }
 
 int

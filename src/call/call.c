@@ -171,8 +171,8 @@ report_retry (McCall *call, const GError *error)
     mc_log_user ("peer id %s is already in call %s: someone else uses it, or the server still holds this "
                  "participant's previous connection (it lets go within a minute); retrying. If it is someone "
                  "else, join with another --peer-id", mc_signaling_get_peer_id (call->sig), call->call_id);
-  else if (unreachable && call->joined_at < 0)
-    mc_log_user ("%s. Is the signaling server running there? (start one with 'meshcall serve')", error->message);
+  else if (unreachable && call->joined_at < 0 && mc_signaling_get_unreachable_hint (call->sig) != NULL)
+    mc_log_user ("%s. %s", error->message, mc_signaling_get_unreachable_hint (call->sig));
   else
     mc_log_user ("%s", error->message);
 }

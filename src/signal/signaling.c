@@ -346,6 +346,12 @@ mc_signaling_get_params (McSignaling *sig)
 }
 
 const char *
+mc_signaling_get_unreachable_hint (McSignaling *sig)
+{
+  return sig->klass->unreachable_hint;
+}
+
+const char *
 mc_signaling_get_peer_id (McSignaling *sig)
 {
   return sig->params.peer_id;

@@ -12,12 +12,21 @@
 #     once, and the call goes on under the new tokens (no 401, no 403);
 #   - an outsider with its own emulator-issued token cannot list the call or
 #     read an inbox; a participant can;
+#   - a browser on the official SDK (signInAnonymously at the same emulator,
+#     tests/node/firestore_peer.html) joins under its own uid, the rules
+#     refuse none of its writes, and all three decode each other. It signs in
+#     at the emulator directly, with the emulator's own token lifetime: the
+#     JS SDK refreshes a token with less than 30 s left at every use, and
+#     Firestore's SDK tears its streams down at every new token, so under the
+#     proxy's 20 s its listeners never settled (its writes refused in one
+#     run, its listeners silent in another);
 #   - a --peer-id that is not the signed-in uid is refused with a message.
 source "$(dirname "$0")/firestore_lib.bash"
+source "$(dirname "$0")/browser_lib.bash"
 
 start_emulator --rules "$MESHCALL_SOURCE_DIR/conf/firestore.rules"
 node "$NODE_DIR/auth_emulator.js" --project "$FS_PROJECT" --port-file "$WORK/auth.port" --token-lifetime 20 \
-  >"$WORK/auth-emulator.log" 2>&1 &
+  --direct-port-file "$WORK/auth-direct.port" >"$WORK/auth-emulator.log" 2>&1 &
 PIDS[auth]=$!
 wait_until 60 "the Auth emulator" test -s "$WORK/auth.port"
 export FIREBASE_AUTH_EMULATOR_HOST="127.0.0.1:$(cat "$WORK/auth.port")"
@@ -80,6 +89,19 @@ inbox='{"structuredQuery":{"from":[{"collectionId":"inbox"}]}}'
 [ "$(status_as "$outsider" "/calls/$CALL_ID/participants/$first:runQuery" "$inbox")" = 403 ] || fail "an outsider could read an inbox"
 [ "$(status_as "owner" "/calls/$CALL_ID:runQuery" "$list")" = 200 ] || fail "the owner could not list the call"
 log "an outsider with an emulator-issued token is refused the list and the inbox"
+
+FIREBASE_AUTH_EMULATOR_HOST="127.0.0.1:$(cat "$WORK/auth-direct.port")" \
+  start_browser web --signal "firestore://$FS_PROJECT" --peer web --name "SDK, anonymous" --stats-file "$WORK/web.json"
+wait_event web 30 '"event":"signed-in"' "the browser's anonymous sign-in"
+wait_event web 20 '"event":"joined"' "the browser to join"
+expect_stats 40 --peers 2 --min-frames 10 --min-audio 10 --rising "$WORK/web.json" "$WORK/a1.json" "$WORK/a2.json"
+no_event web '"event":"(sdp-error|send-error|firestore-error|call-error|fatal|page-error|inbox-dropped)"' \
+  "the browser was refused, or refused something"
+web_uid=$(grep -o '"event":"signed-in","uid":"[^"]*"' "$WORK/web.log" | sed 's/.*"uid":"//; s/"$//')
+[ -n "$web_uid" ] || fail "the browser did not report its uid"
+case " $(fs_participants "$CALL_ID") " in *" $web_uid "*) ;; *) fail "the browser's document is not its uid $web_uid" ;; esac
+log "the SDK browser signed in anonymously as $web_uid and decodes both; both decode it"
+stop_proc web
 
 rc=0
 timeout 20 "$MESHCALL_BIN" join "$CALL_ID" --config "$WORK/anon.conf" --signal "firestore://$FS_PROJECT" \

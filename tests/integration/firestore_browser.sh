@@ -8,7 +8,8 @@
 #   mc1 joins, then the browser (it offers to mc1), then mc2 (it offers to
 #   the browser); all three decode each other's video and audio; neither the
 #   browser nor the rules refuse anything; the browser leaves (its document
-#   and inbox deleted) and both meshcall participants drop it at once.
+#   and inbox deleted) and both meshcall participants drop it at once; what
+#   they sent it meanwhile they delete from its inbox.
 source "$(dirname "$0")/firestore_lib.bash"
 source "$(dirname "$0")/browser_lib.bash"
 
@@ -50,8 +51,11 @@ node -e '
 stop_proc web
 grep -q '"event":"left"' "$WORK/web.log" || fail "the browser did not leave through Firestore"
 expect_stats 10 --peers 1 --absent web "$WORK/mc1.json" "$WORK/mc2.json"
-wait_until 5 "the browser's document deleted" test "$(fs_participants "$CALL_ID")" = "mc1 mc2"
+two_left() { [ "$(fs_participants "$CALL_ID")" = "mc1 mc2" ]; }
+wait_until 5 "the browser's document deleted" two_left
 grep -q '"event":"left","inboxDeleted":[0-9]' "$WORK/web.log" || fail "the browser did not clear its inbox when leaving"
+# What mc1 and mc2 sent it after it read its inbox the last time, they delete.
+wait_until 10 "the browser's inbox empty" fs_inbox_from web ""
 expect_stats 10 --peers 1 --rising "$WORK/mc1.json" "$WORK/mc2.json"
 log "the browser left; mc1 and mc2 dropped it and still decode each other"
 log "PASS"

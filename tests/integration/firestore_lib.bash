@@ -60,3 +60,12 @@ fs_participants() {
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s||"{}");
       console.log((j.documents||[]).map(d=>d.name.split("/").pop()).sort().join(" "))})'
 }
+
+# fs_inbox_senders ID: the senders of the messages in ID's inbox (call $CALL_ID), sorted, unique.
+fs_inbox_senders() {
+  fs_get "calls/$CALL_ID/participants/$1/inbox?pageSize=300" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s||"{}");
+      console.log([...new Set((j.documents||[]).map(d=>d.fields.from.stringValue))].sort().join(" "))})'
+}
+# fs_inbox_from ID "SENDERS": true when they are ID's inbox's senders ("" for an empty inbox).
+fs_inbox_from() { [ "$(fs_inbox_senders "$1")" = "$2" ]; }

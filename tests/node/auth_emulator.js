@@ -2,10 +2,14 @@
 // behind a small proxy that can shorten the lifetime the emulator announces
 // for its ID tokens (so a test sees the client refresh in seconds, not an
 // hour) and counts the sign-in and refresh requests.
-//   node auth_emulator.js --project P --port-file FILE [--token-lifetime S]
+//   node auth_emulator.js --project P --port-file FILE [--token-lifetime S] [--direct-port-file FILE2]
 // FILE gets the proxy's port once the emulator answers; point
 // FIREBASE_AUTH_EMULATOR_HOST at 127.0.0.1:THAT. The emulator itself listens
-// on another free loopback port. GET /__count on the proxy:
+// on another free loopback port, written to FILE2: clients that must see the
+// emulator's own lifetimes go there (the JS SDK refreshes a token whenever
+// it has less than 30 s left, so under 30 s it would refresh on every
+// request, and Firestore's SDK restarts its streams at every new token).
+// GET /__count on the proxy:
 //   {"signUp": N, "refresh": N, "other": N, "uids": [...]}
 // (uids: those handed out by accounts:signUp). Stops on SIGTERM/SIGINT.
 'use strict';
@@ -79,6 +83,7 @@ async function main() {
   const stop = async () => { proxy.close(); await emulator.stop().catch(() => {}); process.exit(0); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (args['direct-port-file']) fs.writeFileSync(args['direct-port-file'], String(port));
   fs.writeFileSync(args['port-file'], String(proxy.address().port));
   process.stdout.write(`auth emulator on 127.0.0.1:${port}, proxy on 127.0.0.1:${proxy.address().port}\n`);
 }

@@ -89,8 +89,17 @@ async function expect(what, want, p) {
   await expect('alice deletes her message', 'allowed', req('alice', 'DELETE', '/calls/c/participants/alice/inbox/m1'));
   await expect('bob posts again', 'allowed', post('bob', 'alice', 'bob', 'm5'));
   await expect('alice leaves', 'allowed', req('alice', 'DELETE', '/calls/c/participants/alice'));
+  await expect('an outsider cannot clear the inbox of alice, who left', 'denied',
+    req('eve', 'DELETE', '/calls/c/participants/alice/inbox/m5'));
   await expect('bob clears the inbox of alice, who left', 'allowed',
     req('bob', 'DELETE', '/calls/c/participants/alice/inbox/m5'));
+  // meshcall deletes what it sent to a departed participant by id, up to 20 in a commit
+  // (only the owner may read an inbox), some of them read and deleted by the owner already.
+  await expect('bob deletes 20 of his messages to alice, who left, in one commit', 'allowed',
+    req('bob', 'POST', ':commit', { writes: Array.from({ length: 20 }, (_, i) =>
+      ({ delete: `${D}/calls/c/participants/alice/inbox/s-bob-s-alice-${i + 1}` })) }));
+  await expect('an outsider cannot delete by id in the inbox of alice, who left', 'denied',
+    req('eve', 'POST', ':commit', { writes: [{ delete: `${D}/calls/c/participants/alice/inbox/s-bob-s-alice-1` }] }));
   await expect('an outsider cannot post now either', 'denied', post('eve', 'bob', 'eve', 'm6'));
   if (failures) { console.log(`${failures} rule checks failed`); process.exit(1); }
   console.log('all rule checks passed');

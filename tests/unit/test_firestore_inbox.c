@@ -1,8 +1,11 @@
 /* The inbox rules (signal/firestore/firestore_inbox.h): seq order and
  * exactly once per (sender, session), gaps skipped after 3 s, leftovers of
  * our earlier sessions and stale sender sessions dropped, unknown senders
- * held and fetched for up to 20 s. Pure: time is passed in. */
+ * held and fetched for up to 20 s. And the other side of a departure
+ * (firestore_sent.h): which of the messages we sent may still be in the
+ * departed inbox. Pure: time is passed in. */
 #include "meshcall/signal/firestore/firestore_inbox.h"
+#include "meshcall/signal/firestore/firestore_sent.h"
 
 #define S (G_USEC_PER_SEC)
 
@@ -256,6 +259,35 @@ test_reset (Fixture *f, gconstpointer data)
   g_assert_cmpstr (b, ==, "D1 A1");
 }
 
+/* The seqs we sent within the window, newest first, at most the ring. */
+static void
+test_sent_recent (void)
+{
+  McFirestoreSent sent = { 0 };
+  gint64 seqs[MC_FIRESTORE_SENT_RING];
+
+  g_assert_cmpuint (mc_firestore_sent_recent (&sent, 100 * S, 30 * S, seqs), ==, 0);
+  /* 1..3 at 10 s (read long ago), 4..5 at 80 s, 6 at 99 s. */
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpint (mc_firestore_sent_next (&sent, 10 * S), ==, i + 1);
+  mc_firestore_sent_next (&sent, 80 * S);
+  mc_firestore_sent_next (&sent, 80 * S);
+  g_assert_cmpint (mc_firestore_sent_next (&sent, 99 * S), ==, 6);
+  g_assert_cmpuint (mc_firestore_sent_recent (&sent, 100 * S, 30 * S, seqs), ==, 3);
+  g_assert_cmpint (seqs[0], ==, 6);
+  g_assert_cmpint (seqs[1], ==, 5);
+  g_assert_cmpint (seqs[2], ==, 4);
+  /* Exactly at the window's edge: out. */
+  g_assert_cmpuint (mc_firestore_sent_recent (&sent, 110 * S, 30 * S, seqs), ==, 1);
+  g_assert_cmpuint (mc_firestore_sent_recent (&sent, 200 * S, 30 * S, seqs), ==, 0);
+  /* A burst longer than the ring: only the newest RING, none twice. */
+  for (int i = 0; i < 3 * MC_FIRESTORE_SENT_RING; i++)
+    mc_firestore_sent_next (&sent, 150 * S + i);
+  g_assert_cmpuint (mc_firestore_sent_recent (&sent, 160 * S, 30 * S, seqs), ==, MC_FIRESTORE_SENT_RING);
+  g_assert_cmpint (seqs[0], ==, sent.seq);
+  g_assert_cmpint (seqs[MC_FIRESTORE_SENT_RING - 1], ==, sent.seq - MC_FIRESTORE_SENT_RING + 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -271,5 +303,6 @@ main (int argc, char **argv)
   ADD ("/firestore/inbox/departed-sender", test_departed_sender);
   ADD ("/firestore/inbox/senders-independent", test_senders_independent);
   ADD ("/firestore/inbox/reset", test_reset);
+  g_test_add_func ("/firestore/sent/recent", test_sent_recent);
   return g_test_run ();
 }

@@ -230,7 +230,7 @@ static void
 test_tokens (void)
 {
   g_autofree char *token = mc_firestore_mock_token ("demo-p", "u-1", 1000);
-  g_autofree char *uid = NULL;
+  g_autofree char *uid = NULL, *project = NULL;
   g_autoptr (GError) error = NULL;
   gint64 exp = 0;
 
@@ -240,6 +240,12 @@ test_tokens (void)
   g_clear_pointer (&uid, g_free);
   g_assert_false (mc_firestore_token_claims ("not-a-jwt", &uid, &exp, &error));
   g_assert_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_MALFORMED);
+  project = mc_firestore_token_project (token);
+  g_assert_cmpstr (project, ==, "demo-p");
+  g_assert_null (mc_firestore_token_project ("not-a-jwt"));
+  g_assert_null (mc_firestore_token_project ("e30.e30."));   /* {} claims: no aud */
+  g_assert_null (mc_firestore_token_project ("e30.W10."));   /* [] claims */
+  g_assert_null (mc_firestore_token_project (NULL));
 }
 
 static gboolean

@@ -110,6 +110,10 @@ typedef struct {
    * machine's addresses or links changed, media from a peer stopped):
    * verify it now and make it again at once if it is. */
   void (*check_connection) (McSignaling *sig);
+  /* Optional: what a user who cannot reach the signaling at all before the
+   * first join should check, appended to the message ("Is the signaling
+   * server running there? ..."). NULL: the back end's message says it. */
+  const char *unreachable_hint;
 } McSignalingClass;
 
 /* Common part of every back end; a back end allocates (g_new0) a struct that
@@ -167,6 +171,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McSignaling, mc_signaling_free)
 
 const McSignalingParams *mc_signaling_get_params (McSignaling *sig);
 const char *mc_signaling_get_peer_id (McSignaling *sig);
+/* The back end's hint for "unreachable before the first join", or NULL. */
+const char *mc_signaling_get_unreachable_hint (McSignaling *sig);
 /* A new random peer id ("p-" and 16 hex digits). */
 char *mc_signaling_generate_peer_id (void);
 McSignalingState mc_signaling_get_state (McSignaling *sig);

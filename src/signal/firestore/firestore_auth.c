@@ -69,7 +69,7 @@ static gboolean
 read_token_file (FsAuth *auth, GError **error)
 {
   g_autofree char *text = NULL;
-  g_autofree char *uid = NULL;
+  g_autofree char *uid = NULL, *project = NULL;
   g_autoptr (GError) local = NULL;
   GStatBuf st;
   gint64 exp = 0;
@@ -85,6 +85,16 @@ read_token_file (FsAuth *auth, GError **error)
   if (!mc_firestore_token_claims (text, &uid, &exp, &local)) {
     g_set_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_CONFIG, "--id-token-file %s: %s", auth->token_file,
                  local->message);
+    return FALSE;
+  }
+  /* Production refuses a token of another project (401); the emulator takes
+   * any: say so here, for both. */
+  project = mc_firestore_token_project (text);
+  if (project != NULL && strcmp (project, auth->project) != 0) {
+    g_set_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_AUTH,
+                 "the ID token in %s is for Firebase project %s, not %s: write a token of project %s there, or "
+                 "join with --signal firestore://%s", auth->token_file, project, auth->project, auth->project,
+                 project);
     return FALSE;
   }
   if (exp <= g_get_real_time () / G_USEC_PER_SEC) {

@@ -462,6 +462,23 @@ mc_firestore_token_claims (const char *token, char **uid, gint64 *exp_s, GError 
   return TRUE;
 }
 
+char *
+mc_firestore_token_project (const char *token)
+{
+  const char *dot1 = token ? strchr (token, '.') : NULL;
+  const char *dot2 = dot1 ? strchr (dot1 + 1, '.') : NULL;
+  g_autofree char *payload = NULL;
+  g_autoptr (JsonNode) claims = NULL;
+  const char *aud;
+  gsize len = 0;
+
+  if (dot2 == NULL || (payload = base64url_decode (dot1 + 1, (gsize) (dot2 - dot1 - 1), &len)) == NULL ||
+      (claims = mc_json_decode (payload, len, NULL)) == NULL || !JSON_NODE_HOLDS_OBJECT (claims))
+    return NULL;
+  aud = mc_json_get_string (json_node_get_object (claims), "aud");
+  return aud ? g_strdup (aud) : NULL;
+}
+
 static char *
 base64url (const char *data, gsize len)
 {

@@ -89,12 +89,16 @@ arm (FsOp *op, guint ms)
 }
 
 static void
-retry (FsOp *op, const char *why)
+retry (FsOp *op, const char *why, gboolean no_answer)
 {
   FsSignaling *self = op->self;
   guint delay = mc_backoff_delay_ms (&retry_backoff, op->attempts, g_random_double ());
-  g_autofree char *message = g_strdup_printf ("Firestore at %s: %s failed (%s); retrying in %.1f s (retry %u)",
-                                              self->host, op->what, why, delay / 1000.0, op->attempts + 1);
+  /* Never reached yet: say what to check. */
+  const char *hint = !no_answer || self->joined_once ? ""
+                     : self->emulator ? ". Is the Firestore emulator running there (FIRESTORE_EMULATOR_HOST)?"
+                                      : ". Check this machine's network access to firestore.googleapis.com (HTTPS)";
+  g_autofree char *message = g_strdup_printf ("Firestore at %s: %s failed (%s); retrying in %.1f s (retry %u)%s",
+                                              self->host, op->what, why, delay / 1000.0, op->attempts + 1, hint);
 
   op->attempts++;
   arm (op, delay);
@@ -133,7 +137,7 @@ on_done (McHttpRequest *request, const McHttpResponse *r, gpointer data)
   op->request = NULL;
   if ((r->status == 0 || r->status == 429 || r->status >= 500) && !op->no_retry) {
     why = fs_describe_status (r);
-    retry (op, why);
+    retry (op, why, r->status == 0);
     return;
   }
   if (r->status == 401 && op->unauthorized++ < MAX_UNAUTHORIZED && fs_auth_refresh (self->auth)) {
@@ -156,7 +160,7 @@ on_done (McHttpRequest *request, const McHttpResponse *r, gpointer data)
     op->slot = slot;
     if (slot != NULL)
       *slot = op;
-    retry (op, why);
+    retry (op, why, FALSE);
     return;
   }
   if (op->attempts > 0 || op->unauthorized > 0)
@@ -179,6 +183,16 @@ op_send (FsOp *op)
   }
   op->request = mc_http_request (self->http, op->method, url, headers, op->body, op->body ? strlen (op->body) : 0,
                                  REQUEST_TIMEOUT_MS, on_done, op);
+}
+
+gboolean
+fs_op_retry_now (FsOp *op)
+{
+  if (op == NULL || op->timer == NULL || op->request != NULL)
+    return FALSE;
+  mc_signaling_clear_source (&op->timer);
+  op_send (op);
+  return TRUE;
 }
 
 FsOp *

@@ -99,8 +99,14 @@ struct _FsSignaling {
   /* the outbox */
   GQueue queue;           /* FsQueued*, not yet written */
   GPtrArray *in_flight;   /* write JsonNode*: the commit under way (retried as is) */
-  GHashTable *seqs;       /* "peer/session" -> last seq (gint64 in a pointer-sized box) */
+  GHashTable *seqs;       /* "peer/session" -> FsSent: the last seq and when the recent ones went */
   McFirestoreInbox *inbox_rules;
+  GPtrArray *held_docs;   /* the last inbox read, kept while it holds messages of senders being read */
+  GHashTable *awaiting;   /* peer id -> monotonic µs: our offer to it waits for its answer until then */
+  GSource *flush_timer;   /* an offer or answer waits a moment for its first candidates */
+  GPtrArray *gone_paths;  /* messages we sent to departed participants, to delete (char*) */
+  GSource *gone_timer;
+  FsOp *gone_op;
   void (*clear_done) (FsSignaling *self);   /* leaving: the inbox is cleared */
 
   McSignalingDoneFunc leave_done;
@@ -114,6 +120,8 @@ struct _FsSignaling {
 FsOp *fs_op_start (FsSignaling *self, FsOp **slot, const char *what, const char *method, const char *url,
                    char *body, gboolean critical, FsOpDone done);
 void fs_op_cancel (FsOp *op);
+/* An op waiting out its back-off goes now (the network changed). TRUE if it did. */
+gboolean fs_op_retry_now (FsOp *op);
 /* A commit of writes (JsonNode*, referenced). */
 FsOp *fs_op_commit (FsSignaling *self, FsOp **slot, const char *what, GPtrArray *writes, gboolean critical,
                     FsOpDone done);
@@ -144,6 +152,9 @@ void fs_mail_start (FsSignaling *self);     /* joined: polls and the outbox run 
 void fs_mail_stop (FsSignaling *self);      /* cancels polls and writes; keeps the queue */
 void fs_mail_poll_now (FsSignaling *self);  /* reads the inbox now (a read in flight is made again) */
 void fs_mail_reset (FsSignaling *self);     /* a new session: forgets seqs, inbox state, queue */
+/* peer_id's document (session) is gone: what we sent it lately and it may
+ * not have read is deleted from its inbox a little later. */
+void fs_mail_peer_gone (FsSignaling *self, const char *peer_id, const char *session);
 gboolean fs_mail_send (FsSignaling *self, const char *to, JsonNode *signal, GError **error);
 /* Leave: deletes of everything left in our inbox, then done (from the loop). */
 void fs_mail_clear_inbox (FsSignaling *self, void (*done) (FsSignaling *self));

@@ -182,7 +182,11 @@ peer_live (FsSignaling *self, McFirestoreParticipant *p, GArray *changes)
 static void
 peer_gone (FsSignaling *self, const char *peer_id, GArray *changes)
 {
+  McFirestoreParticipant *known = g_hash_table_lookup (self->peers, peer_id);
+
   MC_INFO ("signaling %s: %s left the call (its document is gone or stale)", self_id (self), peer_id);
+  if (known != NULL)
+    fs_mail_peer_gone (self, peer_id, known->session);
   mc_firestore_inbox_set_sender (self->inbox_rules, peer_id, NULL, 0);
   mc_roster_peer_left (self->roster, peer_id, changes);
   g_hash_table_remove (self->peers, peer_id);
@@ -755,10 +759,16 @@ fs_check_connection (McSignaling *sig)
 {
   FsSignaling *self = (FsSignaling *) sig;
 
-  if (!fs_joined (self) || !mc_signaling_in_call (sig))
+  if (!self->started || !mc_signaling_in_call (sig) || self->phase == PHASE_LEAVING)
+    return;
+  mc_http_renew_connections (self->http);
+  /* Requests waiting out a back-off go now, on new connections: the new
+   * address may get through (joining included). */
+  if (fs_op_retry_now (self->join_op) | fs_op_retry_now (self->heartbeat_op) | fs_op_retry_now (self->send_op))
+    MC_INFO ("signaling %s: checking the connection: retrying now", self_id (self));
+  if (!fs_joined (self))
     return;
   MC_INFO ("signaling %s: checking the connection: new connections, inbox and list read now", self_id (self));
-  mc_http_renew_connections (self->http);
   fs_busy (self);
   fs_mail_poll_now (self);
   fs_op_cancel (self->participants_op);
@@ -776,6 +786,8 @@ fs_finalize (McSignaling *sig)
   g_queue_clear_full (&self->queue, fs_queued_free);
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
   g_clear_pointer (&self->fetch_ops, g_hash_table_unref);
+  g_clear_pointer (&self->awaiting, g_hash_table_unref);
+  g_clear_pointer (&self->gone_paths, g_ptr_array_unref);
   g_clear_pointer (&self->seqs, g_hash_table_unref);
   g_clear_pointer (&self->inbox_rules, mc_firestore_inbox_free);
   g_clear_pointer (&self->peers, g_hash_table_unref);
@@ -1016,6 +1028,8 @@ mc_signal_firestore_new (const char *url, const McSignalingParams *params, const
   self->inbox_rules = mc_firestore_inbox_new ();
   self->seqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->fetch_ops = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->awaiting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->gone_paths = g_ptr_array_new_with_free_func (g_free);
   self->in_flight = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_queue_init (&self->queue);
   if (!set_up_auth (self, params, auth_host, error)) {

@@ -769,6 +769,7 @@ static const McSignalingClass sio_class = {
   .leave = sio_leave,
   .finalize = sio_finalize,
   .check_connection = sio_check_connection,
+  .unreachable_hint = "Is the signaling server running there? (start one with 'meshcall serve')",
 };
 
 /* ---- URLs and construction ------------------------------------------------ */

@@ -90,6 +90,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McFirestoreSignIn, mc_firestore_sign_in_free)
 /* The claims meshcall reads from a Firebase ID token (a JWT; the signature
  * is the server's to check): uid (user_id, else sub) and exp (seconds). */
 gboolean mc_firestore_token_claims (const char *token, char **uid, gint64 *exp_s, GError **error);
+/* The Firebase project a token was issued for (its aud claim), or NULL if
+ * it names none or is no JWT. */
+char *mc_firestore_token_project (const char *token);
 /* An unsigned token (alg "none") for uid that the emulator accepts, as the
  * SDK's mockUserToken makes: never accepted by production. */
 char *mc_firestore_mock_token (const char *project, const char *uid, gint64 now_s);
