@@ -29,7 +29,8 @@ echo restart-ice >"$WORK/web1.ctl"
 wait_event web1 10 '"event":"ice-restart-sent","remote":"mc1"' "the browser's ICE restart offer"
 wait_event web1 10 '"event":"answer-received","remote":"mc1"' "meshcall's answer to the restart"
 grep -q "ICE restart by the remote: taking it in place" "$WORK/mc1.log" || fail "meshcall did not take the restart in place"
-wait_until 10 "meshcall to count the restart" test "$(mc_field "$WORK/mc1.json" web1 iceRestarts)" = 1
+restart_counted() { [ "$(mc_field "$WORK/mc1.json" web1 iceRestarts)" = 1 ]; }   # read anew each try
+wait_until 10 "meshcall to count the restart" restart_counted
 expect_stats 15 --peers 1 --rising "$WORK/web1.json" "$WORK/mc1.json"
 [ "$(mc_field "$WORK/mc1.json" web1 connections)" = 1 ] || fail "meshcall made a new connection for the restart"
 [ "$(mc_field "$WORK/mc1.json" web1 connectedAt)" = "$connected_at" ] || fail "meshcall's connection was re-established"
