@@ -10,7 +10,7 @@
 #   4. run the unit tests under valgrind (no leaks)
 #   5. run every fuzzer (one per network-facing parser) for a bounded time
 # Environment: MESHCALL_TEST_FILTER=REGEX limits step 2 (ctest -R),
-# MESHCALL_FUZZ_SECONDS (per fuzzer, default 25), MESHCALL_SKIP="container asan valgrind fuzz".
+# MESHCALL_FUZZ_SECONDS (per fuzzer, default 20), MESHCALL_SKIP="container asan valgrind fuzz".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -62,10 +62,10 @@ if [[ "$skip" != *" valgrind "* ]]; then
 fi
 
 if [[ "$skip" != *" fuzz "* ]]; then
-  step "fuzzing every network-facing parser for ${MESHCALL_FUZZ_SECONDS:-25} s each"
+  step "fuzzing every network-facing parser for ${MESHCALL_FUZZ_SECONDS:-20} s each"
   CC=clang-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMESHCALL_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
   cmake --build build-fuzz -j"$jobs" --target fuzzers
-  scripts/run-fuzz.sh build-fuzz "${MESHCALL_FUZZ_SECONDS:-25}"
+  scripts/run-fuzz.sh build-fuzz "${MESHCALL_FUZZ_SECONDS:-20}"
 fi
 
 step "all test steps passed"
