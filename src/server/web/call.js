@@ -250,14 +250,10 @@ function sdpIdentity(sdp) {
 function newConnection(r, offerer) {
   const pc = new RTCPeerConnection({ iceServers: [] });
   const conn = { pc, offerer, theirs: null, pending: [], makingOffer: false, chat: null, outbox: [],
-                 stateSent: false, restartTimer: 0, files: new Set() };
+                 stateSent: false, restartTimer: 0, files: new Set(), mediaAdded: false };
   r.conn = conn;
   const video = r.tile.querySelector('video');
-  for (const kind of ['audio', 'video']) {
-    const track = localStream.getTracks().find((t) => t.kind === kind);
-    if (track) pc.addTrack(track, localStream);
-    else if (offerer) pc.addTransceiver(kind, { direction: 'recvonly' });
-  }
+  if (offerer) addLocalMedia(conn);   // an answerer adds them to the offer's transceivers (onOffer)
   pc.onicecandidate = (e) => {
     sendSignal(r.peerId, { type: 'candidate', candidate: e.candidate ? e.candidate.toJSON() : null });
   };
@@ -287,6 +283,17 @@ function newConnection(r, offerer) {
     else ch.close();
   };
   return conn;
+}
+
+// Our camera and microphone on the connection; a kind we have no device for
+// is still asked for (recvonly), so an offer always has its audio and video.
+function addLocalMedia(conn) {
+  conn.mediaAdded = true;
+  for (const kind of ['audio', 'video']) {
+    const track = localStream.getTracks().find((t) => t.kind === kind);
+    if (track) conn.pc.addTrack(track, localStream);
+    else if (conn.offerer) conn.pc.addTransceiver(kind, { direction: 'recvonly' });
+  }
 }
 
 function closeConnection(r, why) {
@@ -355,6 +362,7 @@ async function onOffer(from, sdp) {
   try {
     await conn.pc.setRemoteDescription({ type: 'offer', sdp });   // rolls ours back when polite
     conn.theirs = identity;
+    if (!conn.mediaAdded) addLocalMedia(conn);   // addTrack takes the transceivers the offer made
     await conn.pc.setLocalDescription(await conn.pc.createAnswer());
     if (r.conn === conn) sendSignal(from, { type: 'answer', sdp: conn.pc.localDescription.sdp });
     await flushCandidates(conn);
