@@ -3,7 +3,7 @@
 #include "meshcall/base/json.h"
 #include "meshcall/base/log.h"
 #include "server_util.h"
-#include "server_web.h"
+#include "meshcall/server/server_web.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* The call page of `meshcall serve` (server_web.h). */
-#include "server_web.h"
+#include "meshcall/server/server_web.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * GET and HEAD with its Content-Type, a strong ETag (a hash of its bytes)
  * and "Cache-Control: no-cache", so a browser keeps it and revalidates it
  * (If-None-Match → 304) every time: a new meshcall shows its page at once.
- * Private to src/server/ (server_http.c routes to it).
+ * Used by server_http.c, which routes to it; public for its tests.
  *
  * Threading: none of its own; called from the SoupServer's handler. */
 #pragma once
