@@ -255,6 +255,7 @@ function newConnection(r, offerer) {
   const video = r.tile.querySelector('video');
   if (offerer) addLocalMedia(conn);   // an answerer adds them to the offer's transceivers (onOffer)
   pc.onicecandidate = (e) => {
+    if (e.candidate && !e.candidate.candidate) return;   // Firefox's end of a generation: not a candidate line
     sendSignal(r.peerId, { type: 'candidate', candidate: e.candidate ? e.candidate.toJSON() : null });
   };
   pc.ontrack = (e) => {
