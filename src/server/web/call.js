@@ -88,31 +88,38 @@ async function fillDeviceLists() {
     let n = 0;
     for (const d of devices.filter((x) => x.kind === kind))
       select.append(new Option(d.label || `${label} ${++n}`, d.deviceId, false, d.deviceId === currentId));
-    select.append(new Option('None', 'none', false, currentId === 'none'));
+    // In the call, Mute and Camera off take the place of "None" (media must keep flowing).
+    if ($('call-view').hidden || currentId === 'none') select.append(new Option('None', 'none', false, currentId === 'none'));
   }
 }
 
-// A device chosen: the new track replaces the old one on every connection.
+// A device chosen: the new track replaces the old one on every connection,
+// opened before the old one stops so that media never pauses (a pause
+// would look like a broken connection to meshcall's media timeout).
 async function switchDevice() {
   const old = localStream;
-  old.getTracks().forEach((t) => t.stop());
   localStream = await openDevices();
+  old.getTracks().forEach((t) => t.stop());
   applyMediaState();
   $('preview').srcObject = localStream;
   const self = $('grid').querySelector('.tile.self video');
   if (self) self.srcObject = localStream;
   for (const r of remotes.values()) {
     if (!r.conn) continue;
+    let more = false;
     for (const tr of r.conn.pc.getTransceivers()) {
-      const kind = tr.receiver.track.kind;
-      const track = localStream.getTracks().find((t) => t.kind === kind) || null;
+      const track = localStream.getTracks().find((t) => t.kind === tr.receiver.track.kind) || null;
       tr.sender.replaceTrack(track).catch((err) => console.warn('replaceTrack', err));
       if (track && tr.direction === 'recvonly') {
         tr.sender.setStreams(localStream);
-        tr.direction = 'sendrecv';   // a renegotiation, by the side that offered
-        if (r.conn.offerer) renegotiate(r);
+        tr.direction = 'sendrecv';
+        more = true;
       }
     }
+    // A device where there was none needs a renegotiation; the side that
+    // made the first offer makes it (an answerer's new device waits for the
+    // next connection).
+    if (more && r.conn.offerer) renegotiate(r);
   }
   await fillDeviceLists();
 }
@@ -139,9 +146,16 @@ function showMarks(r) {
   const marks = [];
   if (r.marks.audioMuted) marks.push('🔇 muted');
   if (r.marks.videoOff) marks.push('camera off');
-  if (r.marks.recording) marks.push('● REC');
-  r.tile.querySelector('.marks').textContent = marks.join(' · ');
+    r.tile.querySelector('.marks').textContent = marks.join(' · ');
   r.tile.querySelector('.name').textContent = r.name;
+  // A recorder sends nothing: no tile, a mark for the call instead.
+  r.tile.hidden = r.marks.recording;
+  showRecorders();
+}
+
+function showRecorders() {
+  const names = Array.from(remotes.values()).filter((x) => x.marks.recording).map((x) => x.name).sort();
+  $('recording').textContent = names.length ? `● REC  recorded by ${names.join(', ')}` : '';
 }
 
 function remoteFor(peerId, name) {
@@ -163,6 +177,7 @@ function removeRemote(peerId, why) {
   closeConnection(r, why);
   r.tile.remove();
   remotes.delete(peerId);
+  showRecorders();
   if (chatHistory.askedPeer === peerId && !chatHistory.done) askHistory();   // the next peer with an open channel
 }
 
