@@ -9,6 +9,7 @@
 # arrives at both --accept-files dirs with its SHA-256; the Mute button shows
 # in both meshcall's --stats-json. Before the call: the page's HTTP answers
 # (Content-Type, ETag, Cache-Control, 304, HEAD, 405, 404) with curl.
+# KEEP_WORK=1 also keeps a screenshot of the page in the call (page.png).
 source "$(dirname "$0")/browser_lib.bash"
 source "$(dirname "$0")/wait.bash"
 
@@ -60,11 +61,13 @@ mkdir -p "$WORK/in1" "$WORK/in2"
 head -c 300000 /dev/urandom >"$WORK/page-file.bin"
 file_sha=$(sha256sum "$WORK/page-file.bin" | cut -d' ' -f1)
 
+shot=()
+[ "${KEEP_WORK:-0}" = 1 ] && shot=(--screenshot "$WORK/page.png")
 start_join mc1 --token "$TOKEN" --say "hello from mc1 before the page" --chat-log "$WORK/mc1.chat" --accept-files "$WORK/in1"
 wait_participants "$CALL_ID" 1 10
 TMPDIR="$WORK" node "$NODE_DIR/call_page.js" --url "$base/?call=$CALL_ID#token=$TOKEN" --name "$PAGE_NAME" --peers 2 \
   --expect-chat "hello from mc1 before the page" --expect-chat "live from mc2" --say "typed in the page ✓" \
-  --send-file "$WORK/page-file.bin" --mute >"$WORK/page.log" 2>&1 &
+  --send-file "$WORK/page-file.bin" --mute "${shot[@]}" >"$WORK/page.log" 2>&1 &
 PIDS[page]=$!
 wait_participants "$CALL_ID" 2 15
 start_join mc2 --token "$TOKEN" --say "live from mc2" --chat-log "$WORK/mc2.chat" --accept-files "$WORK/in2"

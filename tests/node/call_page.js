@@ -5,7 +5,7 @@
 // Mute. For tests/integration/browser_page.sh.
 //
 //   node call_page.js --url 'http://127.0.0.1:PORT/?call=ID#token=T' --name NAME --peers N
-//        [--expect-chat TEXT]... [--say TEXT] [--send-file PATH] [--mute]
+//        [--expect-chat TEXT]... [--say TEXT] [--send-file PATH] [--mute] [--screenshot PNG]
 //
 // Steps, in order, each bounded; stdout gets one JSON event per line:
 //   "joined"   the call id the link filled in, after Join was pressed
@@ -17,7 +17,7 @@
 //   "file-sent" --send-file went through the file input, and the page says
 //              "sent" for each of the N remotes
 //   "muted"    the Mute button was pressed (and says so: aria-pressed)
-//   "ready"    all done; the page stays in the call until SIGTERM, then
+//   "ready"    all done (--screenshot: the page as it looks then); the page stays in the call until SIGTERM, then
 //              presses Leave and exits 0
 // "page-error" / "console-error" events report what the page threw or logged
 // as an error (the test fails on them); "fatal" and exit 1 when a step fails.
@@ -31,11 +31,11 @@ const { chromium } = require('playwright-core');
 
 function usage(msg) {
   process.stderr.write(`call_page: ${msg}\nusage: node call_page.js --url URL --name NAME --peers N ` +
-                       '[--expect-chat TEXT]... [--say TEXT] [--send-file PATH] [--mute]\n');
+                       '[--expect-chat TEXT]... [--say TEXT] [--send-file PATH] [--mute] [--screenshot PNG]\n');
   process.exit(2);
 }
 
-const opts = { url: null, name: null, peers: 0, expectChat: [], say: null, sendFile: null, mute: false };
+const opts = { url: null, name: null, peers: 0, expectChat: [], say: null, sendFile: null, mute: false, screenshot: null };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   const next = () => (i + 1 < process.argv.length ? process.argv[++i] : usage(`${a} needs a value`));
@@ -46,6 +46,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--say') opts.say = next();
   else if (a === '--send-file') opts.sendFile = next();
   else if (a === '--mute') opts.mute = true;
+  else if (a === '--screenshot') opts.screenshot = next();
   else usage(`unknown option '${a}'`);
 }
 if (!opts.url || !opts.name || !(opts.peers >= 1)) usage('--url, --name and --peers N (>= 1) are required');
@@ -145,6 +146,7 @@ async function main() {
     if (pressed !== 'true') throw new Error(`the Mute button says aria-pressed=${pressed} after a click`);
     emit('muted', {});
   }
+  if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
   emit('ready', { stats: await page.evaluate(() => window.meshcallPage.stats()) });
 }
 

@@ -111,7 +111,7 @@ async function switchDevice() {
       const track = localStream.getTracks().find((t) => t.kind === tr.receiver.track.kind) || null;
       tr.sender.replaceTrack(track).catch((err) => console.warn('replaceTrack', err));
       if (track && tr.direction === 'recvonly') {
-        tr.sender.setStreams(localStream);
+        if (tr.sender.setStreams) tr.sender.setStreams(localStream);
         tr.direction = 'sendrecv';
         more = true;
       }
