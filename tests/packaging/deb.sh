@@ -95,8 +95,10 @@ trap 'kill "$serve_pid" 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
 [ -s "$WORK/port" ] || fail "the packaged meshcall serve did not start: $(cat "$WORK/serve.log")"
 page_url="http://127.0.0.1:$(cat "$WORK/port")"
-curl -sSf "$page_url/" | grep -q '<script src="/call.js"' || fail "the packaged meshcall serves no call page at /"
-curl -sSf "$page_url/vendor/socket.io.min.js" | head -c 200 | grep -q 'Socket.IO v4' ||
+# Read whole before matching (a grep -q that stops early fails curl under pipefail).
+curl -sSf -o "$WORK/page.html" "$page_url/" && grep -q '<script src="/call.js"' "$WORK/page.html" ||
+  fail "the packaged meshcall serves no call page at /"
+curl -sSf -o "$WORK/bundle.js" "$page_url/vendor/socket.io.min.js" && head -n 3 "$WORK/bundle.js" | grep -q 'Socket.IO v4' ||
   fail "the packaged meshcall serves no socket.io-client bundle"
 kill "$serve_pid"
 wait "$serve_pid" 2>/dev/null
