@@ -144,7 +144,7 @@ function makeTile(name, self) {
 
 function showMarks(r) {
   const marks = [];
-  if (r.marks.audioMuted) marks.push('🔇 muted');
+  if (r.marks.audioMuted) marks.push('muted');
   if (r.marks.videoOff) marks.push('camera off');
     r.tile.querySelector('.marks').textContent = marks.join(' · ');
   r.tile.querySelector('.name').textContent = r.name;
@@ -568,7 +568,7 @@ function toggle(button, key, labels) {
   applyMediaState();
   for (const r of remotes.values()) if (r.conn) sendMediaState(r);
   const self = $('grid').querySelector('.tile.self .marks');
-  if (self) self.textContent = [me.audioMuted ? '🔇 muted' : '', me.videoOff ? 'camera off' : ''].filter(Boolean).join(' · ');
+  if (self) self.textContent = [me.audioMuted ? 'muted' : '', me.videoOff ? 'camera off' : ''].filter(Boolean).join(' · ');
 }
 
 // For tests and the curious: what each connection receives (--stats-json's names).
