@@ -169,7 +169,9 @@ mc_cmd_serve (int argc, char **argv)
       "and exchange WebRTC offers, answers and ICE candidates through it; media never\n"
       "passes through the server. Protocol: docs/protocol.md.\n"
       "GET /health and GET /stats report calls, participants and messages relayed\n"
-      "(/stats needs the token when one is set).");
+      "(/stats needs the token when one is set).\n"
+      "Browsers join at http://HOST:PORT/ (the call page, served from the binary):\n"
+      "http://HOST:PORT/?call=CALL_ID#token=TOKEN is a link straight into a call.");
   g_option_context_set_description (ctx,
       "Settings come from the [serve] group of the config file; flags override them.\n"
       "Logs: warnings about misbehaving clients go to stderr; GST_DEBUG=meshcall-server:5\n"
@@ -244,6 +246,7 @@ mc_cmd_serve (int argc, char **argv)
                address ? address : "0.0.0.0", mc_call_server_get_port (server),
                token && token[0] ? ", token required" : "");
   mc_log_user ("join with: meshcall join CALL_ID --signal %s", url);
+  mc_log_user ("or in a browser: %s/?call=CALL_ID%s", url, token && token[0] ? "#token=TOKEN" : "");
 
   run_until_signal ();
   mc_log_user ("stopping");

@@ -3,6 +3,7 @@
 #include "meshcall/base/json.h"
 #include "meshcall/base/log.h"
 #include "server_util.h"
+#include "meshcall/server/server_web.h"
 
 #include <string.h>
 
@@ -11,6 +12,7 @@
 struct _McServerHttp {
   SoupServer *soup;
   McHttpListener *listener;  /* accepts for soup (see http_listen) */
+  McServerWeb *web;          /* the call page at / */
   char *token;               /* NULL: /stats is open */
   McServerHttpEvents events;
   gpointer user_data;
@@ -151,8 +153,10 @@ http_cb (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
   JsonObject *obj;
   g_autoptr (JsonNode) node = NULL;
 
+  if (!health && !stats && mc_server_web_serve (http->web, msg, path))
+    return;
   if (!health && !stats) {
-    respond_json_error (msg, SOUP_STATUS_NOT_FOUND, "not found; try /health, /stats or /socket.io/");
+    respond_json_error (msg, SOUP_STATUS_NOT_FOUND, "not found; try /, /health, /stats or /socket.io/");
     return;
   }
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
@@ -227,6 +231,7 @@ mc_server_http_new (const char *host, guint port, const char *token, const McHtt
   http->token = token && token[0] ? g_strdup (token) : NULL;
   http->events = *events;
   http->user_data = user_data;
+  http->web = mc_server_web_new ();
   http->soup = soup_server_new ("server-header", "meshcall/" MESHCALL_VERSION " ", NULL);
   g_signal_connect (http->soup, "request-read", G_CALLBACK (on_request_read), NULL);
   soup_server_add_handler (http->soup, "/health", http_cb, http, NULL);
@@ -245,6 +250,7 @@ mc_server_http_free (McServerHttp *http)
   g_clear_pointer (&http->listener, mc_http_listener_free);
   soup_server_disconnect (http->soup);
   g_object_unref (http->soup);
+  mc_server_web_free (http->web);
   g_free (http->token);
   g_free (http);
 }

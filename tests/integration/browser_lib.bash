@@ -42,9 +42,10 @@ no_event() {
   fi
 }
 
-# server_participants CALL: participants in CALL according to GET /stats (0 when absent).
+# server_participants CALL: participants in CALL according to GET /stats (0 when absent);
+# with SERVER_TOKEN set, /stats is asked with that token.
 server_participants() {
-  curl -sf "http://127.0.0.1:$(cat "$WORK/port")/stats" | node -e '
+  curl -sf "http://127.0.0.1:$(cat "$WORK/port")/stats${SERVER_TOKEN:+?token=$SERVER_TOKEN}" | node -e '
     let s = ""; process.stdin.on("data", (d) => s += d).on("end", () => {
       const c = (JSON.parse(s).perCall || []).find((x) => x.callId === process.argv[1]);
       console.log(c ? c.participants : 0);

@@ -86,4 +86,21 @@ awk '/^\[[a-z]+\]$/ { group = $0 } /^#?[a-z-]+ =( |$)/ { sub(/^#/, ""); print gr
 done >"$WORK/missing"
 [ ! -s "$WORK/missing" ] || fail "meshcall.conf(5) does not document: $(tr '\n' ' ' <"$WORK/missing")"
 log "man pages render cleanly and document every option and config key"
+
+# The packaged binary carries the call page and socket.io-client's bundle (a GResource).
+bin=$WORK/root/usr/bin/meshcall
+"$bin" serve --listen 127.0.0.1:0 --port-file "$WORK/port" >"$WORK/serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
+[ -s "$WORK/port" ] || fail "the packaged meshcall serve did not start: $(cat "$WORK/serve.log")"
+page_url="http://127.0.0.1:$(cat "$WORK/port")"
+# Read whole before matching (a grep -q that stops early fails curl under pipefail).
+curl -sSf -o "$WORK/page.html" "$page_url/" && grep -q '<script src="/call.js"' "$WORK/page.html" ||
+  fail "the packaged meshcall serves no call page at /"
+curl -sSf -o "$WORK/bundle.js" "$page_url/vendor/socket.io.min.js" && head -n 3 "$WORK/bundle.js" | grep -q 'Socket.IO v4' ||
+  fail "the packaged meshcall serves no socket.io-client bundle"
+kill "$serve_pid"
+wait "$serve_pid" 2>/dev/null
+log "the packaged binary serves the call page and socket.io-client's bundle"
 log "PASS"
