@@ -1,8 +1,8 @@
 /* The listening socket and connections waiting for their request
  * (http_listener.h). */
 #include "http_listener.h"
+#include "http_answer.h"
 #include "http_tls.h"
-#include "meshcall/base/json.h"
 #include "meshcall/base/log.h"
 
 #include <arpa/inet.h>
@@ -108,61 +108,6 @@ mc_http_listener_config_init (McHttpListenerConfig *cfg)
   cfg->tls_certificate = NULL;
 }
 
-/* ---- answers written on the socket ----------------------------------------------- */
-
-static char *
-error_json (const char *message)
-{
-  JsonObject *obj = json_object_new ();
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), obj);
-
-  json_object_set_string_member (obj, "error", message);
-  json_object_unref (obj);
-  return mc_json_encode (node);
-}
-
-/* One best-effort send: a fresh connection's send buffer always takes it.
- * tls (nullable): the connection's TLS stream, written instead of fd. */
-static void
-send_answer (int fd, GIOStream *tls, guint status, const char *json)
-{
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
-  g_autofree char *text = g_strdup_printf ("HTTP/1.1 %u %s\r\nServer: meshcall/" MESHCALL_VERSION "\r\n"
-                                           "Date: %s\r\nContent-Type: application/json\r\n"
-                                           "Content-Length: %zu\r\nCache-Control: no-store\r\n%s"
-                                           "Connection: close\r\n\r\n%s",
-                                           status, soup_status_get_phrase (status), date, strlen (json),
-                                           status == SOUP_STATUS_SERVICE_UNAVAILABLE ? "Retry-After: 1\r\n" : "",
-                                           json);
-  ssize_t n;
-
-  if (tls) {
-    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (tls)), text,
-                                                strlen (text), NULL, NULL);
-    return;
-  }
-  do
-    n = send (fd, text, strlen (text), MSG_NOSIGNAL | MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
-}
-
-/* A connection refused before libsoup saw it: what has arrived is read, so
- * that the close is a FIN and not a reset that could destroy the answer.
- * A TLS listener's client gets no answer: it has not had its handshake. */
-static void
-refuse_fd (McHttpListener *l, int fd, const char *message)
-{
-  g_autofree char *json = error_json (message);
-  char buf[4096];
-
-  for (int i = 0; i < 4 && recv (fd, buf, sizeof buf, MSG_DONTWAIT) > 0; i++)
-    ;
-  if (l->cfg.tls_certificate == NULL)
-    send_answer (fd, NULL, SOUP_STATUS_SERVICE_UNAVAILABLE, json);
-  close (fd);
-}
-
 /* ---- connections ------------------------------------------------------------------ */
 
 static void
@@ -266,7 +211,7 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
     c->stolen = soup_server_message_steal_connection (msg);
   }
   if (status)
-    send_answer (fd, c->tls, status, json);
+    mc_http_send_answer (fd, c->tls, status, json);
   if (!linger || c->state == CONN_LINGER) {
     conn_end (c, TRUE);
     return;
@@ -284,7 +229,7 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
 static void
 conn_close_busy (Conn *c, guint64 *counter, const char *why)
 {
-  g_autofree char *json = error_json ("server busy: this connection waited too long for its request");
+  g_autofree char *json = mc_http_error_json ("server busy: this connection waited too long for its request");
 
   MC_INFO ("connection from %s closed after waiting %.1f s for its request: %s", c->key,
            (g_get_monotonic_time () - c->accepted_at) / 1e6, why);
@@ -310,7 +255,7 @@ conn_expire (Conn *c)
     MC_INFO ("connection from %s closed: no complete request %s within %u ms (header-timeout)", c->key,
              c->state == CONN_HEAD ? "head" : "body", l->cfg.header_timeout_ms);
     l->stats.timed_out++;
-    json = error_json ("request timeout: the request did not arrive within header-timeout");
+    json = mc_http_error_json ("request timeout: the request did not arrive within header-timeout");
     conn_close (c, SOUP_STATUS_REQUEST_TIMEOUT, json, FALSE);
     break;
   case CONN_WRITING:
@@ -368,7 +313,7 @@ on_got_headers (SoupServerMessage *msg, Conn *c)
   MC_INFO ("HTTP 413 to %s %s from %s: no request body is taken there", soup_server_message_get_method (msg),
            g_uri_get_path (soup_server_message_get_uri (msg)), c->key);
   l->stats.bodies_refused++;
-  json = error_json ("this endpoint takes no request body");
+  json = mc_http_error_json ("this endpoint takes no request body");
   conn_close (c, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, json, TRUE);
 }
 
@@ -514,7 +459,7 @@ on_tls_done (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer d
   case MC_HTTP_TLS_PLAIN_HTTP:
     MC_INFO ("connection from %s refused: a plain HTTP request on the TLS port", c->key);
     l->stats.tls_plain_http++;
-    json = error_json ("this port serves HTTPS only: use https:// or wss://");
+    json = mc_http_error_json ("this port serves HTTPS only: use https:// or wss://");
     c->state = CONN_HEAD;
     conn_close (c, SOUP_STATUS_BAD_REQUEST, json, TRUE);
     break;
@@ -539,7 +484,7 @@ admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t l
   address_key (ss, key);
   if (!admit_address (l, key, now)) {
     l->stats.refused_busy++;
-    refuse_fd (l, fd, "too many connections from this address are waiting to send their request");
+    mc_http_refuse_fd (fd, l->cfg.tls_certificate == NULL, "too many connections from this address are waiting to send their request");
     return;
   }
   socket = g_socket_new_from_fd (fd, &error);
@@ -609,7 +554,7 @@ triage_with_reserve (McHttpListener *l, gint64 now)
       admit (l, fd, &ss, len, now);
     } else {
       l->stats.refused_no_fd++;
-      refuse_fd (l, fd, "server out of file descriptors; try again shortly");
+      mc_http_refuse_fd (fd, l->cfg.tls_certificate == NULL, "server out of file descriptors; try again shortly");
     }
     reserve_open (l);
   }

@@ -7,14 +7,17 @@
 // 2. a plain HTTP request on the TLS port is answered 400 in plain text,
 //    saying to use https:// or wss://;
 // 3. bytes that are not TLS are closed at once, with nothing sent back;
-// 4. a client that connects and sends nothing, and one that sends the
-//    first bytes of a ClientHello and stalls, are closed by the header
-//    timeout (not before it, and within 2 s after);
+// 4. a client that connects and sends nothing, one that sends the first
+//    bytes of a ClientHello and stalls, and one that sends a whole
+//    ClientHello (a real one, from fuzz/corpora/fuzz_tls_hello) and never
+//    answers the server's, so that its handshake is under way, are closed
+//    by the header timeout (not before it, and within 2 s after);
 // 5. /stats over https counts them (tlsFailed, tlsPlainHttp, timedOut).
 //   node serve_tls.js PORT HEADER_TIMEOUT_MS CA_FILE
 'use strict';
 
 const fs = require('fs');
+const path = require('path');
 const https = require('https');
 const net = require('net');
 const { io } = require('socket.io-client');
@@ -105,22 +108,27 @@ h.run('serve_tls', async () => {
   h.assertEq(junk.answer, '', 'what the server sent a non-TLS client');
   h.log(`garbage: closed after ${junk.lived} ms, nothing sent`);
 
-  // 4. slow ones: silent, and a ClientHello header announcing 512 bytes, then nothing.
-  const [silent, stalled] = await Promise.all([
+  // 4. slow ones: silent, a ClientHello header announcing 512 bytes then nothing, a whole ClientHello then nothing.
+  const hello = fs.readFileSync(path.join(__dirname, '..', '..', 'fuzz', 'corpora', 'fuzz_tls_hello', 'good-client-hello-tls13'));
+  const [silent, stalled, handshaking] = await Promise.all([
     raw(null, 'silent client', TIMEOUT + 3000),
     raw(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]), 'stalled ClientHello', TIMEOUT + 3000),
+    raw(hello, 'handshake left hanging', TIMEOUT + 3000),
   ]);
-  for (const [what, r] of [['silent client', silent], ['stalled ClientHello', stalled]]) {
+  h.assert(/^\x16\x03/.test(handshaking.answer), 'the server did not answer a whole ClientHello with its handshake');
+  handshaking.answer = '';
+  for (const [what, r] of [['silent client', silent], ['stalled ClientHello', stalled], ['handshake left hanging', handshaking]]) {
     h.assert(r.lived >= TIMEOUT - 100, `${what} closed after ${r.lived} ms, before the header timeout (${TIMEOUT} ms)`);
     h.assert(r.lived <= TIMEOUT + 2000, `${what} closed after ${r.lived} ms, over 2 s past the header timeout`);
     h.assertEq(r.answer, '', `what the server sent the ${what}`);
   }
-  h.log(`silent client closed after ${silent.lived} ms, stalled ClientHello after ${stalled.lived} ms (header timeout ${TIMEOUT} ms)`);
+  h.log(`closed after: silent client ${silent.lived} ms, stalled ClientHello ${stalled.lived} ms, handshake left hanging ` +
+        `${handshaking.lived} ms (header timeout ${TIMEOUT} ms)`);
 
   // 5. the counters.
   const after = (await getStats()).http;
   h.assert(after.tlsFailed - before.tlsFailed >= 2, `tlsFailed rose by ${after.tlsFailed - before.tlsFailed}, want >= 2 (garbage, no CA)`);
   h.assertEq(after.tlsPlainHttp - before.tlsPlainHttp, 1, 'tlsPlainHttp increase');
-  h.assert(after.timedOut - before.timedOut >= 2, `timedOut rose by ${after.timedOut - before.timedOut}, want >= 2`);
+  h.assertEq(after.timedOut - before.timedOut, 3, 'timedOut increase (silent, stalled, handshake left hanging)');
   h.log(`/stats http: ${JSON.stringify(after)}`);
 });
