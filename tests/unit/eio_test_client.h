@@ -130,12 +130,11 @@ expect_frame (RawClient *c, const char *prefix, guint from)
   g_assert_not_reached ();
 }
 
-/* A websocket session on /socket.io/ of 127.0.0.1:port, its OPEN packet received. */
+/* A websocket session at url (a server's /socket.io/?EIO=4&transport=websocket), its OPEN packet received. */
 static G_GNUC_UNUSED RawClient *
-raw_open (SoupSession *session, guint port, gboolean no_pong)
+raw_open_url (SoupSession *session, const char *url, gboolean no_pong)
 {
   RawClient *c = g_new0 (RawClient, 1);
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/socket.io/?EIO=4&transport=websocket", port);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
 
   c->frames = g_ptr_array_new_with_free_func (g_free);
@@ -144,6 +143,15 @@ raw_open (SoupSession *session, guint port, gboolean no_pong)
   iterate_until (raw_is_connected, c, "websocket connection");
   expect_frame (c, "0{\"sid\"", 0);
   return c;
+}
+
+/* A websocket session on /socket.io/ of 127.0.0.1:port, its OPEN packet received. */
+static G_GNUC_UNUSED RawClient *
+raw_open (SoupSession *session, guint port, gboolean no_pong)
+{
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/socket.io/?EIO=4&transport=websocket", port);
+
+  return raw_open_url (session, url, no_pong);
 }
 
 static G_GNUC_UNUSED void
