@@ -468,6 +468,10 @@ on_tls_done (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer d
     l->stats.tls_failed++;
     conn_end (c, TRUE);
     break;
+  case MC_HTTP_TLS_CLOSED:
+    MC_INFO ("connection from %s closed by the client before its TLS handshake", c->key);
+    conn_end (c, TRUE);
+    break;
   }
 }
 

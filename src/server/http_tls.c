@@ -152,7 +152,8 @@ on_handshake (GObject *source, GAsyncResult *res, gpointer data)
   g_autofree char *why = NULL;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error) && !a->cancelled)
-    why = g_strdup_printf ("TLS handshake failed: %s", error->message);
+    why = g_strdup_printf ("TLS handshake failed (as it does for a client that does not trust this server's "
+                           "certificate): %s", error->message);
   if (a->cancelled) {
     accept_free (a);
     return;
@@ -197,7 +198,7 @@ look (McHttpTlsAccept *a)
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
     return TRUE;
   if (n <= 0) {
-    finish (a, MC_HTTP_TLS_FAILED, n == 0 ? "closed before its TLS handshake" : g_strerror (errno));
+    finish (a, MC_HTTP_TLS_CLOSED, NULL);
     return FALSE;
   }
   if (ioctl (fd, FIONREAD, &available) < 0 || available < n)

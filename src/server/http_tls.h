@@ -30,6 +30,7 @@ typedef enum {
   MC_HTTP_TLS_OK,          /* handshake done: tls is the connection to serve */
   MC_HTTP_TLS_PLAIN_HTTP,  /* a plain HTTP request came: nothing was read, answer it in plain text */
   MC_HTTP_TLS_FAILED,      /* not TLS, or the handshake failed (why says how) */
+  MC_HTTP_TLS_CLOSED,      /* the client closed (or reset) before sending a byte: a port check, not an attack */
 } McHttpTlsResult;
 
 typedef struct _McHttpTlsAccept McHttpTlsAccept;
