@@ -24,6 +24,8 @@
  * closed to make room: a client that has just connected is about to send
  * its request, a slowloris is not. */
 #define WAIT_GRACE_US (1 * G_USEC_PER_SEC)
+/* TLS handshakes under way from one address (http_tls.h, McHttpTlsGate). */
+#define MAX_HANDSHAKES_PER_ADDRESS 4
 /* After a refusal, the client's time to read the answer before the close. */
 #define LINGER_US (2 * G_USEC_PER_SEC)
 /* Out of descriptors: queued connections looked at per pause, and the pause. */
@@ -84,6 +86,7 @@ struct _McHttpListener {
   guint port;
   guint backlog;
   int reserve_fd;             /* /dev/null, closed for a moment to accept and refuse when out of descriptors */
+  McHttpTlsGate *tls_gate;    /* with a certificate */
   ListenerSource *source;     /* the listening fd, the pause and the sweep (ready time) */
   gpointer fd_tag;
   GHashTable *conns;          /* Conn* (owned) */
@@ -202,6 +205,7 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
 
   if (c->tls_accept) {
     /* No answer before the handshake: a plain one would be garbage to a TLS client. */
+    mc_http_tls_gate_leave (c->listener->tls_gate, c->key, c->tls_accept);
     conn_end (c, mc_http_tls_accept_cancel (g_steal_pointer (&c->tls_accept)));
     return;
   }
@@ -448,7 +452,7 @@ on_tls_done (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer d
   g_autoptr (GSocketAddress) local = NULL;
   g_autofree char *json = NULL;
 
-  c->tls_accept = NULL;
+  mc_http_tls_gate_leave (l->tls_gate, c->key, g_steal_pointer (&c->tls_accept));
   switch (result) {
   case MC_HTTP_TLS_OK:
     c->tls = g_object_ref (tls);
@@ -474,6 +478,16 @@ on_tls_done (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer d
     break;
   }
 }
+
+static gboolean
+on_tls_ready (gpointer data)
+{
+  Conn *c = data;
+
+  return mc_http_tls_gate_enter (c->listener->tls_gate, c->key, c->tls_accept);
+}
+
+static const McHttpTlsEvents tls_events = { .ready = on_tls_ready, .done = on_tls_done };
 
 static void
 admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t len, gint64 now)
@@ -516,7 +530,7 @@ admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t l
   stream = g_socket_connection_factory_create_connection (socket);
   if (l->cfg.tls_certificate) {
     c->state = CONN_TLS;
-    c->tls_accept = mc_http_tls_accept_start (stream, l->cfg.tls_certificate, on_tls_done, c);
+    c->tls_accept = mc_http_tls_accept_start (stream, l->cfg.tls_certificate, &tls_events, c);
     return;
   }
   /* Emits request-started at once (on_request_started links the message). */
@@ -754,8 +768,10 @@ mc_http_listener_new (SoupServer *soup, GSocketAddress *address, const McHttpLis
     l->cfg = *cfg;
   else
     mc_http_listener_config_init (&l->cfg);
-  if (l->cfg.tls_certificate)
+  if (l->cfg.tls_certificate) {
     g_object_ref (l->cfg.tls_certificate);
+    l->tls_gate = mc_http_tls_gate_new (MAX_HANDSHAKES_PER_ADDRESS);
+  }
   l->fd = -1;
   l->reserve_fd = -1;
   l->backoff_ms = BACKOFF_MIN_MS;
@@ -805,6 +821,7 @@ mc_http_listener_free (McHttpListener *l)
   if (l->reserve_fd >= 0)
     close (l->reserve_fd);
   g_clear_object (&l->cfg.tls_certificate);
+  g_clear_pointer (&l->tls_gate, mc_http_tls_gate_free);
   g_object_unref (l->soup);
   g_free (l);
 }

@@ -112,7 +112,7 @@ struct _McHttpTlsAccept {
   GCancellable *cancel;
   gboolean handshaking;
   gboolean cancelled;      /* during the handshake: freed by its callback, which calls nothing */
-  McHttpTlsDone done;
+  const McHttpTlsEvents *events;
   gpointer user_data;
 };
 
@@ -140,7 +140,7 @@ accept_free (McHttpTlsAccept *a)
 static void
 finish (McHttpTlsAccept *a, McHttpTlsResult result, const char *why)
 {
-  a->done (result, result == MC_HTTP_TLS_OK ? a->tls : NULL, why, a->user_data);
+  a->events->done (result, result == MC_HTTP_TLS_OK ? a->tls : NULL, why, a->user_data);
   accept_free (a);
 }
 
@@ -182,7 +182,7 @@ start_handshake (McHttpTlsAccept *a)
 
 static gboolean on_recheck (gpointer data);
 
-/* What has arrived decides; FALSE when a is finished (freed). */
+/* What has arrived decides; FALSE when a is finished (freed) or past its hello. */
 static gboolean
 look (McHttpTlsAccept *a)
 {
@@ -215,7 +215,8 @@ look (McHttpTlsAccept *a)
     return TRUE;
   case MC_TLS_HELLO_COMPLETE:
     clear_source (&a->watch);
-    start_handshake (a);
+    if (a->events->ready (a->user_data))
+      start_handshake (a);
     return FALSE;
   case MC_TLS_HELLO_PLAIN_HTTP:
     finish (a, MC_HTTP_TLS_PLAIN_HTTP, NULL);
@@ -248,14 +249,15 @@ on_readable (GSocket *socket, GIOCondition cond, gpointer data)
 }
 
 McHttpTlsAccept *
-mc_http_tls_accept_start (GSocketConnection *conn, GTlsCertificate *cert, McHttpTlsDone done, gpointer user_data)
+mc_http_tls_accept_start (GSocketConnection *conn, GTlsCertificate *cert, const McHttpTlsEvents *events,
+                          gpointer user_data)
 {
   McHttpTlsAccept *a = g_new0 (McHttpTlsAccept, 1);
 
   a->conn = g_object_ref (conn);
   a->socket = g_socket_connection_get_socket (conn);
   a->cert = g_object_ref (cert);
-  a->done = done;
+  a->events = events;
   a->user_data = user_data;
   a->watch = g_socket_create_source (a->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (a->watch, (GSourceFunc) (void (*) (void)) on_readable, a, NULL);
@@ -278,4 +280,79 @@ mc_http_tls_accept_cancel (McHttpTlsAccept *a)
   shutdown (g_socket_get_fd (a->socket), SHUT_RDWR);
   g_cancellable_cancel (a->cancel);
   return FALSE;
+}
+
+/* ---- handshakes per address --------------------------------------------------------- */
+
+typedef struct {
+  GHashTable *running;     /* McHttpTlsAccept* */
+  GQueue held;             /* McHttpTlsAccept*, oldest first */
+} GateEntry;
+
+struct _McHttpTlsGate {
+  guint per_address;
+  GHashTable *addrs;       /* key -> GateEntry* (owned), while it has running or held ones */
+};
+
+static void
+gate_entry_free (GateEntry *e)
+{
+  g_hash_table_unref (e->running);
+  g_queue_clear (&e->held);
+  g_free (e);
+}
+
+McHttpTlsGate *
+mc_http_tls_gate_new (guint per_address)
+{
+  McHttpTlsGate *gate = g_new0 (McHttpTlsGate, 1);
+
+  gate->per_address = per_address;
+  gate->addrs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) gate_entry_free);
+  return gate;
+}
+
+void
+mc_http_tls_gate_free (McHttpTlsGate *gate)
+{
+  if (gate == NULL)
+    return;
+  g_hash_table_unref (gate->addrs);
+  g_free (gate);
+}
+
+gboolean
+mc_http_tls_gate_enter (McHttpTlsGate *gate, const char *key, McHttpTlsAccept *a)
+{
+  GateEntry *e = g_hash_table_lookup (gate->addrs, key);
+
+  if (e == NULL) {
+    e = g_new0 (GateEntry, 1);
+    e->running = g_hash_table_new (NULL, NULL);
+    g_hash_table_insert (gate->addrs, g_strdup (key), e);
+  }
+  if (g_hash_table_size (e->running) < gate->per_address) {
+    g_hash_table_add (e->running, a);
+    return TRUE;
+  }
+  g_queue_push_tail (&e->held, a);
+  return FALSE;
+}
+
+void
+mc_http_tls_gate_leave (McHttpTlsGate *gate, const char *key, McHttpTlsAccept *a)
+{
+  GateEntry *e = g_hash_table_lookup (gate->addrs, key);
+  McHttpTlsAccept *next;
+
+  if (e == NULL || (!g_hash_table_remove (e->running, a) && !g_queue_remove (&e->held, a)))
+    return;
+  next = g_hash_table_size (e->running) < gate->per_address ? g_queue_pop_head (&e->held) : NULL;
+  if (next)
+    g_hash_table_add (e->running, next);
+  if (g_hash_table_size (e->running) == 0)
+    g_hash_table_remove (gate->addrs, key);
+  /* Last: a handshake that fails at once comes back here. */
+  if (next)
+    start_handshake (next);
 }

@@ -35,14 +35,37 @@ typedef enum {
 
 typedef struct _McHttpTlsAccept McHttpTlsAccept;
 
-/* result, tls (OK only; the callee's ref) and why (FAILED only) are valid
- * during the call. The accept is finished and freed after it. */
-typedef void (*McHttpTlsDone) (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer user_data);
+typedef struct {
+  /* The whole ClientHello is there: TRUE starts the handshake now; FALSE
+   * holds it until mc_http_tls_accept_go() (the owner limits handshakes:
+   * each holds a thread of GTask's pool, of which there are few, until it
+   * ends). */
+  gboolean (*ready) (gpointer user_data);
+  /* result, tls (OK only; the callee's ref) and why (FAILED only) are
+   * valid during the call. The accept is finished and freed after it. */
+  void (*done) (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer user_data);
+} McHttpTlsEvents;
 
 /* Starts on conn (referenced) with cert; done is called exactly once unless
- * cancelled first. */
-McHttpTlsAccept *mc_http_tls_accept_start (GSocketConnection *conn, GTlsCertificate *cert, McHttpTlsDone done,
-                                           gpointer user_data);
+ * cancelled first. events is not copied (a static table). */
+McHttpTlsAccept *mc_http_tls_accept_start (GSocketConnection *conn, GTlsCertificate *cert,
+                                           const McHttpTlsEvents *events, gpointer user_data);
+/* Handshakes under way per client address: each holds one of the few
+ * threads of GTask's pool until it ends (a client that stalls mid-handshake,
+ * until the owner's timeout), so one address must not take them all. An
+ * accept over the limit waits, oldest first, for one of its address's to
+ * end. */
+typedef struct _McHttpTlsGate McHttpTlsGate;
+
+McHttpTlsGate *mc_http_tls_gate_new (guint per_address);
+void mc_http_tls_gate_free (McHttpTlsGate *gate);
+/* For ready: TRUE when accept (from address key) may start now; FALSE: it
+ * is held, and started by a later mc_http_tls_gate_leave(). */
+gboolean mc_http_tls_gate_enter (McHttpTlsGate *gate, const char *key, McHttpTlsAccept *accept);
+/* accept's handshake ended, or accept goes (before it is freed or
+ * cancelled): its place, or its hold, is given up; the next held one of its
+ * address starts. Nothing for an accept that never entered. */
+void mc_http_tls_gate_leave (McHttpTlsGate *gate, const char *key, McHttpTlsAccept *accept);
 /* No callback after this. A handshake in its thread is interrupted (the
  * socket is shut down) and its objects let go once the thread is out.
  * Returns FALSE then: the socket must not be closed under that thread (it

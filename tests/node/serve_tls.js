@@ -12,7 +12,11 @@
 //    bytes of a ClientHello and stalls, and one that sends a whole
 //    ClientHello (a real one, from fuzz/corpora/fuzz_tls_hello) and never
 //    answers the server's, so that its handshake is under way, are closed
-//    by the header timeout (not before it, and within 2 s after);
+//    by the header timeout (not before it, and within 2 s after); while 16
+//    such hanging handshakes from 127.0.0.5 are open (more than GTask's 10
+//    threads, which each running handshake holds; at most 4 from one
+//    address run at once),
+//    an https request from 127.0.0.1 is answered;
 // 5. /stats over https counts them (tlsFailed, tlsPlainHttp, timedOut).
 //   node serve_tls.js PORT HEADER_TIMEOUT_MS CA_FILE
 'use strict';
@@ -51,18 +55,18 @@ async function sioJoin(label, opts, callId) {
 
 // A raw TCP connection: sends `bytes` (nothing when null) and resolves with
 // what came back and when it closed (ms after connecting).
-function raw(bytes, what, limitMs) {
+function raw(bytes, what, limitMs, from = '127.0.0.1', onData = null) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const sock = net.connect(port, '127.0.0.1');
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress: from });
     let answer = Buffer.alloc(0);
     const timer = setTimeout(() => { sock.destroy(); reject(new Error(`${what}: still open after ${limitMs} ms`)); }, limitMs);
     sock.on('connect', () => { if (bytes) sock.write(bytes); });
-    sock.on('data', (b) => { answer = Buffer.concat([answer, b]); });
+    sock.on('data', (b) => { answer = Buffer.concat([answer, b]); if (onData) onData(); });
     sock.on('error', () => {});
     sock.on('close', () => {
       clearTimeout(timer);
-      resolve({ answer: answer.toString('latin1'), lived: Date.now() - t0 });
+      resolve({ answer: answer.toString('latin1'), lived: Date.now() - t0, closedAt: Date.now() });
     });
   });
 }
@@ -116,11 +120,24 @@ h.run('serve_tls', async () => {
 
   // 4. slow ones: silent, a ClientHello header announcing 512 bytes then nothing, a whole ClientHello then nothing.
   const hello = fs.readFileSync(path.join(__dirname, '..', '..', 'fuzz', 'corpora', 'fuzz_tls_hello', 'good-client-hello-tls13'));
-  const [silent, stalled, handshaking] = await Promise.all([
+  let answered = 0;
+  let started;
+  const handshakeStarted = new Promise((resolve) => { started = resolve; });
+  const hangers = [];
+  for (let i = 0; i < 16; i++)
+    hangers.push(raw(hello, `hanging handshake ${i} from 127.0.0.5`, TIMEOUT + 3000, '127.0.0.5', () => { if (++answered === 4) started(); }));
+  const slow = Promise.all([
     raw(null, 'silent client', TIMEOUT + 3000),
     raw(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]), 'stalled ClientHello', TIMEOUT + 3000),
     raw(hello, 'handshake left hanging', TIMEOUT + 3000),
   ]);
+  await handshakeStarted;
+  await getStats();
+  const servedAt = Date.now();
+  const hung = await Promise.all(hangers);
+  h.assert(hung.every((r) => r.closedAt > servedAt), 'an https request waited for the hanging handshakes of another address');
+  h.log('an https request from 127.0.0.1 was answered while 16 handshakes from 127.0.0.5 hung');
+  const [silent, stalled, handshaking] = await slow;
   h.assert(/^\x16\x03/.test(handshaking.answer), 'the server did not answer a whole ClientHello with its handshake');
   handshaking.answer = '';
   for (const [what, r] of [['silent client', silent], ['stalled ClientHello', stalled], ['handshake left hanging', handshaking]]) {
@@ -135,6 +152,6 @@ h.run('serve_tls', async () => {
   const after = (await getStats()).http;
   h.assertEq(after.tlsFailed - before.tlsFailed, 2, 'tlsFailed increase (the client without the CA, garbage)');
   h.assertEq(after.tlsPlainHttp - before.tlsPlainHttp, 1, 'tlsPlainHttp increase');
-  h.assertEq(after.timedOut - before.timedOut, 3, 'timedOut increase (silent, stalled, handshake left hanging)');
+  h.assertEq(after.timedOut - before.timedOut, 19, 'timedOut increase (silent, stalled, 17 handshakes left hanging)');
   h.log(`/stats http: ${JSON.stringify(after)}`);
 });
