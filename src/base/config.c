@@ -28,6 +28,7 @@ static const SchemaKey schema[] = {
   { "signaling", "token", KEY_STRING },
   { "signaling", "name", KEY_STRING },
   { "signaling", "peer-id", KEY_STRING },
+  { "signaling", "ca-file", KEY_STRING },
 
   { "firestore", "api-key", KEY_STRING },
   { "firestore", "id-token-file", KEY_STRING },
@@ -48,6 +49,8 @@ static const SchemaKey schema[] = {
   { "serve", "header-timeout", KEY_INT, 100, 600000 },
   { "serve", "max-pending-per-address", KEY_INT, 1, 1000000 },
   { "serve", "listen-backlog", KEY_INT, 1, 65535 },
+  { "serve", "tls-cert", KEY_STRING },
+  { "serve", "tls-key", KEY_STRING },
 
   { "media", "video", KEY_STRING },
   { "media", "audio", KEY_STRING },

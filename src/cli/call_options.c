@@ -5,6 +5,7 @@
 #include "meshcall/cli/cli_config.h"
 #include "meshcall/cli/commands.h"
 #include "meshcall/proto/call_protocol.h"
+#include "meshcall/signal/socketio/signal_socketio.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,7 @@ mc_signal_options_load (McSignalOptions *o, McConfig *config, McOptionStrings *s
   load_string (strings, &o->name, config, "signaling", "name", NULL);
   load_string (strings, &o->peer_id, config, "signaling", "peer-id", NULL);
   load_string (strings, &o->token, config, "signaling", "token", NULL);
+  load_string (strings, &o->ca_file, config, "signaling", "ca-file", NULL);
   mc_firestore_config_init (&o->firestore);
   load_string (strings, &o->firestore.api_key, config, "firestore", "api-key", NULL);
   load_string (strings, &o->firestore.id_token_file, config, "firestore", "id-token-file", NULL);
@@ -150,13 +152,17 @@ mc_signal_options_add_entries (McSignalOptions *o, GArray *entries)
 {
   const GOptionEntry add[] = {
     { "signal", 's', 0, G_OPTION_ARG_STRING, &o->url,
-      "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO). Default: a server on "
+      "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO; wss:// or https:// with TLS, the "
+      "server's certificate checked against the system's CAs or --ca-file). Default: a server on "
       "127.0.0.1:7300 if one answers, else one started inside this process. Or firestore://PROJECT_ID[/DATABASE] "
       "(Firestore, docs/firestore.md)", "URL" },
     /* FILENAME: the bytes as typed, so a UTF-8 name survives a C locale (checked at finish). */
     { "name", 'n', 0, G_OPTION_ARG_FILENAME, &o->name, "Name the others see (default: USER@HOST)", "NAME" },
     { "peer-id", 0, 0, G_OPTION_ARG_STRING, &o->peer_id, "Our id in the call (default: random)", "ID" },
     { "token", 't', 0, G_OPTION_ARG_STRING, &o->token, "Shared secret the signaling server asks for", "TOKEN" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &o->ca_file,
+      "wss:// and https:// servers: trust the CA certificates in this PEM file instead of the system's (for a "
+      "self-signed server, its certificate)", "FILE" },
     { "id-token-file", 0, 0, G_OPTION_ARG_FILENAME, &o->firestore.id_token_file,
       "Firestore: a file holding a Firebase ID token to sign in with (re-read when it changes; default: anonymous "
       "sign-in with [firestore] api-key)", "FILE" },
@@ -191,6 +197,10 @@ mc_signal_options_finish (McSignalOptions *o, const char *call_id, McOptionStrin
    * token is the server's to judge. */
   check = (McSignalingParams) { .call_id = (char *) call_id, .peer_id = o->peer_id, .name = o->name };
   mc_signal_firestore_set_config (&o->firestore);   /* its URL check looks at the credentials */
+  if (!mc_signal_socketio_set_ca_file (o->ca_file, &local)) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--ca-file %s: %s", o->ca_file, local->message);
+    return MC_EXIT_USAGE;
+  }
   if (!mc_signaling_check (mc_cli_signaling_backends, o->url ? o->url : "ws://127.0.0.1", &check, &local)) {
     int code = g_error_matches (local, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER) ? MC_EXIT_FAILURE
                                                                                       : MC_EXIT_USAGE;

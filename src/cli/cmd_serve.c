@@ -105,6 +105,8 @@ mc_cmd_serve (int argc, char **argv)
   g_autofree char *port_file = NULL;
   g_autofree char *address = NULL;
   g_autofree char *url = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
   McCallServerConfig cfg;
 
   config = mc_cli_config_load (argc, argv);
@@ -156,6 +158,11 @@ mc_cmd_serve (int argc, char **argv)
     { "listen-backlog", 0, 0, G_OPTION_ARG_INT, &backlog.value,
       "Connections the kernel queues before they are accepted (default 4096, capped by "
       "net.core.somaxconn)", "N" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+      "Serve HTTPS and WSS only, with this PEM certificate (the server's own first, then any intermediates); "
+      "needs --tls-key. Browsers allow camera and microphone only on https:// pages or localhost", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+      "The certificate's private key (PEM, unencrypted; keep it readable by this user only)", "FILE" },
     { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
       "Write the bound port to FILE once listening (for scripts and tests)", "FILE" },
     MC_CLI_CONFIG_OPTION_ENTRY (&config_path),
@@ -165,7 +172,7 @@ mc_cmd_serve (int argc, char **argv)
   ctx = g_option_context_new ("- run the LAN signaling server");
   g_option_context_set_summary (ctx,
       "A Socket.IO-compatible signaling server for meshcall calls on a LAN. Clients\n"
-      "(meshcall join --signal http://HOST:PORT, browsers, socket.io-client) join a call\n"
+      "(meshcall join --signal http://HOST:PORT or https://, browsers, socket.io-client) join a call\n"
       "and exchange WebRTC offers, answers and ICE candidates through it; media never\n"
       "passes through the server. Protocol: docs/protocol.md.\n"
       "GET /health and GET /stats report calls, participants and messages relayed\n"
@@ -181,7 +188,13 @@ mc_cmd_serve (int argc, char **argv)
       "descriptors (one warning), connections that waited longest for their request make\n"
       "room for ones that sent theirs; the rest are refused (503); accepting never spins.\n"
       "Request bodies are refused (413) before they are read, except Engine.IO polling\n"
-      "POSTs up to max-payload. Limits: docs/protocol.md.\n");
+      "POSTs up to max-payload. Limits: docs/protocol.md.\n"
+      "TLS: with --tls-cert and --tls-key the port speaks TLS only (clients use\n"
+      "wss:// or https://; a plain HTTP request is answered 400). The TLS handshake\n"
+      "counts against header-timeout. A test certificate for a LAN address:\n"
+      "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"
+      "    -subj /CN=meshcall -addext subjectAltName=IP:192.168.1.10 -keyout key.pem -out cert.pem\n"
+      "and clients trust it with meshcall join --ca-file cert.pem.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     mc_log_error ("%s (see 'meshcall serve --help')", error->message);
@@ -197,6 +210,15 @@ mc_cmd_serve (int argc, char **argv)
     listen = mc_config_get_string (config, "serve", "listen", "0.0.0.0:7300");
   if (token == NULL)
     token = mc_config_get_string (config, "serve", "token", NULL);
+  if (tls_cert == NULL)
+    tls_cert = mc_config_get_string (config, "serve", "tls-cert", NULL);
+  if (tls_key == NULL)
+    tls_key = mc_config_get_string (config, "serve", "tls-key", NULL);
+  if ((tls_cert == NULL) != (tls_key == NULL)) {
+    mc_log_error ("%s without %s: TLS needs the certificate and its key (see 'meshcall serve --help')",
+                  tls_cert ? "--tls-cert" : "--tls-key", tls_cert ? "--tls-key" : "--tls-cert");
+    return MC_EXIT_USAGE;
+  }
   const IntOption *ints[] = { &max_participants, &max_calls, &max_connections, &max_payload,
                               &ping_interval, &ping_timeout, &rate_limit, &resume_grace,
                               &header_timeout, &max_pending, &backlog };
@@ -228,6 +250,8 @@ mc_cmd_serve (int argc, char **argv)
   cfg.header_timeout_ms = header_timeout.value;
   cfg.max_pending_per_address = max_pending.value;
   cfg.listen_backlog = backlog.value;
+  cfg.tls_cert_file = tls_cert;
+  cfg.tls_key_file = tls_key;
 
   server = mc_call_server_new (&cfg, &error);
   if (server == NULL) {
@@ -242,8 +266,8 @@ mc_cmd_serve (int argc, char **argv)
     }
   }
   url = mc_call_server_get_url (server);
-  mc_log_user ("listening on %s:%u (Socket.IO at /socket.io/, status at /health)%s",
-               address ? address : "0.0.0.0", mc_call_server_get_port (server),
+  mc_log_user ("listening on %s:%u%s (Socket.IO at /socket.io/, status at /health)%s",
+               address ? address : "0.0.0.0", mc_call_server_get_port (server), tls_cert ? " with TLS only" : "",
                token && token[0] ? ", token required" : "");
   mc_log_user ("join with: meshcall join CALL_ID --signal %s", url);
   mc_log_user ("or in a browser: %s/?call=CALL_ID%s", url, token && token[0] ? "#token=TOKEN" : "");

@@ -44,7 +44,7 @@ struct _McJoinFlags {
 
 /* The order --help lists them in. */
 static const char *const help_order[] = {
-  "signal", "name", "peer-id", "token", "id-token-file",
+  "signal", "name", "peer-id", "token", "ca-file", "id-token-file",
   "video", "audio", "size", "fps", "video-codec", "min-bitrate", "max-bitrate",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
   "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout", "state-dir",

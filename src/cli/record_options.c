@@ -22,7 +22,7 @@ struct _McRecordFlags {
 
 static const char *const help_order[] = {
   "out", "compose", "compose-size", "compose-fps",
-  "signal", "name", "peer-id", "token", "id-token-file",
+  "signal", "name", "peer-id", "token", "ca-file", "id-token-file",
   "stun", "turn", "ice-transport-policy",
   "stats-json", "duration", "media-timeout", "jitter-latency",
   "config", NULL,

@@ -8,6 +8,7 @@
 #include "meshcall/proto/sio_packet.h"
 #include "meshcall/server/sio_server.h"
 #include "server_http.h"
+#include "http_tls.h"
 #include "server_util.h"
 
 #include <string.h>
@@ -58,6 +59,7 @@ struct _McCallServer {
   GHashTable *calls;       /* call_id -> Call* (owned) */
   GHashTable *peers;       /* Peer* set (owned) */
   McAuthThrottle *throttle;/* wrong tokens per source address */
+  gboolean tls;            /* serves HTTPS and WSS only */
   guint n_in_calls;
   guint64 relayed;
   guint64 join_seq;
@@ -729,6 +731,10 @@ check_config (const McCallServerConfig *cfg, GError **error)
                  "header-timeout, max-pending-per-address and listen-backlog must be positive");
     return FALSE;
   }
+  if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "TLS needs both a certificate file and a key file");
+    return FALSE;
+  }
   if (cfg->port > 65535) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "port %u is out of range", cfg->port);
     return FALSE;
@@ -748,6 +754,7 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
     .disconnected = on_disconnected,
   };
   static const McServerHttpEvents http_events = { .health = add_counters, .stats = add_stats };
+  g_autoptr (GTlsCertificate) tls = NULL;
   McHttpListenerConfig limits = {
     .header_timeout_ms = cfg->header_timeout_ms,
     .max_pending_per_address = cfg->max_pending_per_address,
@@ -757,6 +764,10 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
 
   if (!check_config (cfg, error))
     return NULL;
+  /* At start-up, before listening: a bad file is the operator's to fix now. */
+  if (cfg->tls_cert_file && (tls = mc_http_tls_load (cfg->tls_cert_file, cfg->tls_key_file, error)) == NULL)
+    return NULL;
+  limits.tls_certificate = tls;
   host = cfg->address && cfg->address[0] ? cfg->address : "0.0.0.0";
   if (!mc_server_http_check_address (host, error))
     return NULL;
@@ -767,6 +778,8 @@ mc_call_server_new (const McCallServerConfig *cfg, GError **error)
   srv->token = cfg->token && cfg->token[0] ? g_strdup (cfg->token) : NULL;
   srv->cfg.address = srv->address;
   srv->cfg.token = srv->token;
+  srv->cfg.tls_cert_file = srv->cfg.tls_key_file = NULL;   /* only whether: srv->tls */
+  srv->tls = tls != NULL;
   srv->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) call_free);
   srv->peers = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) peer_free, NULL);
   srv->throttle = mc_auth_throttle_new ();
@@ -815,14 +828,15 @@ char *
 mc_call_server_get_url (McCallServer *srv)
 {
   const char *host = srv->address;
+  const char *scheme = srv->tls ? "https" : "http";
 
   if (g_str_equal (host, "0.0.0.0") || g_str_equal (host, "localhost"))
     host = "127.0.0.1";
   else if (g_str_equal (host, "::"))
     host = "::1";
   if (strchr (host, ':'))
-    return g_strdup_printf ("http://[%s]:%u", host, mc_call_server_get_port (srv));
-  return g_strdup_printf ("http://%s:%u", host, mc_call_server_get_port (srv));
+    return g_strdup_printf ("%s://[%s]:%u", scheme, host, mc_call_server_get_port (srv));
+  return g_strdup_printf ("%s://%s:%u", scheme, host, mc_call_server_get_port (srv));
 }
 
 guint

@@ -1,7 +1,8 @@
 /* The listening socket and connections waiting for their request
  * (http_listener.h). */
 #include "http_listener.h"
-#include "meshcall/base/json.h"
+#include "http_answer.h"
+#include "http_tls.h"
 #include "meshcall/base/log.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,8 @@
  * closed to make room: a client that has just connected is about to send
  * its request, a slowloris is not. */
 #define WAIT_GRACE_US (1 * G_USEC_PER_SEC)
+/* TLS handshakes under way from one address (http_tls.h, McHttpTlsGate). */
+#define MAX_HANDSHAKES_PER_ADDRESS 4
 /* After a refusal, the client's time to read the answer before the close. */
 #define LINGER_US (2 * G_USEC_PER_SEC)
 /* Out of descriptors: queued connections looked at per pause, and the pause. */
@@ -36,6 +39,7 @@
 #define BODY_CLAIM_KEY "mc-http-body-claimed"
 
 typedef enum {
+  CONN_TLS,       /* accepted on a TLS listener; its hello or handshake is under way (http_tls.h) */
   CONN_HEAD,      /* accepted; the request head has not arrived */
   CONN_BODY,      /* head read; the claimed body is arriving */
   CONN_HANDLING,  /* request read; the handler has it (a long-poll waits here) */
@@ -52,6 +56,8 @@ typedef struct {
   GSocketAddress *remote;     /* libsoup reports this object for the connection's messages: our way back */
   SoupServerMessage *msg;     /* libsoup's, while it serves the connection (ref) */
   GIOStream *stolen;          /* once refused: taken from libsoup, closed by us */
+  McHttpTlsAccept *tls_accept;  /* CONN_TLS */
+  GIOStream *tls;             /* after the handshake: what libsoup serves, and answers are written to */
   char key[INET6_ADDRSTRLEN]; /* the client's address */
   AddrEntry *addr;            /* non-NULL while waiting (HEAD, BODY) */
   GQueue *queue;              /* listener->waiting (HEAD, BODY) or ->lingering (LINGER) */
@@ -80,6 +86,7 @@ struct _McHttpListener {
   guint port;
   guint backlog;
   int reserve_fd;             /* /dev/null, closed for a moment to accept and refuse when out of descriptors */
+  McHttpTlsGate *tls_gate;    /* with a certificate */
   ListenerSource *source;     /* the listening fd, the pause and the sweep (ready time) */
   gpointer fd_tag;
   GHashTable *conns;          /* Conn* (owned) */
@@ -101,53 +108,7 @@ mc_http_listener_config_init (McHttpListenerConfig *cfg)
   cfg->header_timeout_ms = 10000;
   cfg->max_pending_per_address = 128;
   cfg->backlog = 4096;
-}
-
-/* ---- answers written on the socket ----------------------------------------------- */
-
-static char *
-error_json (const char *message)
-{
-  JsonObject *obj = json_object_new ();
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), obj);
-
-  json_object_set_string_member (obj, "error", message);
-  json_object_unref (obj);
-  return mc_json_encode (node);
-}
-
-/* One best-effort send: a fresh connection's send buffer always takes it. */
-static void
-send_answer (int fd, guint status, const char *json)
-{
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *date = soup_date_time_to_string (now, SOUP_DATE_HTTP);
-  g_autofree char *text = g_strdup_printf ("HTTP/1.1 %u %s\r\nServer: meshcall/" MESHCALL_VERSION "\r\n"
-                                           "Date: %s\r\nContent-Type: application/json\r\n"
-                                           "Content-Length: %zu\r\nCache-Control: no-store\r\n%s"
-                                           "Connection: close\r\n\r\n%s",
-                                           status, soup_status_get_phrase (status), date, strlen (json),
-                                           status == SOUP_STATUS_SERVICE_UNAVAILABLE ? "Retry-After: 1\r\n" : "",
-                                           json);
-  ssize_t n;
-
-  do
-    n = send (fd, text, strlen (text), MSG_NOSIGNAL | MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
-}
-
-/* A connection refused before libsoup saw it: what has arrived is read, so
- * that the close is a FIN and not a reset that could destroy the answer. */
-static void
-refuse_fd (int fd, const char *message)
-{
-  g_autofree char *json = error_json (message);
-  char buf[4096];
-
-  for (int i = 0; i < 4 && recv (fd, buf, sizeof buf, MSG_DONTWAIT) > 0; i++)
-    ;
-  send_answer (fd, SOUP_STATUS_SERVICE_UNAVAILABLE, json);
-  close (fd);
+  cfg->tls_certificate = NULL;
 }
 
 /* ---- connections ------------------------------------------------------------------ */
@@ -210,6 +171,8 @@ header_timeout_us (McHttpListener *l)
 static void
 conn_free (Conn *c)
 {
+  mc_http_tls_accept_cancel (g_steal_pointer (&c->tls_accept));
+  g_clear_object (&c->tls);
   if (c->msg) {
     g_signal_handlers_disconnect_by_data (c->msg, c);
     g_clear_object (&c->msg);
@@ -240,13 +203,19 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
 {
   int fd = g_socket_get_fd (c->socket);
 
+  if (c->tls_accept) {
+    /* No answer before the handshake: a plain one would be garbage to a TLS client. */
+    mc_http_tls_gate_leave (c->listener->tls_gate, c->key, c->tls_accept);
+    conn_end (c, mc_http_tls_accept_cancel (g_steal_pointer (&c->tls_accept)));
+    return;
+  }
   if (c->msg) {
     g_autoptr (SoupServerMessage) msg = g_steal_pointer (&c->msg);
     g_signal_handlers_disconnect_by_data (msg, c);
     c->stolen = soup_server_message_steal_connection (msg);
   }
   if (status)
-    send_answer (fd, status, json);
+    mc_http_send_answer (fd, c->tls, status, json);
   if (!linger || c->state == CONN_LINGER) {
     conn_end (c, TRUE);
     return;
@@ -264,7 +233,7 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
 static void
 conn_close_busy (Conn *c, guint64 *counter, const char *why)
 {
-  g_autofree char *json = error_json ("server busy: this connection waited too long for its request");
+  g_autofree char *json = mc_http_error_json ("server busy: this connection waited too long for its request");
 
   MC_INFO ("connection from %s closed after waiting %.1f s for its request: %s", c->key,
            (g_get_monotonic_time () - c->accepted_at) / 1e6, why);
@@ -279,12 +248,18 @@ conn_expire (Conn *c)
   g_autofree char *json = NULL;
 
   switch (c->state) {
+  case CONN_TLS:
+    MC_INFO ("connection from %s closed: no TLS handshake within %u ms (header-timeout)", c->key,
+             l->cfg.header_timeout_ms);
+    l->stats.timed_out++;
+    conn_close (c, 0, NULL, FALSE);
+    break;
   case CONN_HEAD:
   case CONN_BODY:
     MC_INFO ("connection from %s closed: no complete request %s within %u ms (header-timeout)", c->key,
              c->state == CONN_HEAD ? "head" : "body", l->cfg.header_timeout_ms);
     l->stats.timed_out++;
-    json = error_json ("request timeout: the request did not arrive within header-timeout");
+    json = mc_http_error_json ("request timeout: the request did not arrive within header-timeout");
     conn_close (c, SOUP_STATUS_REQUEST_TIMEOUT, json, FALSE);
     break;
   case CONN_WRITING:
@@ -342,7 +317,7 @@ on_got_headers (SoupServerMessage *msg, Conn *c)
   MC_INFO ("HTTP 413 to %s %s from %s: no request body is taken there", soup_server_message_get_method (msg),
            g_uri_get_path (soup_server_message_get_uri (msg)), c->key);
   l->stats.bodies_refused++;
-  json = error_json ("this endpoint takes no request body");
+  json = mc_http_error_json ("this endpoint takes no request body");
   conn_close (c, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, json, TRUE);
 }
 
@@ -467,6 +442,53 @@ admit_address (McHttpListener *l, const char *key, gint64 now)
   return FALSE;
 }
 
+/* A TLS listener's connection after its first bytes (http_tls.h); it
+ * still counts as waiting for its request, under the same deadline. */
+static void
+on_tls_done (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer data)
+{
+  Conn *c = data;
+  McHttpListener *l = c->listener;
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autofree char *json = NULL;
+
+  mc_http_tls_gate_leave (l->tls_gate, c->key, g_steal_pointer (&c->tls_accept));
+  switch (result) {
+  case MC_HTTP_TLS_OK:
+    c->tls = g_object_ref (tls);
+    c->state = CONN_HEAD;
+    local = g_socket_get_local_address (c->socket, NULL);
+    soup_server_accept_iostream (l->soup, tls, local ? local : c->remote, c->remote, NULL);
+    break;
+  case MC_HTTP_TLS_PLAIN_HTTP:
+    MC_INFO ("connection from %s refused: a plain HTTP request on the TLS port", c->key);
+    l->stats.tls_plain_http++;
+    json = mc_http_error_json ("this port serves HTTPS only: use https:// or wss://");
+    c->state = CONN_HEAD;
+    conn_close (c, SOUP_STATUS_BAD_REQUEST, json, TRUE);
+    break;
+  case MC_HTTP_TLS_FAILED:
+    MC_WARNING ("connection from %s closed: %s", c->key, why);
+    l->stats.tls_failed++;
+    conn_end (c, TRUE);
+    break;
+  case MC_HTTP_TLS_CLOSED:
+    MC_INFO ("connection from %s closed by the client before its TLS handshake", c->key);
+    conn_end (c, TRUE);
+    break;
+  }
+}
+
+static gboolean
+on_tls_ready (gpointer data)
+{
+  Conn *c = data;
+
+  return mc_http_tls_gate_enter (c->listener->tls_gate, c->key, c->tls_accept);
+}
+
+static const McHttpTlsEvents tls_events = { .ready = on_tls_ready, .done = on_tls_done };
+
 static void
 admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t len, gint64 now)
 {
@@ -480,7 +502,7 @@ admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t l
   address_key (ss, key);
   if (!admit_address (l, key, now)) {
     l->stats.refused_busy++;
-    refuse_fd (fd, "too many connections from this address are waiting to send their request");
+    mc_http_refuse_fd (fd, l->cfg.tls_certificate == NULL, "too many connections from this address are waiting to send their request");
     return;
   }
   socket = g_socket_new_from_fd (fd, &error);
@@ -506,6 +528,11 @@ admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t l
   g_hash_table_add (l->conns, c);
   conn_wait_join (c);
   stream = g_socket_connection_factory_create_connection (socket);
+  if (l->cfg.tls_certificate) {
+    c->state = CONN_TLS;
+    c->tls_accept = mc_http_tls_accept_start (stream, l->cfg.tls_certificate, &tls_events, c);
+    return;
+  }
   /* Emits request-started at once (on_request_started links the message). */
   soup_server_accept_iostream (l->soup, G_IO_STREAM (stream), local ? local : c->remote, c->remote, NULL);
 }
@@ -545,7 +572,7 @@ triage_with_reserve (McHttpListener *l, gint64 now)
       admit (l, fd, &ss, len, now);
     } else {
       l->stats.refused_no_fd++;
-      refuse_fd (fd, "server out of file descriptors; try again shortly");
+      mc_http_refuse_fd (fd, l->cfg.tls_certificate == NULL, "server out of file descriptors; try again shortly");
     }
     reserve_open (l);
   }
@@ -741,6 +768,10 @@ mc_http_listener_new (SoupServer *soup, GSocketAddress *address, const McHttpLis
     l->cfg = *cfg;
   else
     mc_http_listener_config_init (&l->cfg);
+  if (l->cfg.tls_certificate) {
+    g_object_ref (l->cfg.tls_certificate);
+    l->tls_gate = mc_http_tls_gate_new (MAX_HANDSHAKES_PER_ADDRESS);
+  }
   l->fd = -1;
   l->reserve_fd = -1;
   l->backoff_ms = BACKOFF_MIN_MS;
@@ -776,7 +807,8 @@ mc_http_listener_free (McHttpListener *l)
   g_hash_table_iter_init (&iter, l->conns);
   while (g_hash_table_iter_next (&iter, &key, NULL)) {
     Conn *c = key;
-    if (c->msg == NULL)
+    gboolean closable = mc_http_tls_accept_cancel (g_steal_pointer (&c->tls_accept));
+    if (c->msg == NULL && closable)
       g_socket_close (c->socket, NULL);
     c->addr = NULL;
   }
@@ -788,6 +820,8 @@ mc_http_listener_free (McHttpListener *l)
   }
   if (l->reserve_fd >= 0)
     close (l->reserve_fd);
+  g_clear_object (&l->cfg.tls_certificate);
+  g_clear_pointer (&l->tls_gate, mc_http_tls_gate_free);
   g_object_unref (l->soup);
   g_free (l);
 }

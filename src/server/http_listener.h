@@ -20,7 +20,12 @@
  *    wait for their request at once; the next one closes the oldest of them
  *    if that has waited 1 s or more, and is refused (503) otherwise;
  *  - a request body is refused (413, before it is read) unless the handler
- *    of its path claimed it from an early handler (mc_http_claim_body).
+ *    of its path claimed it from an early handler (mc_http_claim_body);
+ *  - with a TLS certificate, every connection is TLS (http_tls.h): its
+ *    handshake counts against the header timeout and the per-address cap;
+ *    a plain HTTP request is answered 400 in plain text, anything else that
+ *    is not TLS, or fails its handshake, is closed (and logged); answers
+ *    before a handshake (503, 408) are not sent, the connection is closed.
  *
  * Once the request is read, the connection is libsoup's and the handler's
  * (a long-poll waits there; a websocket is stolen after its 101 and leaves
@@ -40,6 +45,7 @@ typedef struct {
   guint header_timeout_ms;        /* default 10000 */
   guint max_pending_per_address;  /* default 128 */
   guint backlog;                  /* default 4096; the kernel caps it at net.core.somaxconn */
+  GTlsCertificate *tls_certificate;  /* non-NULL: serve TLS only (http_tls.h); default NULL */
 } McHttpListenerConfig;
 
 /* Counters, for /stats. */
@@ -52,6 +58,8 @@ typedef struct {
   guint64 refused_no_fd;     /* refused 503 while out of descriptors */
   guint64 bodies_refused;    /* 413 before the body was read */
   guint64 shortages;         /* out-of-descriptor episodes */
+  guint64 tls_failed;        /* TLS listener: not a TLS client, or its handshake failed */
+  guint64 tls_plain_http;    /* TLS listener: a plain HTTP request, answered 400 */
 } McHttpListenerStats;
 
 typedef struct _McHttpListener McHttpListener;

@@ -140,6 +140,8 @@ add_listener_stats (McServerHttp *http, JsonObject *obj)
   json_object_set_int_member (o, "refusedNoDescriptors", (gint64) st.refused_no_fd);
   json_object_set_int_member (o, "bodiesRefused", (gint64) st.bodies_refused);
   json_object_set_int_member (o, "descriptorShortages", (gint64) st.shortages);
+  json_object_set_int_member (o, "tlsFailed", (gint64) st.tls_failed);
+  json_object_set_int_member (o, "tlsPlainHttp", (gint64) st.tls_plain_http);
   json_object_set_object_member (obj, "http", o);
 }
 

@@ -27,6 +27,8 @@ struct _McWsConn {
   GIOStream *stream;        /* what libsoup handed over; kept so nothing below closes early */
   GSocket *socket;
   int fd;
+  GPollableInputStream *tls_in;    /* a TLS connection's streams (NULL: plain, the socket is read directly) */
+  GPollableOutputStream *tls_out;
   WsState state;
   gsize max_payload;
   McWsConnEvents events;
@@ -89,12 +91,43 @@ conn_doom (McWsConn *ws, const char *error)
   loop_kick (ws);
 }
 
+/* One write of what is queued: bytes written, 0 when it would block, -1
+ * (ws doomed) on an error. A TLS write that would block keeps its record
+ * and reports it written by a later call with the same leading bytes,
+ * which the queue guarantees. */
+static gssize
+conn_write_tls (McWsConn *ws)
+{
+  g_autoptr (GError) error = NULL;
+  gssize n = g_pollable_output_stream_write_nonblocking (ws->tls_out, ws->out->data + ws->out_off,
+                                                         ws->out->len - ws->out_off, NULL, &error);
+
+  if (n >= 0)
+    return n;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return 0;
+  MC_INFO ("websocket fd %d: TLS write: %s", ws->fd, error->message);
+  conn_doom (ws, NULL);
+  return -1;
+}
+
 /* Writes what is queued; TRUE when nothing is left. */
 static gboolean
 conn_flush (McWsConn *ws)
 {
   while (ws->out_off < ws->out->len) {
-    ssize_t n = send (ws->fd, ws->out->data + ws->out_off, ws->out->len - ws->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n;
+
+    if (ws->tls_out) {
+      n = conn_write_tls (ws);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        break;
+      ws->out_off += (gsize) n;
+      continue;
+    }
+    n = send (ws->fd, ws->out->data + ws->out_off, ws->out->len - ws->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -133,7 +166,8 @@ conn_send_frame (McWsConn *ws, McWsOpcode opcode, gconstpointer data, gsize len)
 
   if (ws->state == WS_CLOSED || ws->doomed || ws->close_sent)
     return;
-  if (ws->out->len == ws->out_off) {
+  /* TLS: through the queue (a record is made of one contiguous write). */
+  if (ws->out->len == ws->out_off && ws->tls_out == NULL) {
     /* Nothing queued: straight to the socket, header and payload in one call. */
     struct iovec iov[2] = { { header, hlen }, { (void *) data, len } };
     struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
@@ -299,6 +333,23 @@ conn_feed (McWsConn *ws, guint8 *data, gsize len)
     g_clear_pointer (&ws->in, g_byte_array_unref);
 }
 
+/* One read into buf: bytes read, 0 at the end of the stream, -1 when
+ * nothing more is there now or on an error (ws doomed). */
+static gssize
+conn_read_tls (McWsConn *ws, guint8 *buf)
+{
+  g_autoptr (GError) error = NULL;
+  gssize n = g_pollable_input_stream_read_nonblocking (ws->tls_in, buf, READ_CHUNK, NULL, &error);
+
+  if (n >= 0)
+    return n;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    MC_INFO ("websocket fd %d: TLS read: %s", ws->fd, error->message);
+    conn_doom (ws, NULL);
+  }
+  return -1;
+}
+
 static void
 conn_read (McWsConn *ws)
 {
@@ -306,8 +357,23 @@ conn_read (McWsConn *ws)
   gsize budget = READ_BUDGET;
 
   while (budget > 0 && !ws->doomed && ws->state != WS_CLOSED) {
-    ssize_t n = recv (ws->fd, buf, READ_CHUNK, MSG_DONTWAIT);
+    ssize_t n;
 
+    if (ws->tls_in) {
+      /* Read until it would block: decrypted bytes may wait in GnuTLS with the socket quiet. */
+      n = conn_read_tls (ws, buf);
+      if (n < 0)
+        return;
+      if (n == 0) {
+        conn_doom (ws, NULL);
+        return;
+      }
+      budget -= MIN (budget, (gsize) n);
+      if (!ws->close_received)
+        conn_feed (ws, buf, (gsize) n);
+      continue;
+    }
+    n = recv (ws->fd, buf, READ_CHUNK, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -471,21 +537,28 @@ mc_ws_conn_loop_get_n_connections (McWsConnLoop *loop)
 
 /* ---- connections -------------------------------------------------------------- */
 
+/* The socket under libsoup's stream, and the TLS connection on it if any
+ * (*tls, referenced; NULL for plain). */
 static GSocket *
-find_socket (GIOStream *stream)
+find_socket (GIOStream *stream, GIOStream **tls)
 {
+  *tls = NULL;
   for (int depth = 0; stream && depth < 4; depth++) {
     g_autoptr (GIOStream) base = NULL;
+    const char *property = G_IS_TLS_CONNECTION (stream) ? "base-io-stream" : "base-iostream";
 
     if (G_IS_SOCKET_CONNECTION (stream))
       return g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
     if (g_object_get_data (G_OBJECT (stream), "GSocket"))
       return g_object_ref (g_object_get_data (G_OBJECT (stream), "GSocket"));
-    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream"))
-      return NULL;
-    g_object_get (stream, "base-iostream", &base, NULL);
+    if (G_IS_TLS_CONNECTION (stream) && *tls == NULL)
+      *tls = g_object_ref (stream);
+    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream), property))
+      break;
+    g_object_get (stream, property, &base, NULL);
     stream = base;   /* still referenced by the stream above it */
   }
+  g_clear_object (tls);
   return NULL;
 }
 
@@ -493,7 +566,8 @@ McWsConn *
 mc_ws_conn_new (McWsConnLoop *loop, GIOStream *stream, gsize max_payload, GError **error)
 {
   McWsConn *ws;
-  GSocket *socket = find_socket (stream);
+  g_autoptr (GIOStream) tls = NULL;
+  GSocket *socket = find_socket (stream, &tls);
   GInputStream *input = g_io_stream_get_input_stream (stream);
   struct epoll_event ev = { .events = EPOLLIN };
   int one = 1;
@@ -510,6 +584,10 @@ mc_ws_conn_new (McWsConnLoop *loop, GIOStream *stream, gsize max_payload, GError
   ws->fd = g_socket_get_fd (socket);
   ws->max_payload = max_payload;
   ws->out = g_byte_array_new ();
+  if (tls) {
+    ws->tls_in = G_POLLABLE_INPUT_STREAM (g_object_ref (g_io_stream_get_input_stream (tls)));
+    ws->tls_out = G_POLLABLE_OUTPUT_STREAM (g_object_ref (g_io_stream_get_output_stream (tls)));
+  }
   /* Relays are small and latency-bound: no Nagle. */
   setsockopt (ws->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
@@ -559,6 +637,8 @@ mc_ws_conn_unref (McWsConn *ws)
   }
   g_clear_object (&ws->stream);
   g_clear_object (&ws->socket);
+  g_clear_object (&ws->tls_in);
+  g_clear_object (&ws->tls_out);
   if (ws->in)
     g_byte_array_unref (ws->in);
   g_byte_array_unref (ws->out);

@@ -21,6 +21,8 @@ mc_signaling_error_code (const GError *error)
     return "bad-url";
   if (error->domain == MC_SIGNALING_ERROR && error->code == MC_SIGNALING_ERROR_CONNECT)
     return "connect";
+  if (error->domain == MC_SIGNALING_ERROR && error->code == MC_SIGNALING_ERROR_CERTIFICATE)
+    return "certificate";
   return "error";
 }
 

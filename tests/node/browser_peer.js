@@ -50,6 +50,11 @@
 // ICE stays on loopback: only 127.0.0.1/::1 candidates are signalled or
 // used (--all-interfaces: every candidate chromium gathers). --log-sdp adds
 // the SDP to the offer/answer events.
+// --signal wss://HOST:PORT (or https://): a `meshcall serve --tls-cert`, with
+// --transport websocket only (the proxy speaks plain HTTP); --trust-spki B64
+// makes chromium trust exactly the certificate key whose SPKI SHA-256 is B64
+// (--ignore-certificate-errors-spki-list), as a user who installed the
+// server's certificate would.
 // SIGTERM/SIGINT or --duration: leave the call, close the browser, exit 0.
 // Exit 1 when the browser dies or a page cannot start; 2 on usage errors.
 // Chromium: $CHROMIUM_BIN, else `chromium` on PATH. Never downloads a browser.
@@ -66,7 +71,7 @@ function usage(msg, code = 2) {
   (code === 0 ? process.stdout : process.stderr).write(
     'usage: node browser_peer.js --signal ws://HOST:PORT|firestore://PROJECT --call ID --peer ID [--name N] [--stats-file F]\n' +
     '         [--transport websocket|polling|default] [--token T] [--duration S] [--size WxH] [--fps N]\n' +
-    '         [--all-interfaces] [--log-sdp] [--grid] [--control FILE]\n' +
+    '         [--all-interfaces] [--log-sdp] [--grid] [--control FILE] [--trust-spki B64]\n' +
     '         [--peer ID2 [--name N2] [--stats-file F2] [--transport T2]] ...\n');
   process.exit(code);
 }
@@ -74,7 +79,7 @@ function usage(msg, code = 2) {
 function parseArgs(argv) {
   const opts = { signal: null, call: null, token: null, duration: 0, allInterfaces: false, logSdp: false, grid: false,
                  width: 320, height: 240, fps: 15,
-                 control: null,
+                 control: null, trustSpki: null,
                  defaults: { name: null, statsFile: null, transport: 'websocket' }, peers: [] };
   const ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
   for (let i = 2; i < argv.length; i++) {
@@ -100,6 +105,7 @@ function parseArgs(argv) {
       case '--grid': opts.grid = true; break;
       case '--duration': opts.duration = Number(next()); break;
       case '--control': opts.control = next(); break;
+      case '--trust-spki': opts.trustSpki = next(); break;
       case '--fps': opts.fps = Number(next()); break;
       case '--size': {
         const m = /^(\d+)x(\d+)$/.exec(next());
@@ -122,8 +128,11 @@ function parseArgs(argv) {
     const emu = process.env.FIRESTORE_EMULATOR_HOST;
     if (!emu || !/^[^:]+:\d+$/.test(emu)) usage('firestore:// needs FIRESTORE_EMULATOR_HOST=HOST:PORT (the emulator)');
     opts.firestore = { project: sig.hostname, database: db, emulator: emu, auth: process.env.FIREBASE_AUTH_EMULATOR_HOST || '' };
+  } else if (['wss:', 'https:'].includes(sig.protocol)) {
+    const all = [opts.defaults, ...opts.peers];
+    if (all.some((p) => p.transport && p.transport !== 'websocket')) usage('--signal wss:// needs --transport websocket');
   } else if (!['ws:', 'http:'].includes(sig.protocol)) {
-    usage('--signal must be ws://HOST:PORT, http://HOST:PORT or firestore://PROJECT');
+    usage('--signal must be ws://HOST:PORT, http://HOST:PORT, wss://, https:// or firestore://PROJECT');
   }
   opts.signalUrl = sig;
   if (!opts.call || !ID_RE.test(opts.call)) usage('--call ID is required (1-64 of A-Z a-z 0-9 _ . -)');
@@ -390,6 +399,7 @@ async function main() {
       // and on loopback too, which Chrome leaves out by default.
       '--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
+      ...(opts.trustSpki ? [`--ignore-certificate-errors-spki-list=${opts.trustSpki}`] : []),
     ],
   });
   context.on('close', () => {

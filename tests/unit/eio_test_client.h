@@ -130,12 +130,11 @@ expect_frame (RawClient *c, const char *prefix, guint from)
   g_assert_not_reached ();
 }
 
-/* A websocket session on /socket.io/ of 127.0.0.1:port, its OPEN packet received. */
+/* A websocket session at url (a server's /socket.io/?EIO=4&transport=websocket), its OPEN packet received. */
 static G_GNUC_UNUSED RawClient *
-raw_open (SoupSession *session, guint port, gboolean no_pong)
+raw_open_url (SoupSession *session, const char *url, gboolean no_pong)
 {
   RawClient *c = g_new0 (RawClient, 1);
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/socket.io/?EIO=4&transport=websocket", port);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
 
   c->frames = g_ptr_array_new_with_free_func (g_free);
@@ -144,6 +143,15 @@ raw_open (SoupSession *session, guint port, gboolean no_pong)
   iterate_until (raw_is_connected, c, "websocket connection");
   expect_frame (c, "0{\"sid\"", 0);
   return c;
+}
+
+/* A websocket session on /socket.io/ of 127.0.0.1:port, its OPEN packet received. */
+static G_GNUC_UNUSED RawClient *
+raw_open (SoupSession *session, guint port, gboolean no_pong)
+{
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/socket.io/?EIO=4&transport=websocket", port);
+
+  return raw_open_url (session, url, no_pong);
 }
 
 static G_GNUC_UNUSED void
@@ -271,4 +279,50 @@ test_http_new (guint *port)
   g_assert_no_error (error);
   *port = mc_server_http_get_port (http);
   return http;
+}
+
+/* A plain TCP connection to 127.0.0.1:port that sent text (nullable); the
+ * connect completes in the kernel, without the server's loop. */
+static G_GNUC_UNUSED GSocket *
+raw_tcp (guint port, const char *text)
+{
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, port);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+  g_assert_true (g_socket_connect (s, addr, NULL, NULL));
+  if (text)
+    g_assert_cmpint (g_socket_send (s, text, strlen (text), NULL, NULL), ==, (gssize) strlen (text));
+  g_socket_set_blocking (s, FALSE);
+  return s;
+}
+
+typedef struct {
+  GSocket *socket;
+  GString *in;
+  gboolean eof;
+} RawRead;
+
+static gboolean
+raw_read_to_eof (gpointer data)
+{
+  RawRead *r = data;
+  char buf[1024];
+  gssize n;
+
+  while ((n = g_socket_receive (r->socket, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (r->in, buf, n);
+  r->eof = n == 0;
+  return r->eof;
+}
+
+/* Everything the server sends on s until it closes; s is freed. */
+static G_GNUC_UNUSED char *
+raw_answer (GSocket *s, const char *what)
+{
+  RawRead r = { s, g_string_new (NULL), FALSE };
+
+  iterate_until (raw_read_to_eof, &r, what);
+  g_object_unref (s);
+  return g_string_free (r.in, FALSE);
 }

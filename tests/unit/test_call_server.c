@@ -64,52 +64,6 @@ frame_index (RawClient *c, const char *prefix, guint from)
   g_assert_not_reached ();
 }
 
-/* A plain TCP connection to 127.0.0.1:port that sent text (nullable); the
- * connect completes in the kernel, without the server's loop. */
-static GSocket *
-raw_tcp (guint port, const char *text)
-{
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, port);
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-
-  g_assert_true (g_socket_connect (s, addr, NULL, NULL));
-  if (text)
-    g_assert_cmpint (g_socket_send (s, text, strlen (text), NULL, NULL), ==, (gssize) strlen (text));
-  g_socket_set_blocking (s, FALSE);
-  return s;
-}
-
-typedef struct {
-  GSocket *socket;
-  GString *in;
-  gboolean eof;
-} RawRead;
-
-static gboolean
-raw_read_to_eof (gpointer data)
-{
-  RawRead *r = data;
-  char buf[1024];
-  gssize n;
-
-  while ((n = g_socket_receive (r->socket, buf, sizeof buf, NULL, NULL)) > 0)
-    g_string_append_len (r->in, buf, n);
-  r->eof = n == 0;
-  return r->eof;
-}
-
-/* Everything the server sends on s until it closes; s is freed. */
-static char *
-raw_answer (GSocket *s, const char *what)
-{
-  RawRead r = { s, g_string_new (NULL), FALSE };
-
-  iterate_until (raw_read_to_eof, &r, what);
-  g_object_unref (s);
-  return g_string_free (r.in, FALSE);
-}
-
 /* ---- tests ------------------------------------------------------------------ */
 
 static void

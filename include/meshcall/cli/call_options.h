@@ -2,7 +2,7 @@
  * (issue 10: "the same signaling, ICE, token and config options as join").
  * One group per config section:
  *
- *   McSignalOptions  [signaling]  --signal --name --peer-id --token
+ *   McSignalOptions  [signaling]  --signal --name --peer-id --token --ca-file
  *                    [firestore]  --id-token-file (the Firestore back end's settings)
  *   McIceOptions     [ice]        --stun --turn --ice-transport-policy
  *   McMediaOptions   [media]      --video --audio --size --fps --video-codec
@@ -71,6 +71,7 @@ typedef struct {
   char *name;     /* NULL until finished: USER@HOST */
   char *peer_id;
   char *token;
+  char *ca_file;                 /* wss:// and https://: the CA certificates to trust instead of the system's */
   McFirestoreConfig firestore;   /* [firestore]; its strings live in the McOptionStrings */
 } McSignalOptions;
 
@@ -80,7 +81,9 @@ void mc_signal_options_add_entries (McSignalOptions *o, GArray *entries);
  * (default USER@HOST when that is a valid name) and fills params, which
  * point into o. Returns MC_EXIT_OK, or the exit code of the refusal:
  * MC_EXIT_USAGE, MC_EXIT_FAILURE for a back end that is known but not built.
- * Hands the [firestore] settings to the Firestore back end. */
+ * Hands the [firestore] settings to the Firestore back end, and --ca-file
+ * (read now: a file that holds no certificate is a usage error) to the
+ * Socket.IO one. */
 int mc_signal_options_finish (McSignalOptions *o, const char *call_id, McOptionStrings *strings,
                               McSignalingParams *params, GError **error);
 

@@ -43,6 +43,10 @@ typedef struct {
   guint header_timeout_ms;   /* the request head within this of connecting; a body, and writing a response, as long again (default 10000) */
   guint max_pending_per_address;  /* connections from one IP address waiting for their request (default 128) */
   guint listen_backlog;      /* listen(2) backlog, capped by net.core.somaxconn (default 4096) */
+  /* TLS (docs/protocol.md, "Transport: TLS"): both set, the listener serves HTTPS and WSS only;
+   * PEM files, loaded and checked by mc_call_server_new. NULL (default): plain HTTP. */
+  const char *tls_cert_file; /* the server's certificate, then any intermediates */
+  const char *tls_key_file;  /* its private key, unencrypted */
 } McCallServerConfig;
 
 #define MC_CALL_SERVER_DEFAULT_RESUME_GRACE_MS 5000
@@ -61,7 +65,8 @@ gboolean mc_call_server_parse_listen (const char *text, char **address, guint *p
 typedef struct _McCallServer McCallServer;
 
 /* Binds and starts serving. Fails (G_IO_ERROR_*) when the address cannot be
- * bound or a setting is out of range; the message names the cause. cfg is
+ * bound, a setting is out of range or a TLS file is unusable (the message
+ * names the file and what is wrong); the message names the cause. cfg is
  * copied. */
 McCallServer *mc_call_server_new (const McCallServerConfig *cfg, GError **error);
 /* Closes every connection at once (no peer-left is sent) and stops listening. */
@@ -70,8 +75,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (McCallServer, mc_call_server_free)
 
 /* The bound port (the chosen one when cfg.port was 0). */
 guint mc_call_server_get_port (McCallServer *server);
-/* "http://ADDR:PORT" a client on this machine can use (127.0.0.1 when
- * listening on every address). */
+/* "http://ADDR:PORT" ("https://" with TLS) a client on this machine can use
+ * (127.0.0.1 when listening on every address). */
 char *mc_call_server_get_url (McCallServer *server);
 
 /* Counters, as /health and /stats report them. */

@@ -38,10 +38,12 @@ typedef enum {
   MC_SIGNALING_ERROR_OTHER,    /* anything unnamed (a back end that is not built, a local limit) */
   MC_SIGNALING_ERROR_BAD_URL,  /* unknown scheme or malformed URL (a usage error) */
   MC_SIGNALING_ERROR_CONNECT,  /* could not reach or lost the server (the back end retries) */
+  MC_SIGNALING_ERROR_CERTIFICATE,  /* the server's TLS certificate was refused (final: retrying would not help) */
 } McSignalingError;
 
 /* The code a log line or a test tool shows for an error from this layer:
- * "bad-url", "connect", "error", or the server's code ("bad-token", ...). */
+ * "bad-url", "connect", "certificate", "error", or the server's code
+ * ("bad-token", ...). */
 const char *mc_signaling_error_code (const GError *error);
 
 typedef enum {

@@ -570,6 +570,19 @@ on_client_lost (SioClient *client, const char *reason, gpointer data)
   connection_lost (data, reason);
 }
 
+/* A certificate we refuse now we refuse on every retry: final. */
+static void
+on_client_untrusted (SioClient *client, const char *reason, gpointer data)
+{
+  SioSignaling *self = data;
+
+  if (self->base.leaving) {
+    connection_lost (self, reason);
+    return;
+  }
+  fail (self, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CERTIFICATE, reason);
+}
+
 static void
 start_attempt (SioSignaling *self)
 {
@@ -579,6 +592,7 @@ start_attempt (SioSignaling *self)
     .event = on_client_event,
     .ack = on_client_ack,
     .lost = on_client_lost,
+    .untrusted = on_client_untrusted,
   };
   g_autoptr (JsonNode) auth = NULL;
 
@@ -825,6 +839,43 @@ build_ws_url (const char *url, GError **error)
   return g_uri_join (G_URI_FLAGS_ENCODED, scheme, NULL, host, g_uri_get_port (uri), path, query, NULL);
 }
 
+/* The program's --ca-file, for every session made after it is set. */
+static GTlsDatabase *ca_database;
+
+gboolean
+mc_signal_socketio_set_ca_file (const char *ca_file, GError **error)
+{
+  g_autolist (GTlsCertificate) certs = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *path = NULL;
+  GTlsDatabase *db;
+
+  if (ca_file == NULL) {
+    g_clear_object (&ca_database);
+    return TRUE;
+  }
+  certs = g_tls_certificate_list_new_from_file (ca_file, &local);
+  if (local) {
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "%s", local->message);
+    return FALSE;
+  }
+  if (certs == NULL) {
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER,
+                 "'%s' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", ca_file);
+    return FALSE;
+  }
+  /* GTlsFileDatabase wants an absolute path (it warns otherwise). */
+  path = g_canonicalize_filename (ca_file, NULL);
+  db = g_tls_file_database_new (path, &local);
+  if (db == NULL) {
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "'%s': %s", ca_file, local->message);
+    return FALSE;
+  }
+  g_clear_object (&ca_database);
+  ca_database = db;
+  return TRUE;
+}
+
 static gboolean
 check_url (const char *url, GError **error)
 {
@@ -854,6 +905,8 @@ mc_signal_socketio_new (const char *url, const McSignalingParams *params, GError
   g_main_context_push_thread_default (self->base.context);
   self->session = soup_session_new ();
   g_main_context_pop_thread_default (self->base.context);
+  if (ca_database)
+    soup_session_set_tls_database (self->session, ca_database);
   return &self->base;
 }
 

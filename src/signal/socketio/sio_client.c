@@ -34,6 +34,8 @@ struct _SioClient {
   GSource *heartbeat_timer;
   guint ping_interval_ms, ping_timeout_ms;
   gint64 next_ack_id;
+  SoupMessage *msg;                   /* the websocket's request (its accept-certificate handler) */
+  GTlsCertificateFlags cert_errors;   /* what was wrong with the server's certificate, once refused */
 };
 
 /* Reports the end once and goes quiet. */
@@ -300,6 +302,40 @@ on_ws_error (SoupWebsocketConnection *ws, GError *error, gpointer data)
   MC_INFO ("websocket error from %s: %s", c->display_url, error->message);
 }
 
+/* What is wrong with a certificate, and what to do about it. */
+static char *
+untrusted_reason (const char *url, GTlsCertificateFlags errors)
+{
+  const char *what;
+
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    what = "is not trusted: it is self-signed or signed by an authority this machine does not trust. "
+           "Pass that authority's certificate (or the server's own, if self-signed) with --ca-file FILE "
+           "([signaling] ca-file)";
+  else if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    what = "is for another name: connect with a host name or address the certificate lists "
+           "(openssl x509 -noout -ext subjectAltName -in CERT shows them)";
+  else if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    what = "has expired: the server needs a new one (or this machine's clock is wrong)";
+  else if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    what = "is not valid yet: check this machine's clock";
+  else if (errors & G_TLS_CERTIFICATE_REVOKED)
+    what = "has been revoked";
+  else
+    what = "was refused (insecure algorithm or malformed)";
+  return g_strdup_printf ("the TLS certificate of %s %s", url, what);
+}
+
+/* Refused, but noted for the message: libsoup only says "Unacceptable TLS certificate". */
+static gboolean
+on_accept_certificate (SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors, gpointer data)
+{
+  SioClient *c = data;
+
+  c->cert_errors = errors;
+  return FALSE;
+}
+
 static void
 on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -312,6 +348,14 @@ on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
     return;
   c = data;
   g_clear_object (&c->cancellable);
+  if (ws == NULL && (c->cert_errors || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))) {
+    g_autofree char *reason = untrusted_reason (c->display_url, c->cert_errors);
+    c->step = STEP_DEAD;
+    MC_INFO ("connection to %s refused: %s", c->display_url, error->message);
+    if (c->events.untrusted)
+      c->events.untrusted (c, reason, c->user_data);
+    return;
+  }
   if (ws == NULL) {
     g_autofree char *reason = g_strdup_printf ("cannot reach %s: %s", c->display_url, error->message);
     lose (c, reason);
@@ -343,6 +387,8 @@ sio_client_new (SoupSession *session, GMainContext *context, const char *ws_url,
   c->step = STEP_WEBSOCKET;
   c->cancellable = g_cancellable_new ();
   MC_INFO ("connecting to %s", ws_url);
+  c->msg = g_object_ref (msg);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), c);
   g_main_context_push_thread_default (context);
   soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, c->cancellable,
                                         on_ws_connected, c);
@@ -363,6 +409,8 @@ sio_client_free (SioClient *c, gboolean now)
   if (c == NULL)
     return;
   mc_signaling_clear_source (&c->heartbeat_timer);
+  g_signal_handlers_disconnect_by_data (c->msg, c);
+  g_clear_object (&c->msg);
   if (c->cancellable != NULL) {
     g_cancellable_cancel (c->cancellable);
     g_clear_object (&c->cancellable);

@@ -31,10 +31,15 @@ typedef struct {
   void (*ack) (SioClient *client, gint64 ack_id, JsonNode *arg, gpointer user_data);
   /* The connection failed or ended (reason is for the user). Last callback. */
   void (*lost) (SioClient *client, const char *reason, gpointer user_data);
+  /* The server's TLS certificate was refused (reason says why and what to
+   * do); retrying would not help. Last callback. */
+  void (*untrusted) (SioClient *client, const char *reason, gpointer user_data);
 } SioClientEvents;
 
 /* Starts connecting to ws_url (an http(s):// URL of /socket.io/?EIO=4&...);
- * display_url names the server in messages. auth (nullable) is copied. */
+ * display_url names the server in messages. auth (nullable) is copied.
+ * https: the server's certificate is checked against the session's TLS
+ * database (the system's CAs unless the owner set one). */
 SioClient *sio_client_new (SoupSession *session, GMainContext *context, const char *ws_url, const char *display_url,
                            JsonNode *auth, const SioClientEvents *events, gpointer user_data);
 /* Drops the connection without callbacks. The websocket itself is released

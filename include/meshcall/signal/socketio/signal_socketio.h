@@ -22,6 +22,15 @@ G_BEGIN_DECLS
 /* The row for a program's table of back ends (schemes ws, wss, http, https). */
 extern const McSignalingBackend mc_signal_socketio_backend;
 
+/* wss:// and https:// servers' certificates must chain to the CA
+ * certificates in this PEM file (a self-signed server certificate may be
+ * its own CA) instead of the system's (ca_file NULL: the system's again).
+ * Applies to the back ends created after it; set once by the program.
+ * Fails (MC_SIGNALING_ERROR_OTHER) when the file cannot be read or holds
+ * no certificate. A certificate refused when connecting is final
+ * (MC_SIGNALING_ERROR_CERTIFICATE), with a message saying what is wrong. */
+gboolean mc_signal_socketio_set_ca_file (const char *ca_file, GError **error);
+
 /* The constructor behind the row, for programs that want this back end only. */
 McSignaling *mc_signal_socketio_new (const char *url, const McSignalingParams *params, GError **error);
 
