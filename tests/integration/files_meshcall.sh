@@ -5,7 +5,8 @@
 # partial file is left; tx's RSS stays bounded while it sends (the file is
 # read as the channel drains, never held). Someone without --accept-files
 # refuses it, and one with --max-file-size 1M too, both leaving nothing
-# behind. A name with control characters is saved with them stripped.
+# behind. A name with control characters is saved with them stripped. A
+# sender SIGKILLed mid-transfer leaves nothing at the receiver.
 source "$(dirname "$0")/call_lib.bash"
 source "$(dirname "$0")/wait.bash"
 
@@ -54,4 +55,16 @@ wait_until 30 "the strange name at rx" grep -q "received evil" "$WORK/rx.log"
 [ -f "$WORK/inbox/evil[2Jname.txt" ] || fail "the control characters were not stripped: $(ls -A "$WORK/inbox")"
 grep -q "offered evil" "$WORK/nofiles.log" && fail "--to rx offered it to nofiles too"
 log "a name with control characters saved without them; --to sent it to rx only"
+
+# A sender that dies mid-transfer: rx drops the partial file, and nothing
+# gets the file's name.
+part_at_rx() { compgen -G "$WORK/inbox/.meshcall-*.part" >/dev/null; }
+start_join tx3 --send "$WORK/send/big.bin" --to rx
+wait_until 30 "big.bin under way to rx (its partial file)" part_at_rx
+kill -KILL "${PIDS[tx3]}"; wait "${PIDS[tx3]}" 2>/dev/null; unset "PIDS[tx3]"
+wait_until 30 "rx to drop the partial file of the vanished sender" eval '! part_at_rx'
+grep -q "received big.bin from tx3" "$WORK/rx.log" && fail "rx says it received the file tx3 never finished"
+[ "$(ls -A "$WORK/inbox" | sort | tr '\n' '|')" = "big (1).bin|big.bin|evil[2Jname.txt|" ] ||
+  fail "a half-sent file left something in rx's directory: $(ls -A "$WORK/inbox")"
+log "a sender killed mid-transfer: rx removed the partial file, nothing under the file's name"
 log "PASS"

@@ -45,6 +45,11 @@ grep -q "with TLS only" "$WORK/serve.log" || fail "serve does not say it serves 
 grep -q -- "--signal https://127.0.0.1:$PORT" "$WORK/serve.log" || fail "serve's join hint is not https://"
 curl -sf --cacert "$WORK/ca.pem" "https://127.0.0.1:$PORT/health" | grep -q '"status":"ok"' ||
   fail "GET /health over https failed"
+# The call page and its bundle over https (a secure context for a LAN browser).
+page=$(curl -sf --cacert "$WORK/ca.pem" "https://localhost:$PORT/?call=tls") || fail "GET / over https failed"
+[[ $page == *"/vendor/socket.io.min.js"* ]] || fail "the page over https does not load the bundle"
+curl -sf --cacert "$WORK/ca.pem" -o /dev/null "https://localhost:$PORT/vendor/socket.io.min.js" ||
+  fail "GET /vendor/socket.io.min.js over https failed"
 
 # Without --ca-file the self-made CA is unknown: a final refusal that says what to do.
 rc=0
