@@ -23,16 +23,9 @@
 #   sudo bench/adapt-call.sh [ROUNDS]     (default 1)
 # Writes bench/results/adapt-call.json (with the load average before and
 # after: the machine is shared). Summary: docs/bench-call.md.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lab-common.sh"
 rounds=${1:-1}
 out=bench/results/adapt-call.json
-export MESHCALL_SOURCE_DIR=$PWD
-export MESHCALL_BUILD_DIR=${MESHCALL_BUILD_DIR:-$PWD/build}
-source tests/integration/call_lib.bash
-source tests/integration/wait.bash
-source tests/integration/netlab.bash
-set +e
 
 CAP=600
 FREE_S=40   # Chromium takes 20-30 s to ramp above the cap

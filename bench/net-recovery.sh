@@ -15,16 +15,9 @@
 # coming back to a's seat taken back (its log line).
 #   bench/net-recovery.sh [RUNS]     (default 3 of each)
 # Writes bench/results/net-recovery.json. Summary: docs/bench-call.md.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lab-common.sh"
 runs=${1:-3}
 out=bench/results/net-recovery.json
-export MESHCALL_SOURCE_DIR=$PWD
-export MESHCALL_BUILD_DIR=${MESHCALL_BUILD_DIR:-$PWD/build}
-source tests/integration/call_lib.bash
-source tests/integration/wait.bash
-source tests/integration/netlab.bash
-set +e
 
 lab_start
 lab_add a

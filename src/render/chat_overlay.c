@@ -133,6 +133,12 @@ mc_chat_overlay_visible (McChatOverlay *o, gint64 now_us, double *alpha)
   return out;
 }
 
+double
+mc_chat_overlay_alpha (McChatOverlay *o, gint64 now_us)
+{
+  return opacity (o, now_us);
+}
+
 gboolean
 mc_chat_overlay_animating (McChatOverlay *o, gint64 now_us)
 {

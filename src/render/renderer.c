@@ -690,15 +690,15 @@ mc_renderer_take_view (McRenderer *r, McRendererView *view)
   if (mc_speaker_tick (r->speaker, now))
     update_active (r);
   measure_fps (r, now);
-  view->chat = mc_chat_overlay_visible (r->chat, now, &view->chat_alpha);
-  if (view->chat_alpha != r->chat_alpha)
-    r->dirty = TRUE;   /* fading, or faded out */
+  /* Its opacity every tick (fading, or faded out), its lines only for a view. */
+  if (mc_chat_overlay_alpha (r->chat, now) != r->chat_alpha)
+    r->dirty = TRUE;
   if (!redraw_due (r, now)) {
-    g_clear_pointer (&view->chat, g_strfreev);
     g_mutex_unlock (&r->lock);
     return FALSE;
   }
   r->last_view_us = now;
+  view->chat = mc_chat_overlay_visible (r->chat, now, &view->chat_alpha);
   view->tiles = g_array_sized_new (FALSE, TRUE, sizeof (McRendererTileView), r->tiles->len);
   g_array_set_clear_func (view->tiles, tile_view_clear_func);
   for (guint i = 0; i < r->tiles->len; i++) {

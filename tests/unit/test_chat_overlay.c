@@ -31,6 +31,7 @@ test_lines_and_fade (void)
   later = mc_chat_overlay_visible (o, 1 * S + MC_CHAT_OVERLAY_SHOW_US + MC_CHAT_OVERLAY_FADE_US / 2, &alpha);
   g_assert_nonnull (later);
   g_assert_cmpfloat_with_epsilon (alpha, 0.5, 0.01);
+  g_assert_cmpfloat (mc_chat_overlay_alpha (o, 1 * S + MC_CHAT_OVERLAY_SHOW_US + MC_CHAT_OVERLAY_FADE_US / 2), ==, alpha);
   g_assert_true (mc_chat_overlay_animating (o, 1 * S + MC_CHAT_OVERLAY_SHOW_US + 1));
   gone = mc_chat_overlay_visible (o, 1 * S + MC_CHAT_OVERLAY_SHOW_US + MC_CHAT_OVERLAY_FADE_US, &alpha);
   g_assert_null (gone);

@@ -8,43 +8,18 @@
 #include "meshcall/cli/commands.h"
 #include "meshcall/cli/join_options.h"
 
-#include <glib/gstdio.h>
-#include <string.h>
-#include <unistd.h>
-
-static char *
-write_config (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("meshcall-join-XXXXXX.conf", &path, &error);
-
-  g_assert_no_error (error);
-  close (fd);
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  return path;
-}
+#include "option_args.h"
 
 /* Parses "join ARGS... --config FILE" with FILE holding config_text. */
 static int
 parse (McJoinOptions *o, const char *config_text, const char *const *args, GError **error)
 {
-  g_autofree char *path = write_config (config_text ? config_text : "");
-  g_autoptr (GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char **argv = NULL;
-  int argc, code;
+  OptionArgs a;
+  int code;
 
-  g_ptr_array_add (strings, g_strdup ("join"));
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (strings, g_strdup (args[i]));
-  g_ptr_array_add (strings, g_strdup ("--config"));
-  g_ptr_array_add (strings, g_strdup (path));
-  /* GOption takes the arguments out of argv: a copy of the pointers. */
-  argc = (int) strings->len;
-  argv = g_new0 (char *, argc + 1);
-  memcpy (argv, strings->pdata, sizeof (char *) * argc);
-  code = mc_join_options_parse (o, argc, argv, error);
-  g_unlink (path);
+  option_args_init (&a, "join", config_text, args);
+  code = mc_join_options_parse (o, a.argc, a.argv, error);
+  option_args_clear (&a);
   return code;
 }
 

@@ -5,34 +5,18 @@
 #include "meshcall/cli/commands.h"
 #include "meshcall/cli/record_options.h"
 
-#include <glib/gstdio.h>
-#include <string.h>
-#include <unistd.h>
+#include "option_args.h"
 
 /* Parses "record ARGS... --config FILE" with FILE holding config_text. */
 static int
 parse (McRecordOptions *o, const char *config_text, const char *const *args, GError **error)
 {
-  g_autoptr (GError) local = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr (GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char **argv = NULL;
-  int fd = g_file_open_tmp ("meshcall-record-XXXXXX.conf", &path, &local);
-  int argc, code;
+  OptionArgs a;
+  int code;
 
-  g_assert_no_error (local);
-  close (fd);
-  g_assert_true (g_file_set_contents (path, config_text ? config_text : "", -1, NULL));
-  g_ptr_array_add (strings, g_strdup ("record"));
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (strings, g_strdup (args[i]));
-  g_ptr_array_add (strings, g_strdup ("--config"));
-  g_ptr_array_add (strings, g_strdup (path));
-  argc = (int) strings->len;
-  argv = g_new0 (char *, argc + 1);
-  memcpy (argv, strings->pdata, sizeof (char *) * argc);
-  code = mc_record_options_parse (o, argc, argv, error);
-  g_unlink (path);
+  option_args_init (&a, "record", config_text, args);
+  code = mc_record_options_parse (o, a.argc, a.argv, error);
+  option_args_clear (&a);
   return code;
 }
 

@@ -35,6 +35,8 @@ guint mc_chat_overlay_unread (McChatOverlay *o);
 /* The lines to draw now, oldest first (NULL-terminated, free with
  * g_strfreev; NULL when none), and their opacity 0..1 in *alpha. */
 char **mc_chat_overlay_visible (McChatOverlay *o, gint64 now_us, double *alpha);
+/* That opacity alone (no copy of the lines). */
+double mc_chat_overlay_alpha (McChatOverlay *o, gint64 now_us);
 /* TRUE while what mc_chat_overlay_visible gives changes with time alone (fading). */
 gboolean mc_chat_overlay_animating (McChatOverlay *o, gint64 now_us);
 
