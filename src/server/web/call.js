@@ -38,6 +38,9 @@ const me = {
   videoOff: false,
 };
 let localStream = new MediaStream();
+// The first opening of the devices (at load): joining waits for it, so no
+// connection is made before the tracks it must carry exist.
+let devicesOpened = Promise.resolve();
 let socket = null;
 let leaving = false;
 // Remote participants by peerId: { peerId, name, tile, conn, marks }. The
@@ -554,6 +557,7 @@ async function join(e) {
   $('devices-slot').append($('devices'));
   $('join-view').hidden = true;
   $('call-view').hidden = false;
+  await devicesOpened.catch((err) => console.warn('opening the devices', err));
   makeTile(`${me.name} (you)`, true).querySelector('video').srcObject = localStream;
   applyMediaState();
   connect();
@@ -620,7 +624,10 @@ document.addEventListener('DOMContentLoaded', async () => {
       'you can still join to see and hear the others.';
     return;
   }
-  localStream = await openDevices();
-  $('preview').srcObject = localStream;
+  devicesOpened = openDevices().then((stream) => {
+    localStream = stream;
+    $('preview').srcObject = localStream;
+  });
+  await devicesOpened;
   await fillDeviceLists();
 });
