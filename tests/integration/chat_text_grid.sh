@@ -25,6 +25,9 @@ sleep 60
 EOF
 tmux -S "$sock" new-session -d -s t -x 100 -y 30 "bash '$WORK/term.sh'"
 PIDS[tmux]=$(tmux -S "$sock" display-message -p '#{pid}')
+# meshcall itself too: a tmux server stopped by the cleanup leaves it running.
+wait_until 10 "meshcall to start in the pane" test -s "$WORK/term.pid"
+PIDS[term]=$(cat "$WORK/term.pid")
 pane() { tmux -S "$sock" capture-pane -p "$@" -t t; }
 pane_shows() { pane | grep -qF -- "$1"; }
 
