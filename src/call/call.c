@@ -267,6 +267,7 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   };
   McCall *call = g_new0 (McCall, 1);
   McCaptureConfig *media = &call->cfg.media;
+  gboolean play;
   g_autofree char *notice = NULL;
 
   mc_peer_warm_up ();
@@ -298,8 +299,12 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   if (!mc_media_source_resolve_auto (&media->audio, &notice) && notice)
     mc_log_user ("%s", notice);
   media->audio_processing = media->audio_processing && media->audio.type != MC_MEDIA_SOURCE_NONE;
-  /* Echo cancellation needs the playback's echo probe: none when headless. */
-  media->echo_cancel = media->audio_processing && !call->cfg.headless;
+  /* Echo cancellation needs the playback's echo probe: none when headless or
+   * when nothing is played. */
+  play = !call->cfg.headless && mc_playback_have_output ();
+  if (!call->cfg.headless && !play)
+    mc_log_user ("no audio output device found: remote audio is decoded but not played");
+  media->echo_cancel = media->audio_processing && play;
 
   /* Tier 0 starts inside the adaptation's bounds; so does every estimate
    * (audio included). */
@@ -331,9 +336,9 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
     if (!mc_local_media_add_preview (call->local, call->cfg.self_view_width, 15, on_self_frame, call, &local))
       MC_WARNING ("no self view: %s", local->message);
   }
-  if (!call->cfg.headless) {
+  if (play) {
     /* Before the capture starts: webrtcdsp looks the echo probe up then. */
-    call->playback = mc_playback_new (call->capture, FALSE, error);
+    call->playback = mc_playback_new (call->capture, error);
     if (call->playback == NULL) {
       mc_call_free (call);
       return NULL;

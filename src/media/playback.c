@@ -12,7 +12,6 @@
 struct _McPlayback {
   GstElement *pipeline;
   GstElement *mixer;
-  gboolean fake;
 };
 
 struct _McPlaybackInput {
@@ -20,8 +19,8 @@ struct _McPlaybackInput {
   GstPad *mixer_pad;
 };
 
-static gboolean
-have_output_device (void)
+gboolean
+mc_playback_have_output (void)
 {
   g_autoptr (GstDeviceMonitor) monitor = gst_device_monitor_new ();
   GList *devices;
@@ -38,31 +37,25 @@ have_output_device (void)
 }
 
 McPlayback *
-mc_playback_new (McCapture *capture, gboolean force_fakesink, GError **error)
+mc_playback_new (McCapture *capture, GError **error)
 {
   McPlayback *pb;
-  g_autofree char *desc = NULL;
-  gboolean fake = force_fakesink || !have_output_device ();
   GstElement *pipeline;
 
   /* The silent source keeps the mixer (and the echo probe) running while no
    * remote audio arrives. */
-  desc = g_strdup_printf ("audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! " MC_PLAYBACK_CAPS " "
-                          "! audiomixer name=mix latency=20000000 ! audioconvert ! audioresample "
-                          "! webrtcechoprobe ! %s",
-                          fake ? "fakesink sync=true async=false" : "autoaudiosink");
-  pipeline = gst_parse_launch (desc, error);
+  pipeline = gst_parse_launch ("audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! " MC_PLAYBACK_CAPS " "
+                               "! audiomixer name=mix latency=20000000 ! audioconvert ! audioresample "
+                               "! webrtcechoprobe ! autoaudiosink",
+                               error);
   if (pipeline == NULL)
     return NULL;
   gst_object_set_name (GST_OBJECT (pipeline), "playback");
   pb = g_new0 (McPlayback, 1);
   pb->pipeline = pipeline;
-  pb->fake = fake;
   pb->mixer = gst_bin_get_by_name (GST_BIN (pipeline), "mix");
   if (capture)
     mc_capture_sync_pipeline (capture, pipeline);
-  if (fake && !force_fakesink)
-    mc_log_user ("no audio output device found: remote audio is decoded but not played");
   if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_STATE, "audio playback pipeline failed to start");
     mc_playback_free (pb);
@@ -80,12 +73,6 @@ mc_playback_free (McPlayback *pb)
   gst_object_unref (pb->mixer);
   gst_object_unref (pb->pipeline);
   g_free (pb);
-}
-
-gboolean
-mc_playback_is_fake (McPlayback *pb)
-{
-  return pb->fake;
 }
 
 McPlaybackInput *
