@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rendering cost in real calls (issue 13). For 2, 3 and 6 participants at
 # 640x480@30 (VP8, test camera and tone), one observed participant joins a
-# call whose others are headless meshcall senders, as:
+# call whose others are meshcall senders that decode nothing (join --no-decode), as:
 #   headless     meshcall join --headless (no picture, no audio output)
 #   none         meshcall join --render none (audio output, no picture)
 #   sdl          the SDL grid, fullscreen on its own 1280x720 Xvfb (software GL), --render-path auto
@@ -83,15 +83,18 @@ join() {
   PIDS[$name]=$!
 }
 
-# decodes FILE N: the stats file lists N peers, each decoding video.
+# decodes FILE N [connected]: the stats file lists N peers, each decoding
+# video (connected: each connected, for a sender that decodes nothing).
 decodes() {
   node -e '
     const fs = require("fs");
     try {
       const d = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-      const ok = (d.peers || []).filter((p) => (p.videoFramesDecoded || 0) > 0).length;
-      process.exit(ok >= Number(process.argv[2]) ? 0 : 1);
-    } catch (e) { process.exit(1); }' "$1" "$2"
+      const up = process.argv[3] === "connected"
+        ? (p) => p.connectionState === "connected" && (p.audioPacketsReceived || 0) > 0
+        : (p) => (p.videoFramesDecoded || 0) > 0;
+      process.exit((d.peers || []).filter(up).length >= Number(process.argv[2]) ? 0 : 1);
+    } catch (e) { process.exit(1); }' "$1" "$2" "${3:-}"
 }
 frames() {
   node -e '
@@ -100,15 +103,17 @@ frames() {
 }
 
 wait_decoding() {
-  local file=$1 n=$2 what=$3
-  for _ in $(seq 600); do decodes "$file" "$n" && return 0; sleep 0.1; done
-  die "$what: does not decode $n participants within 60 s (see $WORK)"
+  local file=$1 n=$2 what=$3 how=${4:-}
+  for _ in $(seq 600); do decodes "$file" "$n" "$how" && return 0; sleep 0.1; done
+  die "$what: does not ${how:-decode} $n participants within 60 s (see $WORK)"
 }
 
 # observe MODE N: one row of results in $WORK/rows.
 observe() {
   local mode=$1 n=$2 call="bench-$1-$2" obs=observer side="" tree="" i
-  for ((i = 1; i < n; i++)); do join "s$i" "$call" --headless; done
+  # The senders decode nothing (--no-decode): six participants' decoders
+  # would not fit on two cores beside the observer's.
+  for ((i = 1; i < n; i++)); do join "s$i" "$call" --no-decode; done
   case $mode in
     headless) join $obs "$call" --headless ;;
     none) join $obs "$call" --render none ;;
@@ -137,7 +142,7 @@ observe() {
       tree=tree ;;
   esac
   wait_decoding "$WORK/$obs.json" $((n - 1)) "$mode observer"
-  for ((i = 1; i < n; i++)); do wait_decoding "$WORK/s$i.json" $((n - 1)) "sender s$i"; done
+  for ((i = 1; i < n; i++)); do wait_decoding "$WORK/s$i.json" $((n - 1)) "sender s$i" connected; done
   sleep 3   # past the start (keyframes, bitrate ramp) before measuring
   local f0 c0 x0=0 b0 t0 f1 c1 x1=0 b1 t1
   f0=$(frames "$WORK/$obs.json"); c0=$(ticks "${PIDS[$obs]}" $tree); b0=$(busy_ticks)
@@ -271,7 +276,7 @@ result = {
     'machine': machine,
     'command': command,
     'setup': ('one observed participant per row in a call of N at 640x480@30 VP8 (test camera and tone); the '
-              'others are headless meshcall senders. cpu_percent: % of one core of the observed participant '
+              'others are meshcall senders that decode nothing (join --no-decode). cpu_percent: % of one core of the observed participant '
               '(Chromium: all its processes, not the node harness); display_server_cpu_percent: its Xvfb '
               '(1280x720x24, no GPU: Mesa llvmpipe for GL) or tmux (160x48). Targets (issue 13): sdl <= 0.7x '
               'chromium, sdl <= headless + 5 % per tile.'),

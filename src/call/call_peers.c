@@ -321,7 +321,7 @@ call_peer_create (McCall *call, Entry *e, gboolean offer)
     .tier = call_adapt_tier_for (call, e),
     .settings = &call->cfg.peer,
     .playback = call->playback,
-    .encoded_only = call->cfg.recorder,
+    .encoded_only = call->cfg.recorder || call->cfg.no_decode,
   };
   const McPeerCallbacks *callbacks_used = call->cfg.recorder  ? &callbacks_recorder
                                           : call->cb.audio_level ? &callbacks_with_levels

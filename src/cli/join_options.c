@@ -21,6 +21,7 @@ struct _McJoinFlags {
   McMediaOptions media;
   /* [call] */
   gboolean headless;
+  gboolean no_decode;
   char *stats_json;
   char *state_dir;
   gint media_timeout_s;
@@ -47,7 +48,7 @@ static const char *const help_order[] = {
   "signal", "name", "peer-id", "token", "ca-file", "id-token-file",
   "video", "audio", "size", "fps", "video-codec", "min-bitrate", "max-bitrate",
   "stun", "turn", "ice-transport-policy", "answer-timeout",
-  "headless", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout", "state-dir",
+  "headless", "no-decode", "stats-json", "status-listen", "status-min-peers", "duration", "no-audio-processing", "jitter-latency", "media-timeout", "state-dir",
   "chat-log", "say", "send", "to", "accept-files", "max-file-size",
   "render", "render-path", "fullscreen", "font", "no-self-view", "show-stats", "window-size", "max-fps",
   "config", NULL,
@@ -132,6 +133,9 @@ add_join_entries (McJoinOptions *o, GArray *entries)
     { "answer-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &f->answer_timeout_ms,
       "Give up on an unanswered offer after MS milliseconds (default 15000)", "MS" },
     { "headless", 0, 0, G_OPTION_ARG_NONE, &f->headless, "No window and no audio output (bots, tests)", NULL },
+    /* For benchmarks (bench/render-call.sh): many senders on one machine. */
+    { "no-decode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &f->no_decode,
+      "Receive remote media without decoding it (implies --headless)", NULL },
     { "stats-json", 0, 0, G_OPTION_ARG_FILENAME, &f->stats_json,
       "Rewrite FILE every second (and at exit) with per-peer statistics", "FILE" },
     { "status-listen", 0, 0, G_OPTION_ARG_STRING, &f->status_listen,
@@ -320,7 +324,8 @@ finish_call (McJoinOptions *o, GError **error)
     return refuse (error, "--answer-timeout %d: expected 0 to 600000 ms", f->answer_timeout_ms);
   o->call.peer.media_timeout_ms = (guint) f->media_timeout_s * 1000;
   o->call.peer.answer_timeout_ms = (guint) f->answer_timeout_ms;
-  o->call.headless = f->headless;
+  o->call.headless = f->headless || f->no_decode;
+  o->call.no_decode = f->no_decode;
   if (f->stats_json != NULL && !check_stats_path (f->stats_json, error))
     return FALSE;
   o->call.stats_json = f->stats_json;
@@ -366,7 +371,7 @@ finish_display (McJoinOptions *o, GError **error)
     g_prefix_error (error, "--render: ");
     return FALSE;
   }
-  if (f->headless)
+  if (f->headless || f->no_decode)
     mc_renderer_choice_set_none (&o->render);
   r->width = f->width;
   r->height = f->height;

@@ -53,6 +53,10 @@ typedef struct {
    * recording signal, that this participant records the call. Send nothing
    * with it: media.video and media.audio NONE. */
   gboolean recorder;
+  /* Peers depayload remote media and decode nothing (no picture, no audio,
+   * no levels): a participant that only sends, for benchmarks that need
+   * many cheap senders on one machine (join --no-decode). */
+  gboolean no_decode;
   /* Send adaptation: every peer's estimate (audio and video) stays within
    * these (kbit/s); tier 0 starts at media.video_bitrate_kbps (0: from
    * the size and rate) clamped into them. min == max: a fixed rate. */
