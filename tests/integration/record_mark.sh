@@ -19,13 +19,17 @@ wait_until 15 "red to join" joined red
 sock="$WORK/tmux.sock"
 cat >"$WORK/term.sh" <<EOS
 cd "$WORK"
-env -u DISPLAY -u WAYLAND_DISPLAY TERM=tmux-256color "$MESHCALL_BIN" join call1 --signal "$SIGNAL_URL" \\
+env -u DISPLAY -u WAYLAND_DISPLAY TERM=tmux-256color bash -c 'echo \$\$ >term.pid; exec "\$@"' _ \\
+  "$MESHCALL_BIN" join call1 --signal "$SIGNAL_URL" \\
   --name term --peer-id term --render text --video test --audio test --size 320x240 --fps 15 \\
   --no-audio-processing --no-self-view --stats-json "$WORK/term.json" 2>"$WORK/term.log"
 sleep 60
 EOS
 tmux -S "$sock" new-session -d -s t -x 100 -y 30 "bash '$WORK/term.sh'"
 PIDS[tmux]=$(tmux -S "$sock" display-message -p '#{pid}')
+# meshcall itself too: a tmux server stopped by the cleanup leaves it running.
+wait_until 10 "meshcall to start in the pane" test -s "$WORK/term.pid"
+PIDS[term]=$(cat "$WORK/term.pid")
 pane() { tmux -S "$sock" capture-pane -p -t t; }
 # The pane read whole, then matched (no `| grep -q` under pipefail: SIGPIPE).
 shows() { local text; text=$(pane) && grep -qF -- "$1" <<<"$text"; }
