@@ -108,8 +108,10 @@ new_context (McRecordFlags *f)
   for (guint i = 0; i < entries->len; i++) {
     GOptionEntry *e = &g_array_index (entries, GOptionEntry, i);
     if (g_strcmp0 (e->long_name, "signal") == 0)
-      e->description = "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO), or firestore://PROJECT_ID[/DATABASE] "
-                       "(Firestore, docs/firestore.md). Default: 127.0.0.1:7300";
+      e->description = "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO; wss:// or https:// with TLS, the "
+                       "server's certificate checked against the system's CAs or --ca-file), or "
+                       "firestore://PROJECT_ID[/DATABASE] (Firestore, docs/firestore.md). Default: a server on "
+                       "127.0.0.1:7300 (the recorder never starts one)";
     else if (g_strcmp0 (e->long_name, "name") == 0)
       e->description = "Name the others see (default: recorder)";
   }
