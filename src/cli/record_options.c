@@ -102,7 +102,7 @@ new_context (McRecordFlags *f)
     "A participant who leaves and comes back gets a new file. SIGINT or SIGTERM finalize\n"
     "every file; after a crash or SIGKILL the files still play up to their last second.\n"
     "Without --signal it uses a server on 127.0.0.1:7300 (meshcall serve, or a meshcall join\n"
-    "that started one). Exit codes: 0 done, 1 failure, 2 usage or an unwritable --out.");
+    "that started one). Exit codes: 0 done, 1 failure, 2 usage or an unwritable --out or --compose.");
   mc_signal_options_add_entries (&f->signal, entries);
   /* What differs from join: no server is started here, and the default name. */
   for (guint i = 0; i < entries->len; i++) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The recorder when things go wrong (issue 10):
-#  - an --out it cannot write: a clear error and exit 2, before joining;
+#  - an --out or a --compose it cannot write: a clear error and exit 2,
+#    before joining;
 #  - SIGKILL: the file it leaves plays (GStreamer's own demuxer and decoder)
 #    up to within 3 s of the kill, and its composed recording (--compose,
 #    1.5 s behind the call) up to within 5 s;
@@ -31,7 +32,12 @@ grep -q "cannot make the recording directory $WORK/not-a-dir/call1" "$WORK/bad-o
 rc=0
 "$MESHCALL_BIN" record call1 >"$WORK/no-out.log" 2>&1 || rc=$?
 [ "$rc" = 2 ] && grep -q -- "--out DIR" "$WORK/no-out.log" || fail "no --out should exit 2 and say so"
-log "unwritable and missing --out refused with exit 2"
+rc=0
+"$MESHCALL_BIN" record call1 --signal http://127.0.0.1:9 --out "$WORK/ok" --compose "$WORK/not-a-dir/c.webm" \
+  >"$WORK/bad-compose.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "cannot start writing the composed recording $WORK/not-a-dir/c.webm: Not a directory" \
+  "$WORK/bad-compose.log" || fail "an unwritable --compose should exit 2 and say why: $rc $(cat "$WORK/bad-compose.log")"
+log "unwritable and missing --out, unwritable --compose refused with exit 2"
 
 # 2. SIGKILL.
 start_server
