@@ -5,7 +5,8 @@
 #     1-minute warm-up is what must stay flat;
 #   - CPU of the recorder (depayload, mux, write: no decoding) against a
 #     participant that receives and decodes the same 3 streams, side by side
-#     (a headless `meshcall join --video none --audio none`), as % of one core.
+#     (a headless `meshcall join --video none --audio none`), as % of one core,
+#     in all and per stream (a participant's video and audio).
 # Usage: bench/record-long.sh [MINUTES]   -> bench/results/record-long.json
 source "$(dirname "$0")/call-common.sh"
 MINUTES=${1:-10}
@@ -52,6 +53,9 @@ node -e '
     machine, minutes: +minutes,
     recorderCpuPercent: +(100 * recT / secs).toFixed(1),
     decoderCpuPercent: +(100 * decT / secs).toFixed(1),
+    streams: 3,
+    recorderCpuPercentPerStream: +(100 * recT / secs / 3).toFixed(2),
+    decoderCpuPercentPerStream: +(100 * decT / secs / 3).toFixed(2),
     recorderRssKb: { first: s[0][1], afterWarmUp: warm.length ? warm[0][1] : null, last: s[s.length - 1][1],
                      growthAfterWarmUpKb: warm.length ? warm[warm.length - 1][1] - warm[0][1] : null },
     decoderRssKb: { first: s[0][2], last: s[s.length - 1][2] },

@@ -11,6 +11,9 @@
 #     and runs as meshcall; GET /health answers 200 from inside the container;
 #   - a stuck main loop (SIGSTOP, with WatchdogSec=4 in a drop-in) is killed
 #     by the watchdog and the kiosk restarted and in the call again;
+#   - meshcall-record@container\x2dtest.service (the call id has a '-')
+#     records the kiosk's call as rec-container-test, runs as meshcall, and
+#     systemctl stop finalizes its file;
 #   - systemctl stop leaves the call; dpkg --purge removes the package.
 #
 #   scripts/test-deb-container.sh [DEB]   (default: scripts/build-deb.sh's)
@@ -141,6 +144,31 @@ inside journalctl --no-pager -u meshcall-kiosk | grep -q 'Watchdog timeout' || f
 for _ in $(seq 100); do [ "$(health)" = 200 ] && break; sleep 0.1; done
 [ "$(health)" = 200 ] || fail "after the restart /health answered $(health)"
 log "watchdog: killed the stuck process, restarted (pid $pid -> $new), in the call again"
+
+# The recorder's unit, for a call id with a '-' (named as systemd-escape
+# names it), records the kiosk (whose own server it finds on 127.0.0.1:7300).
+rec_unit=$(systemd-escape --template meshcall-record@.service container-test)
+rec_show() { inside systemctl show -p "$1" --value "$rec_unit"; }
+rec_manifest=$run/var/lib/meshcall/recordings/container-test/manifest.json
+rec_exec=$(rec_show ExecStart)
+grep -q -- '--peer-id rec-container-test .* container-test ;' <<<"$rec_exec" ||
+  fail "$rec_unit does not record container-test as rec-container-test: $rec_exec"
+timeout 30 nsenter -t "$leader" -a systemctl start "$rec_unit" || fail "systemctl start $rec_unit failed"
+for _ in $(seq 300); do
+  grep -q '"state" : "recording"' "$rec_manifest" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q '"state" : "recording"' "$rec_manifest" 2>/dev/null ||
+  { inside journalctl --no-pager -n 30 -u "$rec_unit" >&2; fail "$rec_unit records no file of the kiosk within 30 s"; }
+[ "$(rec_show ActiveState)/$(rec_show SubState)" = active/running ] || fail "$rec_unit is $(rec_show ActiveState)"
+[ "$(inside ps -o user= -p "$(rec_show MainPID)")" = meshcall ] || fail "$rec_unit does not run as meshcall"
+sleep 2   # a few seconds recorded (nothing to wait for)
+inside systemctl stop "$rec_unit"
+[ "$(rec_show ActiveState)" = inactive ] && [ "$(rec_show Result)" = success ] ||
+  fail "after stop $rec_unit is $(rec_show ActiveState) ($(rec_show Result))"
+grep -q '"state" : "finished"' "$rec_manifest" && ! grep -q '"end" : null' "$rec_manifest" ||
+  fail "SIGTERM did not finalize the recording: $(cat "$rec_manifest")"
+log "$rec_unit: recorded the kiosk as rec-container-test, stopped with every file finalized"
 
 inside systemctl stop meshcall-kiosk
 [ "$(show ActiveState)" = inactive ] || fail "after stop the kiosk is $(show ActiveState)"

@@ -102,14 +102,16 @@ new_context (McRecordFlags *f)
     "A participant who leaves and comes back gets a new file. SIGINT or SIGTERM finalize\n"
     "every file; after a crash or SIGKILL the files still play up to their last second.\n"
     "Without --signal it uses a server on 127.0.0.1:7300 (meshcall serve, or a meshcall join\n"
-    "that started one). Exit codes: 0 done, 1 failure, 2 usage or an unwritable --out.");
+    "that started one). Exit codes: 0 done, 1 failure, 2 usage or an unwritable --out or --compose.");
   mc_signal_options_add_entries (&f->signal, entries);
   /* What differs from join: no server is started here, and the default name. */
   for (guint i = 0; i < entries->len; i++) {
     GOptionEntry *e = &g_array_index (entries, GOptionEntry, i);
     if (g_strcmp0 (e->long_name, "signal") == 0)
-      e->description = "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO), or firestore://PROJECT_ID[/DATABASE] "
-                       "(Firestore, docs/firestore.md). Default: 127.0.0.1:7300";
+      e->description = "Signaling server: ws://HOST:PORT, http://HOST:PORT (Socket.IO; wss:// or https:// with TLS, the "
+                       "server's certificate checked against the system's CAs or --ca-file), or "
+                       "firestore://PROJECT_ID[/DATABASE] (Firestore, docs/firestore.md). Default: a server on "
+                       "127.0.0.1:7300 (the recorder never starts one)";
     else if (g_strcmp0 (e->long_name, "name") == 0)
       e->description = "Name the others see (default: recorder)";
   }

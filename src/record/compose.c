@@ -24,7 +24,11 @@
 #include "meshcall/media/pipelines.h"
 #include "meshcall/render/layout.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <gst/app/gstappsrc.h>
+#include <unistd.h>
 
 #define MC_LOG_CATEGORY (&mc_log_media)
 
@@ -416,8 +420,14 @@ compose_build (RecordCompose *c, GError **error)
   g_source_set_callback (c->bus_source, (GSourceFunc) (void (*) (void)) on_bus_message, c, NULL);
   g_source_attach (c->bus_source, record_get_context (c->rec));
   if (gst_element_set_state (c->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    g_set_error (error, MC_RECORD_ERROR, MC_RECORD_ERROR_WRITE, "cannot start writing the composed recording %s",
-                 c->path);
+    /* filesink says why only on the bus: the reason, for the message. */
+    int fd = g_open (c->path, O_WRONLY | O_CREAT, 0644), e = errno;
+
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, MC_RECORD_ERROR, MC_RECORD_ERROR_WRITE,
+                 "cannot start writing the composed recording %s%s%s; choose a --compose FILE you can write", c->path,
+                 fd < 0 ? ": " : "", fd < 0 ? g_strerror (e) : "");
     return FALSE;
   }
   return TRUE;

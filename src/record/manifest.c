@@ -105,12 +105,24 @@ round_ms (double s)
   return (double) (gint64) (s * 1000.0 + (s >= 0 ? 0.5 : -0.5)) / 1000.0;
 }
 
+/* Whole milliseconds of a UTC time, as mc_record_format_utc shows it. */
+static gint64
+utc_ms (gint64 utc_us)
+{
+  return utc_us / 1000;
+}
+
+/* duration and offset from the times as written (whole milliseconds), so
+ * that a reader's end - start and start - manifest start give them exactly. */
 static JsonNode *
-file_node (const McRecordManifestFile *f)
+file_node (const McRecordManifestFile *f, gint64 recording_start_utc_us)
 {
   JsonObject *o = json_object_new ();
   JsonNode *node = json_node_init_object (json_node_alloc (), o);
-  gint64 span = f->end_utc_us > f->start_utc_us ? f->end_utc_us - f->start_utc_us : 0;
+  gint64 end_us = f->end_utc_us > f->start_utc_us ? f->end_utc_us : f->start_utc_us;
+  double offset = recording_start_utc_us > 0
+                    ? (double) (utc_ms (f->start_utc_us) - utc_ms (recording_start_utc_us)) / 1000.0
+                    : round_ms (f->offset_s);
 
   json_object_set_string_member (o, "file", f->file);
   json_object_set_string_member (o, "peerId", f->peer_id);
@@ -119,9 +131,9 @@ file_node (const McRecordManifestFile *f)
   set_string_or_null (o, "video", f->video_codec);
   set_string_or_null (o, "audio", f->audio_codec);
   set_utc (o, "start", f->start_utc_us);
-  set_utc (o, "end", f->end_utc_us > 0 ? f->end_utc_us : f->start_utc_us);
-  json_object_set_double_member (o, "offset", round_ms (f->offset_s));
-  json_object_set_double_member (o, "duration", round_ms ((double) span / G_USEC_PER_SEC));
+  set_utc (o, "end", end_us);
+  json_object_set_double_member (o, "offset", offset);
+  json_object_set_double_member (o, "duration", (double) (utc_ms (end_us) - utc_ms (f->start_utc_us)) / 1000.0);
   json_object_set_string_member (o, "state", mc_record_file_state_to_string (f->state));
   set_string_or_null (o, "error", f->error);
   json_object_set_int_member (o, "videoFrames", (gint64) f->video_frames);
@@ -157,7 +169,7 @@ mc_record_manifest_build (const McRecordManifestInfo *info, const McRecordManife
   }
   set_string_or_null (o, "chat", info->chat_file);
   for (guint i = 0; i < n_files; i++)
-    json_array_add_element (list, file_node (&files[i]));
+    json_array_add_element (list, file_node (&files[i], info->start_utc_us));
   json_object_set_array_member (o, "files", list);
   json_object_unref (o);
   return node;

@@ -51,8 +51,9 @@ sleep 6
 kill -KILL "${PIDS[bob]}"
 t_bob_gone=$(now_s)
 unset "PIDS[bob]"
+# Signaling drops him when his socket closes plus the resume grace (5 s): ~5 s.
 wait_until 20 "bob's file to be finalized after he vanished" manifest_true 'file("bob").state === "finished"'
-log "bob vanished; his file is finalized"
+log "bob vanished; his file is finalized $(elapsed "$t_bob_gone" "$(now_s)") s after the SIGKILL"
 sleep 2
 
 # The chat goes into the call's directory (issue 12), in --chat-log's format.

@@ -61,7 +61,16 @@ unit=$WORK/root/lib/systemd/system/meshcall-kiosk.service
 for line in Type=notify NotifyAccess=main 'WatchdogSec=[0-9]+' Restart=always User=meshcall; do
   grep -Eq "^$line\$" "$unit" || fail "meshcall-kiosk.service lacks $line"
 done
-log "control, conffiles, maintainer scripts, unit and libsystemd link as expected"
+# The recorder's unit: the call id unescaped (%I) for the call and its peer id
+# (%i, the escaped instance, would give 'rec-stand\x2dup' for a call 'stand-up').
+unit=$WORK/root/lib/systemd/system/meshcall-record@.service
+grep -Eq '^ExecStart=/usr/bin/meshcall record .*--peer-id rec-%I .*%I$' "$unit" ||
+  fail "meshcall-record@.service does not record the call %I as rec-%I: $(grep ExecStart "$unit")"
+if grep -Eq '^[^#]*%i' "$unit"; then fail "meshcall-record@.service uses the escaped instance %i"; fi
+for line in User=meshcall Restart=on-failure RestartPreventExitStatus=2 KillSignal=SIGTERM; do
+  grep -Eq "^$line\$" "$unit" || fail "meshcall-record@.service lacks $line"
+done
+log "control, conffiles, maintainer scripts, units and libsystemd link as expected"
 
 man_text() { MANWIDTH=100 man --warnings -E UTF-8 -l "$1" 2>"$WORK/man.err" | col -b; }
 for page in "$WORK"/root/usr/share/man/man*/*.gz; do

@@ -92,6 +92,49 @@ test_manifest (void)
   g_assert_cmpfloat (json_object_get_double_member (b, "duration"), ==, 0);
 }
 
+/* ms of "YYYY-MM-DDTHH:MM:SS.mmmZ" since the epoch. */
+static gint64
+parse_ms (const char *text)
+{
+  g_autoptr (GDateTime) t = g_date_time_new_from_iso8601 (text, NULL);
+
+  g_assert_nonnull (t);
+  return g_date_time_to_unix (t) * 1000 + g_date_time_get_microsecond (t) / 1000;
+}
+
+/* docs/recording.md: duration is end - start and offset is start - the
+ * manifest's start, to the millisecond, as a reader computes them from the
+ * times written (sub-millisecond parts do not round them apart). */
+static void
+test_manifest_exact (void)
+{
+  static const struct { gint64 rec_start, start, end; } cases[] = {
+    { T0 - 1168000, T0 + 999, T0 + 6746000 + 1 },     /* 04.339999 .. 11.085001 */
+    { T0 - 1167001, T0, T0 + 6745999 },
+    { T0 - 500, T0 + 400, T0 + 400 },
+    { T0, T0 + 12345678, T0 + 99999999 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    McRecordManifestFile f = { .file = "f.webm", .peer_id = "p", .name = "p", .container = "webm",
+                               .start_utc_us = cases[i].start, .end_utc_us = cases[i].end,
+                               .offset_s = (double) (cases[i].start - cases[i].rec_start) / G_USEC_PER_SEC };
+    McRecordManifestInfo info = { .call_id = "c", .recorder_peer_id = "r", .recorder_name = "r",
+                                  .start_utc_us = cases[i].rec_start, .updated_utc_us = cases[i].end };
+    g_autoptr (JsonNode) doc = mc_record_manifest_build (&info, &f, 1);
+    g_autofree char *text = mc_json_encode (doc);
+    g_autoptr (JsonNode) back = mc_json_decode (text, strlen (text), NULL);
+    JsonObject *o = json_node_get_object (back);
+    JsonObject *a = json_array_get_object_element (json_object_get_array_member (o, "files"), 0);
+    gint64 start = parse_ms (json_object_get_string_member (a, "start"));
+    gint64 end = parse_ms (json_object_get_string_member (a, "end"));
+    gint64 rec_start = parse_ms (json_object_get_string_member (o, "start"));
+
+    g_assert_cmpfloat (json_object_get_double_member (a, "duration"), ==, (double) (end - start) / 1000.0);
+    g_assert_cmpfloat (json_object_get_double_member (a, "offset"), ==, (double) (start - rec_start) / 1000.0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -100,5 +143,6 @@ main (int argc, char **argv)
   g_test_add_func ("/record/sanitize", test_sanitize);
   g_test_add_func ("/record/file-name", test_file_name);
   g_test_add_func ("/record/manifest", test_manifest);
+  g_test_add_func ("/record/manifest-exact", test_manifest_exact);
   return g_test_run ();
 }

@@ -47,7 +47,8 @@ typedef struct {
   const char *audio_codec;     /* "Opus" or NULL (no audio track) */
   gint64 start_utc_us;         /* the UTC time of the file's t = 0 */
   gint64 end_utc_us;           /* the end of its last frame so far */
-  double offset_s;             /* t = 0 on the call's timeline (the recording's start = 0) */
+  double offset_s;             /* t = 0 on the call's timeline (the recording's start = 0); the
+                                * manifest writes start - the recording's start, in whole ms */
   McRecordFileState state;
   const char *error;           /* FAILED: what went wrong */
   guint64 video_frames, audio_frames, bytes;
