@@ -97,11 +97,14 @@ typedef void (*McSignalingDoneFunc) (McSignaling *sig, gpointer user_data);
 /* The vtable a back end implements. */
 typedef struct {
   const char *name;                                     /* "socketio", "firestore" */
-  /* Start connecting and join; returns at once, progress arrives as events. */
+  /* Start connecting and join; returns at once, progress arrives as events.
+   * Called only when not started and not leaving (mc_signaling_join refuses
+   * a second join itself). */
   gboolean (*join) (McSignaling *sig, GError **error);
-  /* Queue a checked signal object for a peer of our call. Fails only for
-   * local reasons (not joined yet is NOT an error: the back end queues until
-   * joined). */
+  /* Queue a checked signal object for a peer of our call. Called only while
+   * started and in the call (mc_signaling_send_signal refuses otherwise).
+   * Fails only for local reasons (not joined yet is NOT an error: the back
+   * end queues until joined). */
   gboolean (*send_signal) (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GError **error);
   /* Tell the others we leave, then call done (also after a bounded wait if
    * the server does not answer). */
@@ -129,6 +132,7 @@ struct _McSignaling {
   gpointer user_data;
   GMainContext *context;
   McSignalingState state;
+  gboolean started;          /* mc_signaling_join() succeeded and no leave has finished since */
   gboolean leaving;          /* mc_signaling_leave() was called and its done is pending */
   McSignalingDoneFunc leave_done;
   gpointer leave_data;
@@ -160,6 +164,8 @@ gboolean mc_signaling_check (const McSignalingBackend *const *backends, const ch
                              const McSignalingParams *params, GError **error);
 /* events is copied; NULL clears them. */
 void mc_signaling_set_events (McSignaling *sig, const McSignalingEvents *events, gpointer user_data);
+/* Fails (MC_SIGNALING_ERROR_OTHER) when already joined or still leaving;
+ * joining again after a leave has finished is allowed. */
 gboolean mc_signaling_join (McSignaling *sig, GError **error);
 /* Encodes and checks the signal (size included) and hands it to the back end. */
 gboolean mc_signaling_send_signal (McSignaling *sig, const char *to_peer_id, const McSignal *signal, GError **error);

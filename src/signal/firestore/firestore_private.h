@@ -78,7 +78,6 @@ struct _FsSignaling {
   McHttp *http;
   FsAuth *auth;
   FsPhase phase;
-  gboolean started;
   gboolean joined_once;
   char *session;
   gint64 joined_at_us;    /* server time */

@@ -651,7 +651,6 @@ finish_leave (FsSignaling *self)
   mc_roster_clear (self->roster);
   g_hash_table_remove_all (self->peers);
   self->phase = PHASE_IDLE;
-  self->started = FALSE;
   self->joined_once = FALSE;
   self->outage = FALSE;
   self->leave_done = NULL;
@@ -718,12 +717,6 @@ fs_join (McSignaling *sig, GError **error)
 {
   FsSignaling *self = (FsSignaling *) sig;
 
-  if (self->started || sig->leaving) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "already joined (or leaving) call %s",
-                 sig->params.call_id);
-    return FALSE;
-  }
-  self->started = TRUE;
   self->joined_once = FALSE;
   g_free (self->session);
   self->session = new_session ();
@@ -742,11 +735,6 @@ fs_send_signal (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GErr
 {
   FsSignaling *self = (FsSignaling *) sig;
 
-  if (!self->started || !mc_signaling_in_call (sig) || self->phase == PHASE_LEAVING) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "cannot send a signal: not in call %s (%s)",
-                 sig->params.call_id, mc_signaling_state_to_string (sig->state));
-    return FALSE;
-  }
   return fs_mail_send (self, to_peer_id, signal, error);
 }
 
@@ -759,7 +747,7 @@ fs_check_connection (McSignaling *sig)
 {
   FsSignaling *self = (FsSignaling *) sig;
 
-  if (!self->started || !mc_signaling_in_call (sig) || self->phase == PHASE_LEAVING)
+  if (!self->base.started || !mc_signaling_in_call (sig) || self->phase == PHASE_LEAVING)
     return;
   mc_http_renew_connections (self->http);
   /* Requests waiting out a back-off go now, on new connections: the new

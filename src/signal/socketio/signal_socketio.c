@@ -61,7 +61,6 @@ typedef struct {
   GSource *check_timer;
 
   /* Across attempts. */
-  gboolean started;
   gboolean joined_once;
   guint attempts;                /* failed attempts since the last join */
   gboolean stale_session;        /* a re-join met our own old session (duplicate-peer) */
@@ -208,7 +207,6 @@ finish_leave (SioSignaling *self)
   self->leave_done = NULL;
   self->leave_data = NULL;
   self->leave_ack_id = MC_SIO_NO_ACK;
-  self->started = FALSE;
   self->joined_once = FALSE;
   self->stale_session = FALSE;
   self->attempts = 0;
@@ -612,12 +610,6 @@ sio_join (McSignaling *sig, GError **error)
 {
   SioSignaling *self = (SioSignaling *) sig;
 
-  if (self->started || sig->leaving) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "already joined (or leaving) call %s",
-                 sig->params.call_id);
-    return FALSE;
-  }
-  self->started = TRUE;
   self->joined_once = FALSE;
   self->attempts = 0;
   mc_signaling_set_state (sig, MC_SIGNALING_STATE_CONNECTING);
@@ -631,11 +623,6 @@ sio_send_signal (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GEr
   SioSignaling *self = (SioSignaling *) sig;
   QueuedSignal *q;
 
-  if (!self->started || !mc_signaling_in_call (sig)) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "cannot send a signal: not in call %s (%s)",
-                 sig->params.call_id, mc_signaling_state_to_string (sig->state));
-    return FALSE;
-  }
   if (self->conn == CONN_JOINED && g_queue_is_empty (&self->queue)) {
     send_signal_now (self, to_peer_id, signal);
     return TRUE;
@@ -751,7 +738,7 @@ sio_check_connection (McSignaling *sig)
   SioSignaling *self = (SioSignaling *) sig;
   g_autofree char *local = NULL;
 
-  if (self->base.leaving || !self->started || self->base.state == MC_SIGNALING_STATE_FAILED)
+  if (self->base.leaving || !self->base.started || self->base.state == MC_SIGNALING_STATE_FAILED)
     return;
   if (self->client == NULL) {
     if (self->reconnect_timer != NULL) {
