@@ -494,6 +494,23 @@ test_join_once (void)
   g_assert_cmpuint (fake->joins, ==, 3);
 }
 
+/* The Socket.IO back end's reconnection schedule: 1 s doubling to 4 s, the
+ * draw moving it by up to half either way. */
+static void
+test_socketio_backoff (void)
+{
+  const McBackoff *b = &mc_signal_socketio_reconnect_backoff;
+
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 0, 0.0), ==, 1000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 1, 0.0), ==, 2000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 2, 0.0), ==, 4000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 3, 0.0), ==, 4000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 50, 0.0), ==, 4000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 0, 0.8), ==, 600);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 0, 0.9), ==, 1450);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 2, 0.9), ==, 4000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -509,6 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/emit-signal", test_emit_signal);
   g_test_add_func ("/signaling/state-strings", test_state_strings);
   g_test_add_func ("/signaling/join-once", test_join_once);
+  g_test_add_func ("/signaling/socketio/backoff", test_socketio_backoff);
   g_test_add_func ("/signaling/socketio/lifecycle", test_socketio_lifecycle);
   return g_test_run ();
 }

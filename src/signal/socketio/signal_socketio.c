@@ -33,7 +33,7 @@
 
 /* socket.io-client's schedule, capped at 4 s instead of 5 s so that everyone
  * is back within 5 s of a restarted server. */
-static const McBackoff reconnect_backoff = { 1000, 4000, 0.5 };
+const McBackoff mc_signal_socketio_reconnect_backoff = { 1000, 4000, 0.5 };
 
 typedef enum {
   CONN_NONE,        /* no connection (waiting to retry, failed, or idle) */
@@ -241,7 +241,7 @@ on_reconnect_timer (gpointer data)
 static void
 schedule_reconnect (SioSignaling *self, GQuark domain, gint code, const char *reason)
 {
-  guint delay = mc_backoff_delay_ms (&reconnect_backoff, self->attempts, g_random_double ());
+  guint delay = mc_backoff_delay_ms (&mc_signal_socketio_reconnect_backoff, self->attempts, g_random_double ());
 
   self->attempts++;
   mc_signaling_clear_source (&self->reconnect_timer);
