@@ -328,7 +328,7 @@ on_auth (FsAuth *auth, const GError *error, gboolean final, gpointer data)
   uid = fs_auth_get_uid (auth);
   if (self->peer_id_given && strcmp (uid, self_id (self)) != 0) {
     fs_fail (self, MC_PROTOCOL_ERROR, MC_PROTOCOL_ERROR_MALFORMED,
-             "--peer-id %s: through Firestore the peer id is the signed-in uid, %s here; leave --peer-id out",
+             "peer id %s: through Firestore the peer id is the signed-in uid, %s here; give no peer id",
              self_id (self), uid);
     return;
   }
