@@ -1,7 +1,7 @@
 /* Signaling: how the participants of one call find each other and exchange
  * signals (offers, answers, ICE candidates, media state). One small vtable
  * (McSignalingClass), implemented by each back end in its own library
- * (signal/socketio/, and signal/firestore/ to come); the call only ever sees
+ * (signal/socketio/, signal/firestore/); the call only ever sees
  * this interface.
  *
  * Which back ends a program has is fixed when it is built: it passes a
@@ -12,8 +12,10 @@
  * Signals cross this interface typed (McSignal, proto/call_protocol.h): the
  * common code here encodes them to JSON on the way out and decodes and
  * checks them on the way in, so no layer above parses signal JSON. What
- * every back end needs besides (the roster diff with its re-join grace, the
- * retry schedule) is in signal/roster.h and base/backoff.h.
+ * every back end needs besides is shared too: the checks made before the
+ * vtable is called (one join until a leave has finished, no signal outside
+ * the call) are here, the roster diff with its re-join grace and the retry
+ * schedule in signal/roster.h and base/backoff.h.
  *
  * Errors: MC_SIGNALING_ERROR for local problems (URL, connection), and
  * MC_PROTOCOL_ERROR with the server's code for its refusals (call-error).
