@@ -92,6 +92,65 @@ config_int (McConfig *cfg, const char *key, gint fallback)
   return (gint) CLAMP (mc_config_get_int (cfg, "serve", key, fallback), G_MININT, G_MAXINT);
 }
 
+/* serve's --help: what the server is, then its limits, descriptors and TLS. */
+static GOptionContext *
+serve_option_context (const GOptionEntry *entries)
+{
+  GOptionContext *ctx;
+
+  ctx = g_option_context_new ("- run the LAN signaling server");
+  g_option_context_set_summary (ctx,
+      "A Socket.IO-compatible signaling server for meshcall calls on a LAN. Clients\n"
+      "(meshcall join --signal http://HOST:PORT or https://, browsers, socket.io-client) join a call\n"
+      "and exchange WebRTC offers, answers and ICE candidates through it; media never\n"
+      "passes through the server. Protocol: docs/protocol.md.\n"
+      "GET /health and GET /stats report calls, participants and messages relayed\n"
+      "(/stats needs the token when one is set).\n"
+      "Browsers join at http://HOST:PORT/ (the call page, served from the binary):\n"
+      "http://HOST:PORT/?call=CALL_ID#token=TOKEN is a link straight into a call.");
+  g_option_context_set_description (ctx,
+      "Settings come from the [serve] group of the config file; flags override them.\n"
+      "Logs: warnings about misbehaving clients go to stderr; GST_DEBUG=meshcall-server:5\n"
+      "shows every connection.\n"
+      "Descriptors: the soft limit (ulimit -n) is raised to the hard one at start; when even\n"
+      "that is too few, max-connections is lowered to leave 64 for HTTP requests. Out of\n"
+      "descriptors (one warning), connections that waited longest for their request make\n"
+      "room for ones that sent theirs; the rest are refused (503); accepting never spins.\n"
+      "Request bodies are refused (413) before they are read, except Engine.IO polling\n"
+      "POSTs up to max-payload. Limits: docs/protocol.md.\n"
+      "TLS: with --tls-cert and --tls-key the port speaks TLS only (clients use\n"
+      "wss:// or https://; a plain HTTP request is answered 400). The TLS handshake\n"
+      "counts against header-timeout. A test certificate for a LAN address:\n"
+      "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"
+      "    -subj /CN=meshcall -addext subjectAltName=IP:192.168.1.10 -keyout key.pem -out cert.pem\n"
+      "and clients trust it with meshcall join --ca-file cert.pem.\n");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  return ctx;
+}
+
+/* Listening: the port to --port-file, and where clients join. */
+static gboolean
+announce (McCallServer *server, const char *port_file, const char *address, gboolean tls, const char *token)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  if (port_file) {
+    g_autofree char *text = g_strdup_printf ("%u\n", mc_call_server_get_port (server));
+    if (!g_file_set_contents (port_file, text, -1, &error)) {
+      mc_log_error ("cannot write --port-file: %s", error->message);
+      return FALSE;
+    }
+  }
+  url = mc_call_server_get_url (server);
+  mc_log_user ("listening on %s:%u%s (Socket.IO at /socket.io/, status at /health)%s",
+               address ? address : "0.0.0.0", mc_call_server_get_port (server), tls ? " with TLS only" : "",
+               token && token[0] ? ", token required" : "");
+  mc_log_user ("join with: meshcall join CALL_ID --signal %s", url);
+  mc_log_user ("or in a browser: %s/?call=CALL_ID%s", url, token && token[0] ? "#token=TOKEN" : "");
+  return TRUE;
+}
+
 int
 mc_cmd_serve (int argc, char **argv)
 {
@@ -104,7 +163,6 @@ mc_cmd_serve (int argc, char **argv)
   g_autofree char *token = NULL;
   g_autofree char *port_file = NULL;
   g_autofree char *address = NULL;
-  g_autofree char *url = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
   McCallServerConfig cfg;
@@ -169,33 +227,7 @@ mc_cmd_serve (int argc, char **argv)
     { NULL }
   };
 
-  ctx = g_option_context_new ("- run the LAN signaling server");
-  g_option_context_set_summary (ctx,
-      "A Socket.IO-compatible signaling server for meshcall calls on a LAN. Clients\n"
-      "(meshcall join --signal http://HOST:PORT or https://, browsers, socket.io-client) join a call\n"
-      "and exchange WebRTC offers, answers and ICE candidates through it; media never\n"
-      "passes through the server. Protocol: docs/protocol.md.\n"
-      "GET /health and GET /stats report calls, participants and messages relayed\n"
-      "(/stats needs the token when one is set).\n"
-      "Browsers join at http://HOST:PORT/ (the call page, served from the binary):\n"
-      "http://HOST:PORT/?call=CALL_ID#token=TOKEN is a link straight into a call.");
-  g_option_context_set_description (ctx,
-      "Settings come from the [serve] group of the config file; flags override them.\n"
-      "Logs: warnings about misbehaving clients go to stderr; GST_DEBUG=meshcall-server:5\n"
-      "shows every connection.\n"
-      "Descriptors: the soft limit (ulimit -n) is raised to the hard one at start; when even\n"
-      "that is too few, max-connections is lowered to leave 64 for HTTP requests. Out of\n"
-      "descriptors (one warning), connections that waited longest for their request make\n"
-      "room for ones that sent theirs; the rest are refused (503); accepting never spins.\n"
-      "Request bodies are refused (413) before they are read, except Engine.IO polling\n"
-      "POSTs up to max-payload. Limits: docs/protocol.md.\n"
-      "TLS: with --tls-cert and --tls-key the port speaks TLS only (clients use\n"
-      "wss:// or https://; a plain HTTP request is answered 400). The TLS handshake\n"
-      "counts against header-timeout. A test certificate for a LAN address:\n"
-      "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"
-      "    -subj /CN=meshcall -addext subjectAltName=IP:192.168.1.10 -keyout key.pem -out cert.pem\n"
-      "and clients trust it with meshcall join --ca-file cert.pem.\n");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  ctx = serve_option_context (entries);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     mc_log_error ("%s (see 'meshcall serve --help')", error->message);
     return MC_EXIT_USAGE;
@@ -258,19 +290,8 @@ mc_cmd_serve (int argc, char **argv)
     mc_log_error ("%s", error->message);
     return MC_EXIT_FAILURE;
   }
-  if (port_file) {
-    g_autofree char *text = g_strdup_printf ("%u\n", mc_call_server_get_port (server));
-    if (!g_file_set_contents (port_file, text, -1, &error)) {
-      mc_log_error ("cannot write --port-file: %s", error->message);
-      return MC_EXIT_FAILURE;
-    }
-  }
-  url = mc_call_server_get_url (server);
-  mc_log_user ("listening on %s:%u%s (Socket.IO at /socket.io/, status at /health)%s",
-               address ? address : "0.0.0.0", mc_call_server_get_port (server), tls_cert ? " with TLS only" : "",
-               token && token[0] ? ", token required" : "");
-  mc_log_user ("join with: meshcall join CALL_ID --signal %s", url);
-  mc_log_user ("or in a browser: %s/?call=CALL_ID%s", url, token && token[0] ? "#token=TOKEN" : "");
+  if (!announce (server, port_file, address, tls_cert != NULL, token))
+    return MC_EXIT_FAILURE;
 
   run_until_signal ();
   mc_log_user ("stopping");

@@ -1,8 +1,10 @@
 /* The listening socket and connections waiting for their request
- * (http_listener.h). */
-#include "http_listener.h"
+ * (http_listener.h): a connection's life (deadlines, refusals, lingering),
+ * libsoup's side of it, the listener's source (the sweep) and the
+ * listener's own life. Taking connections in (the per-address cap, TLS,
+ * running out of descriptors) is in http_accept.c. */
+#include "http_listener_private.h"
 #include "http_answer.h"
-#include "http_tls.h"
 #include "meshcall/base/log.h"
 
 #include <arpa/inet.h>
@@ -16,91 +18,6 @@
 #include <unistd.h>
 
 #define MC_LOG_CATEGORY (&mc_log_server)
-
-/* Heads are read between batches, so that a burst does not leave hundreds
- * of connections waiting at once (they count against the per-address cap). */
-#define ACCEPT_BATCH 16
-/* A connection that has waited less than this for its request is never
- * closed to make room: a client that has just connected is about to send
- * its request, a slowloris is not. */
-#define WAIT_GRACE_US (1 * G_USEC_PER_SEC)
-/* TLS handshakes under way from one address (http_tls.h, McHttpTlsGate). */
-#define MAX_HANDSHAKES_PER_ADDRESS 4
-/* After a refusal, the client's time to read the answer before the close. */
-#define LINGER_US (2 * G_USEC_PER_SEC)
-/* Out of descriptors: queued connections looked at per pause, and the pause. */
-#define TRIAGE_BATCH 64
-#define BACKOFF_MIN_MS 50
-#define BACKOFF_MAX_MS 1000
-/* An out-of-descriptors episode ends after this long without EMFILE. */
-#define EPISODE_QUIET_US (10 * G_USEC_PER_SEC)
-
-#define CONN_KEY "mc-http-conn"
-#define BODY_CLAIM_KEY "mc-http-body-claimed"
-
-typedef enum {
-  CONN_TLS,       /* accepted on a TLS listener; its hello or handshake is under way (http_tls.h) */
-  CONN_HEAD,      /* accepted; the request head has not arrived */
-  CONN_BODY,      /* head read; the claimed body is arriving */
-  CONN_HANDLING,  /* request read; the handler has it (a long-poll waits here) */
-  CONN_WRITING,   /* the response is being written */
-  CONN_LINGER,    /* refused: the answer is out, the close waits a moment */
-} ConnState;
-
-typedef struct _AddrEntry AddrEntry;
-
-typedef struct {
-  McHttpListener *listener;
-  ConnState state;
-  GSocket *socket;
-  GSocketAddress *remote;     /* libsoup reports this object for the connection's messages: our way back */
-  SoupServerMessage *msg;     /* libsoup's, while it serves the connection (ref) */
-  GIOStream *stolen;          /* once refused: taken from libsoup, closed by us */
-  McHttpTlsAccept *tls_accept;  /* CONN_TLS */
-  GIOStream *tls;             /* after the handshake: what libsoup serves, and answers are written to */
-  char key[INET6_ADDRSTRLEN]; /* the client's address */
-  AddrEntry *addr;            /* non-NULL while waiting (HEAD, BODY) */
-  GQueue *queue;              /* listener->waiting (HEAD, BODY) or ->lingering (LINGER) */
-  GList wait_link;            /* in *queue, oldest first */
-  GList addr_link;            /* in addr->waiting */
-  gint64 accepted_at;
-  gint64 deadline;            /* monotonic µs; 0 = none */
-} Conn;
-
-struct _AddrEntry {
-  char *key;
-  GQueue waiting;             /* Conn*, oldest first */
-  gboolean warned;            /* went over the cap (one warning while the entry lives) */
-};
-
-typedef struct {
-  GSource source;
-  McHttpListener *listener;
-} ListenerSource;
-
-struct _McHttpListener {
-  SoupServer *soup;
-  McHttpListenerConfig cfg;
-  GSocket *socket;
-  int fd;
-  guint port;
-  guint backlog;
-  int reserve_fd;             /* /dev/null, closed for a moment to accept and refuse when out of descriptors */
-  McHttpTlsGate *tls_gate;    /* with a certificate */
-  ListenerSource *source;     /* the listening fd, the pause and the sweep (ready time) */
-  gpointer fd_tag;
-  GHashTable *conns;          /* Conn* (owned) */
-  GQueue waiting;             /* Conn* waiting for their request, in accept order */
-  GQueue lingering;           /* Conn* refused, closing soon: the first to go when out of descriptors */
-  GHashTable *addrs;          /* address -> AddrEntry* (owned), for waiting connections */
-  gint64 resume_at;           /* accepting paused until then; 0 = accepting */
-  guint backoff_ms;
-  gint64 next_sweep;          /* 0 = none scheduled */
-  gint64 short_since;         /* out-of-descriptors episode: start and last EMFILE; 0 = none */
-  gint64 short_last;
-  guint64 short_refused_at_start, short_closed_at_start;
-  McHttpListenerStats stats;
-};
 
 void
 mc_http_listener_config_init (McHttpListenerConfig *cfg)
@@ -120,8 +37,8 @@ addr_entry_free (AddrEntry *e)
   g_free (e);
 }
 
-static void
-conn_wait_join (Conn *c)
+void
+hl_conn_wait_join (Conn *c)
 {
   McHttpListener *l = c->listener;
   AddrEntry *e = g_hash_table_lookup (l->addrs, c->key);
@@ -162,8 +79,8 @@ conn_set_deadline (Conn *c, gint64 us_from_now)
   c->deadline = us_from_now ? g_get_monotonic_time () + us_from_now : 0;
 }
 
-static gint64
-header_timeout_us (McHttpListener *l)
+gint64
+hl_header_timeout_us (McHttpListener *l)
 {
   return (gint64) l->cfg.header_timeout_ms * 1000;
 }
@@ -186,8 +103,8 @@ conn_free (Conn *c)
 
 /* The one end of a Conn: libsoup closed or took the connection (close
  * FALSE), or we close it. */
-static void
-conn_end (Conn *c, gboolean close)
+void
+hl_conn_end (Conn *c, gboolean close)
 {
   conn_wait_leave (c);
   if (close)
@@ -198,15 +115,15 @@ conn_end (Conn *c, gboolean close)
 /* Takes the connection from libsoup (no more signals for its message),
  * answers status with json unless status is 0, then closes it, after the
  * linger time when linger is set. */
-static void
-conn_close (Conn *c, guint status, const char *json, gboolean linger)
+void
+hl_conn_close (Conn *c, guint status, const char *json, gboolean linger)
 {
   int fd = g_socket_get_fd (c->socket);
 
   if (c->tls_accept) {
     /* No answer before the handshake: a plain one would be garbage to a TLS client. */
     mc_http_tls_gate_leave (c->listener->tls_gate, c->key, c->tls_accept);
-    conn_end (c, mc_http_tls_accept_cancel (g_steal_pointer (&c->tls_accept)));
+    hl_conn_end (c, mc_http_tls_accept_cancel (g_steal_pointer (&c->tls_accept)));
     return;
   }
   if (c->msg) {
@@ -217,7 +134,7 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
   if (status)
     mc_http_send_answer (fd, c->tls, status, json);
   if (!linger || c->state == CONN_LINGER) {
-    conn_end (c, TRUE);
+    hl_conn_end (c, TRUE);
     return;
   }
   shutdown (fd, SHUT_WR);
@@ -230,15 +147,15 @@ conn_close (Conn *c, guint status, const char *json, gboolean linger)
 }
 
 /* counter: the statistic the close counts in. */
-static void
-conn_close_busy (Conn *c, guint64 *counter, const char *why)
+void
+hl_conn_close_busy (Conn *c, guint64 *counter, const char *why)
 {
   g_autofree char *json = mc_http_error_json ("server busy: this connection waited too long for its request");
 
   MC_INFO ("connection from %s closed after waiting %.1f s for its request: %s", c->key,
            (g_get_monotonic_time () - c->accepted_at) / 1e6, why);
   (*counter)++;
-  conn_close (c, SOUP_STATUS_SERVICE_UNAVAILABLE, json, FALSE);
+  hl_conn_close (c, SOUP_STATUS_SERVICE_UNAVAILABLE, json, FALSE);
 }
 
 static void
@@ -252,7 +169,7 @@ conn_expire (Conn *c)
     MC_INFO ("connection from %s closed: no TLS handshake within %u ms (header-timeout)", c->key,
              l->cfg.header_timeout_ms);
     l->stats.timed_out++;
-    conn_close (c, 0, NULL, FALSE);
+    hl_conn_close (c, 0, NULL, FALSE);
     break;
   case CONN_HEAD:
   case CONN_BODY:
@@ -260,15 +177,15 @@ conn_expire (Conn *c)
              c->state == CONN_HEAD ? "head" : "body", l->cfg.header_timeout_ms);
     l->stats.timed_out++;
     json = mc_http_error_json ("request timeout: the request did not arrive within header-timeout");
-    conn_close (c, SOUP_STATUS_REQUEST_TIMEOUT, json, FALSE);
+    hl_conn_close (c, SOUP_STATUS_REQUEST_TIMEOUT, json, FALSE);
     break;
   case CONN_WRITING:
     MC_INFO ("connection from %s closed: the response was not read within %u ms", c->key, l->cfg.header_timeout_ms);
     l->stats.timed_out++;
-    conn_close (c, 0, NULL, FALSE);
+    hl_conn_close (c, 0, NULL, FALSE);
     break;
   case CONN_LINGER:
-    conn_end (c, TRUE);
+    hl_conn_end (c, TRUE);
     break;
   case CONN_HANDLING:
     break;
@@ -311,14 +228,14 @@ on_got_headers (SoupServerMessage *msg, Conn *c)
     return;
   if (g_object_get_data (G_OBJECT (msg), BODY_CLAIM_KEY)) {
     c->state = CONN_BODY;
-    conn_set_deadline (c, header_timeout_us (l));
+    conn_set_deadline (c, hl_header_timeout_us (l));
     return;
   }
   MC_INFO ("HTTP 413 to %s %s from %s: no request body is taken there", soup_server_message_get_method (msg),
            g_uri_get_path (soup_server_message_get_uri (msg)), c->key);
   l->stats.bodies_refused++;
   json = mc_http_error_json ("this endpoint takes no request body");
-  conn_close (c, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, json, TRUE);
+  hl_conn_close (c, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, json, TRUE);
 }
 
 static void
@@ -339,14 +256,14 @@ on_wrote_headers (SoupServerMessage *msg, Conn *c)
 {
   conn_wait_leave (c);
   c->state = CONN_WRITING;
-  conn_set_deadline (c, header_timeout_us (c->listener));
+  conn_set_deadline (c, hl_header_timeout_us (c->listener));
 }
 
 /* libsoup closed the connection, or it was stolen (a websocket after its 101). */
 static void
 on_disconnected (SoupServerMessage *msg, Conn *c)
 {
-  conn_end (c, FALSE);
+  hl_conn_end (c, FALSE);
 }
 
 static void
@@ -381,276 +298,7 @@ mc_http_refuse_body (SoupServerMessage *msg, guint status, const char *json)
     return;
   }
   c->listener->stats.bodies_refused++;
-  conn_close (c, status, json, TRUE);
-}
-
-/* ---- accepting ---------------------------------------------------------------------- */
-
-static void
-address_key (const struct sockaddr_storage *ss, char key[INET6_ADDRSTRLEN])
-{
-  const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) ss;
-
-  key[0] = '\0';
-  if (ss->ss_family == AF_INET)
-    inet_ntop (AF_INET, &((const struct sockaddr_in *) ss)->sin_addr, key, INET6_ADDRSTRLEN);
-  else if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED (&in6->sin6_addr))
-    inet_ntop (AF_INET, &in6->sin6_addr.s6_addr[12], key, INET6_ADDRSTRLEN);   /* one key per IPv4 client */
-  else if (ss->ss_family == AF_INET6)
-    inet_ntop (AF_INET6, &in6->sin6_addr, key, INET6_ADDRSTRLEN);
-}
-
-/* Closes the connection that has waited longest for its request (from
- * address key, or any when NULL) if it has waited min_age µs or more; TRUE
- * when one was closed. Out of descriptors, one refused and lingering goes
- * first, however young. */
-static gboolean
-evict_oldest (McHttpListener *l, const char *key, gint64 min_age, gint64 now)
-{
-  AddrEntry *e = key ? g_hash_table_lookup (l->addrs, key) : NULL;
-  GList *link = key ? (e ? e->waiting.head : NULL) : l->waiting.head;
-  Conn *c = link ? link->data : NULL;
-
-  if (key == NULL && l->lingering.head) {
-    conn_end (l->lingering.head->data, TRUE);
-    return TRUE;
-  }
-  if (c == NULL || now - c->accepted_at < min_age)
-    return FALSE;
-  if (key)
-    conn_close_busy (c, &l->stats.closed_busy, "its address has max-pending-per-address connections waiting");
-  else
-    conn_close_busy (c, &l->stats.closed_no_fd, "out of file descriptors");
-  return TRUE;
-}
-
-/* A new connection from key when that address has max_pending_per_address
- * waiting: the oldest of them makes room if it has waited past the grace
- * time; FALSE when the new one is to be refused. */
-static gboolean
-admit_address (McHttpListener *l, const char *key, gint64 now)
-{
-  AddrEntry *e = g_hash_table_lookup (l->addrs, key);
-
-  if (e == NULL || e->waiting.length < l->cfg.max_pending_per_address || evict_oldest (l, key, WAIT_GRACE_US, now))
-    return TRUE;
-  if (!e->warned) {
-    MC_WARNING ("%s has %u connections waiting for their request (max-pending-per-address); refusing more "
-                "from it until they send one or time out", key, e->waiting.length);
-    e->warned = TRUE;
-  }
-  return FALSE;
-}
-
-/* A TLS listener's connection after its first bytes (http_tls.h); it
- * still counts as waiting for its request, under the same deadline. */
-static void
-on_tls_done (McHttpTlsResult result, GIOStream *tls, const char *why, gpointer data)
-{
-  Conn *c = data;
-  McHttpListener *l = c->listener;
-  g_autoptr (GSocketAddress) local = NULL;
-  g_autofree char *json = NULL;
-
-  mc_http_tls_gate_leave (l->tls_gate, c->key, g_steal_pointer (&c->tls_accept));
-  switch (result) {
-  case MC_HTTP_TLS_OK:
-    c->tls = g_object_ref (tls);
-    c->state = CONN_HEAD;
-    local = g_socket_get_local_address (c->socket, NULL);
-    soup_server_accept_iostream (l->soup, tls, local ? local : c->remote, c->remote, NULL);
-    break;
-  case MC_HTTP_TLS_PLAIN_HTTP:
-    MC_INFO ("connection from %s refused: a plain HTTP request on the TLS port", c->key);
-    l->stats.tls_plain_http++;
-    json = mc_http_error_json ("this port serves HTTPS only: use https:// or wss://");
-    c->state = CONN_HEAD;
-    conn_close (c, SOUP_STATUS_BAD_REQUEST, json, TRUE);
-    break;
-  case MC_HTTP_TLS_FAILED:
-    MC_WARNING ("connection from %s closed: %s", c->key, why);
-    l->stats.tls_failed++;
-    conn_end (c, TRUE);
-    break;
-  case MC_HTTP_TLS_CLOSED:
-    MC_INFO ("connection from %s closed by the client before its TLS handshake", c->key);
-    conn_end (c, TRUE);
-    break;
-  }
-}
-
-static gboolean
-on_tls_ready (gpointer data)
-{
-  Conn *c = data;
-
-  return mc_http_tls_gate_enter (c->listener->tls_gate, c->key, c->tls_accept);
-}
-
-static const McHttpTlsEvents tls_events = { .ready = on_tls_ready, .done = on_tls_done };
-
-static void
-admit (McHttpListener *l, int fd, const struct sockaddr_storage *ss, socklen_t len, gint64 now)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GSocketAddress) local = NULL;
-  g_autoptr (GSocketConnection) stream = NULL;
-  char key[INET6_ADDRSTRLEN];
-  Conn *c;
-
-  address_key (ss, key);
-  if (!admit_address (l, key, now)) {
-    l->stats.refused_busy++;
-    mc_http_refuse_fd (fd, l->cfg.tls_certificate == NULL, "too many connections from this address are waiting to send their request");
-    return;
-  }
-  socket = g_socket_new_from_fd (fd, &error);
-  if (socket == NULL) {
-    MC_WARNING ("an accepted connection is unusable: %s", error->message);
-    close (fd);
-    return;
-  }
-  /* Signals are small and latency-bound: no Nagle (Node's socket.io sets noDelay too). */
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  local = g_socket_get_local_address (socket, NULL);
-  c = g_new0 (Conn, 1);
-  c->listener = l;
-  c->state = CONN_HEAD;
-  c->socket = g_object_ref (socket);
-  c->remote = g_socket_address_new_from_native ((gpointer) ss, len);
-  c->accepted_at = now;
-  c->deadline = now + header_timeout_us (l);
-  c->wait_link.data = c;
-  c->addr_link.data = c;
-  memcpy (c->key, key, sizeof key);
-  g_object_set_data (G_OBJECT (c->remote), CONN_KEY, c);
-  g_hash_table_add (l->conns, c);
-  conn_wait_join (c);
-  stream = g_socket_connection_factory_create_connection (socket);
-  if (l->cfg.tls_certificate) {
-    c->state = CONN_TLS;
-    c->tls_accept = mc_http_tls_accept_start (stream, l->cfg.tls_certificate, &tls_events, c);
-    return;
-  }
-  /* Emits request-started at once (on_request_started links the message). */
-  soup_server_accept_iostream (l->soup, G_IO_STREAM (stream), local ? local : c->remote, c->remote, NULL);
-}
-
-static void
-reserve_open (McHttpListener *l)
-{
-  if (l->reserve_fd < 0)
-    l->reserve_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-}
-
-/* Out of descriptors with no connection old enough to close: the reserve
- * descriptor lets us look at queued connections one at a time. One that has
- * already sent bytes (its request, most likely) is worth the descriptor of
- * the connection that has waited longest, however briefly; one that has
- * sent nothing is refused. Returns how many were looked at. */
-static guint
-triage_with_reserve (McHttpListener *l, gint64 now)
-{
-  guint n = 0;
-
-  while (n < TRIAGE_BATCH && l->reserve_fd >= 0) {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char byte;
-    int fd;
-
-    close (l->reserve_fd);
-    l->reserve_fd = -1;
-    fd = accept4 (l->fd, (struct sockaddr *) &ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      reserve_open (l);
-      break;
-    }
-    n++;
-    if (recv (fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1 && evict_oldest (l, NULL, 0, now)) {
-      admit (l, fd, &ss, len, now);
-    } else {
-      l->stats.refused_no_fd++;
-      mc_http_refuse_fd (fd, l->cfg.tls_certificate == NULL, "server out of file descriptors; try again shortly");
-    }
-    reserve_open (l);
-  }
-  return n;
-}
-
-static void
-shortage_begin (McHttpListener *l, int err, gint64 now)
-{
-  struct rlimit rl = { 0 };
-
-  l->short_last = now;
-  if (l->short_since)
-    return;
-  l->short_since = now;
-  l->short_refused_at_start = l->stats.refused_no_fd;
-  l->short_closed_at_start = l->stats.closed_no_fd;
-  l->stats.shortages++;
-  getrlimit (RLIMIT_NOFILE, &rl);
-  MC_WARNING ("cannot accept connections: %s (this process may open %llu descriptors, ulimit -n); closing "
-              "the connections that waited longest for their request and refusing others (503) until "
-              "descriptors free up", g_strerror (err), (unsigned long long) rl.rlim_cur);
-}
-
-static void
-shortage_end (McHttpListener *l, gint64 now)
-{
-  MC_INFO ("accepting normally again after %.1f s short of descriptors: %" G_GUINT64_FORMAT " connections "
-           "refused, %" G_GUINT64_FORMAT " closed to make room", (l->short_last - l->short_since) / 1e6,
-           l->stats.refused_no_fd - l->short_refused_at_start, l->stats.closed_no_fd - l->short_closed_at_start);
-  l->short_since = 0;
-  l->backoff_ms = BACKOFF_MIN_MS;
-}
-
-/* Stops accepting for a moment: the shortest while queued connections are
- * being dealt with (progress), longer each time nothing could be. */
-static void
-accept_pause (McHttpListener *l, gint64 now, gboolean progress)
-{
-  guint ms = progress ? BACKOFF_MIN_MS : l->backoff_ms;
-
-  g_source_modify_unix_fd (&l->source->source, l->fd_tag, 0);
-  l->resume_at = now + (gint64) ms * 1000;
-  l->backoff_ms = progress ? BACKOFF_MIN_MS : MIN (l->backoff_ms * 2, BACKOFF_MAX_MS);
-}
-
-static gboolean
-accept_error_is_transient (int err)
-{
-  /* accept(2): errors of the new connection, not of the listener. */
-  return err == EINTR || err == ECONNABORTED || err == EPROTO || err == ENETDOWN || err == ENOPROTOOPT ||
-         err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH || err == EOPNOTSUPP || err == ENETUNREACH;
-}
-
-static void
-accept_batch (McHttpListener *l, gint64 now)
-{
-  for (guint i = 0; i < ACCEPT_BATCH; i++) {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    int fd = accept4 (l->fd, (struct sockaddr *) &ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-    if (fd >= 0) {
-      admit (l, fd, &ss, len, now);
-      continue;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-      break;
-    if (accept_error_is_transient (errno))
-      continue;
-    /* EMFILE, ENFILE, ENOBUFS, ENOMEM, or worse: never retry at once. */
-    shortage_begin (l, errno, now);
-    if (evict_oldest (l, NULL, WAIT_GRACE_US, now))
-      continue;
-    accept_pause (l, now, triage_with_reserve (l, now) > 0);
-    break;
-  }
-  reserve_open (l);
+  hl_conn_close (c, status, json, TRUE);
 }
 
 /* ---- the listener's source ------------------------------------------------------------ */
@@ -681,7 +329,7 @@ sweep (McHttpListener *l, gint64 now)
   for (guint i = 0; i < due->len; i++)
     conn_expire (g_ptr_array_index (due, i));
   if (l->short_since && now - l->short_last >= EPISODE_QUIET_US)
-    shortage_end (l, now);
+    hl_shortage_end (l, now);
   l->next_sweep = 0;
 }
 
@@ -712,7 +360,7 @@ source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
     readable = TRUE;   /* not polled yet: just try */
   }
   if (readable && !l->resume_at)
-    accept_batch (l, now);
+    hl_accept_batch (l, now);
   if (l->next_sweep && now >= l->next_sweep)
     sweep (l, now);
   schedule (l);
@@ -779,7 +427,7 @@ mc_http_listener_new (SoupServer *soup, GSocketAddress *address, const McHttpLis
   l->addrs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) addr_entry_free);
   if (!listen_on (l, address, error))
     return NULL;
-  reserve_open (l);
+  hl_reserve_open (l);
   g_signal_connect (soup, "request-started", G_CALLBACK (on_request_started), l);
   g_signal_connect (soup, "request-read", G_CALLBACK (on_request_read), l);
   l->source = (ListenerSource *) g_source_new (&source_funcs, sizeof (ListenerSource));

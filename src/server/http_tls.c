@@ -54,7 +54,7 @@ check_pair (const char *cert_file, const char *key_file, GError **error)
   x509 = PEM_read_bio_X509 (bio, NULL, no_passphrase, NULL);
   BIO_free (bio);
   if (x509 == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                  "TLS certificate file '%s' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", cert_file);
     return FALSE;
   }
@@ -62,18 +62,18 @@ check_pair (const char *cert_file, const char *key_file, GError **error)
   key = PEM_read_bio_PrivateKey (bio, NULL, no_passphrase, NULL);
   BIO_free (bio);
   if (key == NULL && strstr (key_pem, "ENCRYPTED") != NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                  "TLS key file '%s' is encrypted with a passphrase, which meshcall cannot ask for: decrypt it "
                  "(openssl pkey -in KEY -out PLAIN_KEY) and keep it readable only by the server's user", key_file);
   else if (key == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                  "TLS key file '%s' holds no PEM private key (-----BEGIN PRIVATE KEY-----)", key_file);
   else if (X509_check_private_key (x509, key) != 1)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                  "TLS key file '%s' is not the key of the certificate in '%s' (the first certificate there must be "
                  "the server's own)", key_file, cert_file);
   else if (X509_cmp_current_time (X509_get0_notAfter (x509)) <= 0)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
                  "the TLS certificate in '%s' has expired: clients would refuse it; make or get a new one",
                  cert_file);
   else
@@ -94,7 +94,7 @@ mc_http_tls_load (const char *cert_file, const char *key_file, GError **error)
   /* GnuTLS (glib-networking) serves it: the chain after the first certificate goes out too. */
   cert = g_tls_certificate_new_from_files (cert_file, key_file, &local);
   if (cert == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "TLS certificate '%s' with key '%s': %s", cert_file,
+    g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, "TLS certificate '%s' with key '%s': %s", cert_file,
                  key_file, local->message);
   return cert;
 }

@@ -21,7 +21,8 @@
 G_BEGIN_DECLS
 
 /* The server's certificate (with any chain after it in cert_file) and key,
- * from PEM files. Fails (G_IO_ERROR) naming the file and what is wrong:
+ * from PEM files. Fails naming the file and what is wrong (G_IO_ERROR when
+ * it cannot be read, G_TLS_ERROR_BAD_CERTIFICATE for its contents):
  * unreadable, no certificate, no key or an encrypted one, a key that is not
  * the certificate's, a certificate that has expired. */
 GTlsCertificate *mc_http_tls_load (const char *cert_file, const char *key_file, GError **error);

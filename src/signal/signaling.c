@@ -278,7 +278,17 @@ gboolean
 mc_signaling_join (McSignaling *sig, GError **error)
 {
   g_return_val_if_fail (sig != NULL, FALSE);
-  return sig->klass->join (sig, error);
+  if (sig->started || sig->leaving) {
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "already joined (or leaving) call %s",
+                 sig->params.call_id);
+    return FALSE;
+  }
+  sig->started = TRUE;
+  if (!sig->klass->join (sig, error)) {
+    sig->started = FALSE;
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -292,6 +302,11 @@ mc_signaling_send_signal (McSignaling *sig, const char *to_peer_id, const McSign
   node = mc_signal_to_json (signal);
   if (!mc_signal_validate_json (node, error))
     return FALSE;
+  if (!sig->started || !mc_signaling_in_call (sig)) {
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "cannot send a signal: not in call %s (%s)",
+                 sig->params.call_id, mc_signaling_state_to_string (sig->state));
+    return FALSE;
+  }
   return sig->klass->send_signal (sig, to_peer_id, node, error);
 }
 
@@ -304,6 +319,7 @@ on_left (McSignaling *sig, gpointer data)
   sig->leave_done = NULL;
   sig->leave_data = NULL;
   sig->leaving = FALSE;
+  sig->started = FALSE;
   if (done != NULL)
     done (sig, user_data);
 }

@@ -412,12 +412,65 @@ test_refusals (void)
   drain ();
 }
 
+/* What mc_call_server_new refuses before it listens: each setting below its
+ * minimum, named in the message; the defaults pass. */
+static void
+test_config_check (void)
+{
+  static const struct {
+    const char *setting;
+    const char *message;
+  } cases[] = {
+    { "max_participants", "max-participants must be at least 2" },
+    { "max_calls", "max-calls and max-connections must be at least 1" },
+    { "max_payload", "max-payload must be at least 1024 bytes" },
+    { "ping_timeout_ms", "ping-interval and ping-timeout must be positive" },
+    { "listen_backlog", "header-timeout, max-pending-per-address and listen-backlog must be positive" },
+    { "tls_key_file", "TLS needs both a certificate file and a key file" },
+    { "port", "port 65536 is out of range" },
+  };
+  McCallServerConfig cfg;
+
+  mc_call_server_config_init (&cfg);
+  g_assert_true (mc_call_server_config_check (&cfg, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    McCallServer *srv;
+
+    mc_call_server_config_init (&cfg);
+    if (g_str_equal (cases[i].setting, "max_participants"))
+      cfg.max_participants = 1;
+    else if (g_str_equal (cases[i].setting, "max_calls"))
+      cfg.max_calls = 0;
+    else if (g_str_equal (cases[i].setting, "max_payload"))
+      cfg.max_payload = 1023;
+    else if (g_str_equal (cases[i].setting, "ping_timeout_ms"))
+      cfg.ping_timeout_ms = 0;
+    else if (g_str_equal (cases[i].setting, "listen_backlog"))
+      cfg.listen_backlog = 0;
+    else if (g_str_equal (cases[i].setting, "tls_key_file"))
+      cfg.tls_cert_file = "cert.pem";
+    else
+      cfg.port = 65536;
+    g_assert_false (mc_call_server_config_check (&cfg, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+    g_clear_error (&error);
+    /* The constructor refuses the same way, before it listens. */
+    srv = mc_call_server_new (&cfg, &error);
+    g_assert_null (srv);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr (error->message, ==, cases[i].message);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   mc_log_init ();
   g_test_add_func ("/call-server/parse-listen", test_parse_listen);
+  g_test_add_func ("/call-server/config-check", test_config_check);
   g_test_add_func ("/call-server/lifecycle", test_lifecycle);
   g_test_add_func ("/call-server/call-flow", test_call_flow);
   g_test_add_func ("/call-server/resume", test_resume);

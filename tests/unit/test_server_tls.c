@@ -57,7 +57,7 @@ test_tls (void)
   cfg.tls_cert_file = cert;
   cfg.tls_key_file = cert;
   g_assert_null (mc_call_server_new (&cfg, &error));
-  g_assert_nonnull (error);
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
   g_assert_nonnull (strstr (error->message, "holds no PEM private key"));
   g_assert_nonnull (strstr (error->message, cert));
   g_clear_error (&error);

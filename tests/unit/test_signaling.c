@@ -357,6 +357,160 @@ test_socketio_lifecycle (void)
   g_main_loop_unref (life.loop);
 }
 
+/* A back end that only counts what reaches it: the checks every back end
+ * relies on (one join until a leave has finished, no signal outside the
+ * call) are made by mc_signaling_* before the vtable is called. */
+typedef struct {
+  McSignaling base;
+  guint joins;
+  guint sends;
+  gboolean fail_join;
+} FakeSignaling;
+
+static gboolean
+fake_join (McSignaling *sig, GError **error)
+{
+  FakeSignaling *fake = (FakeSignaling *) sig;
+
+  fake->joins++;
+  if (fake->fail_join) {
+    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT, "fake join refused");
+    return FALSE;
+  }
+  mc_signaling_set_state (sig, MC_SIGNALING_STATE_JOINED);
+  return TRUE;
+}
+
+static gboolean
+fake_send_signal (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GError **error)
+{
+  ((FakeSignaling *) sig)->sends++;
+  return TRUE;
+}
+
+typedef struct {
+  McSignaling *sig;
+  McSignalingDoneFunc done;
+} FakeLeave;
+
+static gboolean
+fake_leave_done (gpointer data)
+{
+  FakeLeave *leave = data;
+
+  mc_signaling_set_state (leave->sig, MC_SIGNALING_STATE_IDLE);
+  leave->done (leave->sig, NULL);
+  g_free (leave);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fake_leave (McSignaling *sig, McSignalingDoneFunc done, gpointer user_data)
+{
+  FakeLeave *leave = g_new0 (FakeLeave, 1);
+
+  leave->sig = sig;
+  leave->done = done;
+  g_idle_add (fake_leave_done, leave);
+}
+
+static void
+fake_finalize (McSignaling *sig)
+{
+}
+
+static const McSignalingClass fake_class = {
+  .name = "fake",
+  .join = fake_join,
+  .send_signal = fake_send_signal,
+  .leave = fake_leave,
+  .finalize = fake_finalize,
+};
+
+static void
+count_done (McSignaling *sig, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_join_once (void)
+{
+  McSignalingParams p = params_for ("c", "me");
+  FakeSignaling *fake = g_new0 (FakeSignaling, 1);
+  g_autoptr (McSignaling) sig = &fake->base;
+  g_autoptr (McSignal) offer = mc_signal_new_description (MC_SIGNAL_OFFER, "v=0");
+  g_autoptr (GError) error = NULL;
+  guint done = 0;
+
+  mc_signaling_init_base (sig, &fake_class, "fake://x", &p);
+
+  /* Not joined: the back end is not asked to send. */
+  g_assert_false (mc_signaling_send_signal (sig, "peer", offer, &error));
+  g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER);
+  g_assert_nonnull (strstr (error->message, "not in call c"));
+  g_clear_error (&error);
+  g_assert_cmpuint (fake->sends, ==, 0);
+
+  /* A join the back end refuses leaves it not joined: the next is tried. */
+  fake->fail_join = TRUE;
+  g_assert_false (mc_signaling_join (sig, &error));
+  g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_CONNECT);
+  g_clear_error (&error);
+  fake->fail_join = FALSE;
+  g_assert_true (mc_signaling_join (sig, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fake->joins, ==, 2);
+
+  /* A second join is refused before it reaches the back end. */
+  g_assert_false (mc_signaling_join (sig, &error));
+  g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER);
+  g_assert_cmpstr (error->message, ==, "already joined (or leaving) call c");
+  g_clear_error (&error);
+  g_assert_cmpuint (fake->joins, ==, 2);
+
+  g_assert_true (mc_signaling_send_signal (sig, "peer", offer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fake->sends, ==, 1);
+
+  /* Leaving: neither joins nor signals until the leave has finished. */
+  mc_signaling_leave (sig, count_done, &done);
+  g_assert_false (mc_signaling_join (sig, &error));
+  g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER);
+  g_clear_error (&error);
+  g_assert_false (mc_signaling_send_signal (sig, "peer", offer, &error));
+  g_assert_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER);
+  g_clear_error (&error);
+  g_assert_cmpuint (fake->joins, ==, 2);
+  g_assert_cmpuint (fake->sends, ==, 1);
+  while (done == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (done, ==, 1);
+
+  /* Left: it can join again, once. */
+  g_assert_true (mc_signaling_join (sig, &error));
+  g_assert_no_error (error);
+  g_assert_false (mc_signaling_join (sig, NULL));
+  g_assert_cmpuint (fake->joins, ==, 3);
+}
+
+/* The Socket.IO back end's reconnection schedule: 1 s doubling to 4 s, the
+ * draw moving it by up to half either way. */
+static void
+test_socketio_backoff (void)
+{
+  const McBackoff *b = &mc_signal_socketio_reconnect_backoff;
+
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 0, 0.0), ==, 1000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 1, 0.0), ==, 2000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 2, 0.0), ==, 4000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 3, 0.0), ==, 4000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 50, 0.0), ==, 4000);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 0, 0.8), ==, 600);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 0, 0.9), ==, 1450);
+  g_assert_cmpuint (mc_backoff_delay_ms (b, 2, 0.9), ==, 4000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -371,6 +525,8 @@ main (int argc, char **argv)
   g_test_add_func ("/signaling/error-codes", test_error_codes);
   g_test_add_func ("/signaling/emit-signal", test_emit_signal);
   g_test_add_func ("/signaling/state-strings", test_state_strings);
+  g_test_add_func ("/signaling/join-once", test_join_once);
+  g_test_add_func ("/signaling/socketio/backoff", test_socketio_backoff);
   g_test_add_func ("/signaling/socketio/lifecycle", test_socketio_lifecycle);
   return g_test_run ();
 }

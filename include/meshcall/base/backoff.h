@@ -6,8 +6,9 @@
  *   (down when the draw's first decimal digit is even, else up), capped at
  *   max_ms.
  *
- * The Socket.IO back end uses 1000 ms to 5000 ms with jitter 0.5; a jitter
- * of 0 gives the plain doubling schedule (1, 2, 4 ... s). */
+ * socket.io-client uses 1000 ms to 5000 ms with jitter 0.5; meshcall's
+ * Socket.IO back end caps it at 4000 ms (mc_signal_socketio_reconnect_backoff).
+ * A jitter of 0 gives the plain doubling schedule (1, 2, 4 ... s). */
 #pragma once
 
 #include <glib.h>

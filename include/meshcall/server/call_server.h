@@ -55,6 +55,10 @@ typedef struct {
 
 /* Fills cfg with the defaults above (address NULL, port 7300, no token). */
 void mc_call_server_config_init (McCallServerConfig *cfg);
+/* What mc_call_server_new refuses before it starts anything (limits below
+ * their minimum, a TLS certificate without its key, a port out of range):
+ * G_IO_ERROR_INVALID_ARGUMENT naming the setting. */
+gboolean mc_call_server_config_check (const McCallServerConfig *cfg, GError **error);
 
 /* Parses "ADDR:PORT", "[V6ADDR]:PORT", "ADDR", ":PORT" or "PORT" into an
  * address (g_malloc'd; NULL when the text names none) and a port (*port left

@@ -1,7 +1,7 @@
 /* Signaling: how the participants of one call find each other and exchange
  * signals (offers, answers, ICE candidates, media state). One small vtable
  * (McSignalingClass), implemented by each back end in its own library
- * (signal/socketio/, and signal/firestore/ to come); the call only ever sees
+ * (signal/socketio/, signal/firestore/); the call only ever sees
  * this interface.
  *
  * Which back ends a program has is fixed when it is built: it passes a
@@ -12,8 +12,10 @@
  * Signals cross this interface typed (McSignal, proto/call_protocol.h): the
  * common code here encodes them to JSON on the way out and decodes and
  * checks them on the way in, so no layer above parses signal JSON. What
- * every back end needs besides (the roster diff with its re-join grace, the
- * retry schedule) is in signal/roster.h and base/backoff.h.
+ * every back end needs besides is shared too: the checks made before the
+ * vtable is called (one join until a leave has finished, no signal outside
+ * the call) are here, the roster diff with its re-join grace and the retry
+ * schedule in signal/roster.h and base/backoff.h.
  *
  * Errors: MC_SIGNALING_ERROR for local problems (URL, connection), and
  * MC_PROTOCOL_ERROR with the server's code for its refusals (call-error).
@@ -97,11 +99,14 @@ typedef void (*McSignalingDoneFunc) (McSignaling *sig, gpointer user_data);
 /* The vtable a back end implements. */
 typedef struct {
   const char *name;                                     /* "socketio", "firestore" */
-  /* Start connecting and join; returns at once, progress arrives as events. */
+  /* Start connecting and join; returns at once, progress arrives as events.
+   * Called only when not started and not leaving (mc_signaling_join refuses
+   * a second join itself). */
   gboolean (*join) (McSignaling *sig, GError **error);
-  /* Queue a checked signal object for a peer of our call. Fails only for
-   * local reasons (not joined yet is NOT an error: the back end queues until
-   * joined). */
+  /* Queue a checked signal object for a peer of our call. Called only while
+   * started and in the call (mc_signaling_send_signal refuses otherwise).
+   * Fails only for local reasons (not joined yet is NOT an error: the back
+   * end queues until joined). */
   gboolean (*send_signal) (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GError **error);
   /* Tell the others we leave, then call done (also after a bounded wait if
    * the server does not answer). */
@@ -129,6 +134,7 @@ struct _McSignaling {
   gpointer user_data;
   GMainContext *context;
   McSignalingState state;
+  gboolean started;          /* mc_signaling_join() succeeded and no leave has finished since */
   gboolean leaving;          /* mc_signaling_leave() was called and its done is pending */
   McSignalingDoneFunc leave_done;
   gpointer leave_data;
@@ -160,6 +166,8 @@ gboolean mc_signaling_check (const McSignalingBackend *const *backends, const ch
                              const McSignalingParams *params, GError **error);
 /* events is copied; NULL clears them. */
 void mc_signaling_set_events (McSignaling *sig, const McSignalingEvents *events, gpointer user_data);
+/* Fails (MC_SIGNALING_ERROR_OTHER) when already joined or still leaving;
+ * joining again after a leave has finished is allowed. */
 gboolean mc_signaling_join (McSignaling *sig, GError **error);
 /* Encodes and checks the signal (size included) and hands it to the back end. */
 gboolean mc_signaling_send_signal (McSignaling *sig, const char *to_peer_id, const McSignal *signal, GError **error);

@@ -75,7 +75,7 @@ read_token_file (FsAuth *auth, GError **error)
   gint64 exp = 0;
 
   if (g_stat (auth->token_file, &st) != 0 || !g_file_get_contents (auth->token_file, &text, NULL, &local)) {
-    g_set_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_CONFIG, "--id-token-file %s cannot be read: %s",
+    g_set_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_CONFIG, "the ID-token file %s cannot be read: %s",
                  auth->token_file, local ? local->message : g_strerror (errno));
     return FALSE;
   }
@@ -83,7 +83,7 @@ read_token_file (FsAuth *auth, GError **error)
   auth->file_size = st.st_size;
   g_strstrip (text);
   if (!mc_firestore_token_claims (text, &uid, &exp, &local)) {
-    g_set_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_CONFIG, "--id-token-file %s: %s", auth->token_file,
+    g_set_error (error, MC_FIRESTORE_ERROR, MC_FIRESTORE_ERROR_CONFIG, "the ID-token file %s: %s", auth->token_file,
                  local->message);
     return FALSE;
   }

@@ -78,7 +78,6 @@ struct _FsSignaling {
   McHttp *http;
   FsAuth *auth;
   FsPhase phase;
-  gboolean started;
   gboolean joined_once;
   char *session;
   gint64 joined_at_us;    /* server time */
@@ -145,6 +144,26 @@ void fs_busy (FsSignaling *self);
 guint fs_poll_interval (FsSignaling *self, guint idle_ms);
 GSource *fs_timeout (FsSignaling *self, guint ms, GSourceFunc func);
 gboolean fs_joined (FsSignaling *self);
+/* Our document is gone or replaced (why, for the user): join again as a new session. */
+void fs_rejoin (FsSignaling *self, const char *why);
+
+/* ---- firestore_presence.c ----------------------------------------------------- */
+
+/* How many participant documents one list read asks for. */
+#define FS_LIST_LIMIT 50
+
+/* One read of the participant list. Returns FALSE if it failed us (we lost
+ * our document and re-join). */
+gboolean fs_presence_apply (FsSignaling *self, GPtrArray *docs, gint64 read_time_us);
+/* Roster changes out as joined/left events (while joined and in the call). */
+void fs_presence_report (FsSignaling *self, GArray *changes);
+/* The next participant list poll (fast while busy or a heartbeat is late). */
+void fs_presence_schedule_list (FsSignaling *self);
+void fs_presence_schedule_heartbeat (FsSignaling *self);
+/* The participant list read now (a read in flight is made again). */
+void fs_presence_poll_list_now (FsSignaling *self);
+/* (joinedAt, peerId) order of McFirestoreParticipant pointers. */
+gint fs_by_join_order (gconstpointer a, gconstpointer b);
 
 /* ---- firestore_mail.c --------------------------------------------------------- */
 

@@ -19,6 +19,7 @@
 #include "meshcall/proto/sio_packet.h"
 #include "meshcall/signal/roster.h"
 #include "sio_client.h"
+#include "sio_endpoint.h"
 
 #include <string.h>
 
@@ -32,7 +33,7 @@
 
 /* socket.io-client's schedule, capped at 4 s instead of 5 s so that everyone
  * is back within 5 s of a restarted server. */
-static const McBackoff reconnect_backoff = { 1000, 4000, 0.5 };
+const McBackoff mc_signal_socketio_reconnect_backoff = { 1000, 4000, 0.5 };
 
 typedef enum {
   CONN_NONE,        /* no connection (waiting to retry, failed, or idle) */
@@ -61,7 +62,6 @@ typedef struct {
   GSource *check_timer;
 
   /* Across attempts. */
-  gboolean started;
   gboolean joined_once;
   guint attempts;                /* failed attempts since the last join */
   gboolean stale_session;        /* a re-join met our own old session (duplicate-peer) */
@@ -208,7 +208,6 @@ finish_leave (SioSignaling *self)
   self->leave_done = NULL;
   self->leave_data = NULL;
   self->leave_ack_id = MC_SIO_NO_ACK;
-  self->started = FALSE;
   self->joined_once = FALSE;
   self->stale_session = FALSE;
   self->attempts = 0;
@@ -242,7 +241,7 @@ on_reconnect_timer (gpointer data)
 static void
 schedule_reconnect (SioSignaling *self, GQuark domain, gint code, const char *reason)
 {
-  guint delay = mc_backoff_delay_ms (&reconnect_backoff, self->attempts, g_random_double ());
+  guint delay = mc_backoff_delay_ms (&mc_signal_socketio_reconnect_backoff, self->attempts, g_random_double ());
 
   self->attempts++;
   mc_signaling_clear_source (&self->reconnect_timer);
@@ -612,12 +611,6 @@ sio_join (McSignaling *sig, GError **error)
 {
   SioSignaling *self = (SioSignaling *) sig;
 
-  if (self->started || sig->leaving) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "already joined (or leaving) call %s",
-                 sig->params.call_id);
-    return FALSE;
-  }
-  self->started = TRUE;
   self->joined_once = FALSE;
   self->attempts = 0;
   mc_signaling_set_state (sig, MC_SIGNALING_STATE_CONNECTING);
@@ -631,11 +624,6 @@ sio_send_signal (McSignaling *sig, const char *to_peer_id, JsonNode *signal, GEr
   SioSignaling *self = (SioSignaling *) sig;
   QueuedSignal *q;
 
-  if (!self->started || !mc_signaling_in_call (sig)) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "cannot send a signal: not in call %s (%s)",
-                 sig->params.call_id, mc_signaling_state_to_string (sig->state));
-    return FALSE;
-  }
   if (self->conn == CONN_JOINED && g_queue_is_empty (&self->queue)) {
     send_signal_now (self, to_peer_id, signal);
     return TRUE;
@@ -751,7 +739,7 @@ sio_check_connection (McSignaling *sig)
   SioSignaling *self = (SioSignaling *) sig;
   g_autofree char *local = NULL;
 
-  if (self->base.leaving || !self->started || self->base.state == MC_SIGNALING_STATE_FAILED)
+  if (self->base.leaving || !self->base.started || self->base.state == MC_SIGNALING_STATE_FAILED)
     return;
   if (self->client == NULL) {
     if (self->reconnect_timer != NULL) {
@@ -786,107 +774,19 @@ static const McSignalingClass sio_class = {
   .unreachable_hint = "Is the signaling server running there? (start one with 'meshcall serve')",
 };
 
-/* ---- URLs and construction ------------------------------------------------ */
-
-/* ws://h:p, wss://, http://, https:// -> http(s)://h:p/socket.io/?EIO=4&transport=websocket
- * (libsoup upgrades an http(s) request; the scheme only says whether TLS). */
-static char *
-build_ws_url (const char *url, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, &local);
-  g_autofree char *scheme = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *query = NULL;
-  const char *host;
-
-  if (uri == NULL) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL, "signaling URL '%s' is malformed: %s", url,
-                 local->message);
-    return NULL;
-  }
-  host = g_uri_get_host (uri);
-  if (host == NULL || host[0] == '\0') {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL,
-                 "signaling URL '%s' names no host: use ws://HOST:PORT", url);
-    return NULL;
-  }
-  if (g_uri_get_userinfo (uri) != NULL || g_uri_get_fragment (uri) != NULL) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_BAD_URL,
-                 "signaling URL '%s' has a user name or fragment; use ws://HOST:PORT (the token goes in --token)",
-                 url);
-    return NULL;
-  }
-  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
-  if (strcmp (scheme, "ws") == 0 || strcmp (scheme, "http") == 0) {
-    g_free (scheme);
-    scheme = g_strdup ("http");
-  } else {
-    g_free (scheme);
-    scheme = g_strdup ("https");
-  }
-  /* A bare host:port means the default Socket.IO path. */
-  if (g_uri_get_path (uri)[0] == '\0' || strcmp (g_uri_get_path (uri), "/") == 0)
-    path = g_strdup ("/socket.io/");
-  else if (g_str_has_suffix (g_uri_get_path (uri), "/"))
-    path = g_strdup (g_uri_get_path (uri));
-  else
-    path = g_strconcat (g_uri_get_path (uri), "/", NULL);
-  if (g_uri_get_query (uri) != NULL && g_uri_get_query (uri)[0] != '\0')
-    query = g_strconcat (g_uri_get_query (uri), "&EIO=4&transport=websocket", NULL);
-  else
-    query = g_strdup ("EIO=4&transport=websocket");
-  return g_uri_join (G_URI_FLAGS_ENCODED, scheme, NULL, host, g_uri_get_port (uri), path, query, NULL);
-}
-
-/* The program's --ca-file, for every session made after it is set. */
-static GTlsDatabase *ca_database;
-
-gboolean
-mc_signal_socketio_set_ca_file (const char *ca_file, GError **error)
-{
-  g_autolist (GTlsCertificate) certs = NULL;
-  g_autoptr (GError) local = NULL;
-  g_autofree char *path = NULL;
-  GTlsDatabase *db;
-
-  if (ca_file == NULL) {
-    g_clear_object (&ca_database);
-    return TRUE;
-  }
-  certs = g_tls_certificate_list_new_from_file (ca_file, &local);
-  if (local) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "%s", local->message);
-    return FALSE;
-  }
-  if (certs == NULL) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER,
-                 "'%s' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", ca_file);
-    return FALSE;
-  }
-  /* GTlsFileDatabase wants an absolute path (it warns otherwise). */
-  path = g_canonicalize_filename (ca_file, NULL);
-  db = g_tls_file_database_new (path, &local);
-  if (db == NULL) {
-    g_set_error (error, MC_SIGNALING_ERROR, MC_SIGNALING_ERROR_OTHER, "'%s': %s", ca_file, local->message);
-    return FALSE;
-  }
-  g_clear_object (&ca_database);
-  ca_database = db;
-  return TRUE;
-}
+/* ---- construction ------------------------------------------------------ */
 
 static gboolean
 check_url (const char *url, GError **error)
 {
-  g_autofree char *ws_url = build_ws_url (url, error);
+  g_autofree char *ws_url = sio_endpoint_ws_url (url, error);
   return ws_url != NULL;
 }
 
 McSignaling *
 mc_signal_socketio_new (const char *url, const McSignalingParams *params, GError **error)
 {
-  g_autofree char *ws_url = build_ws_url (url, error);
+  g_autofree char *ws_url = sio_endpoint_ws_url (url, error);
   SioSignaling *self;
 
   if (ws_url == NULL)
@@ -905,8 +805,8 @@ mc_signal_socketio_new (const char *url, const McSignalingParams *params, GError
   g_main_context_push_thread_default (self->base.context);
   self->session = soup_session_new ();
   g_main_context_pop_thread_default (self->base.context);
-  if (ca_database)
-    soup_session_set_tls_database (self->session, ca_database);
+  if (sio_endpoint_ca_database () != NULL)
+    soup_session_set_tls_database (self->session, sio_endpoint_ca_database ());
   return &self->base;
 }
 

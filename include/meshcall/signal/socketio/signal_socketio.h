@@ -15,12 +15,17 @@
  * awaited up to 1 s), DISCONNECT, websocket close (up to 1 s), then done. */
 #pragma once
 
+#include "meshcall/base/backoff.h"
 #include "meshcall/signal/signaling.h"
 
 G_BEGIN_DECLS
 
 /* The row for a program's table of back ends (schemes ws, wss, http, https). */
 extern const McSignalingBackend mc_signal_socketio_backend;
+/* The wait before each new connection attempt after a loss or a refused
+ * attempt: 1 s doubling to 4 s, +-50 % (socket.io-client's jitter), reset
+ * once joined. */
+extern const McBackoff mc_signal_socketio_reconnect_backoff;
 
 /* wss:// and https:// servers' certificates must chain to the CA
  * certificates in this PEM file (a self-signed server certificate may be
