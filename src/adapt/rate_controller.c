@@ -395,4 +395,5 @@ mc_rate_controller_get_status (const McRateController *c, McRateStatus *st)
   st->rtt_ms = c->rtt_ms;
   st->min_rtt_ms = c->min_rtt_ms;
   st->received_bps = received_now (c, c->last_update_us);
+  st->congestion_bps = c->capacity < 0 ? 0 : (guint) (c->capacity * 1000);
 }

@@ -84,6 +84,7 @@ typedef struct {
   double rtt_ms;          /* the last report's; -1 unknown */
   double min_rtt_ms;      /* the smallest seen; -1 unknown */
   guint received_bps;     /* the rate the peer receives; 0 unknown */
+  guint congestion_bps;   /* the congestion point; 0 unknown */
 } McRateStatus;
 
 typedef struct _McRateController McRateController;
