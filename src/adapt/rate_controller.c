@@ -6,7 +6,7 @@
 #define LOSS_HIGH 0.10
 #define LOSS_LOW 0.02
 #define GROWTH_PER_S 1.08          /* both estimates, multiplicatively */
-#define FAST_GROWTH_PER_S 1.5      /* both, while no congestion point is known below */
+#define FAST_GROWTH_PER_S 1.5      /* both, away from the congestion point (grow) */
 #define LOSS_DECREASE_US (300 * 1000)   /* + a round trip: at most one loss back-off per (libwebrtc's) */
 #define MAX_REPORT_GAP_S 5.0       /* growth counted for at most this long between reports */
 #define BETA 0.85
@@ -209,11 +209,12 @@ capacity_lower_bps (const McRateController *c)
 }
 
 /* A back-off at `received` bit/s. Only the first back-off after a climb (of
- * a second at least) is a sample: the ones that follow it (a keyframe or a new tier format that
- * overflows the queue backs off again and again from what the encoder then
- * sends) say what the sender did, not where the path is full. A sample far
- * below the point is set aside until the next climb runs into congestion
- * far below it too (the path got slower: the point is learnt anew). */
+ * 5 % and a second at least) is a sample: the ones that follow it (a
+ * keyframe or a new tier format that overflows the queue backs off again
+ * and again from what the encoder then sends) say what the sender did, not
+ * where the path is full. A sample far below the point is set aside until
+ * the next climb runs into congestion far below it too (the path got
+ * slower: the point is learnt anew). */
 static void
 note_backoff (McRateController *c, gint64 now_us, guint received)
 {
