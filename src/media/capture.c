@@ -244,9 +244,9 @@ mc_capture_start (McCapture *capture, GError **error)
   part = capture_part (capture, GST_MESSAGE_SRC (msg));
   /* What is wrong, then what to do, on the one line the user reads. */
   if (g_str_equal (part, "camera"))
-    hint = "'meshcall devices' lists the cameras; --video test sends a test picture, --video none none";
+    hint = "'meshcall devices' lists the cameras; --video test sends a test picture, --video none no picture";
   else if (g_str_equal (part, "microphone"))
-    hint = "'meshcall devices' lists the microphones; --audio test sends a tone, --audio none nothing";
+    hint = "'meshcall devices' lists the microphones; --audio test sends a tone, --audio none no sound";
   else
     hint = "check --video and --audio ('meshcall devices' lists the values for this machine)";
   g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_STATE, "cannot start the %s: %s (%s)", part,
