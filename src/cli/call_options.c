@@ -193,6 +193,13 @@ mc_signal_options_finish (McSignalOptions *o, const char *call_id, McOptionStrin
     return MC_EXIT_USAGE;
   if (o->name == NULL)
     mc_option_strings_set (strings, &o->name, default_name ());
+  /* Named as the option, with what to do (signaling's own check below says
+   * only what is wrong). */
+  if (o->name != NULL && !mc_protocol_validate_name (o->name, &local)) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--name (or [signaling] name): %s; choose a name the others can read", local->message);
+    return MC_EXIT_USAGE;
+  }
   /* The default (no URL) is a local server, which is always acceptable. The
    * token is the server's to judge. */
   check = (McSignalingParams) { .call_id = (char *) call_id, .peer_id = o->peer_id, .name = o->name };

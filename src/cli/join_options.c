@@ -9,6 +9,7 @@
 #include "meshcall/status/status_server.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -231,6 +232,8 @@ static gboolean
 check_stats_path (const char *path, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *trial = NULL;
+  int fd;
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     return refuse (error, "--stats-json %s: that is a directory; name a file", path);
@@ -239,6 +242,16 @@ check_stats_path (const char *path, GError **error)
   if (access (dir, W_OK | X_OK) != 0 || (g_file_test (path, G_FILE_TEST_EXISTS) && access (path, W_OK) != 0))
     return refuse (error, "--stats-json %s: cannot write there (%s); choose a file in a directory you can write",
                    path, g_strerror (errno));
+  /* access() grants root everything, and knows nothing of read-only or
+   * virtual file systems (/proc, /sys): make the file the first write
+   * would make (g_file_set_contents writes PATH.XXXXXX beside it). */
+  trial = g_strdup_printf ("%s.XXXXXX", path);
+  fd = g_mkstemp (trial);
+  if (fd < 0)
+    return refuse (error, "--stats-json %s: cannot write there (%s); choose a file in a directory you can write",
+                   path, g_strerror (errno));
+  close (fd);
+  g_unlink (trial);
   return TRUE;
 }
 

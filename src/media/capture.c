@@ -225,6 +225,7 @@ mc_capture_start (McCapture *capture, GError **error)
   g_autoptr (GstMessage) msg = NULL;
   g_autoptr (GError) cause = NULL;
   g_autofree char *debug = NULL;
+  const char *part, *hint;
 
   if (gst_element_set_state (capture->pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE)
     return TRUE;
@@ -240,8 +241,16 @@ mc_capture_start (McCapture *capture, GError **error)
   gst_message_parse_error (msg, &cause, &debug);
   MC_INFO ("capture start failed in %s: %s (%s)", GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), cause->message,
            debug ? debug : "");
-  g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_STATE, "cannot start the %s: %s",
-               capture_part (capture, GST_MESSAGE_SRC (msg)), cause->message);
+  part = capture_part (capture, GST_MESSAGE_SRC (msg));
+  /* What is wrong, then what to do, on the one line the user reads. */
+  if (g_str_equal (part, "camera"))
+    hint = "'meshcall devices' lists the cameras; --video test sends a test picture, --video none no picture";
+  else if (g_str_equal (part, "microphone"))
+    hint = "'meshcall devices' lists the microphones; --audio test sends a tone, --audio none no sound";
+  else
+    hint = "check --video and --audio ('meshcall devices' lists the values for this machine)";
+  g_set_error (error, MC_PIPELINES_ERROR, MC_PIPELINES_ERROR_STATE, "cannot start the %s: %s (%s)", part,
+               cause->message, hint);
   return FALSE;
 }
 

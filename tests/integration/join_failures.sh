@@ -30,22 +30,28 @@ refused() {
 
 log "an unreachable --signal is said at once; join keeps trying"
 port=$(free_port)
-join_bg unreach c1 --signal "ws://127.0.0.1:$port"
+GST_DEBUG=meshcall-signal:4 join_bg unreach c1 --signal "ws://127.0.0.1:$port"
 expect_said unreach "cannot reach ws://127.0.0.1:$port" 5
 said unreach "Is the signaling server running there?" || fail "no hint about the server: $(cat "$WORK/unreach.log")"
+# One line, not one per retry (the next reminder is 30 s away).
+expect_said unreach "(attempt 3)" 15
+n=$(grep -c "^meshcall: " "$WORK/unreach.log")
+[ "$n" -eq 1 ] || fail "$n lines for an unreachable server over 3 retries, expected 1: $(grep "^meshcall: " "$WORK/unreach.log")"
 alive unreach
 kill_process unreach
 
 log "--stats-json that cannot be written: exit 2 before the call"
 refused 2 "the directory /nonexistent-dir does not exist" join c1 --headless --stats-json /nonexistent-dir/s.json
 refused 2 "that is a directory" join c1 --headless --stats-json "$WORK"
+# Root may write anywhere access() looks: a file system that takes no new file.
+refused 2 "--stats-json /sys/s.json: cannot write there" join c1 --headless --stats-json /sys/s.json
 
 log "a key set twice in the config file: exit 2, both lines named"
 printf '[media]\nfps = 15\nfps = 30\n' >"$WORK/dup.conf"
 refused 2 "dup.conf:3: [media] fps is set twice (first on line 2)" join c1 --config "$WORK/dup.conf"
 
 log "a camera that cannot be opened: GStreamer's reason, exit 1"
-refused 1 "Cannot identify device '/dev/video99'" join c1 --headless --video v4l2:/dev/video99 --audio test \
+refused 1 "cannot start the camera: Cannot identify device '/dev/video99'. ('meshcall devices' lists the cameras" join c1 --headless --video v4l2:/dev/video99 --audio test \
   --signal "ws://127.0.0.1:$port"
 
 log "a duplicate peer id on the first join: said once, retried until it is free"
@@ -59,6 +65,7 @@ alive second
 kill_process first
 expect_said second "in call c1 as dup" 20
 alive second
+[ "$(grep -c "already in call" "$WORK/second.log")" -eq 1 ] || fail "the duplicate peer id was not said exactly once: $(cat "$WORK/second.log")"
 kill_process second
 
 log "a stranger takes our peer id while the server restarts: we wait for it, alive, and get back in"

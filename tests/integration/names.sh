@@ -26,7 +26,11 @@ PIDS[spoof]=$!
 wait_until 10 "the spoofing client to join" grep -q "joined as spoof" "$WORK/spoof.log"
 start_probe watcher --signal "ws://127.0.0.1:$SERVER_PORT" --call room --peer watcher
 expect watcher '"event":"peer-joined","peerId":"spoof","name":"spoof"'
+node "$MESHCALL_SOURCE_DIR/tests/node/names_check.js" "$SERVER_PORT" --spoof room invisible >"$WORK/ghost.log" 2>&1 &
+PIDS[ghost]=$!
+expect watcher '"event":"peer-joined","peerId":"ghost","name":"ghost"'
 kill_process watcher
+kill_process ghost
 kill_process spoof
 kill_process stock
 

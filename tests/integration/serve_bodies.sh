@@ -3,7 +3,8 @@
 # read: a 300 MB POST and a 1 GB chunked POST to /health are answered 413
 # {"error": ...} with Connection: close, the server's peak memory (VmHWM)
 # grows by less than 16 MB over all of this, it spends little CPU, and it
-# keeps serving. Curl is told not to wait for 100-continue (an attacker does
+# keeps serving; so are a 300 MB POST and a 1 GB chunked POST to the call
+# page (/). Curl is told not to wait for 100-continue (an attacker does
 # not); with it, curl sends nothing. Also /stats, an unknown path, a GET with
 # a body to /socket.io/, and Engine.IO polling POSTs over max-payload
 # (engine.io's 413, announced or chunked; the session is dropped).
@@ -54,6 +55,11 @@ read -r _ sent _ < <(curl -s -o /dev/null -w '%{http_code} %{size_upload} x' -X 
 [ "$sent" = 0 ] || fail "with Expect: 100-continue curl still uploaded $sent bytes"
 
 post "POST /stats" 413 -H 'Expect:' -X POST -T "$WORK/300M" "$base/stats"
+# The call page (/ and its query) takes none either.
+post "POST /" 413 -H 'Expect:' -X POST -T "$WORK/300M" "$base/"
+head -c 1G /dev/zero | post "1 GB chunked POST /?call=c1" 413 -H 'Expect:' -X POST -T - "$base/?call=c1"
+grep -q '^{"error":"this endpoint takes no request body"}$' "$WORK/answer.txt" \
+  || fail "chunked POST /: answer body $(cat "$WORK/answer.txt")"
 post "POST /no-such-page" 413 -H 'Expect:' -X POST -T "$WORK/300M" "$base/no-such-page"
 post "GET /socket.io/ with a body" 413 -H 'Expect:' -X GET -T "$WORK/300M" "$base/socket.io/?EIO=4&transport=polling"
 
@@ -85,7 +91,7 @@ log "after all: VmRSS $(kb VmRSS) kB, VmHWM $hwm1 kB (+$((hwm1 - hwm0)) kB); CPU
 
 stats=$(curl -s "$base/stats")
 refused=$(sed -E 's/.*"bodiesRefused":([0-9]+).*/\1/' <<<"$stats")
-[ "$refused" -eq 9 ] || fail "/stats counts $refused refused bodies, expected 9: $stats"
+[ "$refused" -eq 11 ] || fail "/stats counts $refused refused bodies, expected 11: $stats"
 grep -q "over maxPayload" "$WORK/srv.log" || fail "no maxPayload line in the server log"
 server_alive srv
 stop_server srv

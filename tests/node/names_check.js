@@ -4,6 +4,7 @@
 // can be checked to show the peer id instead.
 //   node names_check.js PORT                 meshcall serve: every bad name refused as malformed
 //   node names_check.js PORT --spoof CALLID  (a server that does not check): join as 'spoof', wait
+//   node names_check.js PORT --spoof CALLID invisible   likewise as 'ghost', a name of zero-width spaces
 //   node names_check.js PORT --escape CALLID (likewise): send an event whose name holds terminal escape
 //                                            codes, then join as 'escape' with them in its name, wait
 'use strict';
@@ -33,10 +34,14 @@ if (process.argv[3] === '--escape') {
     await new Promise(() => {});
   });
 } else if (process.argv[3] === '--spoof') {
-  run('spoof', async () => {
-    const s = await connect(port, {}, 'spoof');
-    await join(s, process.argv[4], 'spoof', BAD[0][1]);
-    log('joined as spoof with a right-to-left override in its name');
+  // --spoof CALLID invisible: as 'ghost', with a name of zero-width spaces only.
+  const invisible = process.argv[5] === 'invisible';
+  const [peer, name, what] = invisible ? ['ghost', BAD[3][1], 'only zero-width spaces']
+                                       : ['spoof', BAD[0][1], 'a right-to-left override'];
+  run(peer, async () => {
+    const s = await connect(port, {}, peer);
+    await join(s, process.argv[4], peer, name);
+    log(`joined as ${peer} with ${what} in its name`);
     await new Promise(() => {});   /* stays until killed */
   });
 } else {

@@ -6,7 +6,9 @@
 //    refused at once (503); the kept ones are answered 408 and closed after
 //    the header timeout (not before, and within 2.5 s after). Meanwhile
 //    /health answers from 127.0.0.1 and two stock socket.io-clients in a
-//    call relay signals.
+//    call relay signals. Beside them, 5 idle connections from 127.0.0.5
+//    that send nothing at all are answered 408 and closed after the header
+//    timeout too.
 // 2. CAP dribblers from 127.0.0.4, held for more than a second: a plain
 //    request from that address is then served, and exactly one dribbler
 //    (the oldest) was closed (503) to make room for it.
@@ -23,7 +25,7 @@ const CAP = Number(process.argv[4]);
 
 // A raw connection from `from` that sends a request head slowly and never
 // finishes it. Resolves (via .done) with what happened to it.
-function dribbler(from) {
+function dribbler(from, silent = false) {
   const t0 = Date.now();
   const sock = net.connect({ host: '127.0.0.1', port, localAddress: from });
   const d = { sock, t0, answer: '', closedAt: null, connected: false };
@@ -31,6 +33,7 @@ function dribbler(from) {
   d.done = new Promise((resolve) => {
     sock.on('connect', () => {
       d.connected = true;
+      if (silent) return;
       sock.write('GET /health HTTP/1.1\r\nHost: slow\r\n');
       timer = setInterval(() => sock.write('X-Dribble: a\r\n'), 300);
     });
@@ -95,7 +98,10 @@ h.run('serve_slowloris', async () => {
   // --- 1: 3 x CAP dribblers from one address.
   const ds = [];
   for (let i = 0; i < 3 * CAP; i++) ds.push(dribbler('127.0.0.3'));
+  const idle = [];
+  for (let i = 0; i < 5; i++) idle.push(dribbler('127.0.0.5', true));
   const all = Promise.all(ds.map((d) => d.done));
+  const idleDone = Promise.all(idle.map((d) => d.done));
   const bound = new Promise((_, reject) => setTimeout(() => reject(new Error(
     `dribblers still open ${TIMEOUT + 5000} ms after they connected: ${ds.filter((d) => !d.closedAt).length} of ${ds.length}`)),
     TIMEOUT + 5000));
@@ -117,6 +123,14 @@ h.run('serve_slowloris', async () => {
              `a dribbler was closed after ${d.lived} ms, expected ${TIMEOUT}..${TIMEOUT + 2500}`);
   }
   h.assert(rounds >= 3, `only ${rounds} rounds of /health + signal during the attack`);
+  const idleRes = await Promise.race([idleDone, new Promise((_, reject) => setTimeout(() => reject(new Error(
+    `idle connections still open ${TIMEOUT + 5000} ms after they connected`)), TIMEOUT + 5000))]);
+  for (const d of idleRes) {
+    h.assertEq(d.status, '408', 'the answer to an idle connection');
+    h.assert(d.lived >= TIMEOUT - 50 && d.lived <= TIMEOUT + 2500,
+             `an idle connection was closed after ${d.lived} ms, expected ${TIMEOUT}..${TIMEOUT + 2500}`);
+  }
+  h.log(`1: ${idleRes.length} idle connections closed with 408 after ${span(idleRes)}`);
 
   // --- 2: a busy address still gets a request through: the oldest waiting one makes room.
   const held = [];
@@ -136,7 +150,7 @@ h.run('serve_slowloris', async () => {
 
   const after = (await h.getJson(port, '/stats')).body.http;
   h.log(`/stats http: ${JSON.stringify(after)}`);
-  h.assertEq(after.timedOut - before.timedOut, timedOut.length, '/stats timedOut');
+  h.assertEq(after.timedOut - before.timedOut, timedOut.length + idleRes.length, '/stats timedOut');
   h.assertEq(after.refusedBusyAddress - before.refusedBusyAddress, refused.length, '/stats refusedBusyAddress');
   h.assertEq(after.closedBusyAddress - before.closedBusyAddress, closed.length + 1, '/stats closedBusyAddress');
   h.assert(a.connected && b.connected, 'the signaling clients stayed connected');

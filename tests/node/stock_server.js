@@ -6,7 +6,7 @@
 //
 //   node stock_server.js [--host 127.0.0.1] [--port 0] [--port-file F]
 //        [--token T] [--ping-interval MS] [--ping-timeout MS]
-//        [--max-participants N] [--resume-grace MS] [--verbose]
+//        [--max-participants N] [--resume-grace MS] [--no-resume] [--verbose]
 //
 // Prints "listening on HOST:PORT" on stdout once it accepts connections and,
 // with --port-file, writes the port number to F (atomically). SIGTERM/SIGINT
@@ -29,6 +29,8 @@ function usage(msg) {
   process.stderr.write('usage: node stock_server.js [--host H] [--port P] [--port-file F] [--token T]\n' +
                        '         [--ping-interval MS] [--ping-timeout MS] [--max-participants N]\n' +
                        '         [--resume-grace MS] (hold a lost seat for its resume secret; default 5000, 0 = off)\n' +
+                       '         [--no-resume] (ignore resume secrets: a plain Socket.IO signaling server, whose\n' +
+                       '                        seat is freed only when its connection is seen to end)\n' +
                        '         [--verbose]\n' +
                        '         [--hostile]   (relay any name, control characters included: a server that\n' +
                        '                        does not check, for the clients\' hostile-input tests)\n');
@@ -38,7 +40,7 @@ function usage(msg) {
 function parseArgs(argv) {
   const opts = {
     host: '127.0.0.1', port: 0, portFile: null, token: null,
-    pingInterval: 25000, pingTimeout: 20000, maxParticipants: 6, resumeGrace: 5000, verbose: false, hostile: false,
+    pingInterval: 25000, pingTimeout: 20000, maxParticipants: 6, resumeGrace: 5000, noResume: false, verbose: false, hostile: false,
   };
   const intOpt = (name, v, min) => {
     const n = Number(v);
@@ -65,6 +67,7 @@ function parseArgs(argv) {
       case '--resume-grace': opts.resumeGrace = intOpt(key, next(), 0); break;
       case '--verbose': case '-v': opts.verbose = true; break;
       case '--hostile': opts.hostile = true; break;
+      case '--no-resume': opts.noResume = true; break;
       case '--help': case '-h': usage(); break;
       default: usage(`unknown option '${a}'`);
     }
@@ -255,7 +258,8 @@ io.on('connection', (socket) => {
   socket.on('join-call', guard('join-call', (payload, ack) => {
     if (typeof payload === 'function') { ack = payload; payload = undefined; }
     if (!isPlainObject(payload)) return callError(socket, 'malformed', 'join-call needs an object {callId, peerId, name}', ack);
-    const { callId, peerId, name, token, resume } = payload;
+    const { callId, peerId, name, token } = payload;
+    const resume = opts.noResume ? undefined : payload.resume;
     if (opts.token !== null) {
       const given = typeof token === 'string' ? token : socket.handshake.auth && socket.handshake.auth.token;
       if (given !== opts.token) return callError(socket, 'bad-token', 'wrong or missing token', ack);

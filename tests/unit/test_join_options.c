@@ -223,6 +223,10 @@ test_refusals (void)
       "*does not name a Firestore project" },
     { NULL, ARGS ("c1", "--peer-id", "a b"), MC_EXIT_USAGE, "*peerId contains a character" },
     { NULL, ARGS ("c1", "--name", "x\001"), MC_EXIT_USAGE, "*name contains a control character" },
+    { NULL, ARGS ("c1", "--name", "evil\xe2\x80\xae" "gnp"), MC_EXIT_USAGE,
+      "--name (or [signaling] name): name contains the bidirectional control character U+202E, which would reorder "
+      "the text shown around it; choose a name the others can read" },
+    { NULL, ARGS ("c1", "--name", "\xe2\x80\x8b\xe2\x80\x8b"), MC_EXIT_USAGE, "*--name (or [signaling] name): name has no visible character" },
     { NULL, ARGS ("c1", "--video", "bogus"), MC_EXIT_USAGE, "*--video: " },
     { NULL, ARGS ("c1", "--audio", "bogus"), MC_EXIT_USAGE, "*--audio: " },
     { NULL, ARGS ("c1", "--video-codec", "av1"), MC_EXIT_USAGE, "--video-codec: video codec 'av1' is not vp8 or h264" },
