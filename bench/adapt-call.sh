@@ -106,22 +106,6 @@ for round in $(seq "$rounds"); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-{
-  echo "{"
-  echo "  \"bench\": \"adapt-call\","
-  echo "  \"date\": \"$(date -u +%FT%TZ)\","
-  echo "  \"command\": \"sudo bench/adapt-call.sh $rounds\","
-  echo "  \"commit\": \"$(git rev-parse --short HEAD)\","
-  echo "  \"load_average_before\": \"$load_before\", \"load_average_after\": \"$load_after\","
-  echo "  \"scenario\": \"2 participants 640x480@30 both ways; r's downlink tbf ${CAP}kbit burst 6000 latency 50ms for ${CAP_S} s after ${FREE_S} s open, then open ${LIFT_S} s\","
-  echo "  \"runs\": ["
-  for i in "${!results[@]}"; do
-    [ "$i" -gt 0 ] && echo ","
-    echo -n "    ${results[$i]}"
-  done
-  echo
-  echo "  ]"
-  echo "}"
-} >"$out"
-log "wrote $out"
-cat "$out"
+write_results adapt-call "sudo bench/adapt-call.sh $rounds" \
+  "2 participants 640x480@30 both ways; r's downlink tbf ${CAP}kbit burst 6000 latency 50ms for ${CAP_S} s after ${FREE_S} s open, then open ${LIFT_S} s" \
+  "$out"

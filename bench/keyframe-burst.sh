@@ -78,22 +78,6 @@ for kbps in 500 540; do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-{
-  echo "{"
-  echo "  \"bench\": \"keyframe-burst\","
-  echo "  \"date\": \"$(date -u +%FT%TZ)\","
-  echo "  \"command\": \"sudo bench/keyframe-burst.sh\","
-  echo "  \"commit\": \"$(git rev-parse --short HEAD)\","
-  echo "  \"load_average_before\": \"$load_before\", \"load_average_after\": \"$load_after\","
-  echo "  \"scenario\": \"one RTP video stream 640x480@30 (SMPTE bars) at 500 and 540 kbit/s, a keyframe a second, into tbf 600kbit burst 6000 latency 50ms; ${RUN_S} s after ${WARM_S} s\","
-  echo "  \"runs\": ["
-  for i in "${!results[@]}"; do
-    [ "$i" -gt 0 ] && echo ","
-    echo -n "    ${results[$i]}"
-  done
-  echo
-  echo "  ]"
-  echo "}"
-} >"$out"
-log "wrote $out"
-cat "$out"
+write_results keyframe-burst "sudo bench/keyframe-burst.sh" \
+  "one RTP video stream 640x480@30 (SMPTE bars) at 500 and 540 kbit/s, a keyframe a second, into tbf 600kbit burst 6000 latency 50ms; ${RUN_S} s after ${WARM_S} s" \
+  "$out"
