@@ -84,9 +84,10 @@ title_after=$(tmux -S "$sock" display-message -p -t g '#{pane_title}')
 [ "$title_after" = "$title_before" ] || fail "the pane's title changed from '$title_before' to '$title_after'"
 log "stderr, stats and $(stat -c %s "$WORK/grid.tty") bytes of the terminal grid's output: none of the name's escape codes"
 kill_process escape
-# Only once the grid has let escape go: a meshcall with audio output that
-# leaves while an offer of its is unanswered hangs in mc_playback_remove_input
-# (a bug of its own, found here; not what this test is about).
+# Only once the grid has let escape go: leaving while an offer of ours is
+# unanswered is another path, not what this test is about (it hung a
+# meshcall with audio output in mc_playback_remove_input until the fix in
+# src/media/playback.c).
 grid_dropped_escape() { ! grep -q '"peerId" : "escape"' "$WORK/grid.json"; }
 wait_until 10 "the grid to see escape leave" grid_dropped_escape
 kill_process grid
