@@ -102,10 +102,13 @@ mc_playback_input_push (McPlaybackInput *in, GstBuffer *buffer)
 void
 mc_playback_remove_input (McPlayback *pb, McPlaybackInput *in)
 {
+  /* The mixer's pad first: releasing it flushes it, which frees a streaming
+   * thread of the appsrc waiting in the mixer (an input that never got audio,
+   * from a peer that never connected, hung the NULL state change here). */
   gst_element_set_locked_state (in->src, TRUE);
+  gst_element_release_request_pad (pb->mixer, in->mixer_pad);
   gst_element_set_state (in->src, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (pb->pipeline), in->src);
-  gst_element_release_request_pad (pb->mixer, in->mixer_pad);
   gst_object_unref (in->mixer_pad);
   gst_object_unref (in->src);
   g_free (in);

@@ -5,7 +5,8 @@
 # other are never disturbed; everyone keeps a's tile (listed throughout,
 # the same connection: connectedAt unchanged, no new pipeline) and marks it
 # reconnecting; within 5 s of the cable coming back, media flows again both
-# ways between a and everyone.
+# ways between a and everyone (the first packet after the gap, as the stats'
+# lastMediaGapEndedAt dates it).
 source "$(dirname "$0")/call_lib.bash"
 source "$(dirname "$0")/wait.bash"
 source "$(dirname "$0")/netlab.bash"
@@ -45,6 +46,23 @@ outage() {
   expect_stats 6 --min-frames 1 $(stats_files "$name" "$@")
   elapsed=$(( $(now_ms) - back_ms ))
   log "media back between $name and everyone $elapsed ms after the cable (stats written every 1 s)"
+  # Exactly, from the first packet after the gap (lastMediaGapEndedAt, both
+  # ways): within 5 s of the cable, and after it (this outage's gap).
+  node -e '
+    const fs = require("fs");
+    const [name, back] = [process.argv[1], Number(process.argv[2])];
+    const bad = [];
+    for (const f of process.argv.slice(3)) {
+      const d = JSON.parse(fs.readFileSync(f, "utf8"));
+      for (const p of d.peers.filter((q) => d.peerId === name || q.peerId === name)) {
+        const ended = p.lastMediaGapEndedAt == null ? null : Math.round(p.lastMediaGapEndedAt * 1000 - back);
+        if (ended == null || ended < -500 || ended > 5000)
+          bad.push(`${d.peerId} from ${p.peerId}: media gap ended ${ended} ms after the cable`);
+        else console.log(`${d.peerId} from ${p.peerId}: first packet ${ended} ms after the cable (gap ${p.lastMediaGapS} s)`);
+      }
+    }
+    if (bad.length) { console.error(bad.join("; ")); process.exit(1); }' "$name" "$back_ms" $(stats_files "$name" "$@") ||
+    fail "media did not come back within 5 s of $name's cable"
   expect_stats 10 --rising $(stats_files "$name" "$@")
 
   touch "$WORK/stop"
