@@ -20,6 +20,7 @@
 #   JOIN_ONLY=1 bench/render-call.sh: the join runs alone, replacing only "join" in the JSON
 # Writes bench/results/render-call.json. Summary: docs/bench-render.md.
 source "$(dirname "$0")/call-common.sh"
+invoked="bench/render-call.sh $*"   # as run, for the JSON (before the shift)
 seconds=${1:-15}
 shift || true
 sizes=("$@")
@@ -193,7 +194,7 @@ for i in $(seq "$runs"); do
   done
 done
 
-python3 - "$WORK" "$out" "$seconds" "$runs" "bench/render-call.sh $*" "$(machine)" "$(getconf CLK_TCK)" "$join_only" <<'PY'
+python3 - "$WORK" "$out" "$seconds" "$runs" "$invoked" "$(machine)" "$(getconf CLK_TCK)" "$join_only" <<'PY'
 import json, re, statistics, sys, time
 work, out, seconds, runs, command, machine, hz, join_only = sys.argv[1:9]
 runs, hz = int(runs), int(hz)

@@ -338,7 +338,7 @@ mc_call_new (const McCallConfig *cfg, McSignaling *sig, const McCallCallbacks *c
   }
   if (play) {
     /* Before the capture starts: webrtcdsp looks the echo probe up then. */
-    call->playback = mc_playback_new (call->capture, error);
+    call->playback = mc_playback_new (call->capture, NULL, error);
     if (call->playback == NULL) {
       mc_call_free (call);
       return NULL;

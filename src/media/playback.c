@@ -37,17 +37,19 @@ mc_playback_have_output (void)
 }
 
 McPlayback *
-mc_playback_new (McCapture *capture, GError **error)
+mc_playback_new (McCapture *capture, const char *sink, GError **error)
 {
   McPlayback *pb;
   GstElement *pipeline;
+  g_autofree char *desc = NULL;
 
   /* The silent source keeps the mixer (and the echo probe) running while no
    * remote audio arrives. */
-  pipeline = gst_parse_launch ("audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! " MC_PLAYBACK_CAPS " "
-                               "! audiomixer name=mix latency=20000000 ! audioconvert ! audioresample "
-                               "! webrtcechoprobe ! autoaudiosink",
-                               error);
+  desc = g_strdup_printf ("audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! " MC_PLAYBACK_CAPS " "
+                          "! audiomixer name=mix latency=20000000 ! audioconvert ! audioresample "
+                          "! webrtcechoprobe ! %s",
+                          sink ? sink : "autoaudiosink");
+  pipeline = gst_parse_launch (desc, error);
   if (pipeline == NULL)
     return NULL;
   gst_object_set_name (GST_OBJECT (pipeline), "playback");
@@ -73,6 +75,21 @@ mc_playback_free (McPlayback *pb)
   gst_object_unref (pb->mixer);
   gst_object_unref (pb->pipeline);
   g_free (pb);
+}
+
+GstElement *
+mc_playback_get_sink (McPlayback *pb)
+{
+  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (pb->pipeline));
+  GValue v = G_VALUE_INIT;
+  GstElement *sink = NULL;
+
+  if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    sink = g_value_dup_object (&v);
+    g_value_unset (&v);
+  }
+  gst_iterator_free (it);
+  return sink;
 }
 
 McPlaybackInput *

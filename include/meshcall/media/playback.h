@@ -27,8 +27,12 @@ typedef struct _McPlaybackInput McPlaybackInput;
 
 /* capture: whose clock and base time to share, or NULL. */
 typedef struct _McCapture McCapture;
-McPlayback *mc_playback_new (McCapture *capture, GError **error);
+/* sink: the output's description, NULL for autoaudiosink (the unit test
+ * gives a fakesink). */
+McPlayback *mc_playback_new (McCapture *capture, const char *sink, GError **error);
 void mc_playback_free (McPlayback *playback);
+/* The output element (a new reference): for tests. */
+GstElement *mc_playback_get_sink (McPlayback *playback);
 /* TRUE when GStreamer's device monitor lists an audio sink. */
 gboolean mc_playback_have_output (void);
 
