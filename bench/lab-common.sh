@@ -1,5 +1,5 @@
 # Shared by the network-lab benchmarks (sourced: bench/adapt-call.sh,
-# bench/net-recovery.sh, bench/keyframe-burst.sh): the tests' own call, wait and namespace helpers
+# bench/net-recovery.sh): the tests' own call, wait and namespace helpers
 # (tests/integration/*.bash), run from the repository's root. Needs root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

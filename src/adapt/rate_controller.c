@@ -6,8 +6,6 @@
 #define LOSS_HIGH 0.10
 #define LOSS_LOW 0.02
 #define GROWTH_PER_S 1.08          /* both estimates, multiplicatively */
-#define FAST_GROWTH_PER_S 1.5      /* both, away from the congestion point (grow) */
-#define LOSS_DECREASE_US (300 * 1000)   /* + a round trip: at most one loss back-off per (libwebrtc's) */
 #define MAX_REPORT_GAP_S 5.0       /* growth counted for at most this long between reports */
 #define BETA 0.85
 #define PACKET_BITS (1200 * 8)
@@ -17,8 +15,6 @@
 #define RTT_WINDOW_US (30 * G_USEC_PER_SEC)
 #define RTT_SAMPLES 64
 #define CAPACITY_ALPHA 0.05
-#define CAPACITY_STALE_US (30 * G_USEC_PER_SEC)
-#define CLIMB_MIN_US G_USEC_PER_SEC    /* a back-off this soon after the last one is the same episode */
 
 struct _McRateController {
   guint min_bps, max_bps;
@@ -39,15 +35,8 @@ struct _McRateController {
   guint received_bps;
   gint64 received_us;
 
-  gint64 last_update_us, last_decrease_us, last_loss_decrease_us;
-  /* The congestion point: the received rate where climbs ran into loss or
-   * a queue, kbit/s (capacity < 0: unknown), its variance, when last fed. */
-  double capacity, capacity_var;
-  gint64 capacity_us, last_backoff_us;
-  gboolean climbed;                    /* the target grew 5 % over its floor since the last back-off */
-  gboolean backed_off;                 /* in this update */
-  double floor_bps;                    /* the target after the last back-off */
-  gboolean low_sample;                 /* the last sample lay below the point's lower bound */
+  gint64 last_update_us, last_decrease_us;
+  double capacity, capacity_var;       /* received rate at back-offs, kbit/s; capacity < 0: unknown */
 };
 
 void
@@ -84,9 +73,8 @@ mc_rate_controller_new (const McRateConfig *cfg, gint64 now_us)
   c->trend = mc_delay_trend_new ();
   c->fraction_lost = c->rtt_ms = c->previous_rtt_ms = c->min_rtt_ms = -1;
   c->last_update_us = c->applied_report_us = now_us;
-  c->last_decrease_us = c->last_loss_decrease_us = c->last_backoff_us = G_MININT64 / 2;
+  c->last_decrease_us = G_MININT64 / 2;
   c->capacity = -1;
-  c->climbed = TRUE;
   c->capacity_var = 0.4;
   return c;
 }
@@ -177,11 +165,26 @@ received_now (const McRateController *c, gint64 now_us)
   return c->received_us != 0 && now_us - c->received_us <= RECEIVED_FRESH_US ? c->received_bps : 0;
 }
 
-/* ---- the congestion point ------------------------------------------------- */
+static void
+apply_loss (McRateController *c, gint64 now_us)
+{
+  double p = c->fraction_lost;
+  double gap_s = CLAMP ((c->report_us - c->applied_report_us) / (double) G_USEC_PER_SEC, 0, MAX_REPORT_GAP_S);
+  guint received = received_now (c, now_us);
 
-/* The rate where climbs ran into congestion, as libwebrtc's link capacity
- * estimate keeps it: a moving average of the received rate at back-offs and
- * its variance normalised by it, in kbit/s. */
+  /* Backing off from what gets through, not from what was sent: sending
+   * 1 Mbit/s into a 600 kbit/s link, 40 % lost, lands at 480 kbit/s at once
+   * instead of after seven reports. */
+  if (p > LOSS_HIGH)
+    c->as = (received > 0 ? MIN (c->as, received) : c->as) * (1 - 0.5 * p);
+  else if (p < LOSS_LOW)
+    c->as *= pow (GROWTH_PER_S, gap_s);
+  c->applied_report_us = c->report_us;
+  c->report_pending = FALSE;
+}
+
+/* The link's capacity as seen at back-offs: a moving average and variance
+ * of the received rate, in kbit/s as libwebrtc keeps it. */
 static void
 update_capacity (McRateController *c, double kbps)
 {
@@ -199,120 +202,6 @@ static double
 capacity_std (const McRateController *c)
 {
   return sqrt (c->capacity_var * c->capacity);
-}
-
-/* bit/s; 0 when no point is known */
-static double
-capacity_lower_bps (const McRateController *c)
-{
-  return c->capacity < 0 ? 0 : 1000 * MAX (0, c->capacity - 3 * capacity_std (c));
-}
-
-/* A back-off at `received` bit/s. Only the first back-off after a climb (of
- * 5 % and a second at least) is a sample: the ones that follow it (a
- * keyframe or a new tier format that overflows the queue backs off again
- * and again from what the encoder then sends) say what the sender did, not
- * where the path is full. A sample far below the point is set aside until
- * the next climb runs into congestion far below it too (the path got
- * slower: the point is learnt anew). */
-static void
-note_backoff (McRateController *c, gint64 now_us, guint received)
-{
-  double kbps = received / 1000.0;
-  gboolean after_climb = c->climbed && now_us - c->last_backoff_us >= CLIMB_MIN_US;
-
-  c->climbed = FALSE;
-  c->backed_off = TRUE;
-  c->last_backoff_us = now_us;
-  if (received == 0 || !after_climb)
-    return;
-  c->capacity_us = now_us;
-  if (c->capacity >= 0 && kbps * 1000 < capacity_lower_bps (c)) {
-    if (!c->low_sample) {
-      c->low_sample = TRUE;
-      return;
-    }
-    c->capacity = -1;
-  }
-  c->low_sample = FALSE;
-  update_capacity (c, kbps);
-}
-
-/* Forgets the point once the received rate is clearly past it (the path got
- * faster: a cap was lifted) or nothing fed it for 30 s. "Clearly": over
- * 3 standard deviations and 20 % above it; a tbf's bucket lets a few
- * kilobytes through at line rate, which one half-second window can show. */
-static void
-expire_capacity (McRateController *c, gint64 now_us)
-{
-  double received_kbps = received_now (c, now_us) / 1000.0;
-
-  if (c->capacity < 0)
-    return;
-  if (now_us - c->capacity_us > CAPACITY_STALE_US ||
-      (received_kbps > c->capacity + 3 * capacity_std (c) && received_kbps > 1.2 * c->capacity)) {
-    c->capacity = -1;
-    c->low_sample = FALSE;
-  }
-}
-
-/* Growth of an estimate x over dt_s on a clear path, given how it grows
- * near the congestion point (`near`): without a known point, 50 % a second
- * (where libwebrtc probes: a lifted cap is found again within seconds);
- * below the point's lower bound, 50 % a second up to that bound (a cascade
- * of back-offs climbs back fast, never fast into the point itself); from
- * there on, `near`. */
-static double
-grow (const McRateController *c, double x, double dt_s, double near)
-{
-  double fast = x * pow (FAST_GROWTH_PER_S, dt_s);
-  double lower = capacity_lower_bps (c);
-
-  if (c->capacity < 0)
-    return fast;
-  if (x < lower)
-    return MAX (near, MIN (fast, lower));
-  return near;
-}
-
-/* An estimate grows to at most 1.5 x the received rate + 10 kbit/s (an
- * encoder that sends less than it may is not a probe); this never lowers
- * it (a received rate still ramping up at the start is not a limit). */
-static double
-received_limit (const McRateController *c, gint64 now_us, double old, double grown)
-{
-  guint received = received_now (c, now_us);
-
-  return received > 0 ? MIN (grown, MAX (old, 1.5 * received + 10000)) : grown;
-}
-
-/* ---- the two estimates ----------------------------------------------------- */
-
-static void
-apply_loss (McRateController *c, gint64 now_us)
-{
-  double p = c->fraction_lost;
-  double gap_s = CLAMP ((c->report_us - c->applied_report_us) / (double) G_USEC_PER_SEC, 0, MAX_REPORT_GAP_S);
-  double rtt_us = (c->rtt_ms >= 0 ? c->rtt_ms : 100) * 1000;
-  guint received = received_now (c, now_us);
-
-  /* Backing off from what gets through, not from what was sent: sending
-   * 1 Mbit/s into a 600 kbit/s link, 40 % lost, lands at 480 kbit/s at once
-   * instead of after seven reports. At most once per 300 ms + a round trip
-   * (libwebrtc's interval): reports come every 0.1-0.3 s, and the next one
-   * still counts the losses of the queue that this one backed off from. */
-  if (p > LOSS_HIGH) {
-    if (now_us - c->last_loss_decrease_us >= LOSS_DECREASE_US + (gint64) rtt_us) {
-      c->as = (received > 0 ? MIN (c->as, received) : c->as) * (1 - 0.5 * p);
-      c->last_loss_decrease_us = now_us;
-      note_backoff (c, now_us, received);
-    }
-  } else if (p < LOSS_LOW) {
-    double grown = grow (c, c->as, gap_s, c->as * pow (GROWTH_PER_S, gap_s));
-    c->as = received_limit (c, now_us, c->as, grown);
-  }
-  c->applied_report_us = c->report_us;
-  c->report_pending = FALSE;
 }
 
 static void
@@ -337,17 +226,26 @@ apply_delay (McRateController *c, gint64 now_us, double dt_s)
 {
   double response_ms = 100 + (c->rtt_ms >= 0 ? c->rtt_ms : 100);
   guint received = received_now (c, now_us);
+  double received_kbps = received / 1000.0;
 
   if (c->state == MC_RATE_INCREASE) {
-    /* Near the point, additively: a packet of 1200 bytes per round trip +
-     * 100 ms, at least 1 kbit/s a step. */
-    double additive = c->ar + MAX (1000.0, MIN (dt_s * 1000 / response_ms, 1.0) * PACKET_BITS);
-    double grown = grow (c, c->ar, MIN (dt_s, 1.0), additive);
-    c->ar = received_limit (c, now_us, c->ar, grown);
+    if (c->capacity >= 0 && received > 0 && received_kbps > c->capacity + 3 * capacity_std (c))
+      c->capacity = -1;   /* past the old capacity: far again */
+    double grown = c->capacity >= 0 ? c->ar + MAX (1000.0, MIN (dt_s * 1000 / response_ms, 1.0) * PACKET_BITS)
+                                    : c->ar * pow (GROWTH_PER_S, MIN (dt_s, 1.0));
+    /* The received-rate cap stops growth; it never lowers the estimate (a
+     * received rate still ramping up at the start is not a limit). */
+    if (received > 0)
+      grown = MIN (grown, MAX (c->ar, 1.5 * received + 10000));
+    c->ar = grown;
   } else if (c->state == MC_RATE_DECREASE && now_us - c->last_decrease_us >= (gint64) (response_ms * 1000)) {
     double base = received > 0 ? received : MIN (c->ar, c->as);
     c->ar = MIN (c->ar, BETA * base);
-    note_backoff (c, now_us, received);
+    if (received > 0) {
+      if (c->capacity >= 0 && received_kbps < c->capacity - 3 * capacity_std (c))
+        c->capacity = -1;   /* the link got much slower: learn it anew */
+      update_capacity (c, received_kbps);
+    }
     c->last_decrease_us = now_us;
     c->state = MC_RATE_HOLD;
   }
@@ -358,7 +256,6 @@ mc_rate_controller_update (McRateController *c, gint64 now_us)
 {
   double dt_s = MAX (now_us - c->last_update_us, 0) / (double) G_USEC_PER_SEC;
 
-  expire_capacity (c, now_us);
   if (c->report_pending)
     apply_loss (c, now_us);
   /* A round trip counts once: the next update would see the same overuse
@@ -372,13 +269,7 @@ mc_rate_controller_update (McRateController *c, gint64 now_us)
   c->as = CLAMP (c->as, c->min_bps, c->max_bps);
   c->ar = CLAMP (c->ar, c->min_bps, c->max_bps);
   c->last_update_us = now_us;
-  double target = MIN (c->as, c->ar);
-  if (c->backed_off)
-    c->floor_bps = target;
-  else if (target > 1.05 * c->floor_bps)
-    c->climbed = TRUE;
-  c->backed_off = FALSE;
-  return (guint) target;
+  return (guint) MIN (c->as, c->ar);
 }
 
 void
@@ -396,5 +287,4 @@ mc_rate_controller_get_status (const McRateController *c, McRateStatus *st)
   st->rtt_ms = c->rtt_ms;
   st->min_rtt_ms = c->min_rtt_ms;
   st->received_bps = received_now (c, c->last_update_us);
-  st->congestion_bps = c->capacity < 0 ? 0 : (guint) (c->capacity * 1000);
 }

@@ -22,8 +22,6 @@
 #define ADAPT_TICK_MS 200
 #define RR_RATE_MIN_US (400 * 1000)
 #define TWCC_RATE_WINDOW_US (500 * 1000)
-#define TWCC_FRESH_US G_USEC_PER_SEC
-#define TWCC_LOSS_PACKETS 20   /* a loss fraction over at least this many packets (libwebrtc's kLimitNumPackets) */
 #define AUDIO_ALPHA 0.3
 #define BITRATE_STEP 0.03   /* encoder changes smaller than this are not applied */
 
@@ -39,7 +37,6 @@ struct _CallAdaptPeer {
   /* transport-wide feedback: received packets of the last window, their clock */
   GArray *arrivals;              /* Arrival */
   gint64 twcc_us;                /* when feedback last came (0 never) */
-  guint twcc_lost, twcc_packets; /* since the last loss fraction handed on */
   /* our audio send rate, bit/s (smoothed), from the counters */
   double audio_bps;
   guint64 audio_bytes;
@@ -171,25 +168,13 @@ call_adapt_feedback (McCall *call, Entry *e, const McPeerFeedback *fb)
   follow_peer (a, e->peer);
   mc_peer_get_counters (e->peer, &c);
   if (fb->has_report) {
-    /* While transport-wide feedback comes, its losses count and the
-     * report gives the round trip alone: in the lab (bench/adapt-call.sh)
-     * meshcall's receiver reports said 0 % lost while the queue in front of
-     * it dropped 8 %, and the loss-based half never backed off. */
-    gboolean twcc_fresh = a->twcc_us != 0 && fb->time_us - a->twcc_us <= TWCC_FRESH_US;
-    mc_rate_controller_report (a->rate, fb->time_us, twcc_fresh ? -1 : fb->fraction_lost, fb->rtt_ms);
+    mc_rate_controller_report (a->rate, fb->time_us, fb->fraction_lost, fb->rtt_ms);
     report_received_rate (a, fb, &c);
   }
   if (fb->n_packets > 0) {
-    for (guint i = 0; i < fb->n_packets; i++) {
+    for (guint i = 0; i < fb->n_packets; i++)
       if (!fb->packets[i].lost)
         mc_rate_controller_packet (a->rate, fb->packets[i].send_us, fb->packets[i].arrival_us);
-      a->twcc_lost += fb->packets[i].lost;
-    }
-    a->twcc_packets += fb->n_packets;
-    if (a->twcc_packets >= TWCC_LOSS_PACKETS) {
-      mc_rate_controller_report (a->rate, fb->time_us, (double) a->twcc_lost / a->twcc_packets, -1);
-      a->twcc_lost = a->twcc_packets = 0;
-    }
     twcc_received_rate (a, fb);
   }
 }
@@ -236,22 +221,6 @@ apply_tiers (McCall *call, double audio_bps)
   }
 }
 
-/* One line per peer and tick (GST_DEBUG=meshcall-media:5): what a run in
- * the lab did, for the traces in tests/unit/test_rate_controller.c. */
-static void
-log_estimate (Entry *e, guint target)
-{
-  McRateStatus st;
-
-  if ((int) MC_LEVEL_DEBUG > g_atomic_int_get (&MC_LOG_CATEGORY->threshold))
-    return;
-  mc_rate_controller_get_status (e->adapt->rate, &st);
-  MC_DEBUG ("adapt %s: target %u loss-based %u delay-based %u received %u congestion point %u, %s, %s, "
-            "lost %.3f rtt %.0f ms", e->peer_id, target / 1000, st.loss_bps / 1000, st.delay_bps / 1000,
-            st.received_bps / 1000, st.congestion_bps / 1000, mc_rate_state_to_string (st.state),
-            mc_delay_signal_to_string (st.delay), st.fraction_lost, st.rtt_ms);
-}
-
 static gboolean
 on_adapt_tick (gpointer data)
 {
@@ -279,7 +248,6 @@ on_adapt_tick (gpointer data)
     audio_bps = MAX (audio_bps, e->adapt->audio_bps);
     target = mc_rate_controller_update (e->adapt->rate, now);
     mc_tiers_set_estimate (call->tiers, e->peer_id, target);
-    log_estimate (e, target);
   }
   mc_tiers_update (call->tiers, now);
   apply_tiers (call, audio_bps);

@@ -9,10 +9,10 @@
  *
  *   loss-based (As), on every receiver report's fraction lost p:
  *       p > 10 %        As = min(As, received rate) (1 - p/2): back off
- *                       multiplicatively from what got through, at most
- *                       once per 300 ms + a round trip (libwebrtc's interval)
+ *                       multiplicatively from what got through
  *       2 % <= p <= 10 % As held
- *       p < 2 %         As grows (below)
+ *       p < 2 %         As grows 8 % a second (libwebrtc's rate; the
+ *                       draft's 5 % a report is slower where reports are)
  *
  *   delay-based (Ar), from the path's queuing delay (delay_trend.h over
  *   transport-wide feedback; without it, from the reports' round-trip time:
@@ -20,31 +20,17 @@
  *   and not falling counts as overuse; over it and falling, as underuse):
  *       overuse   Ar = 0.85 x the rate the peer receives, at most once per
  *                 round trip + 100 ms, then hold
- *       normal    Ar grows (below)
+ *       normal    Ar grows: 8 % a second while far from the rate where it
+ *                 last backed off, else additively (a packet of 1200
+ *                 bytes per round trip + 100 ms, at least 1 kbit/s a step;
+ *                 the draft's half a packet took 9 s to climb back after a
+ *                 cap was lifted, where browsers take 5),
+ *                 never above 1.5 x the received rate + 10 kbit/s (an
+ *                 encoder that sends less than it may is not a probe)
  *       underuse  hold (a queue drains; growing now would refill it)
  *
- * The congestion point is where climbs ran into congestion: a moving
- * average (and variance) of the received rate at back-offs, as libwebrtc's
- * link capacity estimate. Only the first back-off after the target climbed
- * 5 % and a second is a sample (a keyframe or a new tier format that
- * overflows the queue backs off again and again from what the encoder then
- * sends: that cascade is one sample); a sample more than 3 standard
- * deviations below the point is set aside until the next one is too (then
- * the path got slower and the point is learnt anew). The point is forgotten
- * when the received rate is more than 3 standard deviations and 20 % above
- * it (a cap was lifted) or after 30 s without a sample.
- *
- * Growth on a clear path, both estimates:
- *   no point known               50 % a second (where libwebrtc probes)
- *   below the point's lower      50 % a second, but never past that bound
- *   bound (3 deviations under)
- *   from there on                As 8 % a second; Ar additively, a packet
- *                                of 1200 bytes per round trip + 100 ms (at
- *                                least 1 kbit/s a step)
- * and never above 1.5 x the received rate + 10 kbit/s (an encoder that
- * sends less than it may is not a probe). So a lifted cap is found again
- * within seconds, and a cascade climbs back fast to the cap it had found,
- * but never fast into it. */
+ * "Far from" is more than 3 standard deviations from the average of the
+ * received rates at the last back-offs (both kept as moving averages). */
 #pragma once
 
 #include <glib.h>
@@ -84,7 +70,6 @@ typedef struct {
   double rtt_ms;          /* the last report's; -1 unknown */
   double min_rtt_ms;      /* the smallest seen; -1 unknown */
   guint received_bps;     /* the rate the peer receives; 0 unknown */
-  guint congestion_bps;   /* the congestion point; 0 unknown */
 } McRateStatus;
 
 typedef struct _McRateController McRateController;
