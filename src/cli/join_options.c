@@ -337,7 +337,8 @@ finish_call (McJoinOptions *o, GError **error)
     return refuse (error, "--answer-timeout %d: expected 0 to 600000 ms", f->answer_timeout_ms);
   o->call.peer.media_timeout_ms = (guint) f->media_timeout_s * 1000;
   o->call.peer.answer_timeout_ms = (guint) f->answer_timeout_ms;
-  o->call.headless = f->headless || f->no_decode;
+  f->headless = f->headless || f->no_decode;   /* nothing decoded: nothing to show or play */
+  o->call.headless = f->headless;
   o->call.no_decode = f->no_decode;
   if (f->stats_json != NULL && !check_stats_path (f->stats_json, error))
     return FALSE;
@@ -384,7 +385,7 @@ finish_display (McJoinOptions *o, GError **error)
     g_prefix_error (error, "--render: ");
     return FALSE;
   }
-  if (f->headless || f->no_decode)
+  if (f->headless)
     mc_renderer_choice_set_none (&o->render);
   r->width = f->width;
   r->height = f->height;
