@@ -19,15 +19,22 @@
 # --all-interfaces: their ICE runs over the lab's addresses), then two
 # meshcall processes, then a Chromium sender facing a meshcall receiver
 # (does meshcall's feedback, receiver reports and transport-cc, make a
-# browser adapt?), in each round.
+# browser adapt?), in each round. SYSTEMS picks among those three and a
+# fourth, chromium-to-meshcall-low: the Chromium sender under a cap of
+# LOW_CAP kbit/s (300): its fake camera ramps only to about 600 kbit/s in
+# the open phase, so only a lower cap makes it adapt.
 #   sudo bench/adapt-call.sh [ROUNDS]     (default 1)
-# Writes bench/results/adapt-call.json (with the load average before and
-# after: the machine is shared). Summary: docs/bench-call.md.
+#   SYSTEMS="chromium-to-meshcall-low chromium-to-meshcall" OUT=bench/results/adapt-browser.json \
+#     sudo -E bench/adapt-call.sh
+# Writes bench/results/adapt-call.json (or OUT; with the load average before
+# and after: the machine is shared). Summary: docs/bench-call.md.
 source "$(dirname "$0")/lab-common.sh"
 rounds=${1:-1}
-out=bench/results/adapt-call.json
+out=${OUT:-bench/results/adapt-call.json}
+read -r -a systems <<<"${SYSTEMS:-chromium meshcall chromium-to-meshcall}"
 
 CAP=600
+LOW_CAP=${LOW_CAP:-300}
 FREE_S=40   # Chromium takes 20-30 s to ramp above the cap
 CAP_S=30
 LIFT_S=20
@@ -40,7 +47,8 @@ lab_serve
 read -r R_NS R_DEV <<<"$(lab_dev r down)"
 
 open_link() { tc -n "$R_NS" qdisc "$1" dev "$R_DEV" root tbf rate 1gbit burst 1mb latency 50ms; }
-cap_link() { tc -n "$R_NS" qdisc change dev "$R_DEV" root tbf rate ${CAP}kbit burst 6000 latency 50ms; }
+# cap_link KBPS
+cap_link() { tc -n "$R_NS" qdisc change dev "$R_DEV" root tbf rate "$1"kbit burst 6000 latency 50ms; }
 
 start_chromium() {
   local name=$1
@@ -61,13 +69,17 @@ stop_pair() {
   rm -f "$WORK/s.json" "$WORK/r.json"
 }
 
+# cap_of SYSTEM: the cap in kbit/s its run gets.
+cap_of() { if [ "$1" = chromium-to-meshcall-low ]; then echo "$LOW_CAP"; else echo "$CAP"; fi; }
+
 # run SYSTEM ROUND: one scenario; prints its figures (JSON).
 run() {
-  local system=$1 call="adapt-$1-$2"
+  local system=$1 call="adapt-$1-$2" cap
+  cap=$(cap_of "$system")
   if [ "$system" = chromium ]; then
     start_chromium s "$call"
     start_chromium r "$call"
-  elif [ "$system" = chromium-to-meshcall ]; then
+  elif [ "$system" = chromium-to-meshcall ] || [ "$system" = chromium-to-meshcall-low ]; then
     start_chromium s "$call"
     CALL_ID=$call lab_join r --size 640x480 --fps 30 >&2
   else
@@ -80,11 +92,11 @@ run() {
   rm -f "$WORK/stop" "$WORK/phases"
   touch "$WORK/phases"
   node bench/adapt_sample.js --ns "$R_NS" --dev "$R_DEV" --stats "$WORK/r.json" --peer s --phases "$WORK/phases" \
-    --cap-kbps $CAP --stop "$WORK/stop" >"$WORK/figures.json" &
+    --cap-kbps "$cap" --stop "$WORK/stop" >"$WORK/figures.json" &
   local sampler=$!
   sleep $FREE_S   # the phases' lengths are the stimulus
   echo "cap $(date +%s%3N)" >>"$WORK/phases"
-  cap_link
+  cap_link "$cap"
   sleep $CAP_S
   echo "lift $(date +%s%3N)" >>"$WORK/phases"
   open_link change
@@ -98,14 +110,16 @@ run() {
 
 results=()
 for round in $(seq "$rounds"); do
-  for system in chromium meshcall chromium-to-meshcall; do
-    fig=$(run $system "$round")
+  for system in "${systems[@]}"; do
+    fig=$(run "$system" "$round")
     log "$system round $round: $fig"
-    results+=("{\"system\": \"$system\", \"round\": $round, \"figures\": $fig}")
+    results+=("{\"system\": \"$system\", \"round\": $round, \"cap_kbps\": $(cap_of "$system"), \"figures\": $fig}")
   done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-write_results adapt-call "sudo bench/adapt-call.sh $rounds" \
-  "2 participants 640x480@30 both ways; r's downlink tbf ${CAP}kbit burst 6000 latency 50ms for ${CAP_S} s after ${FREE_S} s open, then open ${LIFT_S} s" \
+command="sudo bench/adapt-call.sh $rounds"
+[ -z "${SYSTEMS:-}" ] || command="SYSTEMS=\\\"$SYSTEMS\\\" OUT=$out $command"
+write_results adapt-call "$command" \
+  "2 participants 640x480@30 both ways; r's downlink tbf ${CAP}kbit (chromium-to-meshcall-low: ${LOW_CAP}kbit) burst 6000 latency 50ms for ${CAP_S} s after ${FREE_S} s open, then open ${LIFT_S} s" \
   "$out"
