@@ -76,16 +76,11 @@ cap_of() { if [ "$1" = chromium-to-meshcall-low ]; then echo "$LOW_CAP"; else ec
 run() {
   local system=$1 call="adapt-$1-$2" cap
   cap=$(cap_of "$system")
-  if [ "$system" = chromium ]; then
-    start_chromium s "$call"
-    start_chromium r "$call"
-  elif [ "$system" = chromium-to-meshcall ] || [ "$system" = chromium-to-meshcall-low ]; then
-    start_chromium s "$call"
-    CALL_ID=$call lab_join r --size 640x480 --fps 30 >&2
-  else
-    CALL_ID=$call lab_join s --size 640x480 --fps 30 >&2
-    CALL_ID=$call lab_join r --size 640x480 --fps 30 >&2
-  fi
+  case $system in
+    chromium) start_chromium s "$call"; start_chromium r "$call" ;;
+    chromium-to-meshcall*) start_chromium s "$call"; CALL_ID=$call lab_join r --size 640x480 --fps 30 >&2 ;;
+    *) CALL_ID=$call lab_join s --size 640x480 --fps 30 >&2; CALL_ID=$call lab_join r --size 640x480 --fps 30 >&2 ;;
+  esac
   node "$NODE_DIR/media_check.js" --timeout 60 --peers 1 --min-frames 30 --rising "$WORK/s.json" "$WORK/r.json" >&2 ||
     { echo '{"error": "the pair did not decode each other"}'; stop_pair; return; }
   open_link replace
@@ -119,7 +114,7 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 command="sudo bench/adapt-call.sh $rounds"
-[ -z "${SYSTEMS:-}" ] || command="SYSTEMS=\\\"$SYSTEMS\\\" OUT=$out $command"
+[ -z "${SYSTEMS:-}" ] || command="SYSTEMS=\\\"$SYSTEMS\\\" OUT=$out sudo -E bench/adapt-call.sh $rounds"
 write_results adapt-call "$command" \
   "2 participants 640x480@30 both ways; r's downlink tbf ${CAP}kbit (chromium-to-meshcall-low: ${LOW_CAP}kbit) burst 6000 latency 50ms for ${CAP_S} s after ${FREE_S} s open, then open ${LIFT_S} s" \
   "$out"
